@@ -1,0 +1,1 @@
+"""yiyang: smart elderly-care service platform for a city district."""

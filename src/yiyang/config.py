@@ -1,0 +1,41 @@
+"""One Settings object for the whole process, read from YIYANG_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Process configuration; the defaults run with no other service installed."""
+
+    model_config = SettingsConfigDict(env_prefix="YIYANG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/yiyang.sqlite3",
+        description="SQLAlchemy URL; postgresql+psycopg://... in production",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs CSRF tokens; generated per process when empty (dev only)",
+    )
+    session_hours: int = 12
+    api_token_days: int = 90
+    district_code: str = "410105"
+    default_locale: str = "zh_CN"
+    cookie_secure: bool = False
+    max_import_bytes: int = 10 * 1024 * 1024
+    max_import_rows: int = 250_000
+    static_dir: Path = PACKAGE_DIR / "static"
+    vendor_dir: Path = PACKAGE_DIR / "static" / "vendor"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Build the settings once per process (tests build their own)."""
+    return Settings()

@@ -1,0 +1,89 @@
+"""Domain errors: a code, a message a person can act on, the field at fault and an HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it here (Babel extracts N_)."""
+    return message
+
+
+@dataclass
+class FieldProblem:
+    """One thing wrong with one field: where, what code, and a translatable message."""
+
+    field: str
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose; the edge maps it to a response."""
+
+    status_code = 400
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        problems: list[FieldProblem] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+        if code:
+            self.code = code
+        self.field = field
+        self.problems = problems or (
+            [FieldProblem(field, self.code, message, params)] if field else []
+        )
+
+
+class NotFound(DomainError):
+    """The record does not exist or is outside the caller's data scope."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (duplicate, illegal transition)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    """The request is well-formed but its values break a rule."""
+
+    status_code = 422
+    code = "invalid"
+
+
+class Unauthorized(DomainError):
+    """No valid credentials were presented."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """The caller is known but their role may not perform this action at all."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class TooLarge(DomainError):
+    """An upload exceeds the configured size or row limit."""
+
+    status_code = 413
+    code = "too_large"

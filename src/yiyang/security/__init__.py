@@ -1,0 +1,1 @@
+"""Who is asking: accounts, login, roles and data scope."""

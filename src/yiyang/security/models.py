@@ -1,0 +1,51 @@
+"""Accounts and their tokens (page sessions and API bearer tokens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yiyang.db import Base, BigId
+from yiyang.kit.clock import utcnow
+
+
+class UserAccount(Base):
+    """A person who logs in; role plus area/provider/staff/elder binding defines the scope."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("elder.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuthToken(Base):
+    """A login session or API token; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_token"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # "session" or "api"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()

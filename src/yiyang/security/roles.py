@@ -1,0 +1,137 @@
+"""The roles of DOMAIN.md §2 and what each may do (role-level permissions, before scope)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from yiyang.errors import N_
+
+
+class Role(StrEnum):
+    """Who a user is to the platform."""
+
+    DISTRICT_ADMIN = "district_admin"
+    STREET_ADMIN = "street_admin"
+    COMMUNITY_STAFF = "community_staff"
+    PROVIDER_ADMIN = "provider_admin"
+    CAREGIVER = "caregiver"
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ASSESSOR = "assessor"
+    ELDER = "elder"
+    FAMILY = "family"
+    AUDITOR = "auditor"
+
+
+class Perm(StrEnum):
+    """Actions guarded by role; data scope is applied separately in repositories."""
+
+    AREA_READ = "area.read"
+    PROVIDER_READ = "provider.read"
+    PROVIDER_WRITE = "provider.write"
+    FACILITY_READ = "facility.read"
+    FACILITY_WRITE = "facility.write"
+    STAFF_READ = "staff.read"
+    STAFF_WRITE = "staff.write"
+    ELDER_READ = "elder.read"
+    ELDER_WRITE = "elder.write"
+    ELDER_IMPORT = "elder.import"
+    ELDER_EXPORT = "elder.export"
+    ELDER_IDENTITY = "elder.identity"  # see ID numbers unmasked in lists and exports
+    ELDER_PHONE = "elder.phone"  # see phone numbers unmasked in lists and exports
+    CATALOG_READ = "catalog.read"
+    CATALOG_WRITE = "catalog.write"
+    USER_MANAGE = "user.manage"
+    AUDIT_READ = "audit.read"
+
+
+_ALL = frozenset(Perm)
+_REFERENCE = {Perm.AREA_READ, Perm.CATALOG_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.DISTRICT_ADMIN: _ALL,
+    Role.STREET_ADMIN: frozenset(
+        _REFERENCE
+        | {
+            Perm.PROVIDER_READ,
+            Perm.FACILITY_READ,
+            Perm.FACILITY_WRITE,
+            Perm.STAFF_READ,
+            Perm.ELDER_READ,
+            Perm.ELDER_WRITE,
+            Perm.ELDER_IMPORT,
+            Perm.ELDER_EXPORT,
+            Perm.ELDER_IDENTITY,
+            Perm.ELDER_PHONE,
+        }
+    ),
+    Role.COMMUNITY_STAFF: frozenset(
+        _REFERENCE
+        | {
+            Perm.FACILITY_READ,
+            Perm.ELDER_READ,
+            Perm.ELDER_WRITE,
+            Perm.ELDER_EXPORT,
+            Perm.ELDER_IDENTITY,
+            Perm.ELDER_PHONE,
+        }
+    ),
+    Role.PROVIDER_ADMIN: frozenset(
+        _REFERENCE | {Perm.PROVIDER_READ, Perm.FACILITY_READ, Perm.STAFF_READ, Perm.STAFF_WRITE}
+    ),
+    Role.CAREGIVER: frozenset(_REFERENCE),
+    Role.OPERATOR: frozenset(
+        _REFERENCE
+        | {
+            Perm.PROVIDER_READ,
+            Perm.FACILITY_READ,
+            Perm.STAFF_READ,
+            Perm.ELDER_READ,
+            Perm.ELDER_PHONE,
+        }
+    ),
+    Role.SUPERVISOR: frozenset(
+        _REFERENCE
+        | {
+            Perm.PROVIDER_READ,
+            Perm.FACILITY_READ,
+            Perm.STAFF_READ,
+            Perm.ELDER_READ,
+            Perm.ELDER_PHONE,
+        }
+    ),
+    Role.ASSESSOR: frozenset(
+        _REFERENCE | {Perm.ELDER_READ, Perm.ELDER_IDENTITY, Perm.ELDER_PHONE}
+    ),
+    Role.ELDER: frozenset(_REFERENCE),
+    Role.FAMILY: frozenset(_REFERENCE),
+    Role.AUDITOR: frozenset(
+        _REFERENCE
+        | {
+            Perm.PROVIDER_READ,
+            Perm.FACILITY_READ,
+            Perm.STAFF_READ,
+            Perm.ELDER_READ,
+            Perm.AUDIT_READ,
+        }
+    ),
+}
+
+# Roles whose data scope is the whole district (no area, provider or person binding).
+DISTRICT_WIDE = frozenset(
+    {Role.DISTRICT_ADMIN, Role.OPERATOR, Role.SUPERVISOR, Role.ASSESSOR, Role.AUDITOR}
+)
+
+ROLE_LABELS: dict[str, str] = {
+    Role.DISTRICT_ADMIN: N_("District administrator"),
+    Role.STREET_ADMIN: N_("Street administrator"),
+    Role.COMMUNITY_STAFF: N_("Community staff"),
+    Role.PROVIDER_ADMIN: N_("Provider administrator"),
+    Role.CAREGIVER: N_("Caregiver"),
+    Role.OPERATOR: N_("Call-centre operator"),
+    Role.SUPERVISOR: N_("Call-centre supervisor"),
+    Role.ASSESSOR: N_("Assessor"),
+    Role.ELDER: N_("Elder"),
+    Role.FAMILY: N_("Family member"),
+    Role.AUDITOR: N_("Auditor"),
+}
