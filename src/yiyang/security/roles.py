@@ -100,9 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ELDER_PHONE,
         }
     ),
-    Role.ASSESSOR: frozenset(
-        _REFERENCE | {Perm.ELDER_READ, Perm.ELDER_IDENTITY, Perm.ELDER_PHONE}
-    ),
+    Role.ASSESSOR: frozenset(_REFERENCE | {Perm.ELDER_READ, Perm.ELDER_IDENTITY, Perm.ELDER_PHONE}),
     Role.ELDER: frozenset(_REFERENCE),
     Role.FAMILY: frozenset(_REFERENCE),
     Role.AUDITOR: frozenset(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from yiyang.audit import service as audit
 from yiyang.audit.models import AuditEvent
 from yiyang.errors import N_, Conflict, Invalid, NotFound, Unauthorized
-from yiyang.registry.models import Area
+from yiyang.registry.models import Area, Staff
 from yiyang.security.models import AuthToken, UserAccount
 from yiyang.security.passwords import check_policy, hash_password, verify_password
 from yiyang.security.roles import Perm, Role
@@ -85,7 +85,10 @@ def login(
     raw = secrets.token_urlsafe(32)
     session.add(
         AuthToken(
-            user_id=user.id, kind=kind, token_hash=_token_hash(raw), created_at=now,
+            user_id=user.id,
+            kind=kind,
+            token_hash=_token_hash(raw),
+            created_at=now,
             expires_at=now + ttl,
         )
     )
@@ -154,7 +157,9 @@ def create_user(
     """Create an account after checking the binding its role needs."""
     actor.require(Perm.USER_MANAGE)
     if session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
-        raise Conflict(N_("The user name %(username)s is taken."), field="username", username=username)
+        raise Conflict(
+            N_("The user name %(username)s is taken."), field="username", username=username
+        )
     needs = {
         Role.STREET_ADMIN: ("area_id", area_id, "street"),
         Role.COMMUNITY_STAFF: ("area_id", area_id, "community"),
@@ -166,13 +171,20 @@ def create_user(
     if role in needs:
         field, value, level = needs[role]
         if value is None:
-            raise Invalid(N_("This role needs %(field)s."), field=field)
+            raise Invalid(N_("This role needs %(needed)s."), field=field, needed=field)
         if level is not None:
             area = session.get(Area, value)
             if area is None or area.level != level:
-                raise Invalid(N_("%(field)s must be a %(level)s."), field=field, level=level)
+                raise Invalid(
+                    N_("%(needed)s must be a %(level)s."), field=field, needed=field, level=level
+                )
     if check_password:
         check_policy(password, username)
+    if role == Role.CAREGIVER and staff_id is not None and provider_id is None:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise Invalid(N_("Unknown staff member %(id)s."), field="staff_id", id=staff_id)
+        provider_id = staff.provider_id
     user = UserAccount(
         username=username,
         password_hash=hash_password(password),
@@ -185,5 +197,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create", "user", user.id, after={"username": username, "role": str(role)})
+    audit.record(
+        session, actor, "create", "user", user.id, after={"username": username, "role": str(role)}
+    )
     return user

@@ -1,0 +1,67 @@
+"""Build the FastAPI application: API under /api/v1, HTML pages, static assets, docs."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from yiyang.config import Settings, get_settings
+from yiyang.db import make_engine, make_session_factory
+from yiyang.kit.clock import Clock, utcnow
+from yiyang.registry import api as registry_api
+from yiyang.registry import pages as registry_pages
+from yiyang.security import api as security_api
+from yiyang.security import pages as security_pages
+from yiyang.web import home
+from yiyang.web.errors import install_error_handlers
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock = utcnow
+) -> FastAPI:
+    """Create the web application around one engine and one clock."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="yiyang 颐养",
+        summary="Smart elderly-care service platform for a city district",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.clock = clock
+    app.state.secret_key = settings.secret_key or secrets.token_hex(32)
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False), "static")
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        """Swagger UI served from the npm-installed swagger-ui-dist, never a CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="yiyang API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness probe for the proxy and the tests."""
+        return {"status": "ok"}
+
+    for router in (security_api.router, registry_api.router):
+        app.include_router(router, prefix="/api/v1")
+    for router in (security_pages.router, home.router, registry_pages.router):
+        app.include_router(router)
+    return app

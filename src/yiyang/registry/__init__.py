@@ -1,0 +1,1 @@
+"""Areas, facilities, providers, staff, elders and the service catalog."""

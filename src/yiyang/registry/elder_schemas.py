@@ -1,0 +1,150 @@
+"""Pydantic shapes of elders in and out: create, update, filter, list item, full record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
+
+
+class ContactIn(BaseModel):
+    """An emergency contact as entered; priority is its position in the list."""
+
+    name: str = Field(min_length=1, max_length=64)
+    relationship: str = Field(min_length=1, max_length=32)
+    phone: str = Field(min_length=5, max_length=20)
+    has_key: bool = False
+
+
+class ContactOut(ContactIn):
+    """An emergency contact as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+    priority: int
+
+
+class ElderBase(BaseModel):
+    """Fields shared by create and full read."""
+
+    name: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(default=None, max_length=20)
+    household_registration: str | None = Field(default=None, max_length=256)
+    address: str = Field(min_length=1, max_length=256)
+    lat: float
+    lon: float
+    geofence_m: int = Field(default=150, ge=50, le=500)
+    living_situation: LivingSituation
+    special_groups: list[SpecialGroup] = Field(default_factory=list)
+    economic_status: EconomicStatus = EconomicStatus.NONE
+    capability_level: int | None = Field(default=None, ge=0, le=4)
+    consent_given: bool = False
+    consent_date: date | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=5)
+
+
+class ElderCreate(ElderBase):
+    """A new elder; birth date and sex are derived from the ID number."""
+
+    id_number: str = Field(min_length=1, max_length=32)
+    community_code: str = Field(min_length=1, max_length=12)
+
+
+class ElderUpdate(BaseModel):
+    """A partial change; only the fields given are changed."""
+
+    id_number: str | None = Field(default=None, max_length=32)
+    community_code: str | None = Field(default=None, max_length=12)
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    phone: str | None = Field(default=None, max_length=20)
+    household_registration: str | None = Field(default=None, max_length=256)
+    address: str | None = Field(default=None, min_length=1, max_length=256)
+    lat: float | None = None
+    lon: float | None = None
+    geofence_m: int | None = Field(default=None, ge=50, le=500)
+    living_situation: LivingSituation | None = None
+    special_groups: list[SpecialGroup] | None = None
+    economic_status: EconomicStatus | None = None
+    capability_level: int | None = Field(default=None, ge=0, le=4)
+    consent_given: bool | None = None
+    consent_date: date | None = None
+    status: ElderStatus | None = None
+    status_date: date | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    contacts: list[ContactIn] | None = Field(default=None, max_length=5)
+    version: int | None = Field(default=None, description="Optimistic lock: the version read")
+
+
+class ElderFilter(BaseModel):
+    """List filters; q searches name, ID number and phone."""
+
+    q: str | None = Field(default=None, max_length=64)
+    street_code: str | None = None
+    community_code: str | None = None
+    living_situation: LivingSituation | None = None
+    special_group: SpecialGroup | None = None
+    economic_status: EconomicStatus | None = None
+    status: ElderStatus | None = None
+    age_min: int | None = Field(default=None, ge=0, le=130)
+    age_max: int | None = Field(default=None, ge=0, le=130)
+
+
+class AreaRef(BaseModel):
+    """An area as shown next to a record."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+
+
+class ElderListItem(BaseModel):
+    """An elder in a list; identity and phone masked unless the role needs them."""
+
+    id: int
+    name: str
+    sex: str
+    age: int
+    id_number: str
+    phone: str | None
+    street: AreaRef
+    community: AreaRef
+    living_situation: str
+    special_groups: list[str]
+    economic_status: str
+    status: str
+
+
+class ElderRead(BaseModel):
+    """An elder's full record (reading it is audited)."""
+
+    id: int
+    id_number: str
+    name: str
+    sex: str
+    birth_date: date
+    age: int
+    phone: str | None
+    household_registration: str | None
+    address: str
+    street: AreaRef
+    community: AreaRef
+    lat: float
+    lon: float
+    geofence_m: int
+    living_situation: str
+    special_groups: list[str]
+    economic_status: str
+    capability_level: int | None
+    risk_tier: str
+    consent_given: bool
+    consent_date: date | None
+    status: str
+    status_date: date | None
+    notes: str | None
+    contacts: list[ContactOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime

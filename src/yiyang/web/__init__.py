@@ -1,0 +1,1 @@
+"""The web edge: dependencies, i18n, templates, error handling, CSRF."""

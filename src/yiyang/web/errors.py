@@ -1,0 +1,102 @@
+"""Map domain errors and validation errors to JSON for the API and to pages for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from yiyang.errors import N_, Conflict, DomainError, FieldProblem
+from yiyang.web.deps import LoginRequired
+from yiyang.web.i18n import negotiate, translate
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problem_json(locale: str, problem: FieldProblem) -> dict[str, Any]:
+    return {
+        "field": problem.field,
+        "code": problem.code,
+        "message": translate(locale, problem.message, problem.params),
+    }
+
+
+def error_payload(locale: str, exc: DomainError) -> dict[str, Any]:
+    """The JSON body of an error: code, translated message, field and per-field problems."""
+    return {
+        "error": {
+            "code": exc.code,
+            "message": translate(locale, exc.message, exc.params),
+            "field": exc.field,
+            "problems": [_problem_json(locale, p) for p in exc.problems],
+        }
+    }
+
+
+def _locale(request: Request) -> str:
+    return getattr(request.state, "locale", None) or negotiate(
+        request, request.app.state.settings.default_locale
+    )
+
+
+def _respond(request: Request, exc: DomainError) -> Response:
+    locale = _locale(request)
+    if _is_api(request):
+        return JSONResponse(error_payload(locale, exc), status_code=exc.status_code)
+    from yiyang.web.templating import render
+
+    return render(
+        request,
+        "error.html",
+        {"error": error_payload(locale, exc)["error"], "status": exc.status_code},
+        status_code=exc.status_code,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers so that a bad request never becomes a 500."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return _respond(request, exc)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": f"/login?next={target}"})
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+            problems.append(
+                FieldProblem(".".join(loc) or "request", err.get("type", "invalid"), err["msg"])
+            )
+        fields = ", ".join(p.field for p in problems)
+        domain = DomainError(
+            N_("Some fields are not valid: %(fields)s."), problems=problems, fields=fields
+        )
+        domain.status_code, domain.code = 422, "validation"
+        return _respond(request, domain)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        return _respond(
+            request, Conflict(N_("The change clashes with existing data and was not saved."))
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        return _respond(
+            request,
+            Conflict(N_("Someone else changed this record meanwhile. Reload and try again.")),
+        )

@@ -1,0 +1,75 @@
+"""Jinja2 rendering with the request's locale, subject, CSRF token and htmx awareness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from yiyang.config import PACKAGE_DIR
+from yiyang.kit.masking import mask_id_number, mask_phone
+from yiyang.kit.money import fen_to_yuan_str
+from yiyang.registry.vocab import LABELS
+from yiyang.security.roles import ROLE_LABELS
+from yiyang.web.csrf import csrf_token
+from yiyang.web.i18n import LOCALES, gettext_for, translate
+
+env = Environment(
+    loader=FileSystemLoader(str(PACKAGE_DIR / "templates")),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters["yuan"] = fen_to_yuan_str
+env.filters["mask_id"] = mask_id_number
+env.filters["mask_phone"] = mask_phone
+
+
+def is_htmx(request: Request) -> bool:
+    """True when htmx asked for a fragment rather than a whole page."""
+    return request.headers.get("hx-request") == "true" and not request.headers.get(
+        "hx-history-restore-request"
+    )
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a whole page, or only its content block when htmx asks for a fragment."""
+    locale = getattr(request.state, "locale", None) or request.app.state.settings.default_locale
+    gettext, ngettext = gettext_for(locale)
+    subject = getattr(request.state, "subject", None)
+    session_token = getattr(request.state, "session_token", None)
+
+    def label(code: str | None) -> str:
+        if code is None:
+            return ""
+        source = LABELS.get(code) or ROLE_LABELS.get(code)
+        return translate(locale, source) if source else code
+
+    ctx: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "locales": LOCALES,
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "label": label,
+        "t": lambda message, **params: translate(locale, message, params),
+        "subject": subject,
+        "csrf": csrf_token(request.app.state.secret_key, session_token) if session_token else "",
+        "partial": is_htmx(request),
+        "path": request.url.path,
+    }
+    if context:
+        ctx.update(context)
+    html = env.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=headers)

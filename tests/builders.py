@@ -1,0 +1,155 @@
+"""Small builders of test data, one call per thing a test needs."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yiyang.kit.idcard import make_id_number
+from yiyang.registry.models import Area, Elder, ElderContact, ElderGroup, Provider
+from yiyang.security.models import UserAccount
+from yiyang.security.passwords import hash_password
+from yiyang.security.roles import Role
+from yiyang.security.service import subject_for
+from yiyang.security.subject import Subject
+
+_seq = itertools.count(1)
+PASSWORD = "test-pass-2026"
+_HASH = hash_password(PASSWORD)
+
+# Points well inside Jinshui (WGS-84).
+INSIDE = (34.8005, 113.6720)
+INSIDE_2 = (34.7800, 113.7300)
+OUTSIDE = (34.6000, 113.4000)
+
+
+@dataclass
+class Tree:
+    """A district with two streets of two communities each."""
+
+    district: Area
+    street_a: Area
+    street_b: Area
+    comm_a1: Area
+    comm_a2: Area
+    comm_b1: Area
+    comm_b2: Area
+
+
+def make_area(session: Session, code: str, name: str, level: str, parent: Area | None) -> Area:
+    """One area (reused when the code exists)."""
+    found = session.scalar(select(Area).where(Area.code == code))
+    if found:
+        return found
+    area = Area(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+    session.add(area)
+    session.flush()
+    return area
+
+
+def make_tree(session: Session) -> Tree:
+    """The standard small district used by most tests."""
+    d = make_area(session, "410105", "金水区", "district", None)
+    sa = make_area(session, "410105011", "北林路街道", "street", d)
+    sb = make_area(session, "410105019", "丰庆路街道", "street", d)
+    return Tree(
+        d, sa, sb,
+        make_area(session, "410105011001", "文雅社区", "community", sa),
+        make_area(session, "410105011002", "北林社区", "community", sa),
+        make_area(session, "410105019001", "四月天社区", "community", sb),
+        make_area(session, "410105019002", "杲村社区", "community", sb),
+    )  # fmt: skip
+
+
+def new_id_number(born: date = date(1945, 3, 8), sex: str = "F") -> str:
+    """A fresh valid ID number."""
+    return make_id_number("410105", born, next(_seq) * 2 + 1, sex)
+
+
+def make_elder(
+    session: Session,
+    community: Area,
+    *,
+    name: str = "王秀英",
+    born: date = date(1945, 3, 8),
+    sex: str = "F",
+    phone: str | None = "13800001234",
+    living_situation: str = "alone",
+    groups: tuple[str, ...] = (),
+    lat_lon: tuple[float, float] = INSIDE,
+) -> Elder:
+    """An active elder in a community."""
+    elder = Elder(
+        id_number=new_id_number(born, sex), name=name, sex=sex, birth_date=born, phone=phone,
+        address="文化路 1 号", street_id=community.parent_id, community_id=community.id,
+        lat=lat_lon[0], lon=lat_lon[1], living_situation=living_situation,
+        economic_status="none", consent_given=True, status="active",
+    )  # fmt: skip
+    elder.groups = [ElderGroup(code=g) for g in groups]
+    elder.contacts = [
+        ElderContact(priority=1, name="李明", relationship="son", phone="13900005678", has_key=True)
+    ]
+    session.add(elder)
+    session.flush()
+    return elder
+
+
+def make_provider(session: Session, name: str = "颐康养老服务有限公司") -> Provider:
+    """A service provider."""
+    n = next(_seq)
+    provider = Provider(code=f"P{n:04d}", name=name, credit_code=None, phone="0371-6000000")
+    session.add(provider)
+    session.flush()
+    return provider
+
+
+def make_user(
+    session: Session,
+    role: Role,
+    *,
+    area: Area | None = None,
+    provider: Provider | None = None,
+    elder: Elder | None = None,
+    staff_id: int | None = None,
+    username: str | None = None,
+) -> tuple[UserAccount, Subject]:
+    """An account with the test password, and its Subject."""
+    user = UserAccount(
+        username=username or f"{role.value}{next(_seq)}",
+        password_hash=_HASH,
+        display_name=f"{role.value} user",
+        role=role.value,
+        area_id=area.id if area else None,
+        provider_id=provider.id if provider else None,
+        elder_id=elder.id if elder else None,
+        staff_id=staff_id,
+    )
+    session.add(user)
+    session.flush()
+    return user, subject_for(session, user)
+
+
+def elder_payload(community: Area, **overrides: object) -> dict[str, object]:
+    """A valid JSON body for creating an elder."""
+    body: dict[str, object] = {
+        "id_number": new_id_number(),
+        "name": "张桂兰",
+        "phone": "13712345678",
+        "address": "北林路 18 号院 3 号楼",
+        "community_code": community.code,
+        "lat": INSIDE[0],
+        "lon": INSIDE[1],
+        "living_situation": "alone",
+        "special_groups": ["living_alone"],
+        "economic_status": "minimum_living",
+        "consent_given": True,
+        "contacts": [
+            {"name": "张伟", "relationship": "son", "phone": "13611112222", "has_key": True}
+        ],
+    }
+    body.update(overrides)
+    return body
