@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 
 from yiyang.app import create_app
@@ -44,22 +46,33 @@ def database_url() -> str:
     return f"sqlite:///{path}"
 
 
-def reset_schema(engine: Engine) -> None:
-    """Drop everything on PostgreSQL so Alembic builds the schema from empty."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+@contextmanager
+def scratch_database(url: str) -> Iterator[str]:
+    """On PostgreSQL, a private database for this test run (parallel runs never collide)."""
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    base = make_url(url)
+    name = f"{base.database}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
     """One migrated database for the whole run."""
-    eng = make_engine(database_url())
-    reset_schema(eng)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+    with scratch_database(database_url()) as url:
+        eng = make_engine(url)
+        upgrade(eng)
+        yield eng
+        eng.dispose()
 
 
 @pytest.fixture
