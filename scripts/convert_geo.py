@@ -40,10 +40,7 @@ def convert_boundary(source: Path) -> dict[str, Any]:
     src = json.loads((source / "410105_jinshui.json").read_text(encoding="utf-8"))
     feature = src["features"][0]
     geom = feature["geometry"]
-    if geom["type"] == "Polygon":
-        polygons = [geom["coordinates"]]
-    else:
-        polygons = geom["coordinates"]
+    polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
     converted = [[_ring_to_wgs84(ring) for ring in polygon] for polygon in polygons]
     return {
         "type": "FeatureCollection",

@@ -112,7 +112,6 @@ def load_catalog() -> Catalog:
 def seed_catalog(session: Session) -> int:
     """Create or update the catalog by code (idempotent); returns the items inserted or changed."""
     catalog = load_catalog()
-    cat_ids: dict[str, int] = {}
     existing_cats = {c.code: c for c in session.scalars(select(ServiceCategory))}
     for cat in catalog.categories:
         row = existing_cats.get(cat.code)
@@ -139,23 +138,23 @@ def seed_catalog(session: Session) -> int:
             "government_purchasable": item.government_purchasable,
             "home_visit": item.home_visit,
         }
-        row = existing_items.get(item.code)
-        changed = row is None
-        if row is None:
-            row = ServiceItem(code=item.code, active=True, **values)
-            session.add(row)
+        item_row = existing_items.get(item.code)
+        changed = item_row is None
+        if item_row is None:
+            item_row = ServiceItem(code=item.code, active=True, **values)
+            session.add(item_row)
             session.flush()
         else:
             for key, value in values.items():
-                if getattr(row, key) != value:
-                    setattr(row, key, value)
+                if getattr(item_row, key) != value:
+                    setattr(item_row, key, value)
                     changed = True
         # Price versions are history: add the missing ones, never rewrite an existing one.
         for version in item.prices:
-            if (row.id, version.effective_date) not in known_prices:
+            if (item_row.id, version.effective_date) not in known_prices:
                 new_prices.append(
                     {
-                        "item_id": row.id,
+                        "item_id": item_row.id,
                         "effective_date": version.effective_date,
                         "price_fen": version.price_fen,
                         "standard_minutes": version.standard_minutes,
