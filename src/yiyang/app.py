@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,15 +22,33 @@ from yiyang.security import api as security_api
 from yiyang.security import pages as security_pages
 from yiyang.web import home
 from yiyang.web.errors import install_error_handlers
+from yiyang.worker import run_forever
 
 
 def create_app(
-    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock = utcnow
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = utcnow,
+    embedded_worker: bool = False,
 ) -> FastAPI:
     """Create the web application around one engine and one clock."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """Run the timer loop inside the web process in the embedded (SQLite) mode."""
+        task = asyncio.create_task(run_forever(session_factory, clock)) if embedded_worker else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="yiyang 颐养",
         summary="Smart elderly-care service platform for a city district",
         version="0.1.0",
@@ -37,7 +58,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory
     app.state.clock = clock
     app.state.secret_key = settings.secret_key or secrets.token_hex(32)
 
