@@ -1,8 +1,17 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.audit import models as audit_models
+from yiyang.dispatch import models as dispatch_models
+from yiyang.orders import models as order_models
 from yiyang.registry import models as registry_models
 from yiyang.security import models as security_models
 from yiyang.timers import models as timer_models
 
-__all__ = ["audit_models", "registry_models", "security_models", "timer_models"]
+__all__ = [
+    "audit_models",
+    "dispatch_models",
+    "order_models",
+    "registry_models",
+    "security_models",
+    "timer_models",
+]

@@ -1,0 +1,1 @@
+"""Dispatch: builds planner inputs from the database, stores decisions, runs offers."""

@@ -1,0 +1,1 @@
+"""Orders: every channel, price and government subsidy, the lifecycle state machine."""
