@@ -1,0 +1,1 @@
+"""Visits and electronic visit verification (EVV): check-in/out, alerts, ratings, settlement."""
