@@ -73,6 +73,8 @@ class Candidate:
     start: datetime
     score: float
     reasons: tuple[str, ...]
+    load_share: float = 0.0  # share of the day's capacity already booked before this job
+    visits_before: int = 0  # visits to this elder in the last 30 days
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Decision:
     rejected: Mapping[str, int]  # reason code -> caregivers ruled out for it
     tier: str | None  # "community" | "street" | "district" where the winner was found
     unplaceable_reason: str | None  # reason code when winner is None
+    examined: int = 0  # caregivers whose day was actually checked (the index skipped the rest)
 
 
 class TravelModel(Protocol):
