@@ -6,6 +6,7 @@ from yiyang.orders import models as order_models
 from yiyang.registry import models as registry_models
 from yiyang.security import models as security_models
 from yiyang.timers import models as timer_models
+from yiyang.visits import models as visit_models
 
 __all__ = [
     "audit_models",
@@ -14,4 +15,5 @@ __all__ = [
     "registry_models",
     "security_models",
     "timer_models",
+    "visit_models",
 ]
