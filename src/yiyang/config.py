@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_import_rows: int = 250_000
     static_dir: Path = PACKAGE_DIR / "static"
     vendor_dir: Path = PACKAGE_DIR / "static" / "vendor"
+    order_max_days_ahead: int = 30
+    dispatch_org_offer_minutes: int = 10
+    dispatch_caregiver_offer_minutes: int = 5
+    dispatch_top_k: int = 5
+    recurring_days_ahead: int = Field(default=1, description="Expand recurring orders this far")
 
 
 @lru_cache(maxsize=1)

@@ -43,15 +43,23 @@ class Perm(StrEnum):
     CATALOG_WRITE = "catalog.write"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
+    ORDER_CREATE = "order.create"
+    ORDER_READ = "order.read"
+    ORDER_ACT = "order.act"  # move an order along (accept, refuse, cancel, confirm…)
+    ORDER_DISPATCH = "order.dispatch"  # dispatcher: queue, manual assign, pin, reassign
+    POLICY_WRITE = "policy.write"
 
 
 _ALL = frozenset(Perm)
 _REFERENCE = {Perm.AREA_READ, Perm.CATALOG_READ}
+_ORDERING = {Perm.ORDER_CREATE, Perm.ORDER_READ, Perm.ORDER_ACT}
+_DISPATCHING = _ORDERING | {Perm.ORDER_DISPATCH}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: _ALL,
     Role.STREET_ADMIN: frozenset(
         _REFERENCE
+        | _DISPATCHING
         | {
             Perm.PROVIDER_READ,
             Perm.FACILITY_READ,
@@ -67,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _REFERENCE
+        | _ORDERING
         | {
             Perm.FACILITY_READ,
             Perm.ELDER_READ,
@@ -77,11 +86,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         }
     ),
     Role.PROVIDER_ADMIN: frozenset(
-        _REFERENCE | {Perm.PROVIDER_READ, Perm.FACILITY_READ, Perm.STAFF_READ, Perm.STAFF_WRITE}
+        _REFERENCE
+        | {Perm.PROVIDER_READ, Perm.FACILITY_READ, Perm.STAFF_READ, Perm.STAFF_WRITE}
+        | {Perm.ORDER_READ, Perm.ORDER_ACT}
     ),
-    Role.CAREGIVER: frozenset(_REFERENCE),
+    Role.CAREGIVER: frozenset(_REFERENCE | {Perm.ORDER_READ, Perm.ORDER_ACT}),
     Role.OPERATOR: frozenset(
         _REFERENCE
+        | _DISPATCHING
         | {
             Perm.PROVIDER_READ,
             Perm.FACILITY_READ,
@@ -92,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.SUPERVISOR: frozenset(
         _REFERENCE
+        | _DISPATCHING
         | {
             Perm.PROVIDER_READ,
             Perm.FACILITY_READ,
@@ -101,8 +114,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         }
     ),
     Role.ASSESSOR: frozenset(_REFERENCE | {Perm.ELDER_READ, Perm.ELDER_IDENTITY, Perm.ELDER_PHONE}),
-    Role.ELDER: frozenset(_REFERENCE),
-    Role.FAMILY: frozenset(_REFERENCE),
+    Role.ELDER: frozenset(_REFERENCE | _ORDERING),
+    Role.FAMILY: frozenset(_REFERENCE | _ORDERING),
     Role.AUDITOR: frozenset(
         _REFERENCE
         | {
@@ -111,6 +124,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.STAFF_READ,
             Perm.ELDER_READ,
             Perm.AUDIT_READ,
+            Perm.ORDER_READ,
         }
     ),
 }
