@@ -56,7 +56,8 @@ def choose(
             pool = index.ids() - seen
         seen |= pool
         able = pool & skilled
-        rejected[SKILL] += len(pool) - len(able)
+        if len(pool) > len(able):
+            rejected[SKILL] += len(pool) - len(able)
         if tier == DISTRICT and hasattr(travel, "lower_bound"):
             found, n = _search_rings(job, index, able, travel, weights, k, rejected)
         else:
