@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yiyang.registry import elder_api
+from yiyang.registry import (
+    area_api,
+    catalog_api,
+    elder_api,
+    facility_api,
+    provider_api,
+    staff_api,
+)
 
 router = APIRouter()
 router.include_router(elder_api.router)
+router.include_router(area_api.router)
+router.include_router(provider_api.router)
+router.include_router(facility_api.router)
+router.include_router(staff_api.router)
+router.include_router(catalog_api.router)

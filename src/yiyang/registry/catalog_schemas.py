@@ -1,0 +1,105 @@
+"""Pydantic shapes of the service catalog: categories, items, price versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from yiyang.registry.vocab import Skill
+
+
+class CategoryOut(BaseModel):
+    """A GB/T 43153-2023 service category."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    sort: int
+
+
+class PriceIn(BaseModel):
+    """A price version: from this date on, the item costs this much and takes this long."""
+
+    effective_date: date
+    price_fen: int = Field(ge=0, le=100_000_000)
+    standard_minutes: int = Field(gt=0, le=24 * 60)
+
+
+class PriceOut(PriceIn):
+    """A stored price version."""
+
+    model_config = ConfigDict(from_attributes=True)
+    created_at: datetime
+
+
+class ItemCreate(BaseModel):
+    """A new service item with its first price version."""
+
+    code: str = Field(min_length=1, max_length=32)
+    category_code: str = Field(min_length=1, max_length=32)
+    name_zh: str = Field(min_length=1, max_length=64)
+    name_en: str = Field(min_length=1, max_length=64)
+    unit: str = Field(default="visit", min_length=1, max_length=16)
+    required_skills: list[Skill] = Field(default_factory=list, max_length=10)
+    government_purchasable: bool = False
+    home_visit: bool = True
+    active: bool = True
+    price: PriceIn
+
+
+class ItemUpdate(BaseModel):
+    """A partial change of an item's description (prices change only by new versions)."""
+
+    category_code: str | None = Field(default=None, min_length=1, max_length=32)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=64)
+    name_en: str | None = Field(default=None, min_length=1, max_length=64)
+    unit: str | None = Field(default=None, min_length=1, max_length=16)
+    required_skills: list[Skill] | None = Field(default=None, max_length=10)
+    government_purchasable: bool | None = None
+    home_visit: bool | None = None
+    active: bool | None = None
+
+
+class ItemFilter(BaseModel):
+    """List filters; `on` is the date whose prices are shown (default: today in China)."""
+
+    category: str | None = Field(default=None, max_length=32)
+    government_purchasable: bool | None = None
+    active: bool | None = None
+    on: date | None = None
+
+
+class CategoryRef(BaseModel):
+    """A category as shown next to an item."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class ItemListItem(BaseModel):
+    """An item with the price and standard minutes in force on the date asked for."""
+
+    id: int
+    code: str
+    category: CategoryRef
+    name_zh: str
+    name_en: str
+    unit: str
+    required_skills: list[str]
+    government_purchasable: bool
+    home_visit: bool
+    active: bool
+    on: date
+    price_fen: int | None
+    standard_minutes: int | None
+    price_effective_date: date | None
+
+
+class ItemRead(ItemListItem):
+    """An item with its whole price history, oldest first."""
+
+    prices: list[PriceOut]
