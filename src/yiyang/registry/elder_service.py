@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -79,8 +81,24 @@ def _raise_if(problems: list[FieldProblem]) -> None:
         )
 
 
-def _resolve_community(session: Session, subject: Subject, code: str) -> Area:
-    community = area_repository.require_level(session, code, "community", "community_code")
+def _resolve_community(
+    session: Session,
+    subject: Subject,
+    code: str,
+    communities: Mapping[str, Area] | None = None,
+) -> Area:
+    if communities is None:
+        community = area_repository.require_level(session, code, "community", "community_code")
+    else:  # a bulk caller pre-loaded the communities (one query instead of one per row)
+        found = communities.get(code.strip())
+        if found is None:
+            raise Invalid(
+                N_("Unknown %(level)s code: %(value)s."),
+                field="community_code",
+                level="community",
+                value=code,
+            )
+        community = found
     if not _community_in_scope(subject, community):
         raise Invalid(N_("You may only register elders in your own area."), field="community_code")
     return community
@@ -90,12 +108,26 @@ def _check_place(district_code: str, lat: float, lon: float) -> list[FieldProble
     return rules.coordinates_problems(lat, lon, inside_district(district_code, lat, lon))
 
 
-def create_elder(
-    session: Session, subject: Subject, data: ElderCreate, *, now: datetime, district_code: str
-) -> Elder:
-    """Register an elder after every check; all problems are reported together."""
-    subject.require(Perm.ELDER_WRITE)
-    today = local_today(now)
+@dataclass(frozen=True)
+class PreparedElder:
+    """A new elder's values after every check: derived identity, normalised phone, contacts."""
+
+    facts: IdNumberFacts
+    phone: str | None
+    contacts: list[rules.ContactFacts]
+    community: Area
+
+
+def prepare_new_elder(
+    session: Session,
+    subject: Subject,
+    data: ElderCreate,
+    *,
+    today: date,
+    district_code: str,
+    communities: Mapping[str, Area] | None = None,
+) -> tuple[PreparedElder | None, list[FieldProblem]]:
+    """Check a new elder without writing anything (the duplicate ID check is left to callers)."""
     problems: list[FieldProblem] = []
     parsed = rules.id_number_problem(data.id_number, today)
     if isinstance(parsed, FieldProblem):
@@ -108,11 +140,43 @@ def create_elder(
     problems += rules.contacts_problems(contacts)
     community: Area | None = None
     try:
-        community = _resolve_community(session, subject, data.community_code)
+        community = _resolve_community(session, subject, data.community_code, communities)
     except Invalid as exc:
         problems += exc.problems
+    if problems or not isinstance(parsed, IdNumberFacts) or community is None:
+        return None, problems
+    return PreparedElder(parsed, phone, contacts, community), []
+
+
+def validate_new_elder(
+    session: Session,
+    subject: Subject,
+    data: ElderCreate,
+    *,
+    today: date,
+    district_code: str,
+    communities: Mapping[str, Area] | None = None,
+) -> list[FieldProblem]:
+    """Every problem a new elder has, by the same rules as single creation; writes nothing."""
+    return prepare_new_elder(
+        session, subject, data, today=today, district_code=district_code, communities=communities
+    )[1]
+
+
+def create_elder(
+    session: Session, subject: Subject, data: ElderCreate, *, now: datetime, district_code: str
+) -> Elder:
+    """Register an elder after every check; all problems are reported together."""
+    subject.require(Perm.ELDER_WRITE)
+    today = local_today(now)
+    prepared, problems = prepare_new_elder(
+        session, subject, data, today=today, district_code=district_code
+    )
     _raise_if(problems)
-    assert isinstance(parsed, IdNumberFacts) and community is not None
+    assert prepared is not None
+    parsed, phone, contacts, community = (
+        prepared.facts, prepared.phone, prepared.contacts, prepared.community,
+    )  # fmt: skip
     if elder_repository.id_number_taken(session, parsed.number):
         raise Conflict(
             N_("An elder with this ID number is already registered."),

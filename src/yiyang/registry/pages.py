@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from yiyang.registry import elder_io_pages
+
 router = APIRouter()
+router.include_router(elder_io_pages.router)  # before any /elders/{elder_id} page
