@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     dispatch_caregiver_offer_minutes: int = 5
     dispatch_top_k: int = 5
     recurring_days_ahead: int = Field(default=1, description="Expand recurring orders this far")
+    visit_geofence_m: int = Field(default=150, description="Default geofence radius per elder")
+    visit_poor_accuracy_m: float = Field(default=200, description="GPS accuracy flagged as poor")
+    visit_late_minutes: int = Field(default=15, description="Late alert after window start")
+    visit_no_show_minutes: int = Field(default=30, description="No-show alert after window start")
+    visit_min_minutes: int = Field(default=30, description="Shorter visits need a reason (NG21)")
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,17 @@ class Perm(StrEnum):
     ORDER_ACT = "order.act"  # move an order along (accept, refuse, cancel, confirm…)
     ORDER_DISPATCH = "order.dispatch"  # dispatcher: queue, manual assign, pin, reassign
     POLICY_WRITE = "policy.write"
+    VISIT_READ = "visit.read"
+    VISIT_ACT = "visit.act"  # caregiver: accept, travel, check in/out, checklist, notes
+    VISIT_CORRECT = "visit.correct"  # manual corrections with a reason code
+    VISIT_RATE = "visit.rate"  # elder or family: confirm and rate
+    COMPLAINT_WRITE = "complaint.write"
+    COMPLAINT_READ = "complaint.read"
+    RETURN_VISIT_WRITE = "return_visit.write"
+    ALERT_READ = "alert.read"
+    ALERT_ACK = "alert.ack"
+    EVV_EXPORT = "evv.export"
+    SETTLEMENT_READ = "settlement.read"
 
 
 _ALL = frozenset(Perm)
@@ -127,6 +138,37 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ORDER_READ,
         }
     ),
+}
+
+# Visit supervision grants, kept apart so the table above stays readable.
+_VISIT_GRANTS: dict[Role, set[Perm]] = {
+    Role.STREET_ADMIN: {
+        Perm.VISIT_READ, Perm.VISIT_CORRECT, Perm.COMPLAINT_READ, Perm.ALERT_READ,
+        Perm.ALERT_ACK, Perm.EVV_EXPORT,
+    },
+    Role.COMMUNITY_STAFF: {Perm.VISIT_READ, Perm.COMPLAINT_WRITE, Perm.ALERT_READ},
+    Role.PROVIDER_ADMIN: {
+        Perm.VISIT_READ, Perm.COMPLAINT_READ, Perm.ALERT_READ, Perm.ALERT_ACK, Perm.EVV_EXPORT,
+        Perm.SETTLEMENT_READ,
+    },
+    Role.CAREGIVER: {Perm.VISIT_READ, Perm.VISIT_ACT},
+    Role.OPERATOR: {
+        Perm.VISIT_READ, Perm.VISIT_CORRECT, Perm.COMPLAINT_WRITE, Perm.COMPLAINT_READ,
+        Perm.RETURN_VISIT_WRITE, Perm.ALERT_READ, Perm.ALERT_ACK,
+    },
+    Role.SUPERVISOR: {
+        Perm.VISIT_READ, Perm.VISIT_CORRECT, Perm.COMPLAINT_WRITE, Perm.COMPLAINT_READ,
+        Perm.RETURN_VISIT_WRITE, Perm.ALERT_READ, Perm.ALERT_ACK,
+    },
+    Role.ELDER: {Perm.VISIT_READ, Perm.VISIT_RATE, Perm.COMPLAINT_WRITE},
+    Role.FAMILY: {Perm.VISIT_READ, Perm.VISIT_RATE, Perm.COMPLAINT_WRITE},
+    Role.AUDITOR: {
+        Perm.VISIT_READ, Perm.COMPLAINT_READ, Perm.ALERT_READ, Perm.EVV_EXPORT,
+        Perm.SETTLEMENT_READ,
+    },
+}  # fmt: skip
+ROLE_PERMISSIONS = {
+    role: perms | _VISIT_GRANTS.get(role, set()) for role, perms in ROLE_PERMISSIONS.items()
 }
 
 # Roles whose data scope is the whole district (no area, provider or person binding).
