@@ -134,6 +134,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.FACILITY_READ,
             Perm.STAFF_READ,
             Perm.ELDER_READ,
+            Perm.ELDER_EXPORT,  # oversight extracts: masked, and every export is audited
             Perm.AUDIT_READ,
             Perm.ORDER_READ,
         }
