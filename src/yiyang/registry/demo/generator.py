@@ -11,7 +11,6 @@ from yiyang.registry.demo.elders import (
     CommunityPlan,
     community_sigma_m,
     generate_elders,
-    mobile,
 )
 from yiyang.registry.demo.geography import (
     DISTRICT_CODE,
@@ -314,4 +313,4 @@ def generate_district(elders: int, seed: int = 2026) -> DemoDistrict:
     )
 
 
-__all__ = ["AS_OF", "generate_district", "mobile"]
+__all__ = ["AS_OF", "generate_district"]

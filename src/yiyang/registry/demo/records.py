@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from yiyang.registry.demo.catalog import Catalog
 
@@ -163,7 +162,6 @@ class DemoDistrict:
     elder_groups: list[ElderGroupRec]
     elder_contacts: list[ElderContactRec]
     catalog: Catalog
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def by_level(self, level: str) -> list[AreaRec]:
         """Areas of one level (district, street, community) in id order."""
