@@ -111,6 +111,7 @@ class ServiceOrder(Base):
     provider_status: Mapped[str | None] = mapped_column(String(16))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     caregiver_status: Mapped[str | None] = mapped_column(String(16))
+    planned_start_at: Mapped[datetime | None] = mapped_column()  # from the dispatch decision
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatch_attempts: Mapped[int] = mapped_column(Integer, default=0)
     price_id: Mapped[int] = mapped_column(ForeignKey("service_price.id"))

@@ -112,6 +112,7 @@ def upgrade() -> None:
         sa.Column("provider_status", sa.String(length=16), nullable=True),
         sa.Column("staff_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=True),
         sa.Column("caregiver_status", sa.String(length=16), nullable=True),
+        sa.Column("planned_start_at", yiyang.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("pinned", sa.Boolean(), nullable=False),
         sa.Column("dispatch_attempts", sa.Integer(), nullable=False),
         sa.Column("price_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
