@@ -311,8 +311,9 @@ def _elder_rows(
             yield row
 
 
-def _cells(row: dict[str, Any], locale: str) -> list[Any]:
-    return [format_value(c.key, row.get(c.key), locale) for c in COLUMNS]
+def _cells(row: dict[str, Any], locale: str, kind: str) -> list[Any]:
+    guard = kind == "csv"
+    return [format_value(c.key, row.get(c.key), locale, guard) for c in COLUMNS]
 
 
 def _write(kind: str, rows: Iterator[list[Any]], header: list[str], out: IO[bytes]) -> int:
@@ -374,7 +375,7 @@ def export_elders(
         raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
     today = local_today(now)
     header = [header_text(c.key, locale) for c in COLUMNS]
-    rows = (_cells(r, locale) for r in _elder_rows(session, subject, flt, today))
+    rows = (_cells(r, locale, kind) for r in _elder_rows(session, subject, flt, today))
     with tempfile.NamedTemporaryFile(prefix="yiyang-export-", suffix=f".{kind}",
                                      delete=False) as out:  # fmt: skip
         count = _write(kind, rows, header, out)
@@ -413,7 +414,7 @@ def template_file(
         "contact1_phone": "13900005678", "contact1_has_key": True,
     }  # fmt: skip
     out = io.BytesIO()
-    _write(kind, iter([_cells(example, locale)]),
+    _write(kind, iter([_cells(example, locale, kind)]),
            [header_text(c.key, locale) for c in COLUMNS], out)  # fmt: skip
     return out.getvalue(), f"elder-import-template.{kind}", _MEDIA[kind]
 

@@ -239,8 +239,11 @@ def parse_cell(column: Column, raw: Any) -> tuple[Any, FieldProblem | None]:
     return code, None
 
 
-def format_value(key: str, value: Any, locale: str) -> Any:
-    """A stored value as an export cell: Chinese labels and 是/否 in zh_CN, codes otherwise."""
+def format_value(key: str, value: Any, locale: str, guard: bool = False) -> Any:
+    """A stored value as an export cell: Chinese labels and 是/否 in zh_CN, codes otherwise.
+
+    `guard` prefixes free text that a spreadsheet would run as a formula (CSV exports).
+    """
     kind = BY_KEY[key].kind
     if value is None:
         return None
@@ -256,6 +259,6 @@ def format_value(key: str, value: Any, locale: str) -> Any:
         return "yes" if value else "no"
     if kind == "date":
         return value.isoformat()
-    if key in FREE_TEXT and isinstance(value, str) and value.startswith(_FORMULA_START):
+    if guard and key in FREE_TEXT and isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

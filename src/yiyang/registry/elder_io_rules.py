@@ -215,8 +215,13 @@ def _pydantic_problems(exc: ValidationError) -> list[FieldProblem]:
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ())) or "row"
         kind, ctx = err.get("type", "invalid"), err.get("ctx") or {}
-        if kind in ("missing", "string_too_short"):
+        if kind == "missing" or (kind == "string_too_short" and not err.get("input")):
             problems.append(FieldProblem(where, "required", _REQUIRED_MSG))
+        elif kind == "string_too_short":
+            message = N_("Too short: at least %(min)s characters.")
+            problems.append(
+                FieldProblem(where, "too_short", message, {"min": ctx.get("min_length")})
+            )
         elif kind == "string_too_long":
             message = N_("Too long: at most %(max)s characters.")
             problems.append(FieldProblem(where, kind, message, {"max": ctx.get("max_length")}))
