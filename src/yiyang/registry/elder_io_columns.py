@@ -152,6 +152,7 @@ _VOCABS: dict[str, dict[str, str]] = {
 }
 _ZH_LABELS = {"living": LIVING_ZH, "groups": GROUP_ZH, "economic": ECONOMIC_ZH}
 _GROUP_SPLIT = re.compile(r"[;；、,，|/]")
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
 
 def cell_text(value: Any) -> str:
@@ -214,8 +215,11 @@ def parse_cell(column: Column, raw: Any) -> tuple[Any, FieldProblem | None]:
             column.key, "boolean", N_("Write yes or no (是 or 否), not %(value)s."), value=text
         )
     if kind == "date":
+        found = _DATE.fullmatch(text.split(" ")[0])
         try:
-            return date.fromisoformat(text.replace("/", "-").replace(".", "-")[:10]), None
+            if found is None:
+                raise ValueError(text)
+            return date(*(int(g) for g in found.groups())), None
         except ValueError:
             return None, _problem(
                 column.key, "date", N_("Not a date (YYYY-MM-DD): %(value)s."), value=text
