@@ -1,0 +1,466 @@
+"""Dispatch use cases: place an order, run the organisation and caregiver offers, override.
+
+Every automatic or manual placement is a DispatchDecision row; refusals, timeouts and
+unavailable caregivers lead to a new attempt without them; an order nobody can take goes to
+the dispatcher queue with the reason, never silently unassigned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yiyang.config import Settings, get_settings
+from yiyang.dispatch import states
+from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
+from yiyang.errors import N_, Conflict, Forbidden, Invalid
+from yiyang.orders import repository as order_repository
+from yiyang.orders import rules
+from yiyang.orders import service as order_service
+from yiyang.orders.models import ServiceOrder
+from yiyang.orders.schemas import OrderCreate
+from yiyang.planner.choose import choose
+from yiyang.planner.explain import explain, render
+from yiyang.planner.travel import StraightLineTravel
+from yiyang.planner.types import Decision
+from yiyang.registry.models import Area, Staff
+from yiyang.security.roles import Perm
+from yiyang.security.subject import Subject, system_subject
+from yiyang.timers import service as timers
+
+ORG_OFFER_EXPIRY = "dispatch.org_offer_expiry"
+CAREGIVER_OFFER_EXPIRY = "dispatch.caregiver_offer_expiry"
+E = rules.Event
+# Decision outcomes that keep the winner (or its provider) out of later attempts.
+EXCLUDING = ("org_refused", "org_timeout", "caregiver_refused", "caregiver_timeout", "unavailable")
+PROVIDER_EXCLUDING = ("org_refused", "org_timeout")
+SYSTEM = system_subject("dispatch")
+
+
+class AlreadyDispatched(Conflict):
+    """The order is not waiting for dispatch (another dispatch placed it, or it moved on)."""
+
+    code = "already_dispatched"
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings or get_settings()
+
+
+def _exclusions(session: Session, order_id: int) -> tuple[frozenset[int], frozenset[int]]:
+    rows = session.execute(
+        select(
+            DispatchDecision.winner_staff_id,
+            DispatchDecision.winner_provider_id,
+            DispatchDecision.outcome,
+        ).where(DispatchDecision.order_id == order_id, DispatchDecision.outcome.in_(EXCLUDING))
+    ).all()
+    staff = frozenset(s for s, _, _ in rows if s is not None)
+    providers = frozenset(p for _, p, o in rows if p is not None and o in PROVIDER_EXCLUDING)
+    return staff, providers
+
+
+def current_decision(session: Session, order_id: int) -> DispatchDecision | None:
+    """The latest decision of an order."""
+    return session.scalar(
+        select(DispatchDecision)
+        .where(DispatchDecision.order_id == order_id)
+        .order_by(DispatchDecision.id.desc())
+        .limit(1)
+    )
+
+
+def _explanation(session: Session, decision: Decision) -> str:
+    ids = [c.staff_id for c in decision.considered]
+    names = {
+        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
+    }
+    area_ids = [decision.job.community_id, decision.job.street_id]
+    areas = {
+        i: n for i, n in session.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))
+    }
+    lines = explain(
+        decision,
+        names=names,
+        community=areas.get(decision.job.community_id),
+        street=areas.get(decision.job.street_id),
+    )
+    return render(lines)
+
+
+def _candidates_json(decision: Decision) -> list[dict[str, Any]]:
+    return [
+        {
+            "staff_id": c.staff_id,
+            "provider_id": c.provider_id,
+            "tier": c.tier,
+            "travel_min": c.travel_min,
+            "start": c.start.isoformat(),
+            "score": c.score,
+            "load_share": c.load_share,
+            "visits_before": c.visits_before,
+            "reasons": list(c.reasons),
+        }
+        for c in decision.considered
+    ]
+
+
+def _resolve_queue(
+    session: Session, order_id: int, *, now: datetime, by: Subject, how: str
+) -> None:
+    for item in session.scalars(
+        select(DispatchQueueItem).where(
+            DispatchQueueItem.order_id == order_id, DispatchQueueItem.resolved_at.is_(None)
+        )
+    ):
+        item.resolved_at, item.resolved_by_id, item.resolution = now, by.user_id, how
+
+
+def _cancel_timers(session: Session, order_id: int, now: datetime) -> None:
+    timers.cancel(session, ORG_OFFER_EXPIRY, order_id, now=now)
+    timers.cancel(session, CAREGIVER_OFFER_EXPIRY, order_id, now=now)
+
+
+def _place(
+    session: Session, order: ServiceOrder, *, now: datetime, settings: Settings
+) -> DispatchDecision:
+    """Run the planner for a locked order awaiting dispatch; offer it or queue it."""
+    excluded_staff, excluded_providers = _exclusions(session, order.id)
+    job = states.job_for(session, order, excluded=excluded_staff, now=now)
+    caregivers = states.caregivers_for(
+        session,
+        order.service_date,
+        except_order_id=order.id,
+        excluded_providers=excluded_providers,
+    )
+    decision = choose(job, caregivers, StraightLineTravel(), k=settings.dispatch_top_k)
+    order.dispatch_attempts += 1
+    winner = decision.winner
+    row = DispatchDecision(
+        order_id=order.id,
+        at=now,
+        attempt=order.dispatch_attempts,
+        tier=decision.tier,
+        winner_staff_id=winner.staff_id if winner else None,
+        winner_provider_id=winner.provider_id if winner else None,
+        travel_min=winner.travel_min if winner else None,
+        candidates=_candidates_json(decision),
+        rejected={
+            **dict(decision.rejected),
+            "excluded_providers": sorted(excluded_providers),
+        },
+        unplaceable_reason=decision.unplaceable_reason,
+        explanation=_explanation(session, decision),
+        outcome="offered" if winner else "unplaceable",
+    )
+    session.add(row)
+    session.flush()
+    if winner is None:
+        order.provider_id = order.staff_id = order.planned_start_at = None
+        order.provider_status = order.caregiver_status = None
+        order_service.record(
+            session,
+            order,
+            E.QUEUE,
+            actor=None,
+            now=now,
+            reason=decision.unplaceable_reason,
+            detail={"decision_id": row.id},
+        )
+        session.add(
+            DispatchQueueItem(
+                order_id=order.id,
+                reason_code=decision.unplaceable_reason or "unplaceable",
+                detail={"decision_id": row.id, "explanation": row.explanation},
+                created_at=now,
+            )
+        )
+    else:
+        order.provider_id, order.staff_id = winner.provider_id, winner.staff_id
+        order.planned_start_at = winner.start
+        order_service.record(
+            session,
+            order,
+            E.OFFER,
+            actor=None,
+            now=now,
+            detail={"decision_id": row.id, "provider_id": winner.provider_id, "tier": row.tier},
+        )
+        timers.schedule(
+            session,
+            ORG_OFFER_EXPIRY,
+            order.id,
+            now + timedelta(minutes=settings.dispatch_org_offer_minutes),
+            {"decision_id": row.id},
+        )
+    session.flush()
+    return row
+
+
+def dispatch(
+    session: Session, order_id: int, *, now: datetime, settings: Settings | None = None
+) -> DispatchDecision:
+    """Place an order awaiting dispatch; the order row is locked so it is placed only once."""
+    order = order_repository.get(session, SYSTEM, order_id, lock=True)
+    if order.status not in rules.AWAITING_DISPATCH:
+        raise AlreadyDispatched(
+            N_("Order %(id)s is not waiting for dispatch (it is %(status)s)."),
+            id=order_id,
+            status=order.status,
+        )
+    return _place(session, order, now=now, settings=_settings(settings))
+
+
+def submit_order(
+    session: Session,
+    subject: Subject,
+    data: OrderCreate,
+    *,
+    now: datetime,
+    idempotency_key: str | None = None,
+    settings: Settings | None = None,
+    recurring_id: int | None = None,
+) -> ServiceOrder:
+    """Take an order from any channel and dispatch it in the same transaction."""
+    settings = _settings(settings)
+    order, created = order_service.create_order(
+        session,
+        subject,
+        data,
+        now=now,
+        idempotency_key=idempotency_key,
+        settings=settings,
+        recurring_id=recurring_id,
+    )
+    if created:
+        _place(session, order, now=now, settings=settings)
+    return order
+
+
+def _redispatch(
+    session: Session, order: ServiceOrder, *, now: datetime, settings: Settings
+) -> None:
+    """After a refusal or timeout: try again without them, unless a dispatcher pinned it."""
+    if order.pinned:
+        order_service.record(
+            session, order, E.QUEUE, actor=None, now=now, reason="pinned_order_refused"
+        )
+        session.add(
+            DispatchQueueItem(order_id=order.id, reason_code="pinned_order_refused", created_at=now)
+        )
+        return
+    _place(session, order, now=now, settings=settings)
+
+
+def _mark(session: Session, order: ServiceOrder, outcome: str) -> None:
+    decision = current_decision(session, order.id)
+    if decision is not None and decision.outcome == "offered":
+        decision.outcome = outcome
+
+
+def _check_actor(subject: Subject, event: str) -> None:
+    subject.require(Perm.ORDER_ACT)
+    if not rules.may_fire(str(subject.role), event):
+        raise Forbidden(
+            N_("Your role may not do “%(event)s” to an order."), event=event, code="event_forbidden"
+        )
+
+
+def act(
+    session: Session,
+    subject: Subject,
+    order_id: int,
+    event: str,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    staff_id: int | None = None,
+    settings: Settings | None = None,
+) -> ServiceOrder:
+    """Fire an event by hand, with the dispatch consequences (timers, next attempt)."""
+    settings = _settings(settings)
+    _check_actor(subject, event)
+    order = order_repository.get(session, subject, order_id, lock=True)
+    rules.transition(order.status, event)  # refuse illegal moves before any side effect
+    if event == E.ORG_ACCEPT:
+        if staff_id is not None and staff_id != order.staff_id:
+            _choose_own_caregiver(session, order, staff_id)
+        order_service.record(session, order, event, actor=subject, now=now, reason=reason)
+        timers.cancel(session, ORG_OFFER_EXPIRY, order.id, now=now)
+        order_service.record(
+            session, order, E.ASSIGN, actor=None, now=now, detail={"staff_id": order.staff_id}
+        )
+        decision = current_decision(session, order.id)
+        timers.schedule(
+            session,
+            CAREGIVER_OFFER_EXPIRY,
+            order.id,
+            now + timedelta(minutes=settings.dispatch_caregiver_offer_minutes),
+            {"decision_id": decision.id if decision else None},
+        )
+    elif event in (E.ORG_REFUSE, E.CAREGIVER_REFUSE, E.CAREGIVER_UNAVAILABLE):
+        order_service.record(session, order, event, actor=subject, now=now, reason=reason)
+        _cancel_timers(session, order.id, now)
+        outcome = {
+            E.ORG_REFUSE: "org_refused",
+            E.CAREGIVER_REFUSE: "caregiver_refused",
+            E.CAREGIVER_UNAVAILABLE: "unavailable",
+        }[rules.Event(event)]
+        _mark(session, order, outcome)
+        _redispatch(session, order, now=now, settings=settings)
+    elif event == E.CAREGIVER_ACCEPT:
+        order_service.record(session, order, event, actor=subject, now=now, reason=reason)
+        timers.cancel(session, CAREGIVER_OFFER_EXPIRY, order.id, now=now)
+        _mark(session, order, "accepted")
+    else:
+        order_service.record(session, order, event, actor=subject, now=now, reason=reason)
+        if event in (E.CANCEL, E.NO_SHOW):
+            _cancel_timers(session, order.id, now)
+            _resolve_queue(session, order.id, now=now, by=subject, how=str(event))
+    session.flush()
+    return order
+
+
+def _choose_own_caregiver(session: Session, order: ServiceOrder, staff_id: int) -> None:
+    staff = session.get(Staff, staff_id)
+    if staff is None or staff.provider_id != order.provider_id or staff.status != "active":
+        raise Invalid(N_("Choose an active caregiver of your own organisation."), field="staff_id")
+    order.staff_id = staff.id
+
+
+def expire_offer(
+    session: Session,
+    order_id: int,
+    decision_id: int | None,
+    *,
+    step: str,
+    now: datetime,
+    settings: Settings | None = None,
+) -> bool:
+    """A timer fired: if that offer is still open, time it out and try the next candidate."""
+    order = order_repository.get(session, SYSTEM, order_id, lock=True)
+    decision = current_decision(session, order.id)
+    if decision is None or decision.id != decision_id or decision.outcome != "offered":
+        return False
+    waiting = rules.Status.OFFERED if step == "org" else rules.Status.ASSIGNED
+    if order.status != waiting:
+        return False
+    event = E.ORG_TIMEOUT if step == "org" else E.CAREGIVER_TIMEOUT
+    order_service.record(session, order, event, actor=None, now=now, reason="offer_expired")
+    decision.outcome = "org_timeout" if step == "org" else "caregiver_timeout"
+    _redispatch(session, order, now=now, settings=_settings(settings))
+    session.flush()
+    return True
+
+
+def assign(
+    session: Session,
+    subject: Subject,
+    order_id: int,
+    staff_id: int,
+    *,
+    now: datetime,
+    reason: str,
+    pin: bool = False,
+    settings: Settings | None = None,
+) -> ServiceOrder:
+    """A dispatcher's override: assign (or reassign, or pin) a caregiver by hand, with a reason."""
+    subject.require(Perm.ORDER_DISPATCH)
+    settings = _settings(settings)
+    if not reason.strip():
+        raise Invalid(N_("Give a reason for the manual assignment."), field="reason")
+    order = order_repository.get(session, subject, order_id, lock=True)
+    rules.transition(order.status, E.REASSIGN)
+    staff = session.get(Staff, staff_id)
+    if staff is None or staff.status != "active":
+        raise Invalid(N_("Caregiver %(id)s is not active."), field="staff_id", id=staff_id)
+    previous = current_decision(session, order.id)
+    if previous is not None and previous.outcome == "offered":
+        previous.outcome = "superseded"
+    _cancel_timers(session, order.id, now)
+    order.dispatch_attempts += 1
+    row = DispatchDecision(
+        order_id=order.id,
+        at=now,
+        attempt=order.dispatch_attempts,
+        tier=None,
+        winner_staff_id=staff.id,
+        winner_provider_id=staff.provider_id,
+        candidates=[],
+        rejected={},
+        explanation=f"Assigned by hand by {subject.display_name}: {reason.strip()}",
+        outcome="offered",
+        manual=True,
+        decided_by_id=subject.user_id,
+        reason=reason.strip(),
+    )
+    session.add(row)
+    session.flush()
+    order.provider_id, order.staff_id, order.pinned = staff.provider_id, staff.id, pin
+    order.planned_start_at = order.planned_start_at or order.window_start_at
+    order_service.record(
+        session,
+        order,
+        E.REASSIGN,
+        actor=subject,
+        now=now,
+        reason=reason.strip(),
+        detail={"decision_id": row.id, "staff_id": staff.id, "pinned": pin},
+    )
+    timers.schedule(
+        session,
+        CAREGIVER_OFFER_EXPIRY,
+        order.id,
+        now + timedelta(minutes=settings.dispatch_caregiver_offer_minutes),
+        {"decision_id": row.id},
+    )
+    _resolve_queue(session, order.id, now=now, by=subject, how="assigned")
+    session.flush()
+    return order
+
+
+def redispatch(
+    session: Session,
+    subject: Subject,
+    order_id: int,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+) -> DispatchDecision:
+    """A dispatcher asks automatic dispatch to try a queued order again."""
+    subject.require(Perm.ORDER_DISPATCH)
+    order_repository.get(session, subject, order_id)
+    decision = dispatch(session, order_id, now=now, settings=settings)
+    if decision.winner_staff_id is not None:
+        _resolve_queue(session, order_id, now=now, by=subject, how="redispatched")
+    return decision
+
+
+def queue(session: Session, subject: Subject) -> list[tuple[DispatchQueueItem, ServiceOrder]]:
+    """Open queue items of orders in the dispatcher's scope, oldest first."""
+    subject.require(Perm.ORDER_DISPATCH)
+    readable = order_repository.readable(subject).subquery()
+    rows = session.execute(
+        select(DispatchQueueItem, ServiceOrder)
+        .join(ServiceOrder, ServiceOrder.id == DispatchQueueItem.order_id)
+        .where(
+            DispatchQueueItem.resolved_at.is_(None),
+            ServiceOrder.id.in_(select(readable.c.id)),
+        )
+        .order_by(DispatchQueueItem.created_at, DispatchQueueItem.id)
+    ).all()
+    return [(item, order) for item, order in rows]
+
+
+def decisions(session: Session, order_id: int) -> list[DispatchDecision]:
+    """Every decision of an order, oldest first (caller checked scope)."""
+    return list(
+        session.scalars(
+            select(DispatchDecision)
+            .where(DispatchDecision.order_id == order_id)
+            .order_by(DispatchDecision.id)
+        )
+    )

@@ -1,0 +1,164 @@
+"""Build the planner's inputs (CaregiverState, Job) from the database for one order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from yiyang.kit.clock import CHINA_TZ
+from yiyang.orders.models import ServiceOrder
+from yiyang.orders.rules import HOLDS_CAREGIVER, Status
+from yiyang.planner.types import CaregiverState, Job, Point, Window
+from yiyang.registry.models import Elder, Facility, ServiceItem, Staff
+
+# Staff roles that may be sent to an elder's home; skills then decide who fits the job.
+FIELD_ROLES = frozenset(
+    {"caregiver", "nurse", "bath_aide", "care_butler", "social_worker", "driver"}
+)
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DONE = (Status.CHECKED_OUT, Status.COMPLETED, Status.CONFIRMED, Status.SETTLED)
+CONTINUITY_DAYS = 90
+
+
+def _clock(value: str) -> time:
+    hours, _, minutes = value.partition(":")
+    return time(int(hours) % 24, int(minutes or 0))
+
+
+def shifts_for(pattern: Mapping[str, Any], day: date) -> tuple[Window, ...]:
+    """Working windows on a local day from a pattern {"mon": ["08:00", "17:00"], …} in UTC.
+
+    A day may also hold several ranges ([["08:00", "12:00"], ["14:00", "18:00"]]); an end at
+    or before the start runs past midnight.
+    """
+    ranges = pattern.get(WEEKDAY_KEYS[day.weekday()]) or []
+    if ranges and isinstance(ranges[0], str):
+        ranges = [ranges]
+    out = []
+    for pair in ranges:
+        if len(pair) != 2:
+            continue
+        start = datetime.combine(day, _clock(pair[0]), CHINA_TZ)
+        end = datetime.combine(day, _clock(pair[1]), CHINA_TZ)
+        if end <= start:
+            end += timedelta(days=1)
+        out.append(Window(start.astimezone(UTC), end.astimezone(UTC)))
+    return tuple(sorted(out, key=lambda w: w.start))
+
+
+def job_for(
+    session: Session,
+    order: ServiceOrder,
+    *,
+    excluded: frozenset[int],
+    now: datetime,
+) -> Job:
+    """The planner's job: where, the window for the start of service, skills, continuity."""
+    elder = session.get_one(Elder, order.elder_id)
+    item = session.get_one(ServiceItem, order.item_id)
+    latest_start = order.window_end_at - timedelta(minutes=order.standard_minutes)
+    earliest = max(order.window_start_at, now)
+    previous = {
+        staff_id: n
+        for staff_id, n in session.execute(
+            select(ServiceOrder.staff_id, func.count())
+            .where(
+                ServiceOrder.elder_id == order.elder_id,
+                ServiceOrder.staff_id.is_not(None),
+                ServiceOrder.status.in_([str(s) for s in DONE]),
+                ServiceOrder.service_date >= order.service_date - timedelta(CONTINUITY_DAYS),
+            )
+            .group_by(ServiceOrder.staff_id)
+        )
+        if staff_id is not None
+    }
+    return Job(
+        order_id=order.id,
+        elder_id=elder.id,
+        location=Point(elder.lat, elder.lon),
+        street_id=elder.street_id,
+        community_id=elder.community_id,
+        window=Window(earliest, max(earliest, latest_start)),
+        duration_min=order.standard_minutes,
+        required_skills={skill: 1 for skill in item.required_skills},
+        previous_caregivers=previous,
+        excluded=excluded,
+    )
+
+
+def caregivers_for(
+    session: Session,
+    day: date,
+    *,
+    except_order_id: int,
+    excluded_providers: frozenset[int] = frozenset(),
+) -> list[CaregiverState]:
+    """Every active field caregiver with a home facility, their shifts and that day's visits."""
+    staff = session.scalars(
+        select(Staff)
+        .where(Staff.status == "active", Staff.facility_id.is_not(None))
+        .options(selectinload(Staff.skills))
+    ).all()
+    facilities = {
+        f.id: f
+        for f in session.scalars(
+            select(Facility).where(Facility.id.in_({s.facility_id for s in staff}))
+        )
+    }
+    held = session.execute(
+        select(
+            ServiceOrder.staff_id,
+            ServiceOrder.planned_start_at,
+            ServiceOrder.window_start_at,
+            ServiceOrder.standard_minutes,
+            Elder.lat,
+            Elder.lon,
+        )
+        .join(Elder, Elder.id == ServiceOrder.elder_id)
+        .where(
+            ServiceOrder.staff_id.is_not(None),
+            ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
+            ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
+            ServiceOrder.id != except_order_id,
+        )
+    ).all()
+    busy: dict[int, list[tuple[Window, Point]]] = {}
+    for staff_id, planned, window_start, minutes, lat, lon in held:
+        start = planned or window_start
+        busy.setdefault(staff_id, []).append(
+            (Window(start, start + timedelta(minutes=minutes)), Point(lat, lon))
+        )
+    states = []
+    for s in staff:
+        if s.provider_id in excluded_providers or not FIELD_ROLES & set(s.roles or ()):
+            continue
+        facility = facilities.get(s.facility_id or 0)
+        if facility is None or not facility.active:
+            continue
+        visits = sorted(busy.get(s.id, []), key=lambda wp: wp[0].start)
+        day_minutes = sum(
+            int((w.end - w.start).total_seconds() // 60)
+            for w, _ in visits
+            if w.start.astimezone(CHINA_TZ).date() == day
+        )
+        states.append(
+            CaregiverState(
+                staff_id=s.id,
+                provider_id=s.provider_id,
+                facility_id=facility.id,
+                street_id=facility.street_id,
+                community_id=facility.community_id,
+                home=Point(facility.lat, facility.lon),
+                travel_mode=s.travel_mode,
+                skills={k.skill: k.level for k in s.skills},
+                shifts=shifts_for(s.working_pattern or {}, day),
+                busy=tuple(w for w, _ in visits),
+                busy_points=tuple(p for _, p in visits),
+                load_minutes=day_minutes,
+            )
+        )
+    return states

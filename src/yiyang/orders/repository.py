@@ -1,0 +1,183 @@
+"""Every query on orders; the one place where their data scope is applied."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from yiyang.errors import N_, NotFound
+from yiyang.kit.pagination import PageParams
+from yiyang.orders.models import RecurringOrder, ServiceOrder, SubsidyPolicy
+from yiyang.orders.rules import COUNTS_FOR_QUOTA
+from yiyang.orders.schemas import OrderFilter
+from yiyang.orders.subsidy_rules import PolicyFacts, Usage
+from yiyang.registry.models import Elder
+from yiyang.security.roles import Role
+from yiyang.security.subject import Subject
+
+# A caregiver sees an order once the organisation has passed it on (not while only proposed).
+PROPOSED = "proposed"
+
+
+def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
+    """Orders the subject may see: district-wide; by the elder's area; own provider; own."""
+    stmt = select(ServiceOrder)
+    if subject.district_wide:
+        return stmt
+    role = subject.role
+    if role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
+        return stmt.where(ServiceOrder.provider_id == subject.provider_id)
+    if role == Role.CAREGIVER and subject.staff_id is not None:
+        return stmt.where(
+            ServiceOrder.staff_id == subject.staff_id,
+            ServiceOrder.caregiver_status.is_distinct_from(PROPOSED),
+        )
+    if role in (Role.ELDER, Role.FAMILY) and subject.elder_id is not None:
+        return stmt.where(ServiceOrder.elder_id == subject.elder_id)
+    if subject.community_id is not None:
+        return stmt.join(Elder, Elder.id == ServiceOrder.elder_id).where(
+            Elder.community_id == subject.community_id
+        )
+    if subject.street_id is not None:
+        return stmt.join(Elder, Elder.id == ServiceOrder.elder_id).where(
+            Elder.street_id == subject.street_id
+        )
+    return stmt.where(false())
+
+
+def _loaded(stmt: Select[tuple[ServiceOrder]]) -> Select[tuple[ServiceOrder]]:
+    return stmt.options(joinedload(ServiceOrder.elder), joinedload(ServiceOrder.item))
+
+
+def get(session: Session, subject: Subject, order_id: int, *, lock: bool = False) -> ServiceOrder:
+    """One readable order (elder and item loaded), optionally locked FOR UPDATE, or NotFound."""
+    if lock:
+        # Lock the bare order row first: the caller then sees the committed, current status.
+        session.scalar(select(ServiceOrder.id).where(ServiceOrder.id == order_id).with_for_update())
+    stmt = readable(subject).where(ServiceOrder.id == order_id)
+    order = session.scalar(_loaded(stmt).execution_options(populate_existing=True))
+    if order is None:
+        raise NotFound(N_("Order %(id)s not found."), id=order_id)
+    return order
+
+
+def search(
+    session: Session, subject: Subject, flt: OrderFilter, page: PageParams
+) -> tuple[list[ServiceOrder], int]:
+    """One page of matching orders (newest window first) and the total count."""
+    stmt = readable(subject)
+    if flt.status:
+        stmt = stmt.where(ServiceOrder.status == flt.status)
+    if flt.elder_id is not None:
+        stmt = stmt.where(ServiceOrder.elder_id == flt.elder_id)
+    if flt.provider_id is not None:
+        stmt = stmt.where(ServiceOrder.provider_id == flt.provider_id)
+    if flt.staff_id is not None:
+        stmt = stmt.where(ServiceOrder.staff_id == flt.staff_id)
+    if flt.service_date is not None:
+        stmt = stmt.where(ServiceOrder.service_date == flt.service_date)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(
+        _loaded(stmt)
+        .order_by(ServiceOrder.window_start_at.desc(), ServiceOrder.id.desc())
+        .offset(page.offset)
+        .limit(page.size)
+    ).all()
+    return list(rows), total
+
+
+def by_idempotency_key(session: Session, user_id: int | None, key: str) -> ServiceOrder | None:
+    """The order this creator already submitted under this key (any scope: it is theirs)."""
+    stmt = select(ServiceOrder).where(ServiceOrder.idempotency_key == key)
+    stmt = stmt.where(
+        ServiceOrder.created_by_id.is_(None)
+        if user_id is None
+        else ServiceOrder.created_by_id == user_id
+    )
+    return session.scalar(stmt)
+
+
+def policies(session: Session) -> list[PolicyFacts]:
+    """Every active subsidy policy version as plain values (rules pick the one in force)."""
+    rows = session.scalars(select(SubsidyPolicy).where(SubsidyPolicy.active.is_(True))).all()
+    return [to_facts(p) for p in rows]
+
+
+def to_facts(p: SubsidyPolicy) -> PolicyFacts:
+    """A policy row as the pure rules see it."""
+    return PolicyFacts(
+        id=p.id,
+        code=p.code,
+        name=p.name,
+        effective_date=p.effective_date,
+        end_date=p.end_date,
+        eligibility=tuple(p.eligibility or ()),
+        item_codes=frozenset(p.item_codes or ()),
+        share_percent=p.share_percent,
+        per_order_cap_fen=p.per_order_cap_fen,
+        monthly_quota_fen=p.monthly_quota_fen,
+        monthly_quota_count=p.monthly_quota_count,
+        weekly_quota_count=p.weekly_quota_count,
+        priority=p.priority,
+    )
+
+
+def usage(
+    session: Session, elder_id: int, day: date, *, exclude_order_id: int | None = None
+) -> dict[str, Usage]:
+    """Government money and subsidised orders per policy code in `day`'s month and week."""
+    month_start = day.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
+    week_start = day - timedelta(days=day.weekday())
+    week_end = week_start + timedelta(days=7)
+    lo, hi = min(month_start, week_start), max(month_end, week_end)
+    stmt = (
+        select(SubsidyPolicy.code, ServiceOrder.service_date, ServiceOrder.government_fen)
+        .join(SubsidyPolicy, SubsidyPolicy.id == ServiceOrder.policy_id)
+        .where(
+            ServiceOrder.elder_id == elder_id,
+            ServiceOrder.government_fen > 0,
+            ServiceOrder.status.in_([str(s) for s in COUNTS_FOR_QUOTA]),
+            ServiceOrder.service_date >= lo,
+            ServiceOrder.service_date < hi,
+        )
+    )
+    if exclude_order_id is not None:
+        stmt = stmt.where(ServiceOrder.id != exclude_order_id)
+    totals: dict[str, list[int]] = {}
+    for code, service_date, gov in session.execute(stmt):
+        t = totals.setdefault(code, [0, 0, 0])
+        if month_start <= service_date < month_end:
+            t[0] += gov
+            t[1] += 1
+        if week_start <= service_date < week_end:
+            t[2] += 1
+    return {code: Usage(t[0], t[1], t[2]) for code, t in totals.items()}
+
+
+def recurring_readable(subject: Subject) -> Select[tuple[RecurringOrder]]:
+    """Standing orders the subject may see: those of elders it may order for."""
+    stmt = select(RecurringOrder)
+    if subject.district_wide:
+        return stmt
+    if subject.role in (Role.ELDER, Role.FAMILY) and subject.elder_id is not None:
+        return stmt.where(RecurringOrder.elder_id == subject.elder_id)
+    if subject.community_id is not None:
+        return stmt.join(Elder, Elder.id == RecurringOrder.elder_id).where(
+            Elder.community_id == subject.community_id
+        )
+    if subject.street_id is not None:
+        return stmt.join(Elder, Elder.id == RecurringOrder.elder_id).where(
+            Elder.street_id == subject.street_id
+        )
+    return stmt.where(false())
+
+
+def get_recurring(session: Session, subject: Subject, recurring_id: int) -> RecurringOrder:
+    """One readable standing order, or NotFound."""
+    found = session.scalar(recurring_readable(subject).where(RecurringOrder.id == recurring_id))
+    if found is None:
+        raise NotFound(N_("Recurring order %(id)s not found."), id=recurring_id)
+    return found

@@ -1,0 +1,194 @@
+"""Pydantic shapes of orders in and out: create, quote, filter, list item, full record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from yiyang.orders.rules import Channel
+
+
+class OrderCreate(BaseModel):
+    """A new order: which elder, which service, when.
+
+    `government_purchase`: true insists on the government paying (refused when ineligible),
+    false means the elder pays all, null applies a subsidy when one is due.
+    """
+
+    elder_id: int
+    item_code: str = Field(min_length=1, max_length=32)
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    channel: Channel = Channel.APP
+    government_purchase: bool | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class QuoteRequest(BaseModel):
+    """What a quote needs: the order without channel or notes."""
+
+    elder_id: int
+    item_code: str = Field(min_length=1, max_length=32)
+    window_start: AwareDatetime
+    window_end: AwareDatetime | None = None
+    government_purchase: bool | None = None
+
+
+class Quote(BaseModel):
+    """The price in force and who pays what, before the order is confirmed."""
+
+    item_code: str
+    price_id: int
+    price_effective_date: date
+    price_fen: int
+    standard_minutes: int
+    government_fen: int
+    elder_fen: int
+    subsidy_reason: str
+    policy_id: int | None = None
+    policy_code: str | None = None
+
+
+class OrderFilter(BaseModel):
+    """List filters."""
+
+    status: str | None = None
+    elder_id: int | None = None
+    provider_id: int | None = None
+    staff_id: int | None = None
+    service_date: date | None = Field(default=None, alias="date")
+
+
+class EventIn(BaseModel):
+    """Why an event happens; an organisation accepting may name its own caregiver."""
+
+    reason: str | None = Field(default=None, max_length=500)
+    staff_id: int | None = None
+
+
+class AssignIn(BaseModel):
+    """A dispatcher's manual assignment (a reason is required)."""
+
+    staff_id: int
+    reason: str = Field(min_length=1, max_length=500)
+    pin: bool = False
+
+
+class OrderEventRead(BaseModel):
+    """One timeline row."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor_role: str
+    actor_name: str
+    event: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    detail: dict[str, Any]
+
+
+class DecisionRead(BaseModel):
+    """One dispatch decision with the candidates weighed and a short explanation."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    attempt: int
+    tier: str | None
+    winner_staff_id: int | None
+    winner_provider_id: int | None
+    travel_min: float | None
+    candidates: list[Any]
+    rejected: dict[str, Any]
+    unplaceable_reason: str | None
+    explanation: str
+    outcome: str
+    manual: bool
+    decided_by_id: int | None
+    reason: str | None
+
+
+class OrderListItem(BaseModel):
+    """An order as shown in a list."""
+
+    id: int
+    elder_id: int
+    elder_name: str
+    item_code: str
+    item_name: str
+    channel: str
+    window_start: datetime
+    window_end: datetime
+    service_date: date
+    status: str
+    provider_id: int | None
+    provider_status: str | None
+    staff_id: int | None
+    caregiver_status: str | None
+    price_fen: int
+    government_fen: int
+    elder_fen: int
+    created_at: datetime
+
+
+class OrderRead(OrderListItem):
+    """The full order: money, policy, timeline and dispatch decisions."""
+
+    standard_minutes: int
+    price_id: int
+    policy_id: int | None
+    subsidy_reason: str | None
+    government_purchase: bool
+    pinned: bool
+    dispatch_attempts: int
+    recurring_id: int | None
+    notes: str | None
+    cancel_reason: str | None
+    allowed_events: list[str]
+    timeline: list[OrderEventRead]
+    decisions: list[DecisionRead]
+
+
+class RecurringIn(BaseModel):
+    """A standing order: weekdays (0 = Monday) and a local time window."""
+
+    elder_id: int
+    item_code: str = Field(min_length=1, max_length=32)
+    weekdays: list[int] = Field(min_length=1, max_length=7)
+    start_time: time
+    end_time: time
+    start_date: date
+    end_date: date | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class RecurringUpdate(BaseModel):
+    """A partial change to a standing order."""
+
+    weekdays: list[int] | None = Field(default=None, min_length=1, max_length=7)
+    start_time: time | None = None
+    end_time: time | None = None
+    end_date: date | None = None
+    active: bool | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class RecurringRead(BaseModel):
+    """A standing order as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    elder_id: int
+    item_id: int
+    weekdays: list[int]
+    start_time: time
+    end_time: time
+    start_date: date
+    end_date: date | None
+    active: bool
+    notes: str | None
+    last_expanded_date: date | None

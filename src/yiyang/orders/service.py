@@ -1,0 +1,395 @@
+"""Order use cases: quote, create (idempotent), move along the state machine, cancel, list.
+
+Automatic dispatch on creation lives one layer up (`dispatch.service.submit_order`), since
+dispatch depends on orders and never the other way round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from yiyang.config import Settings, get_settings
+from yiyang.errors import N_, FieldProblem, Forbidden, Invalid
+from yiyang.kit.clock import local_today
+from yiyang.kit.idcard import age_on
+from yiyang.kit.pagination import Page, PageParams
+from yiyang.orders import repository, rules
+from yiyang.orders import subsidy_rules as subsidy
+from yiyang.orders.models import OrderEvent, ServiceOrder
+from yiyang.orders.schemas import OrderCreate, OrderFilter, OrderListItem, Quote, QuoteRequest
+from yiyang.registry import elder_repository
+from yiyang.registry.models import Elder, ServiceItem
+from yiyang.security.roles import Perm
+from yiyang.security.subject import Subject
+
+
+@dataclass(frozen=True)
+class Priced:
+    """An elder, an item and the quote for one window (what an order is made of)."""
+
+    elder: Elder
+    item: ServiceItem
+    quote: Quote
+
+
+def _raise_if(problems: list[FieldProblem]) -> None:
+    if problems:
+        fields = ", ".join(dict.fromkeys(p.field for p in problems))
+        raise Invalid(
+            N_("Some fields are not valid: %(fields)s."), problems=problems, fields=fields
+        )
+
+
+def _elder(session: Session, subject: Subject, elder_id: int) -> Elder | FieldProblem:
+    elder = session.scalar(
+        elder_repository.readable(subject)
+        .where(Elder.id == elder_id)
+        .options(selectinload(Elder.groups))
+    )
+    if elder is None:
+        return FieldProblem(
+            "elder_id", "unknown_elder", N_("Elder %(id)s not found."), {"id": elder_id}
+        )
+    if elder.status != "active":
+        return FieldProblem(
+            "elder_id",
+            "elder_inactive",
+            N_("This elder is no longer served (%(status)s)."),
+            {"status": elder.status},
+        )
+    return elder
+
+
+def _item(session: Session, code: str) -> ServiceItem | FieldProblem:
+    item = session.scalar(
+        select(ServiceItem)
+        .where(ServiceItem.code == code, ServiceItem.active.is_(True))
+        .options(selectinload(ServiceItem.prices))
+    )
+    if item is None:
+        return FieldProblem(
+            "item_code", "unknown_item", N_("Unknown service %(item)s."), {"item": code}
+        )
+    return item
+
+
+def elder_facts(elder: Elder, on: Any) -> subsidy.ElderFacts:
+    """The eligibility facts of an elder on a date (groups must be loaded)."""
+    return subsidy.ElderFacts(
+        age=age_on(elder.birth_date, on),
+        special_groups=frozenset(g.code for g in elder.groups),
+        economic_status=elder.economic_status,
+        living_situation=elder.living_situation,
+        capability_level=elder.capability_level,
+    )
+
+
+def price_order(
+    session: Session,
+    subject: Subject,
+    *,
+    elder_id: int,
+    item_code: str,
+    window_start: datetime,
+    window_end: datetime | None,
+    government_purchase: bool | None,
+    now: datetime,
+    settings: Settings,
+    exclude_order_id: int | None = None,
+) -> Priced:
+    """Check elder, item and window; price from the version in force; split with subsidies."""
+    problems: list[FieldProblem] = []
+    elder = _elder(session, subject, elder_id)
+    item = _item(session, item_code)
+    for found in (elder, item):
+        if isinstance(found, FieldProblem):
+            problems.append(found)
+    day = local_today(window_start)
+    price = None
+    if isinstance(item, ServiceItem):
+        price = rules.price_for(
+            [
+                rules.PriceFacts(p.id, p.effective_date, p.price_fen, p.standard_minutes)
+                for p in item.prices
+            ],
+            day,
+        )
+        if price is None:
+            problems.append(
+                FieldProblem("item_code", "no_price", N_("This service has no price on that day."))
+            )
+    if price is not None:
+        end = window_end or window_start + timedelta(minutes=price.standard_minutes)
+        problems += rules.window_problems(
+            window_start,
+            end,
+            now=now,
+            standard_minutes=price.standard_minutes,
+            max_days_ahead=settings.order_max_days_ahead,
+        )
+    _raise_if(problems)
+    assert isinstance(elder, Elder) and isinstance(item, ServiceItem) and price is not None
+    if government_purchase is False:
+        split = subsidy.Split(0, price.price_fen, subsidy.NOT_REQUESTED)
+    else:
+        split = subsidy.best_split(
+            price.price_fen,
+            subsidy.in_force(repository.policies(session), day),
+            elder_facts(elder, day),
+            repository.usage(session, elder.id, day, exclude_order_id=exclude_order_id),
+            item_code=item.code,
+            government_purchasable=item.government_purchasable,
+        )
+        if government_purchase and split.reason in subsidy.INELIGIBLE_REASONS:
+            raise Invalid(
+                N_("This elder is not eligible for government purchase of this service."),
+                field="government_purchase",
+                code="not_eligible",
+            )
+    quote = Quote(
+        item_code=item.code,
+        price_id=price.id,
+        price_effective_date=price.effective_date,
+        price_fen=price.price_fen,
+        standard_minutes=price.standard_minutes,
+        government_fen=split.government_fen,
+        elder_fen=split.elder_fen,
+        subsidy_reason=split.reason,
+        policy_id=split.policy_id if split.government_fen > 0 else None,
+        policy_code=split.policy_code if split.government_fen > 0 else None,
+    )
+    return Priced(elder, item, quote)
+
+
+def quote(
+    session: Session,
+    subject: Subject,
+    data: QuoteRequest,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+) -> Quote:
+    """The price and who pays what, before confirming (nothing is written)."""
+    subject.require(Perm.ORDER_CREATE)
+    return price_order(
+        session,
+        subject,
+        elder_id=data.elder_id,
+        item_code=data.item_code,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        government_purchase=data.government_purchase,
+        now=now,
+        settings=settings or get_settings(),
+    ).quote
+
+
+def record(
+    session: Session,
+    order: ServiceOrder,
+    event: str,
+    *,
+    actor: Subject | None,
+    now: datetime,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> OrderEvent:
+    """Apply one event through the state machine and write its timeline row (caller locked)."""
+    new = rules.transition(order.status, event)
+    row = OrderEvent(
+        order_id=order.id,
+        at=now,
+        actor_user_id=actor.user_id if actor else None,
+        actor_role=str(actor.role) if actor and actor.user_id is not None else "system",
+        actor_name=actor.display_name if actor else "system",
+        event=str(event),
+        from_status=order.status,
+        to_status=str(new),
+        reason=reason,
+        detail=detail or {},
+    )
+    provider_step, caregiver_step = rules.STEP_STATUS.get(rules.Event(event), (None, None))
+    if provider_step:
+        order.provider_status = provider_step
+    if caregiver_step:
+        order.caregiver_status = caregiver_step
+    if event == rules.Event.CANCEL:
+        order.cancel_reason = reason
+    order.status = str(new)
+    order.updated_at = now
+    session.add(row)
+    return row
+
+
+def create_order(
+    session: Session,
+    subject: Subject,
+    data: OrderCreate,
+    *,
+    now: datetime,
+    idempotency_key: str | None = None,
+    settings: Settings | None = None,
+    recurring_id: int | None = None,
+) -> tuple[ServiceOrder, bool]:
+    """Create a priced order; the same key from the same creator returns the first order.
+
+    Returns (order, created): created is False when the key was seen before.
+    """
+    subject.require(Perm.ORDER_CREATE)
+    key = (idempotency_key or "").strip() or None
+    if key is not None:
+        if len(key) > 80:
+            raise Invalid(N_("The idempotency key is too long."), field="idempotency_key")
+        if found := repository.by_idempotency_key(session, subject.user_id, key):
+            return repository.get(session, subject, found.id), False
+    priced = price_order(
+        session,
+        subject,
+        elder_id=data.elder_id,
+        item_code=data.item_code,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        government_purchase=data.government_purchase,
+        now=now,
+        settings=settings or get_settings(),
+    )
+    q = priced.quote
+    order = ServiceOrder(
+        elder_id=priced.elder.id,
+        item_id=priced.item.id,
+        channel=str(data.channel),
+        window_start_at=data.window_start,
+        window_end_at=data.window_end,
+        service_date=local_today(data.window_start),
+        status=rules.Status.CREATED,
+        price_id=q.price_id,
+        price_fen=q.price_fen,
+        standard_minutes=q.standard_minutes,
+        government_fen=q.government_fen,
+        elder_fen=q.elder_fen,
+        government_purchase=q.government_fen > 0,
+        policy_id=q.policy_id,
+        subsidy_reason=q.subsidy_reason,
+        idempotency_key=key,
+        recurring_id=recurring_id,
+        created_by_id=subject.user_id,
+        notes=data.notes,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(order)
+            session.flush()
+    except IntegrityError:
+        # A concurrent submission with the same key won the race: hand back its order.
+        found = repository.by_idempotency_key(session, subject.user_id, key) if key else None
+        if found is None:
+            raise
+        return repository.get(session, subject, found.id), False
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            at=now,
+            actor_user_id=subject.user_id,
+            actor_role=str(subject.role) if subject.user_id is not None else "system",
+            actor_name=subject.display_name,
+            event="create",
+            from_status=None,
+            to_status=rules.Status.CREATED,
+            detail={"channel": str(data.channel)},
+        )
+    )
+    record(
+        session,
+        order,
+        rules.Event.PRICE,
+        actor=None,
+        now=now,
+        detail={
+            "price_fen": q.price_fen,
+            "government_fen": q.government_fen,
+            "elder_fen": q.elder_fen,
+            "subsidy_reason": q.subsidy_reason,
+            "policy_code": q.policy_code,
+        },
+    )
+    session.flush()
+    return order, True
+
+
+def transition(
+    session: Session,
+    subject: Subject,
+    order_id: int,
+    event: str,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> ServiceOrder:
+    """Move a readable order by an event the subject's role may fire; one timeline row."""
+    subject.require(Perm.ORDER_ACT)
+    if not rules.may_fire(str(subject.role), event):
+        raise Forbidden(
+            N_("Your role may not do “%(event)s” to an order."), event=event, code="event_forbidden"
+        )
+    order = repository.get(session, subject, order_id, lock=True)
+    record(session, order, event, actor=subject, now=now, reason=reason, detail=detail)
+    session.flush()
+    return order
+
+
+def cancel(
+    session: Session, subject: Subject, order_id: int, *, now: datetime, reason: str | None
+) -> ServiceOrder:
+    """Cancel an order that has not started yet."""
+    return transition(session, subject, order_id, rules.Event.CANCEL, now=now, reason=reason)
+
+
+def to_list_item(order: ServiceOrder) -> OrderListItem:
+    """An order (elder and item loaded) as a list row."""
+    return OrderListItem(
+        id=order.id,
+        elder_id=order.elder_id,
+        elder_name=order.elder.name,
+        item_code=order.item.code,
+        item_name=order.item.name_zh,
+        channel=order.channel,
+        window_start=order.window_start_at,
+        window_end=order.window_end_at,
+        service_date=order.service_date,
+        status=order.status,
+        provider_id=order.provider_id,
+        provider_status=order.provider_status,
+        staff_id=order.staff_id,
+        caregiver_status=order.caregiver_status,
+        price_fen=order.price_fen,
+        government_fen=order.government_fen,
+        elder_fen=order.elder_fen,
+        created_at=order.created_at,
+    )
+
+
+def list_orders(
+    session: Session, subject: Subject, flt: OrderFilter, page: PageParams
+) -> Page[OrderListItem]:
+    """A page of orders in scope."""
+    subject.require(Perm.ORDER_READ)
+    rows, total = repository.search(session, subject, flt, page)
+    return Page(items=[to_list_item(o) for o in rows], total=total, page=page.page, size=page.size)
+
+
+def timeline(session: Session, order_id: int) -> list[OrderEvent]:
+    """Every timeline row of an order, oldest first (caller checked scope)."""
+    return list(
+        session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        )
+    )
