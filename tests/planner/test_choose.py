@@ -173,12 +173,12 @@ def test_index_pruning_gives_the_same_decision_as_examining_everybody() -> None:
             location=at(rng.uniform(-9000, 9000), rng.uniform(-9000, 9000)),
             window=w(f"{rng.randrange(8, 15):02d}:00", f"{rng.randrange(15, 17):02d}:00"),
             skills={rng.choice(skills): rng.randint(1, 4)},
-            previous={rng.randrange(1, 301): rng.randint(1, 5)},
+            previous={rng.randrange(1, 301): rng.randint(1, 5)} if n % 3 == 0 else {},
             duration=rng.choice([30, 60, 90]),
         )
         pruned = choose(elder, index, travel)
         full = choose(elder, aides, NoBound(travel))
         assert pruned.winner == full.winner
         assert pruned.considered == full.considered
-        assert pruned.tier == full.tier == ("district" if full.winner else None)
+        assert pruned.tier == full.tier
         assert pruned.examined <= full.examined

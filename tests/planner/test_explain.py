@@ -8,7 +8,7 @@ from yiyang.planner.explain import explain, render
 
 
 def test_district_winner_explains_the_widened_search() -> None:
-    elder = job(community=11, street=1, previous={5: 2})
+    elder = job(community=11, street=1)
     aides = [
         cg(1, community=11, street=1, load=480),
         cg(5, community=None, street=3, home=at(4000)),
@@ -22,9 +22,7 @@ def test_district_winner_explains_the_widened_search() -> None:
         skill_labels={"bathing": "bathing"},
     )
     text = render(lines)
-    assert (
-        "王芳 chosen: 40 min away, 0% of the day booked, served this elder 2 times before" in text
-    )
+    assert "王芳 chosen: 40 min away, 0% of the day booked." in text
     assert (
         "No free caregiver with bathing in 文雅社区 or 北林路街道, so the search widened to the "
         "district" in text
@@ -44,3 +42,17 @@ def test_unplaceable_explains_why() -> None:
     text = render(explain(decision))
     assert "No caregiver with bathing is working at that time" in text
     assert "1 caregivers lacked the skills" in text
+
+
+def test_former_caregiver_from_elsewhere_is_asked_first_and_explained() -> None:
+    elder = job(community=11, street=1, previous={5: 2})
+    aides = [
+        cg(1, community=11, street=1, home=at(800)),
+        cg(5, community=None, street=3, home=at(1000)),
+    ]
+    decision = choose(elder, aides, TRAVEL)
+    assert decision.winner is not None and decision.winner.staff_id == 5
+    assert decision.tier == "community"
+    text = render(explain(decision, names={5: "王芳"}, community="文雅社区"))
+    assert "served this elder 2 times before" in text
+    assert "served this elder before are asked first, with 文雅社区" in text

@@ -35,8 +35,12 @@ def choose(
     *,
     k: int = 5,
     weights: Weights | None = None,
+    tiers: tuple[str, ...] = TIERS,
 ) -> Decision:
-    """Rank feasible caregivers tier by tier and pick the best; never fails silently."""
+    """Rank feasible caregivers tier by tier and pick the best; never fails silently.
+
+    `tiers` may stop the escalation early (e.g. community and street only) for comparisons.
+    """
     weights = weights or Weights()
     index = caregivers if isinstance(caregivers, CaregiverIndex) else CaregiverIndex(caregivers)
     rejected: Counter[str] = Counter()
@@ -47,9 +51,11 @@ def choose(
     skilled = index.skilled(job.required_skills)
     seen: set[int] = set()
     examined = 0
-    for tier in TIERS:
+    for tier in tiers:
         if tier == COMMUNITY:
-            pool = set(index.community(job.community_id))
+            # Former caregivers of the elder count as local: they already serve this home.
+            former = {sid for sid in job.previous_caregivers if sid in index}
+            pool = index.community(job.community_id) | former
         elif tier == STREET:
             pool = index.street(job.street_id) - seen
         else:

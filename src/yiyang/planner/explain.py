@@ -63,7 +63,14 @@ def explain(
     else:
         head = N_("%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked")
     lines = [(head, params)]
-    if decision.tier == COMMUNITY:
+    if decision.tier == COMMUNITY and winner.visits_before > 0:
+        lines.append(
+            (
+                N_("Caregivers who served this elder before are asked first, with %(community)s"),
+                place,
+            )
+        )
+    elif decision.tier == COMMUNITY:
         lines.append((N_("Found in the elder's own community, %(community)s"), place))
     elif decision.tier == STREET:
         lines.append(

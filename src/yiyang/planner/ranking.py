@@ -25,9 +25,9 @@ class Weights:
     """
 
     travel: float = 1.0
-    load: float = 15.0
+    load: float = 10.0
     wait: float = 0.02
-    continuity: float = 8.0
+    continuity: float = 5.0
     continuity_per_visit: float = 1.0
     continuity_cap: int = 4
 
