@@ -10,7 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.kit.idcard import make_id_number
-from yiyang.registry.models import Area, Elder, ElderContact, ElderGroup, Provider
+from yiyang.registry.models import (
+    Area,
+    Elder,
+    ElderContact,
+    ElderGroup,
+    Facility,
+    Provider,
+    ServiceCategory,
+    ServiceItem,
+    ServicePrice,
+    Staff,
+    StaffSkill,
+)
 from yiyang.security.models import UserAccount
 from yiyang.security.passwords import hash_password
 from yiyang.security.roles import Role
@@ -153,3 +165,85 @@ def elder_payload(community: Area, **overrides: object) -> dict[str, object]:
     }
     body.update(overrides)
     return body
+
+
+def make_facility(
+    session: Session,
+    street: Area,
+    *,
+    community: Area | None = None,
+    provider: Provider | None = None,
+    kind: str = "day_care_centre",
+    name: str = "文雅社区日间照料中心",
+    lat_lon: tuple[float, float] = INSIDE,
+) -> Facility:
+    """A facility in a street (and optionally a community), run by a provider."""
+    n = next(_seq)
+    facility = Facility(
+        code=f"F{n:04d}", name=name, kind=kind, street_id=street.id,
+        community_id=community.id if community else None,
+        provider_id=provider.id if provider else None, address="文化路 2 号",
+        lat=lat_lon[0], lon=lat_lon[1], phone="0371-6000001",
+        opening_hours={"mon": ["08:00", "18:00"]},
+    )  # fmt: skip
+    session.add(facility)
+    session.flush()
+    return facility
+
+
+def make_staff(
+    session: Session,
+    provider: Provider,
+    *,
+    facility: Facility | None = None,
+    name: str = "刘芳",
+    phone: str = "13700001111",
+    roles: tuple[str, ...] = ("caregiver",),
+    skills: tuple[tuple[str, int], ...] = (("cleaning", 3),),
+    id_number: str | None = None,
+) -> Staff:
+    """A staff member of a provider, based at a facility."""
+    n = next(_seq)
+    staff = Staff(
+        code=f"S{n:05d}", name=name, sex="F", phone=phone, id_number=id_number,
+        provider_id=provider.id, facility_id=facility.id if facility else None,
+        roles=list(roles), travel_mode="ebike", working_pattern={"mon": ["08:00", "17:00"]},
+        status="active",
+    )  # fmt: skip
+    staff.skills = [StaffSkill(skill=s, level=lvl) for s, lvl in skills]
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def make_category(session: Session, code: str = "daily_living") -> ServiceCategory:
+    """A service category (reused when the code exists)."""
+    found = session.scalar(select(ServiceCategory).where(ServiceCategory.code == code))
+    if found:
+        return found
+    category = ServiceCategory(code=code, name_zh="生活照料", name_en="Daily living", sort=1)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def make_catalog_item(
+    session: Session,
+    *,
+    code: str | None = None,
+    prices: tuple[tuple[date, int, int], ...] = ((date(2025, 1, 1), 5000, 60),),
+    government_purchasable: bool = True,
+    active: bool = True,
+) -> ServiceItem:
+    """A service item with price versions (effective date, price in fen, minutes)."""
+    item = ServiceItem(
+        code=code or f"T{next(_seq):04d}", category_id=make_category(session).id,
+        name_zh="助洁", name_en="Cleaning", unit="visit", required_skills=["cleaning"],
+        government_purchasable=government_purchasable, home_visit=True, active=active,
+    )  # fmt: skip
+    item.prices = [
+        ServicePrice(effective_date=d, price_fen=fen, standard_minutes=m) for d, fen, m in prices
+    ]
+    session.add(item)
+    session.flush()
+    return item
