@@ -71,6 +71,7 @@ def _item(session: Session, code: str) -> ServiceItem | FieldProblem:
         select(ServiceItem)
         .where(ServiceItem.code == code, ServiceItem.active.is_(True))
         .options(selectinload(ServiceItem.prices))
+        .execution_options(populate_existing=True)
     )
     if item is None:
         return FieldProblem(
