@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from yiyang.config import Settings, get_settings
 from yiyang.db import make_engine, make_session_factory
 from yiyang.kit.clock import Clock, utcnow
+from yiyang.orders import api as orders_api
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.security import api as security_api
@@ -83,6 +84,7 @@ def create_app(
 
     for router in (security_api.router, registry_api.router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(orders_api.router, prefix="/api/v1")
     for router in (security_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     return app

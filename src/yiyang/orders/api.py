@@ -1,0 +1,186 @@
+"""JSON routes for orders, quotes, dispatch (queue, events, manual assignment), recurring orders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+
+from yiyang.dispatch import service as dispatch_service
+from yiyang.kit.pagination import Page, PageParams
+from yiyang.orders import recurring, rules
+from yiyang.orders import repository as order_repository
+from yiyang.orders import service as order_service
+from yiyang.orders.schemas import (
+    AssignIn,
+    DecisionRead,
+    EventIn,
+    OrderCreate,
+    OrderEventRead,
+    OrderFilter,
+    OrderListItem,
+    OrderRead,
+    Quote,
+    QuoteRequest,
+    RecurringIn,
+    RecurringRead,
+    RecurringUpdate,
+)
+from yiyang.security.roles import Perm
+from yiyang.security.subject import Subject
+from yiyang.web.deps import ApiSubject, DbSession, get_locale
+
+router = APIRouter(tags=["orders"], dependencies=[Depends(get_locale)])
+
+
+def read_order(db: DbSession, subject: Subject, order_id: int) -> OrderRead:
+    """The full order with its timeline and dispatch decisions (pages use it too)."""
+    subject.require(Perm.ORDER_READ)
+    order = order_repository.get(db, subject, order_id)
+    item = order_service.to_list_item(order)
+    return OrderRead(
+        **item.model_dump(),
+        standard_minutes=order.standard_minutes,
+        price_id=order.price_id,
+        policy_id=order.policy_id,
+        subsidy_reason=order.subsidy_reason,
+        government_purchase=order.government_purchase,
+        pinned=order.pinned,
+        dispatch_attempts=order.dispatch_attempts,
+        recurring_id=order.recurring_id,
+        notes=order.notes,
+        cancel_reason=order.cancel_reason,
+        allowed_events=[str(e) for e in rules.allowed_events(order.status)],
+        timeline=[OrderEventRead.model_validate(e) for e in order_service.timeline(db, order.id)],
+        decisions=[
+            DecisionRead.model_validate(d) for d in dispatch_service.decisions(db, order.id)
+        ],
+    )
+
+
+@router.post("/orders/quote", response_model=Quote)
+def quote(request: Request, db: DbSession, subject: ApiSubject, body: QuoteRequest) -> Quote:
+    """Price and government/elder split before confirming; nothing is written."""
+    return order_service.quote(
+        db, subject, body, now=request.app.state.clock(), settings=request.app.state.settings
+    )
+
+
+@router.post("/orders", response_model=OrderRead, status_code=201)
+def create_order(
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    body: OrderCreate,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> OrderRead:
+    """Place an order and dispatch it; the same Idempotency-Key returns the first order."""
+    order = dispatch_service.submit_order(
+        db,
+        subject,
+        body,
+        now=request.app.state.clock(),
+        idempotency_key=idempotency_key,
+        settings=request.app.state.settings,
+    )
+    return read_order(db, subject, order.id)
+
+
+@router.get("/orders", response_model=Page[OrderListItem])
+def list_orders(
+    db: DbSession,
+    subject: ApiSubject,
+    flt: Annotated[OrderFilter, Depends()],
+    page: Annotated[PageParams, Depends()],
+) -> Page[OrderListItem]:
+    """Orders in scope, filtered by status, elder, provider, caregiver or date."""
+    return order_service.list_orders(db, subject, flt, page)
+
+
+@router.get("/orders/{order_id}", response_model=OrderRead)
+def get_order(db: DbSession, subject: ApiSubject, order_id: int) -> OrderRead:
+    """One order with its timeline and dispatch decisions."""
+    return read_order(db, subject, order_id)
+
+
+@router.post("/orders/{order_id}/events/{event}", response_model=OrderRead)
+def fire_event(
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    order_id: int,
+    event: rules.Event,
+    body: EventIn | None = None,
+) -> OrderRead:
+    """Accept, refuse, cancel, confirm… an order, with a reason."""
+    body = body or EventIn()
+    dispatch_service.act(
+        db,
+        subject,
+        order_id,
+        event,
+        now=request.app.state.clock(),
+        reason=body.reason,
+        staff_id=body.staff_id,
+        settings=request.app.state.settings,
+    )
+    return read_order(db, subject, order_id)
+
+
+@router.post("/orders/{order_id}/assign", response_model=OrderRead)
+def assign(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: AssignIn
+) -> OrderRead:
+    """A dispatcher assigns, reassigns or pins a caregiver by hand, with a reason."""
+    dispatch_service.assign(
+        db,
+        subject,
+        order_id,
+        body.staff_id,
+        now=request.app.state.clock(),
+        reason=body.reason,
+        pin=body.pin,
+        settings=request.app.state.settings,
+    )
+    return read_order(db, subject, order_id)
+
+
+@router.post("/orders/{order_id}/redispatch", response_model=DecisionRead)
+def redispatch(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> DecisionRead:
+    """A dispatcher asks automatic dispatch to try a waiting order again."""
+    decision = dispatch_service.redispatch(
+        db, subject, order_id, now=request.app.state.clock(), settings=request.app.state.settings
+    )
+    return DecisionRead.model_validate(decision)
+
+
+@router.get("/dispatch/queue", response_model=list[OrderListItem])
+def dispatch_queue(db: DbSession, subject: ApiSubject) -> list[OrderListItem]:
+    """Orders automatic dispatch could not place, oldest first (see each order for why)."""
+    return [order_service.to_list_item(o) for _, o in dispatch_service.queue(db, subject)]
+
+
+@router.get("/recurring-orders", response_model=list[RecurringRead])
+def list_recurring(
+    db: DbSession, subject: ApiSubject, elder_id: int | None = None
+) -> list[RecurringRead]:
+    """Standing orders in scope."""
+    return [RecurringRead.model_validate(r) for r in recurring.list_for(db, subject, elder_id)]
+
+
+@router.post("/recurring-orders", response_model=RecurringRead, status_code=201)
+def create_recurring(
+    request: Request, db: DbSession, subject: ApiSubject, body: RecurringIn
+) -> RecurringRead:
+    """Register a standing order (expanded into orders daily)."""
+    row = recurring.create(db, subject, body, now=request.app.state.clock())
+    return RecurringRead.model_validate(row)
+
+
+@router.patch("/recurring-orders/{recurring_id}", response_model=RecurringRead)
+def update_recurring(
+    request: Request, db: DbSession, subject: ApiSubject, recurring_id: int, body: RecurringUpdate
+) -> RecurringRead:
+    """Change or stop a standing order."""
+    row = recurring.update(db, subject, recurring_id, body, now=request.app.state.clock())
+    return RecurringRead.model_validate(row)
