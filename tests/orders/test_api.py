@@ -64,7 +64,7 @@ def test_bad_inputs_name_the_field(client: TestClient, db: Session, clock: FakeC
             "item_code": "bath_home",
             "window_start": end.isoformat(),
             "window_end": start.isoformat(),
-        },  # fmt: skip
+        },
         headers=h,
     )
     assert resp.status_code == 422
