@@ -21,6 +21,7 @@ from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.security import api as security_api
 from yiyang.security import pages as security_pages
+from yiyang.visits import api as visits_api
 from yiyang.web import home
 from yiyang.web.errors import install_error_handlers
 from yiyang.worker import run_forever
@@ -85,6 +86,7 @@ def create_app(
     for router in (security_api.router, registry_api.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(orders_api.router, prefix="/api/v1")
+    app.include_router(visits_api.router, prefix="/api/v1")
     for router in (security_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     return app

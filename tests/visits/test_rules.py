@@ -95,6 +95,14 @@ def test_late_and_no_show_times_from_window_start() -> None:
     assert rules.no_show_at(start, custom) == start + timedelta(minutes=45)
 
 
+def test_checks_count_from_a_later_acceptance() -> None:
+    start = NOW
+    assert rules.check_start(start, start - timedelta(hours=2)) == start
+    redispatched = start + timedelta(minutes=16)
+    assert rules.check_start(start, redispatched) == redispatched
+    assert rules.late_at(rules.check_start(start, redispatched)) == start + timedelta(minutes=31)
+
+
 def test_punctuality() -> None:
     start = NOW
     assert rules.punctuality(start, start + timedelta(minutes=14), NOW) == "on_time"

@@ -133,6 +133,15 @@ def card_code_valid(code: str, elder_id: int, secret_key: str) -> bool:
 # ---------------------------------------------------------------- times
 
 
+def check_start(window_start: datetime, accepted_at: datetime) -> datetime:
+    """The time late/no-show checks count from: the window start, or a later acceptance.
+
+    A caregiver who accepts a re-dispatched order after the window opened gets the same
+    allowances from the moment of acceptance, instead of being late on arrival.
+    """
+    return max(window_start, accepted_at)
+
+
 def late_at(window_start: datetime, policy: VisitPolicy = VisitPolicy()) -> datetime:
     """When a caregiver who has not checked in counts as late."""
     return window_start + policy.late_after

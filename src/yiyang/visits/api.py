@@ -1,0 +1,232 @@
+"""JSON routes of visits: the caregiver's day and actions, corrections, ratings, alerts, files."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from yiyang.errors import N_, NotFound
+from yiyang.kit.clock import local_today
+from yiyang.registry import elder_repository
+from yiyang.registry.models import Elder
+from yiyang.security.roles import Perm
+from yiyang.visits import alerts, exports, feedback, rules, service
+from yiyang.visits.exports import FileOut
+from yiyang.visits.schemas import (
+    AlertRead,
+    CardCode,
+    CheckIn,
+    ChecklistIn,
+    CheckOut,
+    ComplaintIn,
+    ComplaintRead,
+    CorrectionIn,
+    NoteIn,
+    OfferAnswer,
+    OfferResult,
+    RatingIn,
+    RatingRead,
+    ReturnVisitIn,
+    ReturnVisitRead,
+    VisitItem,
+    VisitRead,
+)
+from yiyang.web.deps import ApiSubject, DbSession, get_locale
+
+router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
+
+
+def _file(out: FileOut) -> Response:
+    return Response(
+        out.content,
+        media_type=out.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{out.file_name}"'},
+    )
+
+
+def _visit(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
+    return service.read_visit(db, subject, order_id, now=request.app.state.clock())
+
+
+@router.get("/visits/mine", response_model=list[VisitItem])
+def my_visits(
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> list[VisitItem]:
+    """The caregiver's visits of a day (today by default), in time order."""
+    return service.my_day(db, subject, day or local_today(request.app.state.clock()))
+
+
+@router.get("/visits/alerts", response_model=list[AlertRead])
+def list_alerts(
+    db: DbSession, subject: ApiSubject, include_cleared: bool = False
+) -> list[AlertRead]:
+    """Late, no-show and geofence alerts in scope, newest first."""
+    return alerts.list_alerts(db, subject, open_only=not include_cleared)
+
+
+@router.post("/visits/alerts/{alert_id}/acknowledge", response_model=AlertRead)
+def acknowledge_alert(
+    request: Request, db: DbSession, subject: ApiSubject, alert_id: int
+) -> AlertRead:
+    """Mark an alert as seen by a person."""
+    return alerts.acknowledge(db, subject, alert_id, now=request.app.state.clock())
+
+
+@router.get("/visits/evv-export")
+def evv_export(
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    date_from: Annotated[date, Query(alias="from")],
+    date_to: Annotated[date, Query(alias="to")],
+    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
+) -> Response:
+    """The six EVV facts of every delivered visit in scope in a period (China dates)."""
+    out = exports.evv_export(db, subject, date_from, date_to, fmt, now=request.app.state.clock())
+    return _file(out)
+
+
+@router.get("/visits/complaints", response_model=list[ComplaintRead])
+def list_complaints(db: DbSession, subject: ApiSubject) -> list[ComplaintRead]:
+    """Complaints in scope, newest first."""
+    return feedback.list_complaints(db, subject)
+
+
+@router.get("/visits/card-code/{elder_id}", response_model=CardCode)
+def card_code(request: Request, db: DbSession, subject: ApiSubject, elder_id: int) -> CardCode:
+    """The signed code to print as a QR on an elder's card (check-in fallback)."""
+    subject.require(Perm.ELDER_WRITE)
+    if db.scalar(elder_repository.readable(subject).where(Elder.id == elder_id)) is None:
+        raise NotFound(N_("Elder %(id)s not found."), id=elder_id)
+    return CardCode(
+        elder_id=elder_id, code=rules.elder_card_code(elder_id, request.app.state.secret_key)
+    )
+
+
+@router.get("/visits/{order_id}", response_model=VisitRead)
+def read_visit(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
+    """One visit: both checks, checklist, notes, corrections and rating."""
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/visits/{order_id}/answer", response_model=OfferResult)
+def answer_offer(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: OfferAnswer
+) -> OfferResult:
+    """The caregiver accepts or refuses an offered visit (a refused one leaves their list)."""
+    state = request.app.state
+    order = service.answer_offer(
+        db, subject, order_id, body, now=state.clock(), settings=state.settings
+    )
+    return OfferResult(
+        order_id=order_id, accepted=body.accept, status=order.status if body.accept else None
+    )
+
+
+@router.post("/visits/{order_id}/depart", response_model=VisitRead)
+def depart(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
+    """The caregiver is on the way."""
+    service.depart(db, subject, order_id, now=request.app.state.clock())
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/visits/{order_id}/check-in", response_model=VisitRead)
+def check_in(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: CheckIn
+) -> VisitRead:
+    """Arrival with time, GPS and accuracy, or the elder card's QR code."""
+    state = request.app.state
+    service.check_in(
+        db, subject, order_id, body, now=state.clock(), secret_key=state.secret_key,
+        policy=service.policy_from(state.settings),
+    )  # fmt: skip
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/visits/{order_id}/check-out", response_model=VisitRead)
+def check_out(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: CheckOut
+) -> VisitRead:
+    """Departure; a short visit needs a reason; the order is completed."""
+    state = request.app.state
+    service.check_out(
+        db, subject, order_id, body, now=state.clock(), secret_key=state.secret_key,
+        policy=service.policy_from(state.settings),
+    )  # fmt: skip
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/visits/{order_id}/checklist", response_model=VisitRead)
+def checklist(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: ChecklistIn
+) -> VisitRead:
+    """Mark checklist items done or not done."""
+    service.save_checklist(db, subject, order_id, body, now=request.app.state.clock())
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/visits/{order_id}/notes", response_model=VisitRead)
+def notes(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: NoteIn
+) -> VisitRead:
+    """Append a note to the visit."""
+    service.add_note(db, subject, order_id, body, now=request.app.state.clock())
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/visits/{order_id}/corrections", response_model=VisitRead)
+def correct(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: CorrectionIn
+) -> VisitRead:
+    """Correct a visit time by hand, with a reason code (recorded and marked manual)."""
+    feedback.correct(db, subject, order_id, body, now=request.app.state.clock())
+    return _visit(request, db, subject, order_id)
+
+
+@router.post("/orders/{order_id}/confirm", response_model=RatingRead, status_code=201)
+def confirm(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: RatingIn
+) -> RatingRead:
+    """The elder or family confirms the visit and rates it."""
+    return feedback.confirm(db, subject, order_id, body, now=request.app.state.clock())
+
+
+@router.post("/orders/{order_id}/complaints", response_model=ComplaintRead, status_code=201)
+def complain(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: ComplaintIn
+) -> ComplaintRead:
+    """File a complaint about an order."""
+    return feedback.file_complaint(db, subject, order_id, body, now=request.app.state.clock())
+
+
+@router.post("/orders/{order_id}/return-visits", response_model=ReturnVisitRead, status_code=201)
+def return_visit(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: ReturnVisitIn
+) -> ReturnVisitRead:
+    """Record a call-centre follow-up call (回访)."""
+    return feedback.record_return_visit(db, subject, order_id, body, now=request.app.state.clock())
+
+
+@router.get("/orders/{order_id}/return-visits", response_model=list[ReturnVisitRead])
+def return_visits(db: DbSession, subject: ApiSubject, order_id: int) -> list[ReturnVisitRead]:
+    """Follow-up calls of an order."""
+    return feedback.list_return_visits(db, subject, order_id)
+
+
+@router.get("/settlements/{month}.xlsx")
+def settlement(
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    month: str,
+    provider_id: int | None = None,
+) -> Response:
+    """The monthly settlement workbook: a summary sheet and one sheet per provider."""
+    out = exports.settlement_xlsx(db, subject, month, provider_id, now=request.app.state.clock())
+    return _file(out)

@@ -1,0 +1,262 @@
+"""Files out of the visits domain: the EVV export (csv/xlsx) and the monthly settlement (xlsx)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yiyang.audit import service as audit
+from yiyang.errors import N_, Invalid, NotFound
+from yiyang.kit.clock import CHINA_TZ
+from yiyang.orders.models import ServiceOrder
+from yiyang.security.roles import Perm, Role
+from yiyang.security.subject import Subject
+from yiyang.visits import repository, rules
+from yiyang.visits.models import Visit
+from yiyang.visits.rules import EvvRecord, ProviderSettlement, SettlementRow
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+MAX_EXPORT_DAYS = 366
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class FileOut:
+    """A file made in memory, with its name and media type."""
+
+    content: bytes
+    file_name: str
+    media_type: str
+    count: int
+
+
+def evv_record(order: ServiceOrder, visit: Visit | None) -> EvvRecord:
+    """The six EVV facts of an order (elder, item and staff loaded) and its visit."""
+    start = visit.check_in_at if visit else None
+    return EvvRecord(
+        order_id=order.id,
+        service_code=order.item.code,
+        service_name=order.item.name_zh,
+        elder_id=order.elder_id,
+        elder_name=order.elder.name,
+        visit_date=rules.visit_date(start),
+        place=order.elder.address,
+        lat=visit.check_in_lat if visit and visit.check_in_lat is not None else order.elder.lat,
+        lon=visit.check_in_lon if visit and visit.check_in_lon is not None else order.elder.lon,
+        caregiver_id=visit.staff_id if visit else order.staff_id,
+        caregiver_name=order.staff.name if order.staff else "",
+        start_at=start,
+        end_at=visit.check_out_at if visit else None,
+        check_in_method=visit.check_in_method if visit else None,
+        check_out_method=visit.check_out_method if visit else None,
+        geofence_flag=(visit.check_in_flag or visit.check_out_flag) if visit else None,
+        manual=visit.manual if visit else False,
+    )
+
+
+def _period(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    if date_to < date_from:
+        raise Invalid(N_("The period ends before it starts."), field="to")
+    if (date_to - date_from).days >= MAX_EXPORT_DAYS:
+        raise Invalid(
+            N_("Export at most %(days)s days at a time."), field="to", days=MAX_EXPORT_DAYS
+        )
+    start = datetime.combine(date_from, time(0), CHINA_TZ).astimezone(UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time(0), CHINA_TZ).astimezone(UTC)
+    return start, end
+
+
+def _safe(value: Any) -> Any:
+    """Keep spreadsheet programs from reading a cell as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _safe(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_single(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([_safe(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def evv_export(
+    session: Session,
+    subject: Subject,
+    date_from: date,
+    date_to: date,
+    kind: str,
+    *,
+    now: datetime,
+) -> FileOut:
+    """The six facts of every delivered visit in scope whose window started in the period."""
+    subject.require(Perm.EVV_EXPORT)
+    if kind not in FORMATS:
+        raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
+    start, end = _period(date_from, date_to)
+    records = [
+        evv_record(o, v) for o, v in repository.delivered_between(session, subject, start, end)
+    ]
+    rows = [rules.evv_row(r) for r in records]
+    if kind == "csv":
+        content = _csv(rules.EVV_HEADERS, rows)
+    else:
+        content = _xlsx_single("evv", rules.EVV_HEADERS, rows)
+    audit.record(
+        session,
+        subject,
+        "evv_export",
+        "visit",
+        None,
+        detail=f"{date_from}..{date_to} {kind} rows={len(rows)}",
+        at=now,
+    )
+    name = f"evv-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{kind}"
+    return FileOut(content, name, FORMATS[kind], len(rows))
+
+
+# ---------------------------------------------------------------- monthly settlement
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _settlement_provider(subject: Subject, provider_id: int | None) -> int | None:
+    """A provider admin settles only its own provider (another's is 'not found')."""
+    if subject.role == Role.PROVIDER_ADMIN:
+        if provider_id is not None and provider_id != subject.provider_id:
+            raise NotFound(N_("Provider %(id)s not found."), id=provider_id)
+        return subject.provider_id
+    return provider_id
+
+
+def settlement(
+    session: Session, subject: Subject, month: str, provider_id: int | None
+) -> list[ProviderSettlement]:
+    """The month's delivered orders in scope, summed per provider and service."""
+    subject.require(Perm.SETTLEMENT_READ)
+    if not _MONTH.match(month):
+        raise Invalid(N_("Give the month as YYYY-MM."), field="month")
+    provider_id = _settlement_provider(subject, provider_id)
+    if provider_id is not None and repository.provider(session, provider_id) is None:
+        raise NotFound(N_("Provider %(id)s not found."), id=provider_id)
+    start, end = rules.month_bounds(month)
+    rows = [
+        SettlementRow(
+            provider_id=o.provider_id or 0,
+            provider_name=o.provider.name if o.provider else "-",
+            service_code=o.item.code,
+            service_name=o.item.name_zh,
+            price_fen=o.price_fen,
+            government_fen=o.government_fen,
+            elder_fen=o.elder_fen,
+        )
+        for o, _ in repository.delivered_between(session, subject, start, end, provider_id)
+    ]
+    return rules.settle(rows)
+
+
+def _yuan(fen: int) -> float:
+    return round(fen / 100, 2)
+
+
+def _sheet_title(settled: ProviderSettlement, used: set[str]) -> str:
+    base = _SHEET_BAD.sub(" ", f"{settled.provider_id} {settled.provider_name}")[:31]
+    title, n = base, 2
+    while title.lower() in used:
+        title = f"{base[:28]}~{n}"
+        n += 1
+    used.add(title.lower())
+    return title
+
+
+SUMMARY_HEADER = ("provider_id", "provider", "services", "total_yuan", "government_yuan",
+                  "elder_yuan")  # fmt: skip
+PROVIDER_HEADER = ("service_code", "service", "count", "total_yuan", "government_yuan",
+                   "elder_yuan")  # fmt: skip
+
+
+def settlement_xlsx(
+    session: Session,
+    subject: Subject,
+    month: str,
+    provider_id: int | None,
+    *,
+    now: datetime,
+) -> FileOut:
+    """The settlement workbook: a summary sheet, then one sheet per provider with totals."""
+    from openpyxl import Workbook
+
+    settled = settlement(session, subject, month, provider_id)
+    workbook = Workbook()
+    summary = workbook.active
+    assert summary is not None
+    summary.title = "summary"
+    summary.append([f"settlement {month}"])
+    summary.append(list(SUMMARY_HEADER))
+    used = {"summary"}
+    for prov in settled:
+        summary.append(
+            [prov.provider_id, _safe(prov.provider_name), prov.count, _yuan(prov.total_fen),
+             _yuan(prov.government_fen), _yuan(prov.elder_fen)]
+        )  # fmt: skip
+        sheet = workbook.create_sheet(_sheet_title(prov, used))
+        sheet.append([_safe(prov.provider_name), month])
+        sheet.append(list(PROVIDER_HEADER))
+        for line in prov.lines:
+            sheet.append(
+                [line.service_code, _safe(line.service_name), line.count,
+                 _yuan(line.total_fen), _yuan(line.government_fen), _yuan(line.elder_fen)]
+            )  # fmt: skip
+        sheet.append(
+            ["total", "", prov.count, _yuan(prov.total_fen), _yuan(prov.government_fen),
+             _yuan(prov.elder_fen)]
+        )  # fmt: skip
+    summary.append(
+        ["total", "", sum(p.count for p in settled),
+         _yuan(sum(p.total_fen for p in settled)),
+         _yuan(sum(p.government_fen for p in settled)),
+         _yuan(sum(p.elder_fen for p in settled))]
+    )  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    audit.record(
+        session,
+        subject,
+        "settlement_export",
+        "provider",
+        provider_id,
+        detail=f"{month} providers={len(settled)}",
+        at=now,
+    )
+    suffix = f"-{provider_id}" if provider_id else ""
+    return FileOut(
+        buffer.getvalue(), f"settlement-{month}{suffix}.xlsx", FORMATS["xlsx"], len(settled)
+    )
