@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -26,6 +27,17 @@ env = Environment(
 env.filters["yuan"] = fen_to_yuan_str
 env.filters["mask_id"] = mask_id_number
 env.filters["mask_phone"] = mask_phone
+
+
+def url_with(request: Request, **changes: object) -> str:
+    """The current path with some query parameters changed; empty values are dropped."""
+    params = {k: v for k, v in request.query_params.multi_items() if k not in changes}
+    merged = [(k, v) for k, v in params.items() if v not in ("", None)]
+    merged += [(k, str(v)) for k, v in changes.items() if v not in ("", None)]
+    return request.url.path + ("?" + urlencode(merged) if merged else "")
+
+
+env.globals["url_with"] = url_with
 
 
 def is_htmx(request: Request) -> bool:
