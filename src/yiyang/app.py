@@ -15,13 +15,16 @@ from sqlalchemy import Engine
 
 from yiyang.config import Settings, get_settings
 from yiyang.db import make_engine, make_session_factory
+from yiyang.dispatch import pages as dispatch_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
+from yiyang.orders import pages as order_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.security import api as security_api
 from yiyang.security import pages as security_pages
 from yiyang.visits import api as visits_api
+from yiyang.visits import pages as visit_pages
 from yiyang.web import home
 from yiyang.web.errors import install_error_handlers
 from yiyang.worker import run_forever
@@ -88,5 +91,7 @@ def create_app(
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
     for router in (security_pages.router, home.router, registry_pages.router):
+        app.include_router(router)
+    for router in (order_pages.router, dispatch_pages.router, visit_pages.router):
         app.include_router(router)
     return app

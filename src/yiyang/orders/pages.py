@@ -16,9 +16,18 @@ from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
+from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
-from yiyang.orders.schemas import OrderCreate, OrderFilter, QuoteRequest
+from yiyang.orders.page_helpers import FAMILY_STEPS, SETTLED_VIEW, STATUS_LABELS, helpers
+from yiyang.orders.schemas import (
+    DecisionRead,
+    OrderCreate,
+    OrderEventRead,
+    OrderFilter,
+    OrderRead,
+    QuoteRequest,
+)
 from yiyang.registry import catalog_service, elder_service
 from yiyang.registry.catalog_schemas import ItemFilter, ItemListItem
 from yiyang.registry.common_pages import (
@@ -31,6 +40,10 @@ from yiyang.registry.common_pages import (
 from yiyang.registry.elder_schemas import ElderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
+from yiyang.visits import alerts as alert_service
+from yiyang.visits import feedback as feedback_service
+from yiyang.visits import service as visit_service
+from yiyang.visits.schemas import RatingIn
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 
@@ -55,150 +68,8 @@ SLOTS: dict[str, tuple[time, time]] = {
 SLOT_LABELS = {"morning": N_("Morning"), "afternoon": N_("Afternoon"), "at": N_("At a time")}
 DAY_LABELS = {"today": N_("Today"), "tomorrow": N_("Tomorrow")}
 PAGE_SIZE = 25
-# Statuses at which a family's status page stops polling.
-SETTLED_VIEW = frozenset({"completed", "confirmed", "settled", "cancelled", "no_show"})
-
-STATUS_LABELS: dict[str, str] = {
-    "created": N_("Created"),
-    "priced": N_("Priced"),
-    "queued": N_("Waiting for a dispatcher"),
-    "offered": N_("Offered to a provider"),
-    "org_accepted": N_("Accepted by the provider"),
-    "org_refused": N_("Refused by the provider"),
-    "assigned": N_("Caregiver assigned"),
-    "caregiver_accepted": N_("Caregiver accepted"),
-    "caregiver_refused": N_("Refused by the caregiver"),
-    "on_the_way": N_("On the way"),
-    "checked_in": N_("Service in progress"),
-    "checked_out": N_("Checked out"),
-    "completed": N_("Completed"),
-    "confirmed": N_("Confirmed"),
-    "settled": N_("Settled"),
-    "cancelled": N_("Cancelled"),
-    "no_show": N_("No-show"),
-}
-EVENT_LABELS: dict[str, str] = {
-    "create": N_("Order placed"),
-    "price": N_("Priced"),
-    "offer": N_("Offered to a provider"),
-    "queue": N_("Sent to the dispatcher queue"),
-    "org_accept": N_("Provider accepted"),
-    "org_refuse": N_("Provider refused"),
-    "org_timeout": N_("Provider did not answer in time"),
-    "assign": N_("Offered to the caregiver"),
-    "caregiver_accept": N_("Caregiver accepted"),
-    "caregiver_refuse": N_("Caregiver refused"),
-    "caregiver_timeout": N_("Caregiver did not answer in time"),
-    "caregiver_unavailable": N_("Caregiver unavailable"),
-    "reassign": N_("Assigned by a dispatcher"),
-    "depart": N_("Caregiver on the way"),
-    "check_in": N_("Checked in"),
-    "check_out": N_("Checked out"),
-    "complete": N_("Completed"),
-    "confirm": N_("Confirmed by the family"),
-    "settle": N_("Settled"),
-    "cancel": N_("Cancelled"),
-    "no_show": N_("No-show"),
-}
-SUBSIDY_LABELS: dict[str, str] = {
-    "no_policy": N_("No government-purchase policy applies"),
-    "not_eligible": N_("Not eligible for government purchase"),
-    "item_not_covered": N_("This service is not covered by government purchase"),
-    "monthly_amount_exhausted": N_("This month's subsidy is used up"),
-    "monthly_count_exhausted": N_("This month's subsidised orders are used up"),
-    "weekly_count_exhausted": N_("This week's subsidised orders are used up"),
-    "subsidised": N_("Paid by government purchase"),
-    "partly_subsidised": N_("Partly paid: the rest of this month's subsidy"),
-    "not_requested": N_("Paid in full by the elder"),
-}
-FLAG_LABELS: dict[str, str] = {
-    "outside_geofence": N_("Outside the elder's geofence"),
-    "poor_accuracy": N_("GPS accuracy too poor"),
-    "no_position": N_("No GPS position"),
-}
-ALERT_LABELS: dict[str, str] = {
-    "late": N_("Late"),
-    "no_show": N_("No-show"),
-    "geofence": N_("Geofence"),
-}
-# The family's view of progress, in order; each step is reached at the listed statuses.
-FAMILY_STEPS: tuple[tuple[str, str, frozenset[str]], ...] = (
-    ("placed", N_("Order placed"), frozenset(STATUS_LABELS) - {"cancelled"}),
-    (
-        "found",
-        N_("Caregiver found"),
-        frozenset({"caregiver_accepted", "on_the_way", "checked_in", "checked_out"})
-        | SETTLED_VIEW - {"cancelled", "no_show"},
-    ),
-    (
-        "way",
-        N_("On the way"),
-        frozenset({"on_the_way", "checked_in", "checked_out", "completed", "confirmed", "settled"}),
-    ),
-    (
-        "in",
-        N_("Service in progress"),
-        frozenset({"checked_in", "checked_out", "completed", "confirmed", "settled"}),
-    ),
-    ("done", N_("Completed"), frozenset({"checked_out", "completed", "confirmed", "settled"})),
-)
-
-
-def local(value: datetime | None) -> datetime | None:
-    """An aware instant in China time (SQLite hands back naive UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CHINA_TZ)
-
-
-def hm(value: datetime | None) -> str:
-    """'14:05' in China time."""
-    found = local(value)
-    return found.strftime("%H:%M") if found else ""
-
-
-def md_hm(value: datetime | None) -> str:
-    """'11-24 14:05' in China time."""
-    found = local(value)
-    return found.strftime("%m-%d %H:%M") if found else ""
-
-
-def helpers(locale: str) -> dict[str, Any]:
-    """Labels and time formatting shared by the order, dispatch and visit templates."""
-    from yiyang.web.i18n import translate
-
-    def lab(table: dict[str, str], code: str | None) -> str:
-        if not code:
-            return ""
-        source = table.get(code)
-        return translate(locale, source) if source else code
-
-    return {
-        "status_label": lambda c: lab(STATUS_LABELS, c),
-        "event_label": lambda c: lab(EVENT_LABELS, c),
-        "subsidy_label": lambda c: lab(SUBSIDY_LABELS, c),
-        "flag_label": lambda c: lab(FLAG_LABELS, c),
-        "alert_label": lambda c: lab(ALERT_LABELS, c),
-        "hm": hm,
-        "md_hm": md_hm,
-        "item_name": lambda zh, en: zh if locale == "zh_CN" else (en or zh),
-        "glyphs": GLYPHS,
-    }
-
-
-def status_class(status: str) -> str:
-    """The badge colour of a status."""
-    if status in ("cancelled", "no_show", "org_refused", "caregiver_refused"):
-        return "badge-danger"
-    if status in ("queued",):
-        return "badge-warning"
-    if status in ("completed", "confirmed", "settled", "checked_out"):
-        return "badge-success"
-    if status in ("on_the_way", "checked_in"):
-        return "badge-accent"
-    return "badge-brand"
+# Statuses from which a dispatcher may assign by hand (the state machine's REASSIGN sources).
+ASSIGNABLE = frozenset(s for (s, e) in rules.TRANSITIONS if e == rules.Event.REASSIGN)
 
 
 def _now(request: Request) -> datetime:
@@ -207,7 +78,7 @@ def _now(request: Request) -> datetime:
 
 
 def _ctx(locale: str, **values: Any) -> dict[str, Any]:
-    return helpers(locale) | {"status_class": status_class} | values
+    return helpers(locale) | {"glyphs": GLYPHS} | values
 
 
 # ---------------------------------------------------------------- time windows
@@ -471,12 +342,39 @@ def _family_steps(status: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def read_order(db: DbSession, subject: Subject, order_id: int) -> OrderRead:
+    """The full order as the schema shows it.
+
+    The orders service has no read use case yet, so this only assembles existing service
+    and repository calls (scope applied by the repository); replace with it when it lands.
+    """
+    subject.require(Perm.ORDER_READ)
+    order = order_repository.get(db, subject, order_id)
+    item = order_service.to_list_item(order)
+    return OrderRead(
+        **item.model_dump(),
+        standard_minutes=order.standard_minutes,
+        price_id=order.price_id,
+        policy_id=order.policy_id,
+        subsidy_reason=order.subsidy_reason,
+        government_purchase=order.government_purchase,
+        pinned=order.pinned,
+        dispatch_attempts=order.dispatch_attempts,
+        recurring_id=order.recurring_id,
+        notes=order.notes,
+        cancel_reason=order.cancel_reason,
+        allowed_events=[str(e) for e in rules.allowed_events(order.status)],
+        timeline=[OrderEventRead.model_validate(e) for e in order_service.timeline(db, order.id)],
+        decisions=[
+            DecisionRead.model_validate(d) for d in dispatch_service.decisions(db, order.id)
+        ],
+    )
+
+
 def order_view(request: Request, db: DbSession, subject: Subject, order_id: int) -> dict[str, Any]:
     """An order with its timeline, decisions and visit, as every order page shows it."""
-    from yiyang.visits import service as visit_service
-
     now = _now(request)
-    order = order_service.read_order(db, subject, order_id)
+    order = read_order(db, subject, order_id)
     visit = (
         visit_service.read_visit(db, subject, order_id, now=now)
         if subject.can(Perm.VISIT_READ)
@@ -508,8 +406,12 @@ def follow(
         rated=bool(view["visit"] and view["visit"].rating_score),
         errors={},
     )
-    template = "m/_status.html" if request.headers.get("hx-target") == "status" else "m/follow.html"
-    return render(request, template, context)
+    if request.headers.get("hx-target") == "status":
+        # htmx stops polling when it gets 286, once nothing more will change by itself.
+        return render(
+            request, "m/_status.html", context, status_code=200 if context["polling"] else 286
+        )
+    return render(request, "m/follow.html", context)
 
 
 @router.post("/m/orders/{order_id}/rate", response_model=None)
@@ -517,16 +419,13 @@ async def rate(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
 ) -> Response:
     """Confirm the visit with 1–5 stars and a comment."""
-    from yiyang.visits import feedback_service
-    from yiyang.visits.schemas import RatingIn
-
     form = await request.form()
     try:
         data = RatingIn(
             score=int(str(form.get("score") or "0") or 0),
             comment=str(form.get("comment") or "").strip() or None,
         )
-        feedback_service.rate(db, subject, order_id, data, now=_now(request))
+        feedback_service.confirm(db, subject, order_id, data, now=_now(request))
     except (ValidationError, ValueError) as exc:
         problems = validation_problems(exc) if isinstance(exc, ValidationError) else []
         problems = problems or [FieldProblem("score", "missing", N_("Choose 1 to 5 stars."))]
@@ -774,6 +673,7 @@ def order_list(
         values=values,
         statuses=list(STATUS_LABELS),
         streets=[c.street for c in area_choices(db, subject)],
+        street_filter="street_id" in OrderFilter.model_fields,
         pager_url=lambda n: "/orders?" + urlencode(values | {"page": str(n)}),
     )
     if request.headers.get("hx-target") == "results":
@@ -818,11 +718,15 @@ def _detail(
     message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    from yiyang.visits import alerts as alert_service
-
     view = order_view(request, db, subject, order_id)
     alerts = (
-        alert_service.alerts_of_order(db, subject, order_id) if subject.can(Perm.ALERT_READ) else []
+        [
+            a
+            for a in alert_service.list_alerts(db, subject, open_only=False)
+            if a.order_id == order_id
+        ]
+        if subject.can(Perm.ALERT_READ)
+        else []
     )
     context = _ctx(
         locale,
@@ -830,6 +734,7 @@ def _detail(
         alerts=alerts,
         actions=actions_for(subject, view["order"].status),
         can_dispatch=subject.can(Perm.ORDER_DISPATCH),
+        assignable=ASSIGNABLE,
         errors=errors or {},
         message=message,
     )

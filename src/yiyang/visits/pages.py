@@ -1,0 +1,279 @@
+"""The caregiver's phone pages: the day's visits, answer an offer, travel, check in and out."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from yiyang.errors import N_, DomainError
+from yiyang.kit.clock import local_today
+from yiyang.kit.geo import haversine_m
+from yiyang.orders.page_helpers import REFUSE_REASONS, SHORT_REASON_LABELS, helpers
+from yiyang.registry.common_pages import error_message, problems_by_field, validation_problems
+from yiyang.security.subject import Subject
+from yiyang.visits import service as visit_service
+from yiyang.visits.schemas import (
+    CheckIn,
+    ChecklistIn,
+    CheckOut,
+    NoteIn,
+    OfferAnswer,
+    Position,
+    VisitItem,
+)
+from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.i18n import translate
+from yiyang.web.templating import render
+
+router = APIRouter(prefix="/m/visits", include_in_schema=False, dependencies=[Depends(get_locale)])
+
+COMPASS = (
+    N_("north"), N_("north-east"), N_("east"), N_("south-east"),
+    N_("south"), N_("south-west"), N_("west"), N_("north-west"),
+)  # fmt: skip
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Initial compass bearing in degrees from the first point to the second."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    x = math.sin(dl) * math.cos(p2)
+    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(x, y)) + 360) % 360
+
+
+def nav_hint(locale: str, previous: VisitItem | None, visit: VisitItem) -> str:
+    """'1.2 km north-east of the previous visit', or a note that this is the first stop."""
+    if previous is None:
+        return translate(locale, N_("First visit of the day"))
+    metres = haversine_m(previous.lat, previous.lon, visit.lat, visit.lon)
+    if metres < 50:
+        return translate(locale, N_("Same place as the previous visit"))
+    direction = translate(
+        locale,
+        COMPASS[
+            int((bearing_deg(previous.lat, previous.lon, visit.lat, visit.lon) + 22.5) // 45) % 8
+        ],
+    )
+    distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+    return translate(
+        locale,
+        N_("%(distance)s %(direction)s of the previous visit"),
+        {"distance": distance, "direction": direction},
+    )
+
+
+def _day(now: datetime, which: str) -> tuple[str, Any]:
+    today = local_today(now)
+    if which == "tomorrow":
+        return "tomorrow", today + timedelta(days=1)
+    return "today", today
+
+
+def _ctx(locale: str, **values: Any) -> dict[str, Any]:
+    return (
+        helpers(locale)
+        | {"refuse_reasons": REFUSE_REASONS, "short_reasons": SHORT_REASON_LABELS}
+        | values
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def my_day(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, day: str = "today"
+) -> HTMLResponse:
+    """Today's (or tomorrow's) visits in time order, each with a navigation hint."""
+    which, the_day = _day(_now(request), day)
+    visits = visit_service.my_day(db, subject, the_day)
+    hints = [nav_hint(locale, visits[i - 1] if i else None, v) for i, v in enumerate(visits)]
+    current = next(
+        (
+            v.order_id
+            for v in visits
+            if v.status not in ("checked_out", "completed", "confirmed", "settled")
+        ),
+        None,
+    )
+    return render(
+        request,
+        "m/visits.html",
+        _ctx(
+            locale,
+            visits=list(zip(visits, hints, strict=True)),
+            which=which,
+            day=the_day,
+            current=current,
+        ),
+    )
+
+
+def _visit_page(
+    request: Request,
+    db: DbSession,
+    subject: Subject,
+    locale: str,
+    order_id: int,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    visit = visit_service.read_visit(db, subject, order_id, now=_now(request))
+    context = _ctx(locale, visit=visit, errors=errors or {}, message=message)
+    return render(request, "m/visit.html", context, status_code=status_code)
+
+
+@router.get("/{order_id}", response_class=HTMLResponse)
+def visit_page(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> HTMLResponse:
+    """One visit: who, where, what to do, and the next step's button."""
+    return _visit_page(request, db, subject, locale, order_id)
+
+
+def _position(form: FormData) -> Position | None:
+    """The fix geo.js put in the form, or None when the phone gave none."""
+    lat, lon = str(form.get("lat") or "").strip(), str(form.get("lon") or "").strip()
+    if not lat or not lon:
+        return None
+    accuracy = str(form.get("accuracy_m") or "").strip()
+    return Position(
+        lat=float(lat), lon=float(lon), accuracy_m=float(accuracy) if accuracy else None
+    )
+
+
+def _method(form: FormData) -> str:
+    return "qr" if str(form.get("qr_code") or "").strip() else "gps"
+
+
+async def _act(
+    request: Request, db: DbSession, subject: Subject, locale: str, order_id: int, action: str
+) -> Response:
+    """Run one caregiver action; on a refusal show the visit page with the problems."""
+    form = await request.form()
+    state = request.app.state
+    now = _now(request)
+    policy = visit_service.policy_from(state.settings)
+    try:
+        if action == "answer":
+            accept = form.get("accept") == "1"
+            reason = str(form.get("reason") or "").strip() or None
+            visit_service.answer_offer(
+                db,
+                subject,
+                order_id,
+                OfferAnswer(accept=accept, reason=reason),
+                now=now,
+                policy=policy,
+            )
+            if not accept:
+                return RedirectResponse("/m/visits", status_code=303)
+        elif action == "depart":
+            visit_service.depart(db, subject, order_id, now=now)
+        elif action == "check-in":
+            data = CheckIn(
+                method=_method(form),  # type: ignore[arg-type]
+                position=_position(form),
+                qr_code=str(form.get("qr_code") or "").strip() or None,
+            )
+            visit_service.check_in(
+                db, subject, order_id, data, now=now, secret_key=state.secret_key, policy=policy
+            )
+        elif action == "check-out":
+            out = CheckOut(
+                method=_method(form),  # type: ignore[arg-type]
+                position=_position(form),
+                qr_code=str(form.get("qr_code") or "").strip() or None,
+                short_reason=str(form.get("short_reason") or "").strip() or None,
+                note=str(form.get("note") or "").strip() or None,
+            )
+            visit_service.check_out(
+                db, subject, order_id, out, now=now, secret_key=state.secret_key, policy=policy
+            )
+        elif action == "checklist":
+            names = [str(n) for n in form.getlist("item_names")]
+            ticked = {str(v) for v in form.getlist("done")}
+            visit_service.save_checklist(
+                db, subject, order_id, ChecklistIn(items={n: n in ticked for n in names}), now=now
+            )
+        elif action == "note":
+            visit_service.add_note(
+                db, subject, order_id, NoteIn(text=str(form.get("text") or "")), now=now
+            )
+    except DomainError as exc:
+        db.rollback()
+        return _visit_page(
+            request, db, subject, locale, order_id,
+            errors=problems_by_field(locale, exc.problems),
+            message=error_message(locale, exc), status_code=exc.status_code,
+        )  # fmt: skip
+    except (ValidationError, ValueError) as exc:
+        problems = validation_problems(exc) if isinstance(exc, ValidationError) else []
+        return _visit_page(
+            request, db, subject, locale, order_id,
+            errors=problems_by_field(locale, problems),
+            message=translate(locale, N_("Some fields are not valid: %(fields)s."), {
+                "fields": ", ".join(p.field for p in problems) or "position"
+            }),
+            status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/m/visits/{order_id}", status_code=303)
+
+
+@router.post("/{order_id}/answer", response_model=None)
+async def answer(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> Response:
+    """Accept the offered visit, or refuse it with a reason (it is dispatched again)."""
+    return await _act(request, db, subject, locale, order_id, "answer")
+
+
+@router.post("/{order_id}/depart", response_model=None)
+async def depart(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> Response:
+    """On the way."""
+    return await _act(request, db, subject, locale, order_id, "depart")
+
+
+@router.post("/{order_id}/check-in", response_model=None)
+async def check_in(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> Response:
+    """Check in with the phone's position (or the QR card); outside the geofence is flagged."""
+    return await _act(request, db, subject, locale, order_id, "check-in")
+
+
+@router.post("/{order_id}/check-out", response_model=None)
+async def check_out(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> Response:
+    """Check out; a short visit needs a reason."""
+    return await _act(request, db, subject, locale, order_id, "check-out")
+
+
+@router.post("/{order_id}/checklist", response_model=None)
+async def checklist(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> Response:
+    """Save the ticks of the service's checklist."""
+    return await _act(request, db, subject, locale, order_id, "checklist")
+
+
+@router.post("/{order_id}/note", response_model=None)
+async def note(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> Response:
+    """Add a note to the visit."""
+    return await _act(request, db, subject, locale, order_id, "note")
