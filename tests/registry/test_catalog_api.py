@@ -180,14 +180,15 @@ def test_create_and_update_item_with_audit(client: TestClient, db: Session) -> N
     make_category(db)
     admin, _ = make_user(db, Role.DISTRICT_ADMIN)
     headers = auth(client, admin.username)
-    body = {
+    price = {"effective_date": "2026-11-23", "price_fen": 12000, "standard_minutes": 90}
+    body: dict[str, object] = {
         "code": "BATH-HOME",
         "category_code": "daily_living",
         "name_zh": "上门助浴",
         "name_en": "Bathing at home",
         "required_skills": ["bathing", "bathing", "personal_care"],
         "government_purchasable": True,
-        "price": {"effective_date": "2026-11-23", "price_fen": 12000, "standard_minutes": 90},
+        "price": price,
     }
     resp = client.post("/api/v1/catalog/items", json=body, headers=headers)
     assert resp.status_code == 201, resp.text
@@ -208,7 +209,7 @@ def test_create_and_update_item_with_audit(client: TestClient, db: Session) -> N
     count = db.scalar(select(func.count(ServiceItem.id)))
     for override, field, status in (
         (
-            {"code": "X1", "price": body["price"] | {"effective_date": "2020-01-01"}},
+            {"code": "X1", "price": price | {"effective_date": "2020-01-01"}},
             "price.effective_date",
             422,
         ),

@@ -17,12 +17,17 @@ class V:
 VERSIONS = [V(date(2026, 1, 1), 5000), V(date(2024, 7, 1), 4000), V(date(2027, 1, 1), 5500)]
 
 
+def fen_on(day: date) -> int | None:
+    version = price_on(VERSIONS, day)
+    return version.price_fen if version else None
+
+
 def test_price_on_picks_latest_version_not_after_the_day() -> None:
-    assert price_on(VERSIONS, date(2024, 6, 30)) is None  # before the first version
-    assert price_on(VERSIONS, date(2024, 7, 1)).price_fen == 4000  # type: ignore[union-attr]
-    assert price_on(VERSIONS, date(2025, 12, 31)).price_fen == 4000  # type: ignore[union-attr]
-    assert price_on(VERSIONS, date(2026, 1, 1)).price_fen == 5000  # type: ignore[union-attr]
-    assert price_on(VERSIONS, date(2030, 1, 1)).price_fen == 5500  # type: ignore[union-attr]
+    assert fen_on(date(2024, 6, 30)) is None  # before the first version
+    assert fen_on(date(2024, 7, 1)) == 4000
+    assert fen_on(date(2025, 12, 31)) == 4000
+    assert fen_on(date(2026, 1, 1)) == 5000
+    assert fen_on(date(2030, 1, 1)) == 5500
     assert price_on([], date(2030, 1, 1)) is None
 
 
