@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,3 +96,20 @@ def factory_on(db: Session) -> sessionmaker[Session]:
     return sessionmaker(
         bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
     )
+
+
+def deliver(
+    db: Session, scene: Scene, order: ServiceOrder, carer: Subject, clock: FakeClock
+) -> None:
+    """Check in at the planned start and out an hour later, at the elder's door."""
+    from yiyang.visits.schemas import CheckOut
+
+    clock.now = (order.planned_start_at or order.window_start_at) + timedelta(minutes=1)
+    service.check_in(
+        db, carer, order.id, gps(home(scene)), now=clock.now, secret_key=SECRET, policy=POLICY
+    )
+    clock.advance(minutes=60)
+    service.check_out(
+        db, carer, order.id, CheckOut(position=gps(home(scene)).position), now=clock.now,
+        secret_key=SECRET, policy=POLICY,
+    )  # fmt: skip

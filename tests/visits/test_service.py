@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import yiyang.dispatch.tasks
+import yiyang.dispatch.tasks  # registers the dispatch timer handlers
 import yiyang.visits.tasks  # noqa: F401 — registers the visit timer handlers
 from tests.builders import make_user
 from tests.conftest import FakeClock
