@@ -206,7 +206,12 @@ def one_tap(request: Request, db: DbSession, subject: PageSubject, locale: Local
     """Big tiles of the services an elder can order."""
     elder_id = _own_elder(subject)
     now = _now(request)
-    elder = elder_service.read_elder(db, subject, elder_id, now=now)
+    # Families may order but not read the elder registry: the name shows when allowed.
+    elder = (
+        elder_service.read_elder(db, subject, elder_id, now=now)
+        if subject.can(Perm.ELDER_READ)
+        else None
+    )
     items = _items(db, subject, now)
     featured = [i for i in items if i.code in FEATURED]
     more = [i for i in items if i.code not in FEATURED]

@@ -175,7 +175,7 @@ async def _act(
                 order_id,
                 OfferAnswer(accept=accept, reason=reason),
                 now=now,
-                policy=policy,
+                settings=state.settings,
             )
             if not accept:
                 return RedirectResponse("/m/visits", status_code=303)
