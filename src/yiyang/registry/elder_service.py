@@ -269,9 +269,17 @@ def update_elder(
     if data.contacts is not None:
         contacts = _contacts(data.contacts)
         problems += rules.contacts_problems(contacts)
-        elder.contacts = [
-            ElderContact(priority=i + 1, **c.__dict__) for i, c in enumerate(contacts)
-        ]
+        # Reuse the row of each priority: a delete and re-insert of the same (elder, priority)
+        # in one flush breaks its unique constraint (SQLAlchemy inserts before it deletes).
+        by_priority = {c.priority: c for c in elder.contacts}
+        rows = []
+        for i, c in enumerate(contacts):
+            row = by_priority.get(i + 1) or ElderContact(priority=i + 1)
+            row.name, row.relationship, row.phone, row.has_key = (
+                c.name, c.relationship, c.phone, c.has_key,
+            )  # fmt: skip
+            rows.append(row)
+        elder.contacts = rows
     if data.status_date is not None and (
         bad := rules.status_date_problem(data.status_date, elder.birth_date, today)
     ):
