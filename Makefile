@@ -6,7 +6,7 @@ VENDOR := src/yiyang/static/vendor
 DEMO_DB ?= var/demo.sqlite3
 ELDERS ?= 20000
 
-.PHONY: demo test install assets translations lint check clean
+.PHONY: demo test install assets translations messages lint check clean
 
 $(BIN)/yiyang: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ assets: node_modules/.package-lock.json
 
 translations: $(BIN)/yiyang
 	$(BIN)/pybabel compile --use-fuzzy -d src/yiyang/locale -D messages --statistics 2>&1 | tail -1
+
+# Re-extract N_()/_()/t() strings (babel.cfg) and merge them into the zh_CN catalogue; then
+# translate the new empty entries in src/yiyang/locale/zh_CN/LC_MESSAGES/messages.po.
+messages: $(BIN)/yiyang
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t --no-location --sort-output --project yiyang \
+	  --version 0.1.0 --copyright-holder "yiyang contributors" -o src/yiyang/locale/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i src/yiyang/locale/messages.pot -d src/yiyang/locale -D messages \
+	  --no-fuzzy-matching --ignore-obsolete --width 100
 
 demo: install
 	YIYANG_DATABASE_URL=$${YIYANG_DATABASE_URL:-sqlite:///$(DEMO_DB)} $(BIN)/yiyang demo --elders $(ELDERS)

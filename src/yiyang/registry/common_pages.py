@@ -53,6 +53,8 @@ def validation_problems(exc: ValidationError) -> list[FieldProblem]:
         limit = next((ctx[k] for k in ("max_length", "ge", "le", "min_length") if k in ctx), None)
         message = _PYDANTIC_MESSAGES.get(err["type"], _GENERIC)
         params = {"limit": limit} if "%(limit)s" in message else {}
+        if err["type"] == "string_too_short" and (limit or 1) > 1:
+            message, params = N_("Too short: at least %(min)s characters."), {"min": limit}
         problems.append(FieldProblem(where or "request", err["type"], message, params))
     return problems
 

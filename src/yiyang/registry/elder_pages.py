@@ -67,6 +67,8 @@ def _filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
         age_min=band[0] if band else None,
         age_max=band[1] if band else None,
     )
+    if not band:
+        raw["age"] = ""
     return flt, {k: v for k, v in raw.items() if v}
 
 

@@ -41,6 +41,8 @@ class Overview:
     by_group: list[tuple[str, int]] = field(default_factory=list)
     by_living: list[tuple[str, int]] = field(default_factory=list)
     facilities_by_kind: list[tuple[str, int]] = field(default_factory=list)
+    facility_rows: list[tuple[int, str, str, int, int]] = field(default_factory=list)
+    staff_by_role: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _scope(session: Session, subject: Subject) -> tuple[str, str | None]:
@@ -129,6 +131,12 @@ def _facility_figures(session: Session, subject: Subject, view: Overview) -> Non
     ).all()
     view.facilities_by_kind = [(kind, n) for kind, n in rows]
     if view.scope == "provider":
+        view.facility_rows = [
+            (row.id, row.name, row.kind, row.beds_long_stay, row.day_places)
+            for row in session.execute(
+                select(scoped).where(scoped.c.active.is_(True)).order_by(scoped.c.code).limit(12)
+            )
+        ]
         beds = session.scalar(select(func.coalesce(func.sum(scoped.c.beds_long_stay), 0))) or 0
         view.figures += [
             Figure("facilities", sum(n for _, n in rows), N_("Facilities in service")),
@@ -140,9 +148,12 @@ def _staff_figures(session: Session, subject: Subject, view: Overview) -> None:
     scoped = staff_repository.readable(subject).subquery()
     rows = session.execute(select(scoped.c.status, func.count()).group_by(scoped.c.status))
     counts: dict[str, int] = {status: n for status, n in rows}
-    view.figures.insert(
-        0, Figure("staff_active", counts.get("active", 0), N_("Staff at work"), N_("active"))
-    )
+    view.figures.insert(0, Figure("staff_active", counts.get("active", 0), N_("Staff at work")))
+    roles: dict[str, int] = {}
+    for staff_roles in session.scalars(select(scoped.c.roles).where(scoped.c.status == "active")):
+        for role in staff_roles or []:
+            roles[role] = roles.get(role, 0) + 1
+    view.staff_by_role = sorted(roles.items(), key=lambda item: -item[1])
     view.figures.append(
         Figure("staff_on_leave", counts.get("on_leave", 0), N_("Staff on leave"), accent=True)
     )
