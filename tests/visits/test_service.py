@@ -397,3 +397,20 @@ def test_my_day_lists_own_visits_in_order(db: Session, clock: FakeClock) -> None
     other = make_caregiver(db, scene.d.f_a1)
     _, other_carer = make_user(db, Role.CAREGIVER, provider=scene.d.p1, staff_id=other.id)
     assert service.my_day(db, other_carer, day) == []
+
+
+def test_continuity_counts_caregivers_who_came(db: Session, clock: FakeClock) -> None:
+    scene = make_scene(db, clock)
+    assert service.continuity(db, scene.operator, scene.d.elder.id, now=clock.now) == 0
+    _arrive(db, scene, clock)
+    assert service.continuity(db, scene.operator, scene.d.elder.id, now=clock.now) == 1
+    assert (
+        service.continuity(db, scene.operator, scene.d.elder.id, now=clock.now + timedelta(days=31))
+        == 0
+    )
+    _, family = make_user(db, Role.FAMILY, elder=scene.d.elder)
+    from tests.builders import make_elder
+
+    other = make_elder(db, scene.d.tree.comm_a1, name="别人")
+    with pytest.raises(NotFound):
+        service.continuity(db, family, other.id, now=clock.now)

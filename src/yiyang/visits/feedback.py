@@ -147,6 +147,8 @@ def correct(
     for event in moves:  # refuse an impossible move before anything is written
         status = order_rules.transition(status, event)
     visit = visit or visit_service.visit_for(session, order)
+    if visit.check_in_at is None:
+        visit.staff_id = order.staff_id  # the caregiver the corrected arrival belongs to
     before = getattr(visit, field_name)
     setattr(visit, field_name, data.value)
     side = field_name.removesuffix("_at")

@@ -6,7 +6,7 @@ goes through the orders state machine and so leaves a timeline row.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +18,8 @@ from yiyang.kit.geo import wgs84_to_gcj02
 from yiyang.orders import rules as order_rules
 from yiyang.orders import service as orders_service
 from yiyang.orders.models import ServiceOrder
+from yiyang.registry import elder_repository
+from yiyang.registry.models import Elder
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.timers import service as timers
@@ -44,8 +46,6 @@ E = order_rules.Event
 
 def policy_from(settings: Settings) -> VisitPolicy:
     """The visit policy configured for this process."""
-    from datetime import timedelta
-
     return VisitPolicy(
         default_geofence_m=settings.visit_geofence_m,
         poor_accuracy_m=settings.visit_poor_accuracy_m,
@@ -409,3 +409,15 @@ def read_visit(session: Session, subject: Subject, order_id: int, *, now: dateti
     subject.require(Perm.VISIT_READ)
     order = repository.get_order(session, subject, order_id)
     return to_read(session, order, repository.get_visit(session, order.id), now=now)
+
+
+def continuity(
+    session: Session, subject: Subject, elder_id: int, *, now: datetime, days: int = 30
+) -> int:
+    """Distinct caregivers who checked in with an elder in the last `days` days (fewer: better)."""
+    subject.require(Perm.VISIT_READ)
+    if session.scalar(elder_repository.readable(subject).where(Elder.id == elder_id)) is None:
+        raise NotFound(N_("Elder %(id)s not found."), id=elder_id)
+    since = now - timedelta(days=days)
+    rows = repository.caregivers_since(session, [elder_id], since)
+    return rules.continuity(rows, now, days).get(elder_id, 0)
