@@ -106,7 +106,7 @@ def test_same_idempotency_key_twice_creates_one_order(
             "item_code": "bath_home",
             "day": "tomorrow",
             "slot": "afternoon",
-        },  # fmt: skip
+        },
         follow_redirects=False,
     )
     assert again.status_code == 303

@@ -183,7 +183,7 @@ async def _act(
             visit_service.depart(db, subject, order_id, now=now)
         elif action == "check-in":
             data = CheckIn(
-                method=_method(form),  # type: ignore[arg-type]
+                method=_method(form),
                 position=_position(form),
                 qr_code=str(form.get("qr_code") or "").strip() or None,
             )
@@ -192,7 +192,7 @@ async def _act(
             )
         elif action == "check-out":
             out = CheckOut(
-                method=_method(form),  # type: ignore[arg-type]
+                method=_method(form),
                 position=_position(form),
                 qr_code=str(form.get("qr_code") or "").strip() or None,
                 short_reason=str(form.get("short_reason") or "").strip() or None,
