@@ -9,6 +9,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from yiyang.config import get_settings
 
@@ -55,8 +56,11 @@ def seed(
         if catalog_only:
             with unit_of_work(make_session_factory(engine)) as session:
                 typer.echo(f"catalog items written: {seed_catalog(session)}")
+                typer.echo(f"subsidy policies added: {_seed_policies(session)}")
             return
         report = seed_demo(engine, district=district, elders=elders, seed=seed)
+        with unit_of_work(make_session_factory(engine)) as session:
+            typer.echo(f"subsidy policies added: {_seed_policies(session)}")
     except DomainError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
@@ -64,6 +68,14 @@ def seed(
         typer.echo(f"{table:>22}: {count:,}")
     typer.echo(f"seeded in {report.seconds:.1f} s")
     _print_logins(report.logins)
+
+
+def _seed_policies(session: Session) -> int:
+    """The default government-purchase policies (seeded after the catalog they refer to)."""
+    from yiyang.kit.clock import local_today, utcnow
+    from yiyang.orders.seed import seed_policies
+
+    return seed_policies(session, local_today(utcnow()))
 
 
 def _print_logins(logins: list[tuple[str, str, str]]) -> None:
@@ -194,6 +206,9 @@ def demo(
     else:
         typer.echo(f"seeding the Jinshui demo district with {elders:,} elders…")
         report = seed_demo(engine, elders=elders)
+        with make_session_factory(engine)() as session:
+            _seed_policies(session)
+            session.commit()
         typer.echo(f"seeded in {report.seconds:.1f} s")
         _print_logins(report.logins)
     typer.echo(f"\nOpen http://{host}:{port}/ in a browser.\n")
