@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
-from tests.planner.helpers import TRAVEL, at, cg, job, w
+from tests.planner.helpers import TRAVEL, at, cg, job, t, w
 from yiyang.planner.choose import choose
+from yiyang.planner.feasibility import Slot, check
 from yiyang.planner.index import CaregiverIndex
+from yiyang.planner.ranking import Weights
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import Point
 
@@ -40,7 +43,8 @@ def test_seed_story_full_neighbours_send_a_fengqing_aide_from_across_the_distric
 def test_community_before_street_even_if_the_street_aide_is_nearer() -> None:
     elder = job(community=WENYA, street=BEILIN)
     aides = [
-        cg(1, community=WENYA, street=BEILIN, home=at(north_m=1500)),
+        # 8 minutes' walk: within reach (10 min), so the community settles the search.
+        cg(1, community=WENYA, street=BEILIN, home=at(north_m=800)),
         cg(2, community=OTHER_BEILIN_COMMUNITY, street=BEILIN, home=at(north_m=100)),
         cg(3, community=FENGQING_COMMUNITY, street=FENGQING, home=at(north_m=50)),
     ]
@@ -49,6 +53,58 @@ def test_community_before_street_even_if_the_street_aide_is_nearer() -> None:
     assert decision.tier == "community"
     # The nearer tiers had a feasible aide, so nobody farther out was even examined.
     assert [c.staff_id for c in decision.considered] == [1]
+
+
+def test_a_community_aide_beyond_reach_widens_the_search_to_the_nearer_street_aide() -> None:
+    elder = job(community=WENYA, street=BEILIN)
+    aides = [
+        cg(1, community=WENYA, street=BEILIN, home=at(north_m=1500)),  # 15 min: beyond reach
+        cg(2, community=OTHER_BEILIN_COMMUNITY, street=BEILIN, home=at(north_m=100)),
+    ]
+    decision = choose(elder, aides, TRAVEL)
+    assert decision.winner is not None and decision.winner.staff_id == 2
+    assert decision.tier == "street"
+    assert decision.rejected == {"beyond_reach": 1}
+    # The community aide was not dropped: it competed and ranks second.
+    assert [c.staff_id for c in decision.considered] == [2, 1]
+    assert decision.considered[1].tier == "community"
+
+
+def test_after_widening_the_nearer_tier_still_wins_if_nobody_farther_is_better() -> None:
+    elder = job(community=WENYA, street=BEILIN)
+    aides = [
+        cg(1, community=WENYA, street=BEILIN, home=at(north_m=1200)),  # 12 min
+        cg(2, community=OTHER_BEILIN_COMMUNITY, street=BEILIN, home=at(north_m=1600)),  # 16
+        cg(3, community=FENGQING_COMMUNITY, street=FENGQING, home=at(north_m=-2500)),  # 25
+    ]
+    decision = choose(elder, aides, TRAVEL)
+    assert decision.winner is not None and decision.winner.staff_id == 1
+    assert decision.tier == "community"
+    assert decision.rejected == {"beyond_reach": 2}
+    assert [c.staff_id for c in decision.considered] == [1, 2, 3]
+
+
+def test_reach_can_be_set_so_tiers_settle_the_search_whatever_the_trip() -> None:
+    elder = job(community=WENYA, street=BEILIN)
+    aides = [
+        cg(1, community=WENYA, street=BEILIN, home=at(north_m=1500)),
+        cg(2, community=OTHER_BEILIN_COMMUNITY, street=BEILIN, home=at(north_m=100)),
+    ]
+    decision = choose(elder, aides, TRAVEL, weights=Weights(reach=math.inf))
+    assert decision.winner is not None and decision.winner.staff_id == 1
+
+
+def test_the_job_goes_in_the_gap_where_it_costs_least_not_the_first() -> None:
+    far, near = at(north_m=3000), at(north_m=100)
+    # Free 08:30-10:30 after a visit 30 min away, and again after 11:00 next door.
+    day = cg(1, busy=((w("08:00", "08:30"), far), (w("10:30", "11:00"), near)))
+    elder = job(window=w("09:00", "12:00"), duration=45)
+    first = check(day, elder, TRAVEL)
+    assert isinstance(first, Slot) and first.start == t("09:00")  # fits, but 30 min away
+    decision = choose(elder, [day], TRAVEL)
+    assert decision.winner is not None
+    assert decision.winner.start == t("11:01")
+    assert decision.winner.travel_min == 1.0
 
 
 def test_street_tier_when_the_community_has_nobody_free() -> None:

@@ -56,3 +56,16 @@ def test_former_caregiver_from_elsewhere_is_asked_first_and_explained() -> None:
     text = render(explain(decision, names={5: "王芳"}, community="文雅社区"))
     assert "served this elder 2 times before" in text
     assert "served this elder before are asked first, with 文雅社区" in text
+
+
+def test_widening_past_a_too_distant_local_aide_is_explained() -> None:
+    elder = job(community=11, street=1)
+    aides = [
+        cg(1, community=11, street=1, home=at(2000)),  # 20 min on foot
+        cg(5, community=None, street=3, mode="car", home=at(3000)),  # 3 min by car
+    ]
+    decision = choose(elder, aides, TRAVEL)
+    assert decision.winner is not None and decision.winner.staff_id == 5
+    assert decision.tier == "district"
+    text = render(explain(decision, community="文雅社区", street="北林路街道"))
+    assert "Caregivers free nearer in 文雅社区 or 北林路街道 were too far a trip" in text

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
-from yiyang.planner.feasibility import REASONS, SKILL, Slot, check
+from yiyang.planner.feasibility import REASONS, SKILL, Slot, check_all
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.ranking import (
     CONTINUITY,
@@ -24,6 +24,7 @@ COMMUNITY, STREET, DISTRICT = "community", "street", "district"
 TIERS = (COMMUNITY, STREET, DISTRICT)
 # Extra codes in Decision.rejected / unplaceable_reason besides feasibility.REASONS.
 FARTHER = "farther"  # not examined: nobody that far could beat the k candidates found
+BEYOND_REACH = "beyond_reach"  # feasible in a nearer tier but too far, so the search widened
 NO_CAREGIVERS = "no_caregivers"
 BAD_WINDOW = "window"
 
@@ -39,6 +40,10 @@ def choose(
 ) -> Decision:
     """Rank feasible caregivers tier by tier and pick the best; never fails silently.
 
+    A tier settles the search only if someone found so far is within `weights.reach` minutes
+    of travel; otherwise the search widens and the best on score among all tiers seen wins.
+    Each caregiver is scored at the gap of its day where the job costs least, not the first.
+
     `tiers` may stop the escalation early (e.g. community and street only) for comparisons.
     """
     weights = weights or Weights()
@@ -51,6 +56,7 @@ def choose(
     skilled = index.skilled(job.required_skills)
     seen: set[int] = set()
     examined = 0
+    kept: list[Candidate] = []
     for tier in tiers:
         if tier == COMMUNITY:
             # Former caregivers of the elder count as local: they already serve this home.
@@ -69,10 +75,16 @@ def choose(
         else:
             found, n = _evaluate(job, index, sorted(able), travel, weights, tier, rejected)
         examined += n
-        if found:
-            ranked = _with_reasons(sorted(found, key=rank_key)[:k], weights)
-            winner = ranked[0]
-            return Decision(job, winner, tuple(ranked), dict(rejected), tier, None, examined)
+        kept += found
+        if not kept:
+            continue
+        if tier != tiers[-1] and min(c.travel_min for c in kept) > weights.reach:
+            # Nobody this near is within reach: widen, and let them compete with the farther.
+            rejected[BEYOND_REACH] += len(found)
+            continue
+        ranked = _with_reasons(sorted(kept, key=rank_key)[:k], weights)
+        winner = ranked[0]
+        return Decision(job, winner, tuple(ranked), dict(rejected), winner.tier, None, examined)
     return Decision(job, None, (), dict(rejected), None, _why_not(rejected, skilled), examined)
 
 
@@ -91,11 +103,12 @@ def _evaluate(
     for sid in staff_ids:
         c = index.get(sid)
         n += 1
-        result = check(c, job, travel)
+        result = check_all(c, job, travel)
         if isinstance(result, str):
             rejected[result] += 1
         else:
-            found.append(_candidate(c, job, result, tier, weights))
+            best = min(result, key=lambda slot: score(c, job, slot, weights))
+            found.append(_candidate(c, job, best, tier, weights))
     return found, n
 
 

@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from yiyang.errors import N_
-from yiyang.planner.choose import BAD_WINDOW, COMMUNITY, DISTRICT, NO_CAREGIVERS, STREET
+from yiyang.planner.choose import (
+    BAD_WINDOW,
+    BEYOND_REACH,
+    COMMUNITY,
+    DISTRICT,
+    NO_CAREGIVERS,
+    STREET,
+)
 from yiyang.planner.feasibility import BUSY, CAPACITY, EXCLUDED, SHIFT, SKILL
 from yiyang.planner.ranking import CONTINUITY, SHORTEST_TRAVEL, TIE_BREAK
 from yiyang.planner.types import Decision
@@ -72,6 +79,16 @@ def explain(
         )
     elif decision.tier == COMMUNITY:
         lines.append((N_("Found in the elder's own community, %(community)s"), place))
+    elif decision.tier in (STREET, DISTRICT) and decision.rejected.get(BEYOND_REACH):
+        lines.append(
+            (
+                N_(
+                    "Caregivers free nearer in %(community)s or %(street)s were too far a trip, "
+                    "so the search widened and the shortest overall won"
+                ),
+                place,
+            )
+        )
     elif decision.tier == STREET:
         lines.append(
             (

@@ -66,6 +66,22 @@ def check(c: CaregiverState, job: Job, travel: TravelModel) -> Slot | str:
 
 def find_slot(c: CaregiverState, job: Job, travel: TravelModel) -> Slot | str:
     """Earliest start within the job window that fits shifts, visits and travel between them."""
+    found = find_slots(c, job, travel, first_only=True)
+    return found[0] if isinstance(found, list) else found
+
+
+def check_all(c: CaregiverState, job: Job, travel: TravelModel) -> list[Slot] | str:
+    """Every gap of the caregiver's day where the job fits (earliest start in each), or why not."""
+    reason = rule_out(c, job)
+    if reason is not None:
+        return reason
+    return find_slots(c, job, travel)
+
+
+def find_slots(
+    c: CaregiverState, job: Job, travel: TravelModel, *, first_only: bool = False
+) -> list[Slot] | str:
+    """The earliest start in each gap that fits, in time order, or the reason code why none."""
     ws, we = minutes_of(job.window.start), minutes_of(job.window.end)
     dur = float(job.duration_min)
     busy = sorted(
@@ -73,6 +89,7 @@ def find_slot(c: CaregiverState, job: Job, travel: TravelModel) -> Slot | str:
     )
     here, mode = job.location, c.travel_mode
     reason = SHIFT
+    slots: list[Slot] = []
     for shift in c.shifts:
         s0, s1 = minutes_of(shift.start), minutes_of(shift.end)
         if s1 - dur < ws - _EPS or s0 > we + _EPS:
@@ -98,8 +115,10 @@ def find_slot(c: CaregiverState, job: Job, travel: TravelModel) -> Slot | str:
             latest = min(we, ns - dur - t_out)
             if earliest <= latest + _EPS:
                 base = travel.minutes(pp, np, mode) if np is not None else 0.0
-                return Slot(from_minutes(earliest), t_in, t_in + t_out - base)
-    return reason
+                slots.append(Slot(from_minutes(earliest), t_in, t_in + t_out - base))
+                if first_only:
+                    return slots
+    return slots or reason
 
 
 def _points(c: CaregiverState) -> tuple[Point, ...]:

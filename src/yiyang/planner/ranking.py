@@ -22,14 +22,18 @@ class Weights:
     score = travel x travel cost + load x share of capacity used
             + wait x minutes after the window opens - continuity bonus
     continuity bonus = continuity (served this elder before) + per_visit x min(visits - 1, cap)
+    reach = the longest trip (minutes) that settles the search in a nearer tier (see choose)
+    Load and wait are light: on the benchmark day heavier ones sent caregivers farther for
+    little balance (docs/benchmarks.md, "Dispatch").
     """
 
     travel: float = 1.0
-    load: float = 10.0
-    wait: float = 0.02
+    load: float = 3.0
+    wait: float = 0.005
     continuity: float = 5.0
     continuity_per_visit: float = 1.0
     continuity_cap: int = 4
+    reach: float = 10.0
 
     def continuity_bonus(self, visits: int) -> float:
         """Minutes of travel that having served the elder `visits` times is worth."""
