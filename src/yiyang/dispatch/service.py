@@ -256,8 +256,13 @@ def _redispatch(
 
 
 def _mark(session: Session, order: ServiceOrder, outcome: str) -> None:
+    """Close the current decision; an accepted one can still become unavailable (late, ill)."""
     decision = current_decision(session, order.id)
-    if decision is not None and decision.outcome == "offered":
+    if decision is None:
+        return
+    if decision.outcome == "offered" or (
+        outcome == "unavailable" and decision.outcome == "accepted"
+    ):
         decision.outcome = outcome
 
 

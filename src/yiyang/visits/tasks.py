@@ -57,10 +57,6 @@ def _check(session: Session, timer: Timer, now: datetime, kind: AlertKind) -> st
         return "alerted"
     if kind == AlertKind.LATE:
         timers.cancel(session, NO_SHOW_CHECK, order.id, now=now)
-    decision = dispatch_service.current_decision(session, order.id)
-    if decision is not None and decision.winner_staff_id == order.staff_id:
-        # dispatch marks only open offers; an accepted one must also keep this caregiver out
-        decision.outcome = "unavailable"
     dispatch_service.act(
         session, SYSTEM, order.id, E.CAREGIVER_UNAVAILABLE, now=now, reason=str(kind)
     )
