@@ -46,7 +46,9 @@ def test_cancelled_timer_never_fires(factory: sessionmaker[Session], clock: Fake
     assert runner.run_due(factory, clock.now, handlers={"t.test": lambda *a: None}) == 0
 
 
-def test_failing_handler_backs_off_then_parks(factory: sessionmaker[Session], clock: FakeClock) -> None:
+def test_failing_handler_backs_off_then_parks(
+    factory: sessionmaker[Session], clock: FakeClock
+) -> None:
     with factory() as s:
         timer = service.schedule(s, "t.boom", 9, clock.now)
         s.commit()

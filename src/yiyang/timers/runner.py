@@ -69,7 +69,7 @@ def run_due(
                 timer.fired_at = now
                 session.commit()
                 fired += 1
-            except Exception as exc:  # noqa: BLE001 — one bad timer must not stop the others
+            except Exception as exc:  # one bad timer must not stop the others
                 session.rollback()
                 log.exception("timer %s failed", timer_id)
                 _record_failure(factory, timer_id, now, exc)
