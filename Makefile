@@ -48,6 +48,7 @@ lint: $(BIN)/yiyang
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
