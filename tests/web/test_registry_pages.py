@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.builders import (
     INSIDE,
     PASSWORD,
+    make_catalog_item,
     make_elder,
     make_facility,
     make_provider,
@@ -274,3 +275,29 @@ def test_language_follows_the_switch(client: TestClient, db: Session) -> None:
     assert "<h1>Elders</h1>" in client.get("/elders").text
     client.cookies.set("yiyang_lang", "zh_CN")
     assert "<h1>老人</h1>" in client.get("/elders").text
+
+
+def test_community_selector_is_limited_to_the_scope(client: TestClient, db: Session) -> None:
+    tree = make_tree(db)
+    user, _ = make_user(db, Role.COMMUNITY_STAFF, area=tree.comm_a1)
+    login(client, user.username)
+    form = client.get("/elders/new").text
+    assert f'value="{tree.comm_a1.code}"' in form
+    for other in (tree.comm_a2, tree.comm_b1, tree.comm_b2):
+        assert f'value="{other.code}"' not in form
+    client.cookies.clear()
+    admin, _ = make_user(db, Role.STREET_ADMIN, area=tree.street_b)
+    login(client, admin.username)
+    form = client.get("/elders/new").text
+    assert f'value="{tree.comm_b1.code}"' in form and f'value="{tree.comm_b2.code}"' in form
+    assert f'value="{tree.comm_a1.code}"' not in form
+
+
+def test_catalog_pages(client: TestClient, db: Session) -> None:
+    item = make_catalog_item(db, code="CLEAN_2H")
+    user, _ = make_user(db, Role.FAMILY)
+    login(client, user.username)
+    listing = client.get("/catalog?lang=en")
+    assert listing.status_code == 200 and "CLEAN_2H" in listing.text and "¥50.00" in listing.text
+    assert client.get(f"/catalog/{item.code}").status_code == 200
+    assert client.get("/catalog/NOPE").status_code == 404
