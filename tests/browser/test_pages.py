@@ -51,6 +51,19 @@ def test_elder_search_narrows_the_list(page: Any, live_app: LiveApp) -> None:
     assert "q=" in page.url  # the URL keeps the query
     # ID numbers are shown as the service returns them (unmasked for this role).
     assert "*" not in rows.first.locator("td.mono").first.inner_text()
+    # A street narrows the list and the community choices; the URL keeps both filters.
+    page.fill("#q", "")
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=results]').dataset.total === '{before}'"
+    )
+    page.select_option("select[name=street_code]", "410105019")
+    page.wait_for_function("document.querySelector('[data-testid=results]').dataset.total === '8'")
+    assert "street_code=410105019" in page.url
+    assert page.locator("select[name=community_code] optgroup").count() == 3
+    assert page.eval_on_selector_all(
+        "select[name=community_code] optgroup",
+        "groups => groups.filter(g => g.style.display !== 'none').map(g => g.label)",
+    ) == ["丰庆路街道"]
 
 
 def test_bad_id_number_is_shown_on_its_field_and_nothing_saved(
