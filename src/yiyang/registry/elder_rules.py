@@ -8,28 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from yiyang.errors import N_, FieldProblem
-from yiyang.kit.idcard import IdNumberError, IdNumberFacts, age_on, parse_id_number
+from yiyang.kit.idcard import IdNumberFacts, age_on
+from yiyang.registry.identity_rules import parsed_id_number
 
 MIN_AGE = 60
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-
-_ID_MESSAGES = {
-    "length": N_("An ID number has 18 characters."),
-    "characters": N_("An ID number is 17 digits followed by a digit or X."),
-    "birth_date": N_("The birth date inside the ID number is not a real date."),
-    "checksum": N_("The last character of the ID number does not match (checksum)."),
-}
 
 
 def id_number_problem(
     raw: str, today: date, field: str = "id_number"
 ) -> FieldProblem | IdNumberFacts:
     """Parse an ID number, or describe what is wrong with it."""
-    try:
-        facts = parse_id_number(raw, today=today)
-    except IdNumberError as exc:
-        return FieldProblem(field, f"id_{exc.reason}", _ID_MESSAGES[exc.reason])
+    facts = parsed_id_number(raw, today, field)
+    if isinstance(facts, FieldProblem):
+        return facts
     age = age_on(facts.birth_date, today)
     if age < MIN_AGE:
         return FieldProblem(

@@ -6,26 +6,19 @@ from collections.abc import Sequence
 from datetime import date
 
 from yiyang.errors import N_, FieldProblem
-from yiyang.kit.idcard import IdNumberError, IdNumberFacts, age_on, parse_id_number
+from yiyang.kit.idcard import IdNumberFacts, age_on
+from yiyang.registry.identity_rules import parsed_id_number
 
 MIN_STAFF_AGE = 16
-
-_ID_MESSAGES = {
-    "length": N_("An ID number has 18 characters."),
-    "characters": N_("An ID number is 17 digits followed by a digit or X."),
-    "birth_date": N_("The birth date inside the ID number is not a real date."),
-    "checksum": N_("The last character of the ID number does not match (checksum)."),
-}
 
 
 def staff_id_problem(
     raw: str, today: date, field: str = "id_number"
 ) -> FieldProblem | IdNumberFacts:
     """Parse a staff member's ID number (working age: 16 or over), or say what is wrong."""
-    try:
-        facts = parse_id_number(raw, today=today)
-    except IdNumberError as exc:
-        return FieldProblem(field, f"id_{exc.reason}", _ID_MESSAGES[exc.reason])
+    facts = parsed_id_number(raw, today, field)
+    if isinstance(facts, FieldProblem):
+        return facts
     age = age_on(facts.birth_date, today)
     if age < MIN_STAFF_AGE:
         return FieldProblem(
