@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -73,6 +73,49 @@ def problems_by_field(locale: str, problems: Iterable[FieldProblem]) -> dict[str
 def error_message(locale: str, exc: DomainError) -> str:
     """The translated headline message of a domain error."""
     return translate(locale, exc.message, exc.params)
+
+
+@dataclass(frozen=True)
+class FormRefusal:
+    """Why a submitted form was not saved: problems by field, a headline, a status."""
+
+    problems: list[FieldProblem]
+    message: str
+    status_code: int
+
+
+T = TypeVar("T")
+
+
+def submit_form(
+    db: Session,
+    locale: str,
+    schema: type[M],
+    payload: dict[str, Any],
+    save: Callable[[M], T],
+    *,
+    more_problems: Callable[[], list[FieldProblem]] | None = None,
+) -> T | FormRefusal:
+    """Validate a form and save it in a savepoint; a refusal leaves nothing written.
+
+    Out-of-scope (404) and forbidden (403) errors propagate to the error page.
+    """
+    try:
+        data = schema.model_validate(payload)
+    except ValidationError as exc:
+        problems = validation_problems(exc)
+        if more_problems is not None:
+            seen = {p.field for p in problems}
+            problems += [p for p in more_problems() if p.field not in seen]
+        message = translate(locale, N_("Please correct the fields marked below."))
+        return FormRefusal(problems, message, 422)
+    try:
+        with db.begin_nested():
+            return save(data)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return FormRefusal(exc.problems, error_message(locale, exc), exc.status_code)
 
 
 def text(form: FormData, name: str) -> str:

@@ -7,27 +7,25 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from yiyang.errors import N_, DomainError, FieldProblem
+from yiyang.errors import FieldProblem
 from yiyang.kit.clock import local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.registry import elder_repository, elder_rules, elder_service
 from yiyang.registry.common_pages import (
+    FormRefusal,
     area_choices,
-    error_message,
     optional,
     problems_by_field,
     put_required,
+    submit_form,
     text,
-    validation_problems,
 )
 from yiyang.registry.elder_schemas import ElderCreate, ElderFilter, ElderRead, ElderUpdate
 from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
 from yiyang.security.roles import Perm
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(prefix="/elders", include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -256,34 +254,20 @@ async def create(request: Request, db: DbSession, subject: PageSubject, locale: 
     """Register an elder; on problems the form comes back with each one next to its field."""
     subject.require(Perm.ELDER_WRITE)
     form = await request.form()
-    try:
-        data = ElderCreate.model_validate(_payload(form, editing=False))
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        seen = {p.field for p in problems}
-        problems += [p for p in _rule_problems(form, request) if p.field not in seen]
-        return _failed(request, db, subject, locale, form, problems, _check_fields(locale))
-    try:
-        with db.begin_nested():  # a refused registration leaves nothing behind
-            elder = elder_service.create_elder(
-                db,
-                subject,
-                data,
-                now=request.app.state.clock(),
-                district_code=request.app.state.settings.district_code,
-            )
-    except DomainError as exc:
-        if not exc.problems:
-            raise
+    result = submit_form(
+        db, locale, ElderCreate, _payload(form, editing=False),
+        lambda data: elder_service.create_elder(
+            db, subject, data, now=request.app.state.clock(),
+            district_code=request.app.state.settings.district_code,
+        ),
+        more_problems=lambda: _rule_problems(form, request),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
         return _failed(
-            request, db, subject, locale, form, exc.problems, error_message(locale, exc),
-            status_code=exc.status_code,
+            request, db, subject, locale, form, result.problems, result.message,
+            status_code=result.status_code,
         )  # fmt: skip
-    return RedirectResponse(f"/elders/{elder.id}?saved=1", status_code=303)
-
-
-def _check_fields(locale: str) -> str:
-    return translate(locale, N_("Please correct the fields marked below."))
+    return RedirectResponse(f"/elders/{result.id}?saved=1", status_code=303)
 
 
 @router.get("/{elder_id}", response_class=HTMLResponse)
@@ -310,28 +294,17 @@ async def update(
     now = request.app.state.clock()
     form = await request.form()
     current = elder_service.to_read(elder_repository.get(db, subject, elder_id), local_today(now))
-    try:
-        data = ElderUpdate.model_validate(_payload(form, editing=True))
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        seen = {p.field for p in problems}
-        problems += [p for p in _rule_problems(form, request) if p.field not in seen]
-        return _failed(request, db, subject, locale, form, problems, _check_fields(locale), current)
-    try:
-        with db.begin_nested():  # a refused change is undone, also in the session's objects
-            elder_service.update_elder(
-                db,
-                subject,
-                elder_id,
-                data,
-                now=now,
-                district_code=request.app.state.settings.district_code,
-            )
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
+    result = submit_form(
+        db, locale, ElderUpdate, _payload(form, editing=True),
+        lambda data: elder_service.update_elder(
+            db, subject, elder_id, data, now=now,
+            district_code=request.app.state.settings.district_code,
+        ),
+        more_problems=lambda: _rule_problems(form, request),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
         return _failed(
-            request, db, subject, locale, form, exc.problems, error_message(locale, exc),
-            current, status_code=exc.status_code,
+            request, db, subject, locale, form, result.problems, result.message,
+            current, status_code=result.status_code,
         )  # fmt: skip
     return RedirectResponse(f"/elders/{elder_id}?saved=1", status_code=303)

@@ -7,16 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from yiyang.errors import N_, DomainError, FieldProblem
 from yiyang.kit.pagination import PageParams
 from yiyang.registry import facility_service, provider_service
 from yiyang.registry.common_pages import (
+    FormRefusal,
     area_choices,
-    error_message,
     form_values,
     list_page,
     optional,
@@ -24,7 +22,7 @@ from yiyang.registry.common_pages import (
     problems_by_field,
     put_required,
     query_filter,
-    validation_problems,
+    submit_form,
 )
 from yiyang.registry.facility_schemas import (
     FacilityCreate,
@@ -37,7 +35,6 @@ from yiyang.registry.vocab import FacilityKind
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(
@@ -119,14 +116,14 @@ def _failed(
     subject: Subject,
     locale: str,
     form: FormData,
-    problems: list[FieldProblem],
-    message: str,
+    refusal: FormRefusal,
     facility: FacilityRead | None = None,
-    status_code: int = 422,
 ) -> HTMLResponse:
     values = form_values(form) | {"active": form.get("active") == "on"}
-    errors = problems_by_field(locale, problems)
-    return _form(request, db, subject, values, facility, errors, message, status_code)
+    errors = problems_by_field(locale, refusal.problems)
+    return _form(
+        request, db, subject, values, facility, errors, refusal.message, refusal.status_code
+    )
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -142,23 +139,16 @@ async def create(request: Request, db: DbSession, subject: PageSubject, locale: 
     """Register a facility, or show the form again with each problem by its field."""
     subject.require(Perm.FACILITY_WRITE)
     form = await request.form()
-    check = translate(locale, N_("Please correct the fields marked below."))
-    try:
-        data = FacilityCreate.model_validate(_payload(form))
-    except ValidationError as exc:
-        return _failed(request, db, subject, locale, form, validation_problems(exc), check)
-    try:
-        with db.begin_nested():
-            facility = facility_service.create_facility(
-                db, subject, data, now=request.app.state.clock(),
-                district_code=request.app.state.settings.district_code,
-            )  # fmt: skip
-    except DomainError as exc:
-        if not exc.problems:
-            raise
-        message = error_message(locale, exc)
-        return _failed(request, db, subject, locale, form, exc.problems, message, None, 422)
-    return RedirectResponse(f"/facilities/{facility.id}?saved=1", status_code=303)
+    result = submit_form(
+        db, locale, FacilityCreate, _payload(form),
+        lambda data: facility_service.create_facility(
+            db, subject, data, now=request.app.state.clock(),
+            district_code=request.app.state.settings.district_code,
+        ),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
+        return _failed(request, db, subject, locale, form, result)
+    return RedirectResponse(f"/facilities/{result.id}?saved=1", status_code=303)
 
 
 @router.get("/{facility_id}", response_class=HTMLResponse)
@@ -190,25 +180,15 @@ async def update(
     subject.require(Perm.FACILITY_WRITE)
     current = facility_service.read_facility(db, subject, facility_id)
     form = await request.form()
-    check = translate(locale, N_("Please correct the fields marked below."))
     payload = _payload(form)
     payload.pop("code", None)
-    try:
-        data = FacilityUpdate.model_validate(payload)
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        return _failed(request, db, subject, locale, form, problems, check, current)
-    try:
-        with db.begin_nested():
-            facility_service.update_facility(
-                db, subject, facility_id, data, now=request.app.state.clock(),
-                district_code=request.app.state.settings.district_code,
-            )  # fmt: skip
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        message = error_message(locale, exc)
-        return _failed(
-            request, db, subject, locale, form, exc.problems, message, current, exc.status_code
-        )
+    result = submit_form(
+        db, locale, FacilityUpdate, payload,
+        lambda data: facility_service.update_facility(
+            db, subject, facility_id, data, now=request.app.state.clock(),
+            district_code=request.app.state.settings.district_code,
+        ),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
+        return _failed(request, db, subject, locale, form, result, current)
     return RedirectResponse(f"/facilities/{facility_id}?saved=1", status_code=303)

@@ -6,15 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from yiyang.errors import N_, DomainError, FieldProblem
 from yiyang.kit.pagination import PageParams
 from yiyang.registry import facility_service, staff_service
 from yiyang.registry.common_pages import (
-    error_message,
+    FormRefusal,
     form_values,
     list_page,
     optional,
@@ -22,7 +20,7 @@ from yiyang.registry.common_pages import (
     problems_by_field,
     put_required,
     query_filter,
-    validation_problems,
+    submit_form,
 )
 from yiyang.registry.facility_pages import providers_in_scope
 from yiyang.registry.facility_schemas import FacilityFilter, FacilityRead
@@ -31,7 +29,6 @@ from yiyang.registry.vocab import Sex, Skill, StaffRole, StaffStatus, TravelMode
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -124,16 +121,14 @@ def _failed(
     subject: Subject,
     locale: str,
     form: FormData,
-    problems: list[FieldProblem],
-    message: str,
+    refusal: FormRefusal,
     staff: StaffRead | None = None,
-    status_code: int = 422,
 ) -> HTMLResponse:
     values = form_values(form)
     values["roles"] = [r for r in form.getlist("roles") if isinstance(r, str)]
     values["skills"] = {str(s): optional(form, f"skill.{s}") or "0" for s in Skill}
-    errors = problems_by_field(locale, problems)
-    return _form(request, db, subject, values, staff, errors, message, status_code)
+    errors = problems_by_field(locale, refusal.problems)
+    return _form(request, db, subject, values, staff, errors, refusal.message, refusal.status_code)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -151,22 +146,16 @@ async def create(request: Request, db: DbSession, subject: PageSubject, locale: 
     """Register a staff member, or show the form again with each problem by its field."""
     subject.require(Perm.STAFF_WRITE)
     form = await request.form()
-    check = translate(locale, N_("Please correct the fields marked below."))
-    try:
-        data = StaffCreate.model_validate(_payload(form, editing=False))
-    except ValidationError as exc:
-        return _failed(request, db, subject, locale, form, validation_problems(exc), check)
-    try:
-        with db.begin_nested():
-            staff = staff_service.create_staff(
-                db, subject, data, now=request.app.state.clock(),
-                district_code=request.app.state.settings.district_code,
-            )  # fmt: skip
-    except DomainError as exc:
-        if not exc.problems:
-            raise
-        return _failed(request, db, subject, locale, form, exc.problems, error_message(locale, exc))
-    return RedirectResponse(f"/staff/{staff.id}?saved=1", status_code=303)
+    result = submit_form(
+        db, locale, StaffCreate, _payload(form, editing=False),
+        lambda data: staff_service.create_staff(
+            db, subject, data, now=request.app.state.clock(),
+            district_code=request.app.state.settings.district_code,
+        ),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
+        return _failed(request, db, subject, locale, form, result)
+    return RedirectResponse(f"/staff/{result.id}?saved=1", status_code=303)
 
 
 @router.get("/{staff_id}", response_class=HTMLResponse)
@@ -196,25 +185,15 @@ async def update(
     subject.require(Perm.STAFF_WRITE)
     current = staff_service.read_staff(db, subject, staff_id)
     form = await request.form()
-    check = translate(locale, N_("Please correct the fields marked below."))
     payload = _payload(form, editing=True)
     payload.pop("code", None)
-    try:
-        data = StaffUpdate.model_validate(payload)
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        return _failed(request, db, subject, locale, form, problems, check, current)
-    try:
-        with db.begin_nested():
-            staff_service.update_staff(
-                db, subject, staff_id, data, now=request.app.state.clock(),
-                district_code=request.app.state.settings.district_code,
-            )  # fmt: skip
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        message = error_message(locale, exc)
-        return _failed(
-            request, db, subject, locale, form, exc.problems, message, current, exc.status_code
-        )
+    result = submit_form(
+        db, locale, StaffUpdate, payload,
+        lambda data: staff_service.update_staff(
+            db, subject, staff_id, data, now=request.app.state.clock(),
+            district_code=request.app.state.settings.district_code,
+        ),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
+        return _failed(request, db, subject, locale, form, result, current)
     return RedirectResponse(f"/staff/{staff_id}?saved=1", status_code=303)
