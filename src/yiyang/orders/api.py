@@ -7,16 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 
 from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch.reads import read_order
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import recurring, rules
-from yiyang.orders import repository as order_repository
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
     AssignIn,
     DecisionRead,
     EventIn,
     OrderCreate,
-    OrderEventRead,
     OrderFilter,
     OrderListItem,
     OrderRead,
@@ -26,36 +25,9 @@ from yiyang.orders.schemas import (
     RecurringRead,
     RecurringUpdate,
 )
-from yiyang.security.roles import Perm
-from yiyang.security.subject import Subject
 from yiyang.web.deps import ApiSubject, DbSession, get_locale
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(get_locale)])
-
-
-def read_order(db: DbSession, subject: Subject, order_id: int) -> OrderRead:
-    """The full order with its timeline and dispatch decisions (pages use it too)."""
-    subject.require(Perm.ORDER_READ)
-    order = order_repository.get(db, subject, order_id)
-    item = order_service.to_list_item(order)
-    return OrderRead(
-        **item.model_dump(),
-        standard_minutes=order.standard_minutes,
-        price_id=order.price_id,
-        policy_id=order.policy_id,
-        subsidy_reason=order.subsidy_reason,
-        government_purchase=order.government_purchase,
-        pinned=order.pinned,
-        dispatch_attempts=order.dispatch_attempts,
-        recurring_id=order.recurring_id,
-        notes=order.notes,
-        cancel_reason=order.cancel_reason,
-        allowed_events=[str(e) for e in rules.allowed_events(order.status)],
-        timeline=[OrderEventRead.model_validate(e) for e in order_service.timeline(db, order.id)],
-        decisions=[
-            DecisionRead.model_validate(d) for d in dispatch_service.decisions(db, order.id)
-        ],
-    )
 
 
 @router.post("/orders/quote", response_model=Quote)

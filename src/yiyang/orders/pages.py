@@ -13,19 +13,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch.reads import read_order
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
-from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import FAMILY_STEPS, SETTLED_VIEW, STATUS_LABELS, helpers
 from yiyang.orders.schemas import (
-    DecisionRead,
     OrderCreate,
-    OrderEventRead,
     OrderFilter,
-    OrderRead,
     QuoteRequest,
 )
 from yiyang.registry import catalog_service, elder_service
@@ -345,35 +342,6 @@ def _family_steps(status: str) -> list[tuple[str, str, str]]:
         else:
             out.append((key, text, "todo"))
     return out
-
-
-def read_order(db: DbSession, subject: Subject, order_id: int) -> OrderRead:
-    """The full order as the schema shows it.
-
-    The orders service has no read use case yet, so this only assembles existing service
-    and repository calls (scope applied by the repository); replace with it when it lands.
-    """
-    subject.require(Perm.ORDER_READ)
-    order = order_repository.get(db, subject, order_id)
-    item = order_service.to_list_item(order)
-    return OrderRead(
-        **item.model_dump(),
-        standard_minutes=order.standard_minutes,
-        price_id=order.price_id,
-        policy_id=order.policy_id,
-        subsidy_reason=order.subsidy_reason,
-        government_purchase=order.government_purchase,
-        pinned=order.pinned,
-        dispatch_attempts=order.dispatch_attempts,
-        recurring_id=order.recurring_id,
-        notes=order.notes,
-        cancel_reason=order.cancel_reason,
-        allowed_events=[str(e) for e in rules.allowed_events(order.status)],
-        timeline=[OrderEventRead.model_validate(e) for e in order_service.timeline(db, order.id)],
-        decisions=[
-            DecisionRead.model_validate(d) for d in dispatch_service.decisions(db, order.id)
-        ],
-    )
 
 
 def order_view(request: Request, db: DbSession, subject: Subject, order_id: int) -> dict[str, Any]:
