@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yiyang.audit.models import AuditEvent
@@ -75,8 +75,6 @@ def list_events(
     action: str | None = None,
 ) -> tuple[list[AuditEvent], int]:
     """Audit rows newest first, for auditors and district administrators."""
-    from sqlalchemy import func
-
     subject.require(Perm.AUDIT_READ)
     stmt = select(AuditEvent)
     if entity:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 
 def fen_to_yuan_str(fen: int) -> str:
     """12345 -> '123.45'."""
@@ -12,6 +14,4 @@ def fen_to_yuan_str(fen: int) -> str:
 
 def yuan_to_fen(yuan: str | float | int) -> int:
     """'123.45' -> 12345, rounding half up to the fen."""
-    from decimal import ROUND_HALF_UP, Decimal
-
     return int((Decimal(str(yuan)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from yiyang.errors import N_, Invalid
 from yiyang.registry import area_repository
 from yiyang.security import service
 from yiyang.security.schemas import (
@@ -75,8 +76,6 @@ def create_user(db: DbSession, subject: ApiSubject, body: UserCreate) -> UserRea
     if body.area_code:
         area = area_repository.by_code(db, body.area_code)
         if area is None:
-            from yiyang.errors import N_, Invalid
-
             raise Invalid(
                 N_("Unknown area code: %(value)s."), field="area_code", value=body.area_code
             )
