@@ -30,3 +30,13 @@ def test_lower_bound_never_exceeds_any_mode() -> None:
     far = at(north_m=3000, east_m=4000)
     for mode in ("walk", "bicycle", "ebike", "car"):
         assert travel.lower_bound(5000 * 0.999) <= travel.minutes(ORIGIN, far, mode)
+
+
+def test_seconds_matrix_agrees_with_minutes_pair_by_pair() -> None:
+    travel = StraightLineTravel()
+    points = [Point(34.78, 113.68), Point(34.79, 113.70), Point(34.7801, 113.6801)]
+    matrix = travel.seconds_matrix(points, "ebike")
+    for i, a in enumerate(points):
+        for j, b in enumerate(points):
+            expected = 0 if i == j else round(travel.minutes(a, b, "ebike") * 60)
+            assert abs(int(matrix[i][j]) - expected) <= 1
