@@ -6,6 +6,7 @@ import pytest
 
 from tests.planner.helpers import ORIGIN, at
 from yiyang.planner.travel import StraightLineTravel
+from yiyang.planner.types import Point
 
 
 def test_defaults_use_road_factor_and_mode_speed() -> None:
