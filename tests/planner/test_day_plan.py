@@ -143,3 +143,13 @@ def test_random_day_is_feasible_serves_no_fewer_and_travels_less() -> None:
     assert_feasible(caregivers, jobs, plan)
     assert len(plan.placements) >= len(held)
     assert plan.travel_min / plan.visits < greedy_travel / len(held)
+
+
+def test_a_former_caregiver_keeps_the_elder_though_another_is_nearer() -> None:
+    near, former = cg(1, home=at(east_m=100)), cg(2, home=at(east_m=2000))
+    regular = job(order_id=1, location=at(), previous={2: 3}, duration=30)
+    plan = plan_day([near, former], [regular], TRAVEL, current={1: 2})
+    assert plan.placements[1].staff_id == 2
+    # Without a history the nearer caregiver takes it.
+    plain = job(order_id=1, location=at(), duration=30)
+    assert plan_day([near, former], [plain], TRAVEL, current={1: 2}).placements[1].staff_id == 1

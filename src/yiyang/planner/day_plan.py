@@ -87,7 +87,9 @@ def plan_day(
     One solve over a whole district takes minutes; the caregivers of one street (home
     facility) with the jobs they hold now (`current`: order id -> staff id; unheld jobs go to
     the elder's street) solve in well under a second each and keep the escalations dispatch
-    made. Jobs a street could not fit are then placed by `choose` into the new rounds.
+    made. A job held by a caregiver who served the elder before stays with that caregiver
+    (continuity outranks travel, as in dispatch) though its time may move. Jobs a street could
+    not fit are then placed by `choose` into the new rounds.
     `caregivers` carry their fixed visits in `busy`/`busy_points` (movable ones left out) and
     `load_minutes` counting them; jobs carry their start windows, skills and exclusions.
     """
@@ -100,10 +102,15 @@ def plan_day(
     loads: dict[int | None, list[Job]] = defaultdict(list)
     for job in movable:
         loads[street_of.get(current.get(job.order_id, -1), job.street_id)].append(job)
+    kept = {
+        job.order_id: current[job.order_id]
+        for job in movable
+        if current.get(job.order_id) in job.previous_caregivers
+    }
     placements: dict[int, Placement] = {}
     for street, crew in crews.items():
         if loads.get(street):
-            found = solve_rounds(crew, loads[street], travel, exploration_level, threads)
+            found = solve_rounds(crew, loads[street], travel, kept, exploration_level, threads)
             placements.update(found)
     by_id = {job.order_id: job for job in movable}
     index = CaregiverIndex(_with_placements(caregivers, placements.values(), by_id))
@@ -153,10 +160,14 @@ def solve_rounds(
     caregivers: Sequence[CaregiverState],
     movable: Sequence[Job],
     travel: StraightLineTravel,
+    kept: Mapping[int, int],
     exploration_level: int = 3,
     threads: int = 2,
 ) -> dict[int, Placement]:
-    """One VROOM solve: the movable jobs into these caregivers' rounds around fixed visits."""
+    """One VROOM solve: the movable jobs into these caregivers' rounds around fixed visits.
+
+    `kept` (order id -> staff id) ties a job to one caregiver while leaving its time free.
+    """
     origin = min(job.window.start for job in movable) - timedelta(hours=24)
     t0 = minutes_of(origin)
 
@@ -224,7 +235,8 @@ def solve_rounds(
             default_service=job.duration_min * 60,
             delivery=[job.duration_min],
             skills={enc.skill(n, lvl) for n, lvl in job.required_skills.items()}
-            | ({excluded_skill[job.order_id]} if job.order_id in excluded_skill else set()),
+            | ({excluded_skill[job.order_id]} if job.order_id in excluded_skill else set())
+            | ({enc.skill(f"staff:{kept[job.order_id]}", 1)} if job.order_id in kept else set()),
             priority=MOVABLE_PRIORITY,
             time_windows=[vroom.TimeWindow(sec(job.window.start), sec(job.window.end))],
         )
