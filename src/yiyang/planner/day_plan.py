@@ -25,8 +25,11 @@ from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job, Point, TravelModel
 
-MOVABLE_PRIORITY = 10  # VROOM serves as many priority points as it can before saving travel
+# VROOM serves as many priority points as it can before it saves travel: fixed visits first,
+# then the jobs someone holds now (the current plan proves they fit), then waiting ones.
 FIXED_PRIORITY = 100
+HELD_PRIORITY = 50
+WAITING_PRIORITY = 10
 _FIXED_BASE = 1 << 40  # ids of fixed visits, above any order id
 _BREAK_BASE = 1 << 20
 
@@ -110,7 +113,9 @@ def plan_day(
     placements: dict[int, Placement] = {}
     for street, crew in crews.items():
         if loads.get(street):
-            found = solve_rounds(crew, loads[street], travel, kept, exploration_level, threads)
+            found = solve_rounds(
+                crew, loads[street], travel, current, kept, exploration_level, threads
+            )
             placements.update(found)
     by_id = {job.order_id: job for job in movable}
     index = CaregiverIndex(_with_placements(caregivers, placements.values(), by_id))
@@ -160,13 +165,15 @@ def solve_rounds(
     caregivers: Sequence[CaregiverState],
     movable: Sequence[Job],
     travel: StraightLineTravel,
+    held: Mapping[int, int],
     kept: Mapping[int, int],
     exploration_level: int = 3,
     threads: int = 2,
 ) -> dict[int, Placement]:
     """One VROOM solve: the movable jobs into these caregivers' rounds around fixed visits.
 
-    `kept` (order id -> staff id) ties a job to one caregiver while leaving its time free.
+    `held` jobs (order id -> staff id now) go before waiting ones; `kept` ones are tied to
+    that one caregiver while their time stays free.
     """
     origin = min(job.window.start for job in movable) - timedelta(hours=24)
     t0 = minutes_of(origin)
@@ -237,7 +244,7 @@ def solve_rounds(
             skills={enc.skill(n, lvl) for n, lvl in job.required_skills.items()}
             | ({excluded_skill[job.order_id]} if job.order_id in excluded_skill else set())
             | ({enc.skill(f"staff:{kept[job.order_id]}", 1)} if job.order_id in kept else set()),
-            priority=MOVABLE_PRIORITY,
+            priority=HELD_PRIORITY if job.order_id in held else WAITING_PRIORITY,
             time_windows=[vroom.TimeWindow(sec(job.window.start), sec(job.window.end))],
         )
         for job in movable
