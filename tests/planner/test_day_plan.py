@@ -153,3 +153,14 @@ def test_a_former_caregiver_keeps_the_elder_though_another_is_nearer() -> None:
     # Without a history the nearer caregiver takes it.
     plain = job(order_id=1, location=at(), duration=30)
     assert plan_day([near, former], [plain], TRAVEL, current={1: 2}).placements[1].staff_id == 1
+
+
+def test_a_job_served_from_another_street_comes_home_when_its_street_has_room() -> None:
+    here = cg(1, home=at(east_m=-2000), street=1)
+    there = cg(2, home=at(east_m=2000), street=2)
+    escalated = job(order_id=1, location=at(east_m=2100), street=2, duration=30)
+    plan = plan_day([here, there], [escalated], TRAVEL, current={1: 1})
+    assert plan.placements[1].staff_id == 2
+    # With no room to share a solve, each street keeps what it holds.
+    alone = plan_day([here, there], [escalated], TRAVEL, current={1: 1}, max_jobs=0)
+    assert alone.placements[1].staff_id == 1

@@ -12,7 +12,7 @@ one-order feasibility check would also accept.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -84,6 +84,7 @@ def plan_day(
     current: Mapping[int, int] | None = None,
     exploration_level: int = 3,
     threads: int = 2,
+    max_jobs: int = 300,
 ) -> DayPlan:
     """Re-plan the movable jobs street by street with VROOM, then place leftovers one by one.
 
@@ -99,12 +100,17 @@ def plan_day(
     started = time.perf_counter()
     current = current or {}
     street_of = {c.staff_id: c.street_id for c in caregivers}
+    home = {
+        job.order_id: street_of.get(current.get(job.order_id, -1), job.street_id) for job in movable
+    }
+    group = _group_streets(movable, home, max_jobs)
     crews: dict[int | None, list[CaregiverState]] = defaultdict(list)
     for c in caregivers:
-        crews[c.street_id].append(c)
+        crews[group.get(c.street_id, c.street_id)].append(c)
     loads: dict[int | None, list[Job]] = defaultdict(list)
     for job in movable:
-        loads[street_of.get(current.get(job.order_id, -1), job.street_id)].append(job)
+        street = home[job.order_id]
+        loads[group.get(street, street)].append(job)
     kept = {
         job.order_id: current[job.order_id]
         for job in movable
@@ -137,6 +143,36 @@ def plan_day(
         visits=visits,
         seconds=time.perf_counter() - started,
     )
+
+
+def _group_streets(
+    jobs: Sequence[Job], home: Mapping[int, int | None], max_jobs: int
+) -> dict[int | None, int | None]:
+    """Streets solved together: those most linked by jobs served across them, up to max_jobs.
+
+    A job held from another street can only come back to its own if both streets' crews are
+    in one solve; merging the most linked pairs first (a job count cap keeps each solve fast)
+    covers most escalations, which go to neighbouring streets.
+    """
+    parent: dict[int | None, int | None] = {}
+    size: Counter[int | None] = Counter(home.values())
+
+    def root(s: int | None) -> int | None:
+        while parent.get(s, s) != s:
+            s = parent[s]
+        return s
+
+    links = Counter(
+        tuple(sorted((home[j.order_id], j.street_id), key=str))
+        for j in jobs
+        if home[j.order_id] != j.street_id
+    )
+    for (a, b), _ in links.most_common():
+        ra, rb = root(a), root(b)
+        if ra != rb and size[ra] + size[rb] <= max_jobs:
+            parent[rb] = ra
+            size[ra] += size.pop(rb)
+    return {s: root(s) for s in {*home.values(), *(j.street_id for j in jobs)}}
 
 
 def _with_placements(
