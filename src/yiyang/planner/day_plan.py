@@ -171,7 +171,7 @@ def _group_streets(
         ra, rb = root(a), root(b)
         if ra != rb and size[ra] + size[rb] <= max_jobs:
             parent[rb] = ra
-            size[ra] += size.pop(rb)
+            size[ra] += size.pop(rb, 0)
     return {s: root(s) for s in {*home.values(), *(j.street_id for j in jobs)}}
 
 
