@@ -23,6 +23,7 @@ from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.security import api as security_api
 from yiyang.security import pages as security_pages
+from yiyang.visits import alert_pages, card_pages
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.web import home
@@ -93,5 +94,7 @@ def create_app(
     for router in (security_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     for router in (order_pages.router, dispatch_pages.router, visit_pages.router):
+        app.include_router(router)
+    for router in (alert_pages.router, card_pages.router):
         app.include_router(router)
     return app

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.builders import make_user
+from tests.builders import INSIDE_2, make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
@@ -19,7 +19,8 @@ from yiyang.registry.models import Staff
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
-from yiyang.visits import service
+from yiyang.visits import alerts, service
+from yiyang.visits.models import Alert
 from yiyang.visits.schemas import CheckIn, Position
 
 SETTINGS = Settings(secret_key="test-secret")
@@ -113,3 +114,34 @@ def deliver(
         db, carer, order.id, CheckOut(position=gps(home(scene)).position), now=clock.now,
         secret_key=SECRET, policy=POLICY,
     )  # fmt: skip
+
+
+@dataclass
+class TwoStreets:
+    """The scene's order (street a, provider 1) and one in street b (provider 3), each alerted."""
+
+    scene: Scene
+    order_b: ServiceOrder
+    alert_a: Alert
+    alert_b: Alert
+
+
+def make_two_streets(db: Session, clock: FakeClock) -> TwoStreets:
+    """A late alert on the scene's order and a no-show alert on an order in the other street."""
+    scene = make_scene(db, clock)
+    elder_b = make_elder(
+        db, scene.d.tree.comm_b1, name="赵凤英", phone="13800005678", lat_lon=INSIDE_2
+    )
+    make_caregiver(db, scene.d.f_b1, name="孙敏")
+    start, end = window(clock.now, hours=3)
+    data = OrderCreate(
+        elder_id=elder_b.id, item_code="bath_home", window_start=start, window_end=end
+    )
+    order_b = dispatch_service.submit_order(
+        db, scene.operator, data, now=clock.now, settings=SETTINGS
+    )
+    assert order_b.provider_id == scene.d.p3.id
+    late = alerts.raise_alert(db, scene.order, "late", now=clock.now, detail={"minutes_late": 15})
+    clock.advance(minutes=5)
+    gone = alerts.raise_alert(db, order_b, "no_show", now=clock.now, detail={"minutes_late": 30})
+    return TwoStreets(scene, order_b, late, gone)

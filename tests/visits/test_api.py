@@ -80,9 +80,12 @@ def test_caregiver_day_and_bad_inputs(client: TestClient, db: Session, clock: Fa
     # the call centre sees the geofence alert
     op_user, _ = make_user(db, Role.OPERATOR)
     op_headers = auth(client, op_user.username)
-    alerts = client.get("/api/v1/visits/alerts", headers=op_headers).json()
+    alerts = client.get("/api/v1/visits/alerts", headers=op_headers).json()["items"]
     assert [(a["order_id"], a["kind"]) for a in alerts] == [(order.id, "geofence")]
-    ack = client.post(f"/api/v1/visits/alerts/{alerts[0]['id']}/acknowledge", headers=op_headers)
+    ack_url = f"/api/v1/visits/alerts/{alerts[0]['id']}/acknowledge"
+    ack = client.post(ack_url, json={"note": "  "}, headers=op_headers)
+    assert ack.status_code == 422 and ack.json()["error"]["field"] == "note"
+    ack = client.post(ack_url, json={"note": "called the caregiver"}, headers=op_headers)
     assert ack.status_code == 200 and ack.json()["acknowledged_at"] is not None
     # a short visit without a reason, then with one
     clock.advance(minutes=10)

@@ -693,11 +693,7 @@ def _detail(
 ) -> HTMLResponse:
     view = order_view(request, db, subject, order_id)
     alerts = (
-        [
-            a
-            for a in alert_service.list_alerts(db, subject, open_only=False)
-            if a.order_id == order_id
-        ]
+        alert_service.order_alerts(db, subject, order_id, now=_now(request))
         if subject.can(Perm.ALERT_READ)
         else []
     )

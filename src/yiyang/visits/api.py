@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from yiyang.errors import N_, NotFound
 from yiyang.kit.clock import local_today
-from yiyang.registry import elder_repository
-from yiyang.registry.models import Elder
-from yiyang.security.roles import Perm
-from yiyang.visits import alerts, exports, feedback, rules, service
+from yiyang.kit.pagination import Page, PageParams
+from yiyang.visits import alerts, cards, exports, feedback, service
 from yiyang.visits.exports import FileOut
 from yiyang.visits.schemas import (
+    AlertFilter,
+    AlertNote,
     AlertRead,
     CardCode,
     CheckIn,
@@ -62,20 +61,40 @@ def my_visits(
     return service.my_day(db, subject, day or local_today(request.app.state.clock()))
 
 
-@router.get("/visits/alerts", response_model=list[AlertRead])
+@router.get("/visits/alerts", response_model=Page[AlertRead])
 def list_alerts(
-    db: DbSession, subject: ApiSubject, include_cleared: bool = False
-) -> list[AlertRead]:
-    """Late, no-show and geofence alerts in scope, newest first."""
-    return alerts.list_alerts(db, subject, open_only=not include_cleared)
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    flt: Annotated[AlertFilter, Depends()],
+    page: Annotated[PageParams, Depends()],
+) -> Page[AlertRead]:
+    """Alerts in scope, most urgent first; by default those nobody has resolved yet."""
+    return alerts.open_alerts(db, subject, flt, page, now=request.app.state.clock())
 
 
 @router.post("/visits/alerts/{alert_id}/acknowledge", response_model=AlertRead)
 def acknowledge_alert(
-    request: Request, db: DbSession, subject: ApiSubject, alert_id: int
+    request: Request, db: DbSession, subject: ApiSubject, alert_id: int, body: AlertNote
 ) -> AlertRead:
-    """Mark an alert as seen by a person."""
-    return alerts.acknowledge(db, subject, alert_id, now=request.app.state.clock())
+    """A person is on it: the note says what they are doing (who and when are recorded)."""
+    return alerts.acknowledge(db, subject, alert_id, body, now=request.app.state.clock())
+
+
+@router.post("/visits/alerts/{alert_id}/resolve", response_model=AlertRead)
+def resolve_alert(
+    request: Request, db: DbSession, subject: ApiSubject, alert_id: int, body: AlertNote
+) -> AlertRead:
+    """Close an alert with a note saying what was done."""
+    return alerts.resolve(db, subject, alert_id, body, now=request.app.state.clock())
+
+
+@router.get("/orders/{order_id}/alerts", response_model=list[AlertRead])
+def order_alerts(
+    request: Request, db: DbSession, subject: ApiSubject, order_id: int
+) -> list[AlertRead]:
+    """Every alert of one order, newest first."""
+    return alerts.order_alerts(db, subject, order_id, now=request.app.state.clock())
 
 
 @router.get("/visits/evv-export")
@@ -101,12 +120,9 @@ def list_complaints(db: DbSession, subject: ApiSubject) -> list[ComplaintRead]:
 @router.get("/visits/card-code/{elder_id}", response_model=CardCode)
 def card_code(request: Request, db: DbSession, subject: ApiSubject, elder_id: int) -> CardCode:
     """The signed code to print as a QR on an elder's card (check-in fallback)."""
-    subject.require(Perm.ELDER_WRITE)
-    if db.scalar(elder_repository.readable(subject).where(Elder.id == elder_id)) is None:
-        raise NotFound(N_("Elder %(id)s not found."), id=elder_id)
-    return CardCode(
-        elder_id=elder_id, code=rules.elder_card_code(elder_id, request.app.state.secret_key)
-    )
+    state = request.app.state
+    card = cards.card_of(db, subject, elder_id, secret_key=state.secret_key, now=state.clock())
+    return CardCode(elder_id=card.elder_id, code=card.code)
 
 
 @router.get("/visits/{order_id}", response_model=VisitRead)

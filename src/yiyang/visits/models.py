@@ -21,6 +21,7 @@ from yiyang.db import Base, BigId, Json
 from yiyang.kit.clock import utcnow
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.models import Staff
+from yiyang.security.models import UserAccount
 
 
 class Visit(Base):
@@ -152,8 +153,8 @@ class ReturnVisit(Base):
 class Alert(Base):
     """A supervision alert (late, no-show, geofence) for dispatchers and the call centre.
 
-    Acknowledged (a person has seen it) and cleared (the cause is gone) are separate facts.
-    One alert per order and kind.
+    Acknowledged (a person has seen it), cleared (the cause went away by itself) and resolved
+    (a person closed it, with a note) are separate facts. One alert per order and kind.
     """
 
     __tablename__ = "visit_alert"
@@ -167,6 +168,17 @@ class Alert(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    acknowledge_note: Mapped[str | None] = mapped_column(Text)
     cleared_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[ServiceOrder] = relationship(lazy="raise")
+    staff: Mapped[Staff | None] = relationship(lazy="raise")
+    acknowledged_by: Mapped[UserAccount | None] = relationship(
+        foreign_keys=[acknowledged_by_id], lazy="raise"
+    )
+    resolved_by: Mapped[UserAccount | None] = relationship(
+        foreign_keys=[resolved_by_id], lazy="raise"
+    )

@@ -154,7 +154,9 @@ def _position(form: FormData) -> Position | None:
 
 
 def _method(form: FormData) -> str:
-    return "qr" if str(form.get("qr_code") or "").strip() else "gps"
+    """The card form says so; a code typed into any form also means the QR path."""
+    asked = form.get("method") == "qr" or bool(str(form.get("qr_code") or "").strip())
+    return "qr" if asked else "gps"
 
 
 async def _act(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, NotFound
+from yiyang.kit.pagination import PageParams
 from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry.models import Provider, ServiceItem
+from yiyang.registry.models import Area, Elder, Provider, ServiceItem, Staff
 from yiyang.security.subject import Subject
 from yiyang.visits.models import Alert, Complaint, ReturnVisit, Visit, VisitRating
+from yiyang.visits.schemas import AlertFilter
 
 # Orders whose visit is over and whose money is due (settlement and EVV export).
 DELIVERED = ("completed", "confirmed", "settled")
@@ -88,20 +90,121 @@ def _scope_ids(subject: Subject) -> Any:
     return readable(subject).with_only_columns(ServiceOrder.id).scalar_subquery()
 
 
-def alerts(session: Session, subject: Subject, *, open_only: bool, limit: int = 200) -> list[Alert]:
-    """Alerts on readable orders, newest first; open means not yet cleared."""
-    stmt = select(Alert).where(Alert.order_id.in_(_scope_ids(subject)))
-    if open_only:
-        stmt = stmt.where(Alert.cleared_at.is_(None))
-    stmt = stmt.order_by(Alert.raised_at.desc(), Alert.id.desc()).limit(limit)
-    return list(session.scalars(stmt))
+# Most urgent first: nobody on it yet, then acknowledged, then resolved; within each the
+# worse kind, then the newest.
+_KIND_RANK = case(
+    (Alert.kind == "no_show", 0), (Alert.kind == "late", 1), else_=2
+)  # fmt: skip
+_UNHANDLED = (Alert.resolved_at.is_(None), Alert.cleared_at.is_(None))
 
 
-def get_alert(session: Session, subject: Subject, alert_id: int) -> Alert:
-    """One alert on a readable order, or NotFound."""
-    alert = session.scalar(
-        select(Alert).where(Alert.id == alert_id, Alert.order_id.in_(_scope_ids(subject)))
+def _alert_options() -> tuple[Any, ...]:
+    order = joinedload(Alert.order)
+    return (
+        order.joinedload(ServiceOrder.elder).joinedload(Elder.street),
+        order.joinedload(ServiceOrder.elder).joinedload(Elder.community),
+        order.joinedload(ServiceOrder.item),
+        joinedload(Alert.staff),
+        joinedload(Alert.acknowledged_by),
+        joinedload(Alert.resolved_by),
     )
+
+
+def _status_clause(status: str) -> Any:
+    """SQL for an alert status; cleared by the platform counts as resolved."""
+    if status == "resolved":
+        return or_(Alert.resolved_at.is_not(None), Alert.cleared_at.is_not(None))
+    if status == "acknowledged":
+        return and_(Alert.acknowledged_at.is_not(None), *_UNHANDLED)
+    if status == "open":
+        return and_(Alert.acknowledged_at.is_(None), *_UNHANDLED)
+    return and_(*_UNHANDLED)  # still to handle: open or acknowledged
+
+
+def _filtered(subject: Subject, flt: AlertFilter, now: datetime) -> Select[tuple[Alert]]:
+    stmt = (
+        select(Alert)
+        .join(ServiceOrder, ServiceOrder.id == Alert.order_id)
+        .join(Elder, Elder.id == ServiceOrder.elder_id)
+        .where(Alert.order_id.in_(_scope_ids(subject)))
+    )
+    if flt.status != "all":
+        stmt = stmt.where(_status_clause(flt.status or ""))
+    if flt.kind:
+        stmt = stmt.where(Alert.kind == flt.kind)
+    if flt.street_code:
+        street = select(Area.id).where(Area.code == flt.street_code.strip())
+        stmt = stmt.where(Elder.street_id.in_(street.scalar_subquery()))
+    if flt.elder:
+        text = flt.elder.strip()  # a name, a phone number or an elder number
+        by_id = Elder.id == int(text) if text.isdigit() and len(text) <= 10 else false()
+        stmt = stmt.where(
+            or_(by_id, Elder.name.contains(text, autoescape=True), Elder.phone == text)
+        )
+    if flt.order_id is not None:
+        stmt = stmt.where(Alert.order_id == flt.order_id)
+    if flt.staff_id is not None:
+        stmt = stmt.where(Alert.staff_id == flt.staff_id)
+    if flt.caregiver:
+        names = select(Staff.id).where(Staff.name.contains(flt.caregiver.strip(), autoescape=True))
+        stmt = stmt.where(Alert.staff_id.in_(names.scalar_subquery()))
+    if flt.older_than_min:
+        stmt = stmt.where(Alert.raised_at <= now - timedelta(minutes=flt.older_than_min))
+    return stmt
+
+
+def search_alerts(
+    session: Session, subject: Subject, flt: AlertFilter, page: PageParams, *, now: datetime
+) -> tuple[list[Alert], int]:
+    """A page of matching alerts on readable orders (most urgent or newest first), and the total."""
+    stmt = _filtered(subject, flt, now)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if flt.sort == "newest":
+        order: tuple[Any, ...] = (Alert.raised_at.desc(), Alert.id.desc())
+    else:
+        stage = case(
+            (_status_clause("resolved"), 2), (Alert.acknowledged_at.is_not(None), 1), else_=0
+        )  # fmt: skip
+        order = (stage, _KIND_RANK, Alert.raised_at.desc(), Alert.id.desc())
+    rows = session.scalars(
+        stmt.options(*_alert_options()).order_by(*order).offset(page.offset).limit(page.size)
+    )
+    return list(rows.unique()), total
+
+
+def count_open(session: Session, subject: Subject) -> int:
+    """How many alerts in scope nobody has acknowledged or resolved yet (the navigation badge)."""
+    stmt = select(func.count(Alert.id)).where(
+        Alert.order_id.in_(_scope_ids(subject)), _status_clause("open")
+    )
+    return session.scalar(stmt) or 0
+
+
+def alerts_of_order(session: Session, order_id: int) -> list[Alert]:
+    """Every alert of one order (scope is checked on the order first), newest first."""
+    stmt = (
+        select(Alert)
+        .where(Alert.order_id == order_id)
+        .options(*_alert_options())
+        .order_by(Alert.raised_at.desc(), Alert.id.desc())
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def get_alert(session: Session, subject: Subject, alert_id: int, *, lock: bool = False) -> Alert:
+    """One alert on a readable order, with what the screen shows loaded, or NotFound.
+
+    With `lock`, the alert row is locked first, so two operators cannot both resolve it.
+    """
+    if lock:
+        session.scalar(select(Alert.id).where(Alert.id == alert_id).with_for_update())
+    stmt = (
+        select(Alert)
+        .where(Alert.id == alert_id, Alert.order_id.in_(_scope_ids(subject)))
+        .options(*_alert_options())
+        .execution_options(populate_existing=True)
+    )
+    alert = session.scalar(stmt)
     if alert is None:
         raise NotFound(N_("Alert %(id)s not found."), id=alert_id)
     return alert

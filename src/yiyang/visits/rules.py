@@ -126,8 +126,9 @@ def elder_card_code(elder_id: int, secret_key: str) -> str:
 
 
 def card_code_valid(code: str, elder_id: int, secret_key: str) -> bool:
-    """Whether a scanned code is this elder's card (constant-time comparison)."""
-    return hmac.compare_digest(code.strip(), elder_card_code(elder_id, secret_key))
+    """Whether a scanned or typed code is this elder's card (spaces and case do not matter)."""
+    typed = "".join(code.split()).lower().encode()
+    return hmac.compare_digest(typed, elder_card_code(elder_id, secret_key).lower().encode())
 
 
 # ---------------------------------------------------------------- times

@@ -200,19 +200,63 @@ class ReturnVisitRead(BaseModel):
     notes: str | None
 
 
-class AlertRead(BaseModel):
-    """A supervision alert for dispatchers and the call centre."""
+AlertKindCode = Literal["late", "no_show", "geofence"]
+AlertStatus = Literal["open", "acknowledged", "resolved"]
 
-    model_config = ConfigDict(from_attributes=True)
+
+class AlertRead(BaseModel):
+    """A supervision alert with what an operator needs: elder, caregiver, order, who did what.
+
+    `status` is open (nobody has handled it), acknowledged (a person is on it) or resolved
+    (a person closed it, or the cause went away by itself: `cleared_at`). The elder's phone is
+    masked for roles that may not see it in full.
+    """
 
     id: int
     kind: str
+    status: AlertStatus
     order_id: int
+    order_status: str
+    window_start_at: datetime
+    service_name: str
+    service_name_en: str
+    elder_id: int
+    elder_name: str
+    elder_phone: str | None
+    street_name: str
+    community_name: str
     staff_id: int | None
+    staff_name: str | None
     raised_at: datetime
+    minutes_open: int
     detail: dict[str, object]
     acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    acknowledge_note: str | None
     cleared_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution_note: str | None
+
+
+class AlertFilter(BaseModel):
+    """Filters of the alert screen and API; no status means the ones still to handle."""
+
+    kind: AlertKindCode | None = None
+    status: AlertStatus | Literal["all"] | None = None
+    street_code: str | None = Field(default=None, max_length=32)
+    elder: str | None = Field(default=None, max_length=64)
+    order_id: int | None = Field(default=None, ge=1)
+    caregiver: str | None = Field(default=None, max_length=64)
+    staff_id: int | None = Field(default=None, ge=1)
+    older_than_min: int | None = Field(default=None, ge=0, le=100_000)
+    sort: Literal["urgent", "newest"] = "urgent"
+
+
+class AlertNote(BaseModel):
+    """What a person did about an alert (acknowledging or resolving it needs one)."""
+
+    note: str = Field(default="", max_length=2000)
 
 
 class CardCode(BaseModel):

@@ -161,8 +161,14 @@ def _capture(
     policy: VisitPolicy,
 ) -> GeofenceResult:
     """Check a QR code (a bad one is refused) and place the fix against the elder's geofence."""
-    if method == CheckMethod.QR and not (
-        qr_code and rules.card_code_valid(qr_code, order.elder_id, secret_key)
+    if method == CheckMethod.QR and not (qr_code and qr_code.strip()):
+        raise Invalid(
+            N_("Scan the QR code on the elder's card, or type the code printed under it."),
+            field="qr_code",
+            code="qr_code_missing",
+        )
+    if method == CheckMethod.QR and not rules.card_code_valid(
+        qr_code or "", order.elder_id, secret_key
     ):
         raise Invalid(
             N_("This QR code is not the card of this elder."), field="qr_code", code="bad_qr_code"
