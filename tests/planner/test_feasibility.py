@@ -89,3 +89,12 @@ def test_with_visit_books_time_place_and_load_in_order() -> None:
     assert after.busy_points == (here, there)
     assert after.load_minutes == 105
     assert c.load_minutes == 60  # the original is untouched
+
+
+def test_two_visits_booked_at_the_same_time_do_not_break_the_search() -> None:
+    # A dispatcher may knowingly double-book; the day is still read, and it is busy then.
+    twice = ((w("09:00", "10:00"), at(north_m=100)), (w("09:00", "10:00"), at(north_m=200)))
+    assert check(cg(1, busy=twice, load=120), job(window=w("09:00", "09:30")), TRAVEL) == BUSY
+    assert isinstance(
+        check(cg(1, busy=twice, load=120), job(window=w("10:00", "12:00")), TRAVEL), Slot
+    )

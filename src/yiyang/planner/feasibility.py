@@ -85,7 +85,11 @@ def find_slots(
     ws, we = minutes_of(job.window.start), minutes_of(job.window.end)
     dur = float(job.duration_min)
     busy = sorted(
-        (minutes_of(w.start), minutes_of(w.end), p) for w, p in zip(c.busy, _points(c), strict=True)
+        (
+            (minutes_of(w.start), minutes_of(w.end), p)
+            for w, p in zip(c.busy, _points(c), strict=True)
+        ),
+        key=lambda b: (b[0], b[1]),  # two visits booked at one time (a dispatcher's override)
     )
     here, mode = job.location, c.travel_mode
     reason = SHIFT
