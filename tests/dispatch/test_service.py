@@ -15,6 +15,7 @@ from tests.orders.builders import District, make_caregiver, make_district, windo
 from yiyang.config import Settings
 from yiyang.dispatch import service
 from yiyang.dispatch.models import DispatchDecision
+from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import IllegalTransition
@@ -60,7 +61,7 @@ def test_community_first(db: Session, district: District, clock: FakeClock) -> N
     assert order.status == "offered" and order.staff_id == near.id
     assert order.provider_id == district.p1.id and order.provider_status == "offered"
     assert decision.tier == "community" and decision.candidates[0]["staff_id"] == near.id
-    assert "community" in decision.explanation
+    assert "community" in explanation("en", decision.explanation_lines)
     assert timers.pending(db, service.ORG_OFFER_EXPIRY, order.id)
 
 
@@ -103,7 +104,8 @@ def test_unplaceable_goes_to_queue_with_reason(
     _, op = make_user(db, Role.OPERATOR)
     items = service.queue(db, op)
     assert [(i.order_id, i.reason_code) for i, _ in items] == [(order.id, "skill")]
-    assert "bathing" in _latest(db, order.id).explanation
+    assert "Bathing" in explanation("en", _latest(db, order.id).explanation_lines)
+    assert "助浴" in explanation("zh_CN", _latest(db, order.id).explanation_lines)
     _, family = make_user(db, Role.FAMILY, elder=district.elder)
     with pytest.raises(Forbidden):
         service.queue(db, family)
@@ -173,7 +175,7 @@ def test_manual_assign_pins_and_records_who_and_why(
     db: Session, district: District, clock: FakeClock
 ) -> None:
     make_caregiver(db, district.f_a1, skills={"cleaning": 2})
-    chosen = make_caregiver(db, district.f_b1, skills={"cleaning": 2})
+    chosen = make_caregiver(db, district.f_b1, pattern={})  # bathes, but not on shift today
     order = _submit(db, district, clock)
     assert order.status == "queued"
     _, family = make_user(db, Role.FAMILY, elder=district.elder)

@@ -17,7 +17,8 @@ class DispatchDecision(Base):
 
     `outcome` starts as "offered" (or "unplaceable") and becomes accepted, org_refused,
     org_timeout, caregiver_refused, caregiver_timeout, unavailable or superseded; refused and
-    timed-out winners are excluded from the order's later attempts.
+    timed-out winners are excluded from the order's later attempts. A dispatcher's manual
+    decision records whether they overrode the caregiver being busy at that time.
     """
 
     __tablename__ = "dispatch_decision"
@@ -35,15 +36,20 @@ class DispatchDecision(Base):
     candidates: Mapped[list[Any]] = mapped_column(Json, default=list)
     rejected: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     unplaceable_reason: Mapped[str | None] = mapped_column(String(48))
-    explanation: Mapped[str] = mapped_column(Text, default="")
+    # planner.explain lines ({"t": template, "p": params}), put into words when shown
+    explanation_lines: Mapped[list[Any]] = mapped_column(Json, default=list)
     outcome: Mapped[str] = mapped_column(String(24), default="offered")
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    busy_overridden: Mapped[bool] = mapped_column(Boolean, default=False)  # manual, knowingly
 
 
 class DispatchQueueItem(Base):
-    """An order automatic dispatch could not place, waiting for a dispatcher, with the reason."""
+    """An order automatic dispatch could not place, waiting for a dispatcher, with the reason.
+
+    `detail` holds the decision id and the explanation lines ("explanation") to show.
+    """
 
     __tablename__ = "dispatch_queue_item"
 

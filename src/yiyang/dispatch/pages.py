@@ -1,23 +1,32 @@
-"""HTML pages of dispatch: the dispatcher queue and manual assignment with a reason."""
+"""HTML pages of dispatch: the dispatcher queue and assignment by hand from ranked candidates.
+
+The candidate picker is one fragment: loaded by htmx into the queue and the order page, and
+shown on a page of its own without JavaScript or when a submitted pick is refused.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yiyang.dispatch import picking, wording
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, Invalid
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import helpers
+from yiyang.planner.explain import SKILLS
 from yiyang.registry.common_pages import error_message, problems_by_field
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
+QUEUE = "/dispatch/queue"
 
 
 def _now(request: Request) -> datetime:
@@ -33,6 +42,19 @@ def _back(target: str, default: str) -> str:
     return target
 
 
+def _ctx(locale: str, **values: Any) -> dict[str, Any]:
+    """Order labels plus dispatch wording: explanations, fit reasons, skill names."""
+    return (
+        helpers(locale)
+        | {
+            "explain": partial(wording.explanation, locale),
+            "fit_label": partial(wording.label, locale, wording.REASONS),
+            "skill_label": partial(wording.label, locale, SKILLS),
+        }
+        | values
+    )
+
+
 def _queue_page(
     request: Request,
     db: DbSession,
@@ -46,12 +68,9 @@ def _queue_page(
 ) -> HTMLResponse:
     rows = dispatch_service.queue(db, subject)
     items = [(item, order_service.to_list_item(order)) for item, order in rows]
-    context = helpers(locale) | {
-        "rows": items,
-        "errors": errors or {},
-        "message": message,
-        "failed_order": failed_order,
-    }
+    context = _ctx(
+        locale, rows=items, errors=errors or {}, message=message, failed_order=failed_order
+    )
     return render(request, "dispatch/queue.html", context, status_code=status_code)
 
 
@@ -63,34 +82,94 @@ def queue_page(
     return _queue_page(request, db, subject, locale)
 
 
+def _picker(
+    request: Request,
+    db: DbSession,
+    subject: Subject,
+    locale: str,
+    order_id: int,
+    *,
+    template: str,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    order, choices = picking.candidates(db, subject, order_id, now=_now(request))
+    chosen = (values or {}).get("staff_id")
+    if chosen is None:  # the planner's own pick, unless it already has the order
+        chosen = next(
+            (
+                c.fit.staff_id
+                for c in choices
+                if c.fit.feasible and not (c.fit.refused or c.current)
+            ),
+            None,
+        )
+    context = _ctx(
+        locale,
+        order=order_service.to_list_item(order),
+        choices=choices,
+        chosen=chosen,
+        values=values or {},
+        errors=errors or {},
+        message=message,
+        next=_back(request.query_params.get("next") or str((values or {}).get("next", "")), QUEUE),
+    )
+    return render(request, template, context, status_code=status_code)
+
+
+@router.get("/dispatch/orders/{order_id}/picker", response_class=HTMLResponse)
+def picker(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> HTMLResponse:
+    """The candidate picker of an order (htmx fragment for the queue and the order page)."""
+    return _picker(request, db, subject, locale, order_id, template="dispatch/_picker.html")
+
+
+@router.get("/dispatch/orders/{order_id}/assign", response_class=HTMLResponse)
+def assign_page(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+) -> HTMLResponse:
+    """Assign an order by hand: the ranked candidates, a reason, pin and override."""
+    return _picker(request, db, subject, locale, order_id, template="dispatch/assign.html")
+
+
 @router.post("/dispatch/orders/{order_id}/assign", response_model=None)
 async def assign(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
 ) -> Response:
-    """Assign (or reassign, or pin) a caregiver by hand; a reason is required."""
+    """Assign (or reassign, or pin) the chosen caregiver; a reason is required."""
     form = await request.form()
     staff = str(form.get("staff_id") or "").strip()
-    back = _back(str(form.get("next") or ""), "/dispatch/queue")
+    staff_id = int(staff) if staff.isdigit() else None
+    reason = str(form.get("reason") or "")
+    pin, override = form.get("pin") == "1", form.get("override_busy") == "1"
+    back = _back(str(form.get("next") or ""), QUEUE)
     try:
-        if not staff.isdigit():
-            raise Invalid(N_("Enter the caregiver's staff number."), field="staff_id")
+        if staff_id is None:
+            raise Invalid(N_("Choose a caregiver."), field="staff_id")
         dispatch_service.assign(
             db,
             subject,
             order_id,
-            int(staff),
+            staff_id,
             now=_now(request),
-            reason=str(form.get("reason") or ""),
-            pin=form.get("pin") == "1",
+            reason=reason,
+            pin=pin,
+            override_busy=override,
             settings=request.app.state.settings,
         )
     except DomainError as exc:
         db.rollback()
-        return _queue_page(
-            request, db, subject, locale,
-            errors=problems_by_field(locale, exc.problems),
-            message=error_message(locale, exc), failed_order=order_id,
-            status_code=exc.status_code,
+        values = {
+            "staff_id": staff_id, "reason": reason, "pin": pin, "override_busy": override,
+            "next": back,
+        }  # fmt: skip
+        return _picker(
+            request, db, subject, locale, order_id, template="dispatch/assign.html",
+            values=values, errors=problems_by_field(locale, exc.problems),
+            message=error_message(locale, exc), status_code=exc.status_code,
         )  # fmt: skip
     return RedirectResponse(back, status_code=303)
 
@@ -112,4 +191,4 @@ async def redispatch(
             message=error_message(locale, exc), failed_order=order_id,
             status_code=exc.status_code,
         )  # fmt: skip
-    return RedirectResponse("/dispatch/queue", status_code=303)
+    return RedirectResponse(QUEUE, status_code=303)

@@ -1,10 +1,16 @@
-"""The full read of an order: its record, timeline and dispatch decisions (API and pages)."""
+"""The full read of an order: its record, timeline and dispatch decisions (API and pages).
+
+Explanations and reason codes are stored as lines and codes; they are put into words here,
+in the language of whoever asks.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch import wording
+from yiyang.dispatch.models import DispatchDecision
 from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
@@ -13,11 +19,27 @@ from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
 
-def read_order(db: Session, subject: Subject, order_id: int) -> OrderRead:
+def decision_read(decision: DispatchDecision, locale: str) -> DecisionRead:
+    """One decision with its explanation in the locale (and the stored lines)."""
+    values = {
+        name: getattr(decision, name) for name in DecisionRead.model_fields if name != "explanation"
+    }
+    values["explanation"] = wording.explanation(locale, decision.explanation_lines)
+    return DecisionRead.model_validate(values)
+
+
+def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> OrderRead:
     """The full order with its timeline and dispatch decisions; scope applied by the repository."""
     subject.require(Perm.ORDER_READ)
     order = order_repository.get(db, subject, order_id)
     item = order_service.to_list_item(order)
+    timeline = []
+    for event in order_service.timeline(db, order.id):
+        row = OrderEventRead.model_validate(event)
+        # Only the platform writes codes; what people wrote stays as they wrote it.
+        if event.actor_user_id is None:
+            row.reason_label = wording.reason_label(locale, event.reason)
+        timeline.append(row)
     return OrderRead(
         **item.model_dump(),
         standard_minutes=order.standard_minutes,
@@ -31,8 +53,6 @@ def read_order(db: Session, subject: Subject, order_id: int) -> OrderRead:
         notes=order.notes,
         cancel_reason=order.cancel_reason,
         allowed_events=[str(e) for e in rules.allowed_events(order.status)],
-        timeline=[OrderEventRead.model_validate(e) for e in order_service.timeline(db, order.id)],
-        decisions=[
-            DecisionRead.model_validate(d) for d in dispatch_service.decisions(db, order.id)
-        ],
+        timeline=timeline,
+        decisions=[decision_read(d, locale) for d in dispatch_service.decisions(db, order.id)],
     )

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from yiyang.config import Settings, get_settings
-from yiyang.dispatch import states
+from yiyang.dispatch import picking, states
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
+from yiyang.dispatch.picking import exclusions
 from yiyang.errors import N_, Conflict, Forbidden, Invalid
 from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
@@ -23,7 +24,8 @@ from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
 from yiyang.planner.choose import choose
-from yiyang.planner.explain import explain, render
+from yiyang.planner.explain import PINNED_REFUSED, Line, explain, explain_pick, line
+from yiyang.planner.feasibility import BUSY, SKILL
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import Decision
 from yiyang.registry.models import Area, Staff
@@ -34,9 +36,6 @@ from yiyang.timers import service as timers
 ORG_OFFER_EXPIRY = "dispatch.org_offer_expiry"
 CAREGIVER_OFFER_EXPIRY = "dispatch.caregiver_offer_expiry"
 E = rules.Event
-# Decision outcomes that keep the winner (or its provider) out of later attempts.
-EXCLUDING = ("org_refused", "org_timeout", "caregiver_refused", "caregiver_timeout", "unavailable")
-PROVIDER_EXCLUDING = ("org_refused", "org_timeout")
 SYSTEM = system_subject("dispatch")
 
 
@@ -50,19 +49,6 @@ def _settings(settings: Settings | None) -> Settings:
     return settings or get_settings()
 
 
-def _exclusions(session: Session, order_id: int) -> tuple[frozenset[int], frozenset[int]]:
-    rows = session.execute(
-        select(
-            DispatchDecision.winner_staff_id,
-            DispatchDecision.winner_provider_id,
-            DispatchDecision.outcome,
-        ).where(DispatchDecision.order_id == order_id, DispatchDecision.outcome.in_(EXCLUDING))
-    ).all()
-    staff = frozenset(s for s, _, _ in rows if s is not None)
-    providers = frozenset(p for _, p, o in rows if p is not None and o in PROVIDER_EXCLUDING)
-    return staff, providers
-
-
 def current_decision(session: Session, order_id: int) -> DispatchDecision | None:
     """The latest decision of an order."""
     return session.scalar(
@@ -73,7 +59,7 @@ def current_decision(session: Session, order_id: int) -> DispatchDecision | None
     )
 
 
-def _explanation(session: Session, decision: Decision) -> str:
+def _explanation(session: Session, decision: Decision) -> list[Line]:
     ids = [c.staff_id for c in decision.considered]
     names = {
         i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
@@ -82,13 +68,12 @@ def _explanation(session: Session, decision: Decision) -> str:
     areas = {
         i: n for i, n in session.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))
     }
-    lines = explain(
+    return explain(
         decision,
         names=names,
         community=areas.get(decision.job.community_id),
         street=areas.get(decision.job.street_id),
     )
-    return render(lines)
 
 
 def _candidates_json(decision: Decision) -> list[dict[str, Any]]:
@@ -108,9 +93,8 @@ def _candidates_json(decision: Decision) -> list[dict[str, Any]]:
     ]
 
 
-def _resolve_queue(
-    session: Session, order_id: int, *, now: datetime, by: Subject, how: str
-) -> None:
+def resolve_queue(session: Session, order_id: int, *, now: datetime, by: Subject, how: str) -> None:
+    """Close the order's open queue items: someone (or something) placed it."""
     for item in session.scalars(
         select(DispatchQueueItem).where(
             DispatchQueueItem.order_id == order_id, DispatchQueueItem.resolved_at.is_(None)
@@ -119,7 +103,8 @@ def _resolve_queue(
         item.resolved_at, item.resolved_by_id, item.resolution = now, by.user_id, how
 
 
-def _cancel_timers(session: Session, order_id: int, now: datetime) -> None:
+def cancel_timers(session: Session, order_id: int, now: datetime) -> None:
+    """Stop the order's offer timers: its offer was answered or replaced."""
     timers.cancel(session, ORG_OFFER_EXPIRY, order_id, now=now)
     timers.cancel(session, CAREGIVER_OFFER_EXPIRY, order_id, now=now)
 
@@ -128,7 +113,7 @@ def _place(
     session: Session, order: ServiceOrder, *, now: datetime, settings: Settings
 ) -> DispatchDecision:
     """Run the planner for a locked order awaiting dispatch; offer it or queue it."""
-    excluded_staff, excluded_providers = _exclusions(session, order.id)
+    excluded_staff, excluded_providers = exclusions(session, order.id)
     job = states.job_for(session, order, excluded=excluded_staff, now=now)
     caregivers = states.caregivers_for(
         session,
@@ -153,7 +138,7 @@ def _place(
             "excluded_providers": sorted(excluded_providers),
         },
         unplaceable_reason=decision.unplaceable_reason,
-        explanation=_explanation(session, decision),
+        explanation_lines=_explanation(session, decision),
         outcome="offered" if winner else "unplaceable",
     )
     session.add(row)
@@ -174,7 +159,7 @@ def _place(
             DispatchQueueItem(
                 order_id=order.id,
                 reason_code=decision.unplaceable_reason or "unplaceable",
-                detail={"decision_id": row.id, "explanation": row.explanation},
+                detail={"decision_id": row.id, "explanation": row.explanation_lines},
                 created_at=now,
             )
         )
@@ -248,8 +233,15 @@ def _redispatch(
         order_service.record(
             session, order, E.QUEUE, actor=None, now=now, reason="pinned_order_refused"
         )
+        pinned = session.get(Staff, order.staff_id) if order.staff_id else None
+        name = pinned.name if pinned else "—"
         session.add(
-            DispatchQueueItem(order_id=order.id, reason_code="pinned_order_refused", created_at=now)
+            DispatchQueueItem(
+                order_id=order.id,
+                reason_code="pinned_order_refused",
+                detail={"explanation": [line(PINNED_REFUSED, {"name": name})]},
+                created_at=now,
+            )
         )
         return
     _place(session, order, now=now, settings=settings)
@@ -308,7 +300,7 @@ def act(
         )
     elif event in (E.ORG_REFUSE, E.CAREGIVER_REFUSE, E.CAREGIVER_UNAVAILABLE):
         order_service.record(session, order, event, actor=subject, now=now, reason=reason)
-        _cancel_timers(session, order.id, now)
+        cancel_timers(session, order.id, now)
         outcome = {
             E.ORG_REFUSE: "org_refused",
             E.CAREGIVER_REFUSE: "caregiver_refused",
@@ -323,8 +315,8 @@ def act(
     else:
         order_service.record(session, order, event, actor=subject, now=now, reason=reason)
         if event in (E.CANCEL, E.NO_SHOW):
-            _cancel_timers(session, order.id, now)
-            _resolve_queue(session, order.id, now=now, by=subject, how=str(event))
+            cancel_timers(session, order.id, now)
+            resolve_queue(session, order.id, now=now, by=subject, how=str(event))
     session.flush()
     return order
 
@@ -370,50 +362,75 @@ def assign(
     now: datetime,
     reason: str,
     pin: bool = False,
+    override_busy: bool = False,
     settings: Settings | None = None,
 ) -> ServiceOrder:
-    """A dispatcher's override: assign (or reassign, or pin) a caregiver by hand, with a reason."""
+    """A dispatcher's override: assign (or reassign, or pin) a caregiver by hand, with a reason.
+
+    The caregiver must be in the dispatcher's scope and hold the skills; one busy with another
+    visit at that time is refused unless the dispatcher knowingly overrides it. The visit
+    starts at the caregiver's best free slot when there is one, else when the window opens.
+    """
     subject.require(Perm.ORDER_DISPATCH)
     settings = _settings(settings)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise Invalid(N_("Give a reason for the manual assignment."), field="reason")
     order = order_repository.get(session, subject, order_id, lock=True)
     rules.transition(order.status, E.REASSIGN)
-    staff = session.get(Staff, staff_id)
-    if staff is None or staff.status != "active":
-        raise Invalid(N_("Caregiver %(id)s is not active."), field="staff_id", id=staff_id)
+    fit, staff, job = picking.fit_of(session, subject, order, staff_id, now=now)
+    if fit.reason == SKILL:
+        raise Invalid(
+            N_("%(name)s does not have the skills this service needs."),
+            field="staff_id",
+            name=staff.name,
+        )
+    busy = fit.reason == BUSY
+    if busy and not override_busy:
+        raise Invalid(
+            N_(
+                "%(name)s is busy with another visit at that time. Choose someone else, "
+                "or tick “Override busy” to assign anyway."
+            ),
+            field="override_busy",
+            name=staff.name,
+        )
     previous = current_decision(session, order.id)
     if previous is not None and previous.outcome == "offered":
         previous.outcome = "superseded"
-    _cancel_timers(session, order.id, now)
+    cancel_timers(session, order.id, now)
     order.dispatch_attempts += 1
+    lines = explain_pick(fit, name=staff.name, by=subject.display_name, reason=reason)
     row = DispatchDecision(
         order_id=order.id,
         at=now,
         attempt=order.dispatch_attempts,
-        tier=None,
+        tier=fit.tier,
         winner_staff_id=staff.id,
         winner_provider_id=staff.provider_id,
+        travel_min=fit.travel_min,
         candidates=[],
         rejected={},
-        explanation=f"Assigned by hand by {subject.display_name}: {reason.strip()}",
+        explanation_lines=lines,
         outcome="offered",
         manual=True,
         decided_by_id=subject.user_id,
-        reason=reason.strip(),
+        reason=reason,
+        busy_overridden=busy,
     )
     session.add(row)
     session.flush()
     order.provider_id, order.staff_id, order.pinned = staff.provider_id, staff.id, pin
-    order.planned_start_at = order.planned_start_at or order.window_start_at
+    order.planned_start_at = fit.candidate.start if fit.candidate else job.window.start
     order_service.record(
         session,
         order,
         E.REASSIGN,
         actor=subject,
         now=now,
-        reason=reason.strip(),
-        detail={"decision_id": row.id, "staff_id": staff.id, "pinned": pin},
+        reason=reason,
+        detail={"decision_id": row.id, "staff_id": staff.id, "pinned": pin}
+        | ({"busy_overridden": True} if busy else {}),
     )
     timers.schedule(
         session,
@@ -422,7 +439,7 @@ def assign(
         now + timedelta(minutes=settings.dispatch_caregiver_offer_minutes),
         {"decision_id": row.id},
     )
-    _resolve_queue(session, order.id, now=now, by=subject, how="assigned")
+    resolve_queue(session, order.id, now=now, by=subject, how="assigned")
     session.flush()
     return order
 
@@ -440,7 +457,7 @@ def redispatch(
     order_repository.get(session, subject, order_id)
     decision = dispatch(session, order_id, now=now, settings=settings)
     if decision.winner_staff_id is not None:
-        _resolve_queue(session, order_id, now=now, by=subject, how="redispatched")
+        resolve_queue(session, order_id, now=now, by=subject, how="redispatched")
     return decision
 
 
@@ -456,6 +473,7 @@ def queue(session: Session, subject: Subject) -> list[tuple[DispatchQueueItem, S
             ServiceOrder.id.in_(select(readable.c.id)),
         )
         .order_by(DispatchQueueItem.created_at, DispatchQueueItem.id)
+        .options(joinedload(ServiceOrder.elder), joinedload(ServiceOrder.item))
     ).all()
     return [(item, order) for item, order in rows]
 

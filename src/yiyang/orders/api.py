@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 
 from yiyang.dispatch import service as dispatch_service
-from yiyang.dispatch.reads import read_order
+from yiyang.dispatch.reads import decision_read, read_order
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import recurring, rules
 from yiyang.orders import service as order_service
@@ -25,7 +25,7 @@ from yiyang.orders.schemas import (
     RecurringRead,
     RecurringUpdate,
 )
-from yiyang.web.deps import ApiSubject, DbSession, get_locale
+from yiyang.web.deps import ApiSubject, DbSession, Locale, get_locale
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(get_locale)])
 
@@ -43,6 +43,7 @@ def create_order(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
+    locale: Locale,
     body: OrderCreate,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> OrderRead:
@@ -55,7 +56,7 @@ def create_order(
         idempotency_key=idempotency_key,
         settings=request.app.state.settings,
     )
-    return read_order(db, subject, order.id)
+    return read_order(db, subject, order.id, locale=locale)
 
 
 @router.get("/orders", response_model=Page[OrderListItem])
@@ -70,9 +71,9 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
-def get_order(db: DbSession, subject: ApiSubject, order_id: int) -> OrderRead:
+def get_order(db: DbSession, subject: ApiSubject, locale: Locale, order_id: int) -> OrderRead:
     """One order with its timeline and dispatch decisions."""
-    return read_order(db, subject, order_id)
+    return read_order(db, subject, order_id, locale=locale)
 
 
 @router.post("/orders/{order_id}/events/{event}", response_model=OrderRead)
@@ -80,6 +81,7 @@ def fire_event(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
+    locale: Locale,
     order_id: int,
     event: rules.Event,
     body: EventIn | None = None,
@@ -96,14 +98,23 @@ def fire_event(
         staff_id=body.staff_id,
         settings=request.app.state.settings,
     )
-    return read_order(db, subject, order_id)
+    return read_order(db, subject, order_id, locale=locale)
 
 
 @router.post("/orders/{order_id}/assign", response_model=OrderRead)
 def assign(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: AssignIn
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    locale: Locale,
+    order_id: int,
+    body: AssignIn,
 ) -> OrderRead:
-    """A dispatcher assigns, reassigns or pins a caregiver by hand, with a reason."""
+    """A dispatcher assigns, reassigns or pins a caregiver by hand, with a reason.
+
+    A caregiver without the skills is refused, and so is one busy at that time unless
+    `override_busy` is set (the decision then records it).
+    """
     dispatch_service.assign(
         db,
         subject,
@@ -112,18 +123,21 @@ def assign(
         now=request.app.state.clock(),
         reason=body.reason,
         pin=body.pin,
+        override_busy=body.override_busy,
         settings=request.app.state.settings,
     )
-    return read_order(db, subject, order_id)
+    return read_order(db, subject, order_id, locale=locale)
 
 
 @router.post("/orders/{order_id}/redispatch", response_model=DecisionRead)
-def redispatch(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> DecisionRead:
+def redispatch(
+    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: int
+) -> DecisionRead:
     """A dispatcher asks automatic dispatch to try a waiting order again."""
     decision = dispatch_service.redispatch(
         db, subject, order_id, now=request.app.state.clock(), settings=request.app.state.settings
     )
-    return DecisionRead.model_validate(decision)
+    return decision_read(decision, locale)
 
 
 @router.get("/dispatch/queue", response_model=list[OrderListItem])

@@ -347,7 +347,7 @@ def _family_steps(status: str) -> list[tuple[str, str, str]]:
 def order_view(request: Request, db: DbSession, subject: Subject, order_id: int) -> dict[str, Any]:
     """An order with its timeline, decisions and visit, as every order page shows it."""
     now = _now(request)
-    order = read_order(db, subject, order_id)
+    order = read_order(db, subject, order_id, locale=request.state.locale)
     visit = (
         visit_service.read_visit(db, subject, order_id, now=now)
         if subject.can(Perm.VISIT_READ)

@@ -74,6 +74,7 @@ class AssignIn(BaseModel):
     staff_id: int
     reason: str = Field(min_length=1, max_length=500)
     pin: bool = False
+    override_busy: bool = False  # assign even though the caregiver has a visit at that time
 
 
 class OrderEventRead(BaseModel):
@@ -88,6 +89,7 @@ class OrderEventRead(BaseModel):
     from_status: str | None
     to_status: str
     reason: str | None
+    reason_label: str | None = None  # the reason in the request's language
     detail: dict[str, Any]
 
 
@@ -105,11 +107,13 @@ class DecisionRead(BaseModel):
     candidates: list[Any]
     rejected: dict[str, Any]
     unplaceable_reason: str | None
-    explanation: str
+    explanation: str  # in the request's language
+    explanation_lines: list[dict[str, Any]]  # {"t": template, "p": params}, as stored
     outcome: str
     manual: bool
     decided_by_id: int | None
     reason: str | None
+    busy_overridden: bool
 
 
 class OrderListItem(BaseModel):

@@ -1,11 +1,19 @@
-"""A short explanation of a Decision as (translatable template, params) pairs for the UI."""
+"""Why a caregiver was chosen (by the planner or by hand), as lines translated when shown.
+
+A line is a translatable template (`N_`) with params, stored as JSON ({"t": ..., "p": ...})
+and put into words in the reader's language at display time. A param is a plain value (a
+name, a number), a message to translate (`message`), codes of a vocabulary to label
+(`coded`: skills, tiers, reasons) or an instant to show in local time (`moment`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypedDict
 
 from yiyang.errors import N_
+from yiyang.planner.assess import Fit
 from yiyang.planner.choose import (
     BAD_WINDOW,
     BEYOND_REACH,
@@ -18,7 +26,16 @@ from yiyang.planner.feasibility import BUSY, CAPACITY, EXCLUDED, SHIFT, SKILL
 from yiyang.planner.ranking import CONTINUITY, SHORTEST_TRAVEL, TIE_BREAK
 from yiyang.planner.types import Decision
 
-Line = tuple[str, dict[str, Any]]
+
+class Line(TypedDict):
+    """One sentence: a translatable template and its params (JSON-ready)."""
+
+    t: str
+    p: dict[str, Any]
+
+
+# Vocabularies a coded param may name; the display side holds their labels.
+SKILLS, TIERS, REASONS = "skill", "tier", "reason"
 
 UNPLACEABLE: Mapping[str, str] = {
     SKILL: N_("No caregiver in the district has %(skills)s at the level needed"),
@@ -29,6 +46,42 @@ UNPLACEABLE: Mapping[str, str] = {
     BAD_WINDOW: N_("The time window or duration of the order is not valid"),
     NO_CAREGIVERS: N_("There are no caregivers to choose from"),
 }
+# What a dispatcher's pick did not fit, said in the decision it leaves.
+PICK_CAVEATS: Mapping[str, str] = {
+    BUSY: N_("%(name)s is busy with another visit at that time: the dispatcher overrode that"),
+    SHIFT: N_("%(name)s is not on shift at that time"),
+    CAPACITY: N_("%(name)s's day is already fully booked"),
+}
+PINNED_REFUSED = N_(
+    "%(name)s, pinned by a dispatcher, did not take the order: choose another caregiver "
+    "or try automatic dispatch again"
+)
+
+
+def line(template: str, params: Mapping[str, Any] | None = None) -> Line:
+    """A line from a template and its params."""
+    return {"t": template, "p": dict(params or {})}
+
+
+def message(text: str) -> dict[str, str]:
+    """A param that is itself a translatable message."""
+    return {"msg": text}
+
+
+def coded(vocab: str, codes: Iterable[str]) -> dict[str, Any]:
+    """A param naming codes of a vocabulary, labelled (and listed) in the reader's language."""
+    return {"vocab": vocab, "codes": list(codes)}
+
+
+def moment(value: datetime) -> dict[str, str]:
+    """A param that is an instant, shown as a local clock time."""
+    return {"time": value.isoformat()}
+
+
+def _skills(required: Mapping[str, int]) -> dict[str, Any]:
+    if not required:
+        return message(N_("no particular skill"))
+    return coded(SKILLS, sorted(required))
 
 
 def explain(
@@ -37,13 +90,10 @@ def explain(
     names: Mapping[int, str] | None = None,
     community: str | None = None,
     street: str | None = None,
-    skill_labels: Mapping[str, str] | None = None,
 ) -> list[Line]:
     """Why the winner won and where it was found, or why nobody could be found."""
     names = names or {}
-    skills = ", ".join(
-        (skill_labels or {}).get(s, s) for s in sorted(decision.job.required_skills)
-    ) or N_("no particular skill")
+    skills = _skills(decision.job.required_skills)
     place = {
         "community": community or f"#{decision.job.community_id}",
         "street": street or f"#{decision.job.street_id}",
@@ -52,15 +102,15 @@ def explain(
     winner = decision.winner
     if winner is None:
         reason = decision.unplaceable_reason or SKILL
-        lines: list[Line] = [(UNPLACEABLE.get(reason, UNPLACEABLE[SKILL]), {"skills": skills})]
-        lines.append(_tally(decision))
-        return lines
+        return [
+            line(UNPLACEABLE.get(reason, UNPLACEABLE[SKILL]), {"skills": skills}),
+            _tally(decision),
+        ]
     params = {
         "name": names.get(winner.staff_id, f"#{winner.staff_id}"),
         "travel": f"{winner.travel_min:.0f}",
         "load": f"{winner.load_share * 100:.0f}",
         "times": winner.visits_before,
-        "start": winner.start.strftime("%H:%M"),
     }
     if winner.visits_before > 0:
         head = N_(
@@ -69,19 +119,19 @@ def explain(
         )
     else:
         head = N_("%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked")
-    lines = [(head, params)]
+    lines = [line(head, params)]
     if decision.tier == COMMUNITY and winner.visits_before > 0:
         lines.append(
-            (
+            line(
                 N_("Caregivers who served this elder before are asked first, with %(community)s"),
                 place,
             )
         )
     elif decision.tier == COMMUNITY:
-        lines.append((N_("Found in the elder's own community, %(community)s"), place))
+        lines.append(line(N_("Found in the elder's own community, %(community)s"), place))
     elif decision.tier in (STREET, DISTRICT) and decision.rejected.get(BEYOND_REACH):
         lines.append(
-            (
+            line(
                 N_(
                     "Caregivers free nearer in %(community)s or %(street)s were too far a trip, "
                     "so the search widened and the shortest overall won"
@@ -91,7 +141,7 @@ def explain(
         )
     elif decision.tier == STREET:
         lines.append(
-            (
+            line(
                 N_(
                     "No free caregiver with %(skills)s in %(community)s, "
                     "so the search widened to %(street)s"
@@ -101,7 +151,7 @@ def explain(
         )
     elif decision.tier == DISTRICT:
         lines.append(
-            (
+            line(
                 N_(
                     "No free caregiver with %(skills)s in %(community)s or %(street)s, "
                     "so the search widened to the district"
@@ -113,7 +163,7 @@ def explain(
     loyal = CONTINUITY in winner.reasons and SHORTEST_TRAVEL not in winner.reasons
     if runner is not None and loyal:
         lines.append(
-            (
+            line(
                 N_("Preferred to %(other)s, %(other_travel)s min away, for continuity of care"),
                 {
                     "other": names.get(runner.staff_id, f"#{runner.staff_id}"),
@@ -122,7 +172,7 @@ def explain(
             )
         )
     if TIE_BREAK in winner.reasons:
-        lines.append((N_("Tied with the runner-up; the lower staff number decides"), {}))
+        lines.append(line(N_("Tied with the runner-up; the lower staff number decides")))
     lines.append(_tally(decision))
     return lines
 
@@ -130,7 +180,7 @@ def explain(
 def _tally(decision: Decision) -> Line:
     """How many caregivers were checked and what ruled the others out."""
     r = decision.rejected
-    return (
+    return line(
         N_(
             "%(skill)s caregivers lacked the skills; of %(examined)s checked, %(busy)s were "
             "busy, %(shift)s off shift, %(capacity)s fully booked, %(excluded)s excluded"
@@ -146,6 +196,31 @@ def _tally(decision: Decision) -> Line:
     )
 
 
-def render(lines: list[Line]) -> str:
-    """The explanation in English (untranslated), e.g. for logs and tests."""
-    return " ".join(template % params + "." for template, params in lines)
+def explain_pick(fit: Fit, *, name: str, by: str, reason: str) -> list[Line]:
+    """A dispatcher's pick: who picked and why, how the caregiver fits, and what did not fit."""
+    lines = [line(N_("Assigned by hand by %(by)s: %(reason)s"), {"by": by, "reason": reason})]
+    where = {"name": name, "travel": f"{fit.travel_min:.0f}", "tier": coded(TIERS, [fit.tier])}
+    if fit.candidate is not None:
+        lines.append(
+            line(
+                N_(
+                    "%(name)s can start at %(start)s, %(travel)s min away (%(tier)s), "
+                    "%(load)s%% of the day booked"
+                ),
+                where
+                | {
+                    "start": moment(fit.candidate.start),
+                    "load": f"{fit.load_share * 100:.0f}",
+                },
+            )
+        )
+    else:
+        lines.append(line(N_("%(name)s is %(travel)s min away (%(tier)s)"), where))
+    caveat = PICK_CAVEATS.get(fit.reason or "")
+    if caveat:
+        lines.append(line(caveat, {"name": name}))
+    if fit.refused:
+        lines.append(
+            line(N_("%(name)s had refused this order or been unavailable for it"), {"name": name})
+        )
+    return lines
