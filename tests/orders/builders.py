@@ -36,6 +36,8 @@ def make_item(
     skills: tuple[str, ...] = ("bathing",),
     purchasable: bool = True,
     effective: date = date(2026, 1, 1),
+    home_visit: bool = True,
+    active: bool = True,
 ) -> ServiceItem:
     """A service item with one price version."""
     cat = session.scalar(select(ServiceCategory).where(ServiceCategory.code == "daily_living"))
@@ -45,7 +47,8 @@ def make_item(
         session.flush()
     item = ServiceItem(
         code=code, category_id=cat.id, name_zh=code, name_en=code,
-        required_skills=list(skills), government_purchasable=purchasable,
+        required_skills=list(skills), government_purchasable=purchasable, home_visit=home_visit,
+        active=active,
     )  # fmt: skip
     session.add(item)
     session.flush()

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from yiyang.config import Settings, get_settings
 from yiyang.dispatch import picking, states
@@ -473,7 +473,7 @@ def queue(session: Session, subject: Subject) -> list[tuple[DispatchQueueItem, S
             ServiceOrder.id.in_(select(readable.c.id)),
         )
         .order_by(DispatchQueueItem.created_at, DispatchQueueItem.id)
-        .options(joinedload(ServiceOrder.elder), joinedload(ServiceOrder.item))
+        .options(*order_repository.LIST_LOADS)
     ).all()
     return [(item, order) for item, order in rows]
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiyang.config import get_settings
 from yiyang.dispatch import service
 from yiyang.errors import DomainError
-from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.orders import recurring
-from yiyang.orders.models import ServiceOrder
-from yiyang.orders.rules import Channel
-from yiyang.orders.schemas import OrderCreate
-from yiyang.registry.models import ServiceItem
 from yiyang.security.subject import system_subject
 from yiyang.timers.models import Timer
 from yiyang.timers.runner import handles
@@ -40,45 +35,30 @@ def caregiver_offer_expired(session: Session, timer: Timer, now: datetime) -> No
     )
 
 
-def expand_recurring(session: Session, *, now: datetime, days_ahead: int = 1) -> int:
-    """Create (and dispatch) the orders standing orders produce from today to `days_ahead`."""
+def expand_recurring(
+    session: Session, *, now: datetime, days_ahead: int = 1, recurring_id: int | None = None
+) -> int:
+    """Create (and dispatch) the orders standing orders owe from today to `days_ahead`."""
     subject = system_subject("recurring")
     made = 0
-    today = local_today(now)
-    for offset in range(days_ahead + 1):
-        day = today + timedelta(days=offset)
-        for rec in recurring.due_on(session, day):
-            exists = session.scalar(
-                select(ServiceOrder.id).where(
-                    ServiceOrder.recurring_id == rec.id, ServiceOrder.service_date == day
+    for due in recurring.occurrences(
+        session, now=now, days_ahead=days_ahead, recurring_id=recurring_id
+    ):
+        try:
+            with session.begin_nested():
+                service.submit_order(
+                    session,
+                    subject,
+                    due.order,
+                    now=now,
+                    idempotency_key=due.key,
+                    recurring_id=due.recurring.id,
                 )
-            )
-            start = datetime.combine(day, rec.start_time, CHINA_TZ)
-            if exists is not None or start < now:
-                continue
-            code = session.scalar(select(ServiceItem.code).where(ServiceItem.id == rec.item_id))
-            data = OrderCreate(
-                elder_id=rec.elder_id,
-                item_code=code or "",
-                window_start=start,
-                window_end=datetime.combine(day, rec.end_time, CHINA_TZ),
-                channel=Channel.RECURRING,
-                notes=rec.notes,
-            )
-            try:
-                with session.begin_nested():
-                    service.submit_order(
-                        session,
-                        subject,
-                        data,
-                        now=now,
-                        idempotency_key=f"recurring:{rec.id}:{day.isoformat()}",
-                        recurring_id=rec.id,
-                    )
-                made += 1
-            except DomainError as exc:  # one bad standing order must not stop the others
-                log.warning("recurring order %s on %s not made: %s", rec.id, day, exc)
-            rec.last_expanded_date = day
+        except (DomainError, IntegrityError) as exc:  # one bad standing order must not stop all
+            log.warning("recurring order %s on %s not made: %s", due.recurring.id, due.day, exc)
+            continue
+        due.recurring.last_expanded_date = due.day
+        made += 1
     return made
 
 
@@ -86,4 +66,4 @@ def expand_recurring(session: Session, *, now: datetime, days_ahead: int = 1) ->
 def recurring_due(session: Session, timer: Timer, now: datetime) -> None:
     """Daily: expand standing orders, then schedule tomorrow's run."""
     expand_recurring(session, now=now, days_ahead=get_settings().recurring_days_ahead)
-    session.add(Timer(kind=recurring.EXPAND, ref_id=0, due_at=recurring.next_expansion(now)))
+    recurring.schedule_next(session, timer, now)

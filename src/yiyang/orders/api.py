@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
 from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch import tasks
 from yiyang.dispatch.reads import decision_read, read_order
+from yiyang.kit.clock import local_today
 from yiyang.kit.pagination import Page, PageParams
-from yiyang.orders import recurring, rules
+from yiyang.orders import orderable, recurring, rules
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
     AssignIn,
     DecisionRead,
     EventIn,
+    OrderableServices,
     OrderCreate,
     OrderFilter,
     OrderListItem,
@@ -66,7 +70,7 @@ def list_orders(
     flt: Annotated[OrderFilter, Depends()],
     page: Annotated[PageParams, Depends()],
 ) -> Page[OrderListItem]:
-    """Orders in scope, filtered by status, elder, provider, caregiver or date."""
+    """Orders in scope, filtered by area, status, service, channel, provider, dates or search."""
     return order_service.list_orders(db, subject, flt, page)
 
 
@@ -146,6 +150,17 @@ def dispatch_queue(db: DbSession, subject: ApiSubject) -> list[OrderListItem]:
     return [order_service.to_list_item(o) for _, o in dispatch_service.queue(db, subject)]
 
 
+@router.get("/elders/{elder_id}/orderable-services", response_model=OrderableServices)
+def orderable_services(
+    request: Request, db: DbSession, subject: ApiSubject, elder_id: int, on: date | None = None
+) -> OrderableServices:
+    """What this elder may order on a day (default today): price and government share of each."""
+    now = request.app.state.clock()
+    return orderable.orderable_services(
+        db, subject, elder_id, on or local_today(now), now=now, settings=request.app.state.settings
+    )
+
+
 @router.get("/recurring-orders", response_model=list[RecurringRead])
 def list_recurring(
     db: DbSession, subject: ApiSubject, elder_id: int | None = None
@@ -158,8 +173,10 @@ def list_recurring(
 def create_recurring(
     request: Request, db: DbSession, subject: ApiSubject, body: RecurringIn
 ) -> RecurringRead:
-    """Register a standing order (expanded into orders daily)."""
-    row = recurring.create(db, subject, body, now=request.app.state.clock())
+    """Register a standing order; the orders it owes today and tomorrow are made at once."""
+    now = request.app.state.clock()
+    row = recurring.create(db, subject, body, now=now)
+    _expand(request, db, row.id)
     return RecurringRead.model_validate(row)
 
 
@@ -167,6 +184,17 @@ def create_recurring(
 def update_recurring(
     request: Request, db: DbSession, subject: ApiSubject, recurring_id: int, body: RecurringUpdate
 ) -> RecurringRead:
-    """Change or stop a standing order."""
+    """Change, pause or end a standing order (orders already made stay as they are)."""
     row = recurring.update(db, subject, recurring_id, body, now=request.app.state.clock())
+    _expand(request, db, row.id)
     return RecurringRead.model_validate(row)
+
+
+def _expand(request: Request, db: DbSession, recurring_id: int) -> None:
+    """Make the orders one standing order owes now rather than at the next nightly run."""
+    tasks.expand_recurring(
+        db,
+        now=request.app.state.clock(),
+        days_ahead=request.app.state.settings.recurring_days_ahead,
+        recurring_id=recurring_id,
+    )

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,20 +16,19 @@ from yiyang.dispatch.reads import read_order
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
-from yiyang.orders import rules
+from yiyang.orders import list_pages, orderable, rules
 from yiyang.orders import service as order_service
-from yiyang.orders.page_helpers import FAMILY_STEPS, SETTLED_VIEW, STATUS_LABELS, helpers
+from yiyang.orders.page_helpers import FAMILY_STEPS, SETTLED_VIEW, helpers
 from yiyang.orders.schemas import (
+    OrderableService,
+    OrderableServices,
     OrderCreate,
     OrderFilter,
     QuoteRequest,
 )
-from yiyang.registry import catalog_service, elder_service
-from yiyang.registry.catalog_schemas import ItemFilter, ItemListItem
+from yiyang.registry import elder_service
 from yiyang.registry.common_pages import (
-    area_choices,
     error_message,
-    page_number,
     problems_by_field,
     validation_problems,
 )
@@ -45,6 +43,7 @@ from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
+router.include_router(list_pages.router)
 
 # The services families ask for most, shown first as big tiles (the rest under "more").
 FEATURED = (
@@ -64,7 +63,6 @@ SLOTS: dict[str, tuple[time, time]] = {
 }
 SLOT_LABELS = {"morning": N_("Morning"), "afternoon": N_("Afternoon"), "at": N_("At a time")}
 DAY_LABELS = {"today": N_("Today"), "tomorrow": N_("Tomorrow")}
-PAGE_SIZE = 25
 # Statuses from which a dispatcher may assign by hand (the state machine's REASSIGN sources).
 ASSIGNABLE = frozenset(s for (s, e) in rules.TRANSITIONS if e == rules.Event.REASSIGN)
 
@@ -168,19 +166,27 @@ def _window_end(choice: WindowChoice, standard_minutes: int) -> datetime:
     return choice.end or choice.start + timedelta(minutes=standard_minutes)
 
 
-def _items(db: DbSession, subject: Subject, now: datetime) -> list[ItemListItem]:
-    """Home-visit items that can be ordered today, featured ones first."""
-    items = catalog_service.list_items(db, subject, ItemFilter(active=True), now=now)
-    items = [i for i in items if i.home_visit and i.price_fen is not None]
+def _orderable(
+    request: Request, db: DbSession, subject: Subject, elder_id: int, day: date
+) -> OrderableServices:
+    """What the elder may order that day (orders.orderable decides; pages only show it)."""
+    return orderable.orderable_services(
+        db, subject, elder_id, day, now=_now(request), settings=request.app.state.settings
+    )
+
+
+def _featured_first(services: list[OrderableService]) -> list[OrderableService]:
     rank = {code: n for n, code in enumerate(FEATURED)}
-    return sorted(items, key=lambda i: (rank.get(i.code, len(rank)), i.code))
+    return sorted(services, key=lambda s: rank.get(s.code, len(rank)))
 
 
-def _item(db: DbSession, subject: Subject, now: datetime, code: str) -> ItemListItem:
-    for item in _items(db, subject, now):
-        if item.code == code:
-            return item
-    raise Invalid(N_("Unknown service %(item)s."), field="item_code", item=code)
+def _picked(
+    request: Request, db: DbSession, subject: Subject, day: str, code: str
+) -> OrderableService:
+    """The chosen service as the elder may order it on the picked day (today until picked)."""
+    now = _now(request)
+    on = max(_day(now, day) or local_today(now), local_today(now))
+    return orderable.find(_orderable(request, db, subject, _own_elder(subject), on), code)
 
 
 def _own_elder(subject: Subject) -> int:
@@ -200,7 +206,7 @@ def _own_elder(subject: Subject) -> int:
 
 @router.get("/m/order", response_class=HTMLResponse)
 def one_tap(request: Request, db: DbSession, subject: PageSubject, locale: Locale) -> HTMLResponse:
-    """Big tiles of the services an elder can order."""
+    """Big tiles of what this elder may order today, each with what the government pays."""
     elder_id = _own_elder(subject)
     now = _now(request)
     # Families may order but not read the elder registry: the name shows when allowed.
@@ -209,13 +215,23 @@ def one_tap(request: Request, db: DbSession, subject: PageSubject, locale: Local
         if subject.can(Perm.ELDER_READ)
         else None
     )
-    items = _items(db, subject, now)
-    featured = [i for i in items if i.code in FEATURED]
-    more = [i for i in items if i.code not in FEATURED]
+    listing, message = None, None
+    try:
+        listing = _orderable(request, db, subject, elder_id, local_today(now))
+    except DomainError as exc:  # the elder is no longer served
+        message = error_message(locale, exc)
+    services = _featured_first(listing.services) if listing else []
     return render(
         request,
         "m/order_tiles.html",
-        _ctx(locale, elder=elder, featured=featured, more=more),
+        _ctx(
+            locale,
+            elder=elder,
+            message=message,
+            allowances=listing.allowances if listing else [],
+            featured=[s for s in services if s.code in FEATURED],
+            more=[s for s in services if s.code not in FEATURED],
+        ),
     )
 
 
@@ -233,7 +249,7 @@ def _picker(
 ) -> HTMLResponse:
     now = _now(request)
     elder_id = _own_elder(subject)
-    item = _item(db, subject, now, code)
+    item = _picked(request, db, subject, choice.day, code)
     quote, problems, problem_message = _quote(request, db, subject, elder_id, code, choice)
     slots_open = {(d, s): slot_open(now, d, s) for d in DAY_LABELS for s in SLOTS}
     context = _ctx(
@@ -288,12 +304,12 @@ async def one_tap_confirm(
     try:
         if choice.start is None:
             raise Invalid(N_("Choose a day and a time."), field="window_start", code="no_window")
-        item = _item(db, subject, _now(request), code)
+        item = _picked(request, db, subject, choice.day, code)
         data = OrderCreate(
             elder_id=elder_id,
             item_code=code,
             window_start=choice.start,
-            window_end=_window_end(choice, item.standard_minutes or 60),
+            window_end=_window_end(choice, item.standard_minutes),
             notes=str(form.get("notes") or "").strip() or None,
         )
         order = dispatch_service.submit_order(
@@ -483,6 +499,14 @@ def operator_form(
     return _operator_page(request, db, subject, locale, values)
 
 
+def _operator_day(values: dict[str, str], now: datetime) -> date:
+    """The day the operator picked; today until a valid one is picked (prices, quotas)."""
+    try:
+        return date.fromisoformat(values.get("date", ""))
+    except ValueError:
+        return local_today(now)
+
+
 def _operator_window(values: dict[str, str]) -> tuple[datetime | None, datetime | None]:
     try:
         day = date.fromisoformat(values.get("date", ""))
@@ -515,6 +539,12 @@ def _operator_page(
     elder = None
     if values.get("elder_id", "").isdigit():
         elder = elder_service.read_elder(db, subject, int(values["elder_id"]), now=now)
+    listing, services_message = None, None
+    if elder is not None:
+        try:
+            listing = _orderable(request, db, subject, elder.id, _operator_day(values, now))
+        except DomainError as exc:  # no longer served, or a day that cannot be ordered
+            services_message = error_message(locale, exc)
     quote = None
     quote_errors: dict[str, list[str]] = {}
     quote_message = None
@@ -541,17 +571,15 @@ def _operator_page(
         values=values,
         elders=elders,
         elder=elder,
-        items=_items(db, subject, now),
+        listing=listing,
+        services_message=services_message,
         quote=quote,
         errors=errors or quote_errors,
         message=message or quote_message,
         key=uuid.uuid4().hex,
     )
-    target = request.headers.get("hx-target")
-    if target == "elder-results":
+    if request.headers.get("hx-target") == "elder-results":
         return render(request, "orders/_elder_results.html", context)
-    if target == "op-quote":
-        return render(request, "orders/_op_quote.html", context)
     return render(request, "orders/new.html", context, status_code=status_code)
 
 
@@ -603,61 +631,6 @@ async def operator_confirm(
 
 
 # ---------------------------------------------------------------- list and detail
-
-
-def _order_filter(request: Request) -> tuple[OrderFilter, dict[str, str]]:
-    qp = request.query_params
-    values: dict[str, str] = {}
-    status = (qp.get("status") or "").strip()
-    if status in STATUS_LABELS:
-        values["status"] = status
-    raw_date = (qp.get("date") or "").strip()
-    try:
-        day = date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
-        day = None
-    if day:
-        values["date"] = day.isoformat()
-    street = (qp.get("street") or "").strip()
-    if street.isdigit():
-        values["street"] = street
-    flt = OrderFilter.model_validate(
-        {
-            "status": values.get("status"),
-            "date": day,
-            "street_id": int(street) if street.isdigit() else None,
-        }
-    )
-    return flt, values
-
-
-@router.get("/orders", response_class=HTMLResponse)
-def order_list(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale
-) -> HTMLResponse:
-    """Orders in the caller's scope, filtered by status, date and street."""
-    flt, values = _order_filter(request)
-    page = order_service.list_orders(
-        db, subject, flt, PageParams(page=page_number(request), size=PAGE_SIZE)
-    )
-    context = _ctx(
-        locale,
-        page=page,
-        values=values,
-        statuses=list(STATUS_LABELS),
-        streets=[c.street for c in area_choices(db, subject)],
-        street_filter="street_id" in OrderFilter.model_fields,
-        pager_url=lambda n: "/orders?" + urlencode(values | {"page": str(n)}),
-    )
-    if request.headers.get("hx-target") == "results":
-        query = urlencode(values)
-        return render(
-            request,
-            "orders/_results.html",
-            context,
-            headers={"HX-Push-Url": "/orders" + (f"?{query}" if query else "")},
-        )
-    return render(request, "orders/list.html", context)
 
 
 def actions_for(subject: Subject, status: str) -> list[str]:

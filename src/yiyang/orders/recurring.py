@@ -1,22 +1,31 @@
-"""Standing orders (lunch Monday to Friday…): create, change, list; a daily timer expands them."""
+"""Standing orders (lunch Monday to Friday…): create, change, list, and which orders fall due.
+
+A daily timer (dispatch.tasks) turns the occurrences into orders and dispatches them; the
+unique (recurring_id, service_date) pair makes every occurrence an order at most once.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from yiyang.audit import service as audit
 from yiyang.errors import N_, FieldProblem, Invalid
 from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.orders import repository
-from yiyang.orders.models import RecurringOrder
-from yiyang.orders.schemas import RecurringIn, RecurringUpdate
-from yiyang.orders.service import _elder, _item
-from yiyang.registry.models import ServiceItem
+from yiyang.orders.models import RecurringOrder, ServiceOrder
+from yiyang.orders.rules import Channel
+from yiyang.orders.schemas import OrderCreate, RecurringIn, RecurringUpdate
+from yiyang.orders.service import load_elder, load_item, price_on
+from yiyang.registry.models import Elder, ServiceItem
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.timers import service as timers
+from yiyang.timers.models import Timer
 
 EXPAND = "orders.recurring_expand"
 EXPAND_AT = time(0, 30)  # local time of the daily expansion
@@ -36,11 +45,29 @@ def ensure_timer(session: Session, now: datetime) -> None:
         timers.schedule(session, EXPAND, 0, next_expansion(now))
 
 
+def schedule_next(session: Session, fired: Timer, now: datetime) -> None:
+    """After a run, schedule tomorrow's unless another run is already pending (no doubling)."""
+    if not any(t.id != fired.id for t in timers.pending(session, EXPAND)):
+        timers.schedule(session, EXPAND, 0, next_expansion(now))
+
+
+def _minutes(start: time, end: time) -> int:
+    day = date(2000, 1, 3)
+    return int((datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() // 60)
+
+
 def _problems(
-    weekdays: list[int], start: time, end: time, start_date: date, end_date: date | None
+    weekdays: list[int],
+    start: time,
+    end: time,
+    start_date: date,
+    end_date: date | None,
+    today: date,
 ) -> list[FieldProblem]:
     problems = []
-    if any(d < 0 or d > 6 for d in weekdays):
+    if not weekdays:
+        problems.append(FieldProblem("weekdays", "no_weekday", N_("Choose at least one weekday.")))
+    elif any(d < 0 or d > 6 for d in weekdays):
         problems.append(
             FieldProblem("weekdays", "bad_weekday", N_("Weekdays go from 0 (Monday) to 6."))
         )
@@ -52,7 +79,24 @@ def _problems(
         problems.append(
             FieldProblem("end_date", "inverted", N_("The end date is before the start date."))
         )
+    elif end_date is not None and end_date < today:
+        problems.append(FieldProblem("end_date", "in_past", N_("The end date is in the past.")))
     return problems
+
+
+def _window_problem(item: ServiceItem, start: time, end: time, day: date) -> FieldProblem | None:
+    """Whether the service can be priced on `day` and fits in the daily window."""
+    price = price_on(item, day)
+    if price is None:
+        return FieldProblem("item_code", "no_price", N_("This service has no price on that day."))
+    if end > start and _minutes(start, end) < price.standard_minutes:
+        return FieldProblem(
+            "end_time",
+            "too_short",
+            N_("The time window must be at least %(minutes)s minutes long."),
+            {"minutes": price.standard_minutes},
+        )
+    return None
 
 
 def _raise(problems: list[FieldProblem]) -> None:
@@ -63,19 +107,38 @@ def _raise(problems: list[FieldProblem]) -> None:
         )
 
 
+def _snapshot(row: RecurringOrder) -> dict[str, Any]:
+    return {
+        "elder_id": row.elder_id,
+        "item_id": row.item_id,
+        "weekdays": list(row.weekdays),
+        "start_time": row.start_time.isoformat(),
+        "end_time": row.end_time.isoformat(),
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "active": row.active,
+        "notes": row.notes,
+    }
+
+
 def create(
     session: Session, subject: Subject, data: RecurringIn, *, now: datetime
 ) -> RecurringOrder:
-    """Register a standing order for an elder the subject may order for."""
+    """Register a standing order for an elder the subject may order for; nothing on error."""
     subject.require(Perm.ORDER_CREATE)
+    today = local_today(now)
     problems = _problems(
-        data.weekdays, data.start_time, data.end_time, data.start_date, data.end_date
+        data.weekdays, data.start_time, data.end_time, data.start_date, data.end_date, today
     )
-    elder = _elder(session, subject, data.elder_id)
-    item = _item(session, data.item_code)
+    elder = load_elder(session, subject, data.elder_id)
+    item = load_item(session, data.item_code)
     problems += [x for x in (elder, item) if isinstance(x, FieldProblem)]
+    if isinstance(item, ServiceItem) and (
+        bad := _window_problem(item, data.start_time, data.end_time, max(data.start_date, today))
+    ):
+        problems.append(bad)
     _raise(problems)
-    assert isinstance(item, ServiceItem) and not isinstance(elder, FieldProblem)
+    assert isinstance(item, ServiceItem) and isinstance(elder, Elder)
     row = RecurringOrder(
         elder_id=elder.id,
         item_id=item.id,
@@ -91,6 +154,9 @@ def create(
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session, subject, "create", "recurring_order", row.id, after=_snapshot(row), at=now
+    )
     ensure_timer(session, now)
     return row
 
@@ -98,24 +164,43 @@ def create(
 def update(
     session: Session, subject: Subject, recurring_id: int, data: RecurringUpdate, *, now: datetime
 ) -> RecurringOrder:
-    """Change or stop a standing order (orders already made are not touched)."""
+    """Change, pause or end a standing order (orders already made are not touched).
+
+    A null for weekdays, times or `active` means "unchanged"; a null end date means "no end".
+    """
     subject.require(Perm.ORDER_CREATE)
     row = repository.get_recurring(session, subject, recurring_id)
-    given = data.model_dump(exclude_unset=True)
-    weekdays = given.get("weekdays") or row.weekdays
-    _raise(
-        _problems(
-            weekdays,
-            given.get("start_time") or row.start_time,
-            given.get("end_time") or row.end_time,
-            row.start_date,
-            given.get("end_date", row.end_date),
+    given = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("end_date", "notes")
+    }
+    weekdays = given.get("weekdays", row.weekdays)
+    start, end = given.get("start_time", row.start_time), given.get("end_time", row.end_time)
+    today = local_today(now)
+    # An end date is checked only when it changes (a running series may have passed it).
+    problems = _problems(weekdays, start, end, row.start_date, given.get("end_date"), today)
+    if "start_time" in given or "end_time" in given:
+        item = session.scalar(
+            select(ServiceItem)
+            .where(ServiceItem.id == row.item_id)
+            .options(selectinload(ServiceItem.prices))
         )
-    )
+        assert item is not None
+        if bad := _window_problem(item, start, end, max(row.start_date, today)):
+            problems.append(bad)
+    _raise(problems)
+    before = _snapshot(row)
     for name, value in given.items():
         setattr(row, name, sorted(set(value)) if name == "weekdays" else value)
     row.updated_at = now
     session.flush()
+    old, new = audit.changed_fields(before, _snapshot(row))
+    if new:
+        audit.record(
+            session, subject, "update", "recurring_order", row.id, before=old, after=new, at=now
+        )
+    ensure_timer(session, now)
     return row
 
 
@@ -130,15 +215,62 @@ def list_for(
     return list(session.scalars(stmt.order_by(RecurringOrder.id)))
 
 
-def due_on(session: Session, day: date) -> list[RecurringOrder]:
-    """Active standing orders that produce an order on a local day."""
-    rows = session.scalars(
-        select(RecurringOrder).where(
-            RecurringOrder.active.is_(True), RecurringOrder.start_date <= day
+def due_on(session: Session, day: date, *, recurring_id: int | None = None) -> list[RecurringOrder]:
+    """Running standing orders of served elders that produce an order on a local day."""
+    stmt = (
+        select(RecurringOrder)
+        .join(Elder, Elder.id == RecurringOrder.elder_id)
+        .where(
+            RecurringOrder.active.is_(True),
+            RecurringOrder.start_date <= day,
+            Elder.status == "active",
         )
-    ).all()
+        .options(joinedload(RecurringOrder.item))
+        .order_by(RecurringOrder.id)
+    )
+    if recurring_id is not None:
+        stmt = stmt.where(RecurringOrder.id == recurring_id)
     return [
         r
-        for r in rows
+        for r in session.scalars(stmt)
         if (r.end_date is None or r.end_date >= day) and day.weekday() in (r.weekdays or [])
     ]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One order a standing order still owes: for which day, what to create, under what key."""
+
+    recurring: RecurringOrder
+    day: date
+    order: OrderCreate
+    key: str
+
+
+def occurrences(
+    session: Session, *, now: datetime, days_ahead: int, recurring_id: int | None = None
+) -> list[Occurrence]:
+    """Orders not yet made for today up to `days_ahead`, leaving out windows already begun."""
+    today = local_today(now)
+    owed = []
+    for offset in range(days_ahead + 1):
+        day = today + timedelta(days=offset)
+        for rec in due_on(session, day, recurring_id=recurring_id):
+            start = datetime.combine(day, rec.start_time, CHINA_TZ)
+            made = session.scalar(
+                select(ServiceOrder.id).where(
+                    ServiceOrder.recurring_id == rec.id, ServiceOrder.service_date == day
+                )
+            )
+            if made is not None or start < now:
+                continue
+            order = OrderCreate(
+                elder_id=rec.elder_id,
+                item_code=rec.item.code,
+                window_start=start,
+                window_end=datetime.combine(day, rec.end_time, CHINA_TZ),
+                channel=Channel.RECURRING,
+                notes=rec.notes,
+            )
+            owed.append(Occurrence(rec, day, order, f"recurring:{rec.id}:{day.isoformat()}"))
+    return owed

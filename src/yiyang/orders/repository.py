@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.orders.models import RecurringOrder, ServiceOrder, SubsidyPolicy
-from yiyang.orders.rules import COUNTS_FOR_QUOTA
+from yiyang.orders.rules import COUNTS_FOR_QUOTA, WITHOUT_CAREGIVER
 from yiyang.orders.schemas import OrderFilter
 from yiyang.orders.subsidy_rules import PolicyFacts, Usage
-from yiyang.registry.models import Elder
+from yiyang.registry.models import Area, Elder, ServiceItem
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 
@@ -47,8 +47,18 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
     return stmt.where(false())
 
 
+# What an order list row shows: the elder with their areas, the item, provider and caregiver.
+LIST_LOADS = (
+    joinedload(ServiceOrder.elder).joinedload(Elder.street),
+    joinedload(ServiceOrder.elder).joinedload(Elder.community),
+    joinedload(ServiceOrder.item),
+    joinedload(ServiceOrder.provider),
+    joinedload(ServiceOrder.staff),
+)
+
+
 def _loaded(stmt: Select[tuple[ServiceOrder]]) -> Select[tuple[ServiceOrder]]:
-    return stmt.options(joinedload(ServiceOrder.elder), joinedload(ServiceOrder.item))
+    return stmt.options(*LIST_LOADS)
 
 
 def get(session: Session, subject: Subject, order_id: int, *, lock: bool = False) -> ServiceOrder:
@@ -63,13 +73,45 @@ def get(session: Session, subject: Subject, order_id: int, *, lock: bool = False
     return order
 
 
-def search(
-    session: Session, subject: Subject, flt: OrderFilter, page: PageParams
-) -> tuple[list[ServiceOrder], int]:
-    """One page of matching orders (newest window first) and the total count."""
+def _area_id(code: str) -> ScalarSelect[int]:
+    return select(Area.id).where(Area.code == code).scalar_subquery()
+
+
+def _elder_conditions(flt: OrderFilter) -> list[ColumnElement[bool]]:
+    """What the filter asks of the elder's street and community."""
+    conditions: list[ColumnElement[bool]] = []
+    if flt.street_code:
+        conditions.append(Elder.street_id == _area_id(flt.street_code))
+    if flt.community_code:
+        conditions.append(Elder.community_id == _area_id(flt.community_code))
+    return conditions
+
+
+def filtered(subject: Subject, flt: OrderFilter) -> Select[tuple[ServiceOrder]]:
+    """The readable orders narrowed by a filter; an area outside the scope matches nothing."""
     stmt = readable(subject)
+    if elder_conditions := _elder_conditions(flt):
+        stmt = stmt.where(ServiceOrder.elder_id.in_(select(Elder.id).where(*elder_conditions)))
+    if flt.q and (q := flt.q.strip()):
+        by_name = ServiceOrder.elder_id.in_(
+            select(Elder.id).where(Elder.name.contains(q, autoescape=True))
+        )
+        number = q.lstrip("#")
+        if number.isdigit() and len(number) <= 18:
+            stmt = stmt.where(or_(ServiceOrder.id == int(number), by_name))
+        else:
+            stmt = stmt.where(by_name)
     if flt.status:
-        stmt = stmt.where(ServiceOrder.status == flt.status)
+        stmt = stmt.where(ServiceOrder.status == str(flt.status))
+    if flt.unassigned:
+        stmt = stmt.where(ServiceOrder.status.in_([str(s) for s in WITHOUT_CAREGIVER]))
+    if flt.item_code:
+        stmt = stmt.where(
+            ServiceOrder.item_id
+            == select(ServiceItem.id).where(ServiceItem.code == flt.item_code).scalar_subquery()
+        )
+    if flt.channel:
+        stmt = stmt.where(ServiceOrder.channel == str(flt.channel))
     if flt.elder_id is not None:
         stmt = stmt.where(ServiceOrder.elder_id == flt.elder_id)
     if flt.provider_id is not None:
@@ -78,6 +120,18 @@ def search(
         stmt = stmt.where(ServiceOrder.staff_id == flt.staff_id)
     if flt.service_date is not None:
         stmt = stmt.where(ServiceOrder.service_date == flt.service_date)
+    if flt.date_from is not None:
+        stmt = stmt.where(ServiceOrder.service_date >= flt.date_from)
+    if flt.date_to is not None:
+        stmt = stmt.where(ServiceOrder.service_date <= flt.date_to)
+    return stmt
+
+
+def search(
+    session: Session, subject: Subject, flt: OrderFilter, page: PageParams
+) -> tuple[list[ServiceOrder], int]:
+    """One page of matching orders (newest window first) and the total count."""
+    stmt = filtered(subject, flt)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(
         _loaded(stmt)

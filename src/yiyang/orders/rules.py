@@ -104,6 +104,8 @@ HOLDS_CAREGIVER = frozenset(
 # Orders that count against a subsidy quota (everything not cancelled or no-show).
 COUNTS_FOR_QUOTA = frozenset(set(Status) - {S.CANCELLED, S.NO_SHOW})
 AWAITING_DISPATCH = frozenset(_REDISPATCHABLE)
+# Open orders no caregiver has accepted yet: what a dispatcher keeps an eye on.
+WITHOUT_CAREGIVER = frozenset({S.CREATED, *_REDISPATCHABLE, S.OFFERED, S.ORG_ACCEPTED, S.ASSIGNED})
 
 
 class IllegalTransition(Conflict):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from yiyang.orders.rules import Channel
+from yiyang.orders.rules import Channel, Status
 
 
 class OrderCreate(BaseModel):
@@ -52,13 +52,27 @@ class Quote(BaseModel):
 
 
 class OrderFilter(BaseModel):
-    """List filters."""
+    """List filters; they narrow the caller's scope and never widen it.
 
-    status: str | None = None
+    `q` matches the elder's name or the order number; `unassigned` keeps the open orders no
+    caregiver has accepted yet; `date` is one service date, `date_from`/`date_to` a range.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    q: str | None = Field(default=None, max_length=64)
+    status: Status | None = None
+    unassigned: bool = False
     elder_id: int | None = None
+    item_code: str | None = Field(default=None, max_length=32)
+    channel: Channel | None = None
     provider_id: int | None = None
     staff_id: int | None = None
+    street_code: str | None = Field(default=None, max_length=32)
+    community_code: str | None = Field(default=None, max_length=32)
     service_date: date | None = Field(default=None, alias="date")
+    date_from: date | None = None
+    date_to: date | None = None
 
 
 class EventIn(BaseModel):
@@ -124,6 +138,7 @@ class OrderListItem(BaseModel):
     elder_name: str
     item_code: str
     item_name: str
+    item_name_en: str = ""
     channel: str
     window_start: datetime
     window_end: datetime
@@ -137,6 +152,10 @@ class OrderListItem(BaseModel):
     government_fen: int
     elder_fen: int
     created_at: datetime
+    street_name: str | None = None
+    community_name: str | None = None
+    provider_name: str | None = None
+    staff_name: str | None = None
 
 
 class OrderRead(OrderListItem):
@@ -158,11 +177,11 @@ class OrderRead(OrderListItem):
 
 
 class RecurringIn(BaseModel):
-    """A standing order: weekdays (0 = Monday) and a local time window."""
+    """A standing order: weekdays (0 = Monday, at least one) and a local time window."""
 
     elder_id: int
     item_code: str = Field(min_length=1, max_length=32)
-    weekdays: list[int] = Field(min_length=1, max_length=7)
+    weekdays: list[int] = Field(max_length=7)
     start_time: time
     end_time: time
     start_date: date
@@ -173,7 +192,7 @@ class RecurringIn(BaseModel):
 class RecurringUpdate(BaseModel):
     """A partial change to a standing order."""
 
-    weekdays: list[int] | None = Field(default=None, min_length=1, max_length=7)
+    weekdays: list[int] | None = Field(default=None, max_length=7)
     start_time: time | None = None
     end_time: time | None = None
     end_date: date | None = None
@@ -196,3 +215,50 @@ class RecurringRead(BaseModel):
     active: bool
     notes: str | None
     last_expanded_date: date | None
+
+
+class AllowanceRead(BaseModel):
+    """A government-purchase policy that covers the elder, and what is left of its quotas."""
+
+    policy_code: str
+    policy_name: str
+    share_percent: int
+    per_order_cap_fen: int | None
+    item_codes: list[str]
+    monthly_quota_fen: int | None
+    month_left_fen: int | None
+    monthly_quota_count: int | None
+    month_left_count: int | None
+    weekly_quota_count: int | None
+    week_left_count: int | None
+
+
+class OrderableService(BaseModel):
+    """A service the elder may order on the day: its price and who would pay what."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    category_code: str
+    category_name_zh: str
+    category_name_en: str
+    unit: str
+    standard_minutes: int
+    price_id: int
+    price_fen: int
+    price_effective_date: date
+    government_purchasable: bool
+    government_fen: int
+    elder_fen: int
+    subsidy_reason: str
+    policy_code: str | None = None
+    policy_name: str | None = None
+
+
+class OrderableServices(BaseModel):
+    """Everything one elder may order on one day, and the subsidies that still apply."""
+
+    elder_id: int
+    on: date
+    services: list[OrderableService]
+    allowances: list[AllowanceRead]

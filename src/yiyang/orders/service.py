@@ -7,7 +7,7 @@ dispatch depends on orders and never the other way round.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -46,7 +46,14 @@ def _raise_if(problems: list[FieldProblem]) -> None:
         )
 
 
-def _elder(session: Session, subject: Subject, elder_id: int) -> Elder | FieldProblem:
+_INACTIVE = {
+    "deceased": N_("This elder has passed away: no new orders can be placed."),
+    "moved": N_("This elder has moved away: no new orders can be placed."),
+}
+
+
+def load_elder(session: Session, subject: Subject, elder_id: int) -> Elder | FieldProblem:
+    """A readable, active elder with groups loaded, or the problem naming why not."""
     elder = session.scalar(
         elder_repository.readable(subject)
         .where(Elder.id == elder_id)
@@ -57,16 +64,13 @@ def _elder(session: Session, subject: Subject, elder_id: int) -> Elder | FieldPr
             "elder_id", "unknown_elder", N_("Elder %(id)s not found."), {"id": elder_id}
         )
     if elder.status != "active":
-        return FieldProblem(
-            "elder_id",
-            "elder_inactive",
-            N_("This elder is no longer served (%(status)s)."),
-            {"status": elder.status},
-        )
+        message = _INACTIVE.get(elder.status, N_("This elder is no longer served (%(status)s)."))
+        return FieldProblem("elder_id", "elder_inactive", message, {"status": elder.status})
     return elder
 
 
-def _item(session: Session, code: str) -> ServiceItem | FieldProblem:
+def load_item(session: Session, code: str) -> ServiceItem | FieldProblem:
+    """An active home-visit item with its prices, or the problem naming why it cannot be ordered."""
     item = session.scalar(
         select(ServiceItem)
         .where(ServiceItem.code == code, ServiceItem.active.is_(True))
@@ -77,7 +81,24 @@ def _item(session: Session, code: str) -> ServiceItem | FieldProblem:
         return FieldProblem(
             "item_code", "unknown_item", N_("Unknown service %(item)s."), {"item": code}
         )
+    if not item.home_visit:
+        return FieldProblem(
+            "item_code",
+            "not_home_visit",
+            N_("This service is given at a centre, not at home: it cannot be ordered here."),
+        )
     return item
+
+
+def price_on(item: ServiceItem, day: date) -> rules.PriceFacts | None:
+    """The item's price version in force on a day (prices loaded)."""
+    return rules.price_for(
+        [
+            rules.PriceFacts(p.id, p.effective_date, p.price_fen, p.standard_minutes)
+            for p in item.prices
+        ],
+        day,
+    )
 
 
 def elder_facts(elder: Elder, on: Any) -> subsidy.ElderFacts:
@@ -106,21 +127,15 @@ def price_order(
 ) -> Priced:
     """Check elder, item and window; price from the version in force; split with subsidies."""
     problems: list[FieldProblem] = []
-    elder = _elder(session, subject, elder_id)
-    item = _item(session, item_code)
+    elder = load_elder(session, subject, elder_id)
+    item = load_item(session, item_code)
     for found in (elder, item):
         if isinstance(found, FieldProblem):
             problems.append(found)
     day = local_today(window_start)
     price = None
     if isinstance(item, ServiceItem):
-        price = rules.price_for(
-            [
-                rules.PriceFacts(p.id, p.effective_date, p.price_fen, p.standard_minutes)
-                for p in item.prices
-            ],
-            day,
-        )
+        price = price_on(item, day)
         if price is None:
             problems.append(
                 FieldProblem("item_code", "no_price", N_("This service has no price on that day."))
@@ -355,13 +370,14 @@ def cancel(
 
 
 def to_list_item(order: ServiceOrder) -> OrderListItem:
-    """An order (elder and item loaded) as a list row."""
+    """An order as a list row (loaded as `repository.LIST_LOADS` says)."""
     return OrderListItem(
         id=order.id,
         elder_id=order.elder_id,
         elder_name=order.elder.name,
         item_code=order.item.code,
         item_name=order.item.name_zh,
+        item_name_en=order.item.name_en,
         channel=order.channel,
         window_start=order.window_start_at,
         window_end=order.window_end_at,
@@ -375,14 +391,22 @@ def to_list_item(order: ServiceOrder) -> OrderListItem:
         government_fen=order.government_fen,
         elder_fen=order.elder_fen,
         created_at=order.created_at,
+        street_name=order.elder.street.name,
+        community_name=order.elder.community.name,
+        provider_name=order.provider.name if order.provider else None,
+        staff_name=order.staff.name if order.staff else None,
     )
 
 
 def list_orders(
     session: Session, subject: Subject, flt: OrderFilter, page: PageParams
 ) -> Page[OrderListItem]:
-    """A page of orders in scope."""
+    """A page of orders in scope; an inverted date range is refused, not silently empty."""
     subject.require(Perm.ORDER_READ)
+    if flt.date_from and flt.date_to and flt.date_to < flt.date_from:
+        raise Invalid(
+            N_("The end date is before the start date."), field="date_to", code="inverted"
+        )
     rows, total = repository.search(session, subject, flt, page)
     return Page(items=[to_list_item(o) for o in rows], total=total, page=page.page, size=page.size)
 

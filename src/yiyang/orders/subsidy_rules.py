@@ -182,3 +182,37 @@ def best_split(
     if not splits:
         return Split(0, price_fen, NO_POLICY)
     return min(splits, key=lambda s: (-s.government_fen, _REASON_RANK.get(s.reason, 9)))
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What one policy an elder is eligible for still pays this month and week (None: no cap)."""
+
+    policy: PolicyFacts
+    month_left_fen: int | None
+    month_left_count: int | None
+    week_left_count: int | None
+
+
+def _left(quota: int | None, used: int) -> int | None:
+    return None if quota is None else max(0, quota - used)
+
+
+def allowances(
+    policies: Iterable[PolicyFacts], elder: ElderFacts, usage: Mapping[str, Usage]
+) -> list[Allowance]:
+    """The policies in force that cover this elder, with what is left of each quota."""
+    out = []
+    for p in sorted(policies, key=lambda p: (-p.priority, p.code)):
+        if not eligible(p, elder):
+            continue
+        used = usage.get(p.code, Usage())
+        out.append(
+            Allowance(
+                p,
+                _left(p.monthly_quota_fen, used.month_fen),
+                _left(p.monthly_quota_count, used.month_count),
+                _left(p.weekly_quota_count, used.week_count),
+            )
+        )
+    return out

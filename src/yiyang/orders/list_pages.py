@@ -1,0 +1,75 @@
+"""The order list page: a dispatcher's filters over the orders in the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from yiyang.errors import DomainError
+from yiyang.kit.pagination import Page, PageParams
+from yiyang.orders import service as order_service
+from yiyang.orders.page_helpers import CHANNEL_LABELS, STATUS_LABELS, helpers
+from yiyang.orders.schemas import OrderFilter, OrderListItem
+from yiyang.registry import catalog_service, provider_service
+from yiyang.registry.catalog_schemas import ItemFilter
+from yiyang.registry.common_pages import (
+    area_choices,
+    error_message,
+    list_page,
+    page_number,
+    query_filter,
+)
+from yiyang.registry.provider_schemas import ProviderFilter
+from yiyang.security.roles import Perm, Role
+from yiyang.security.subject import Subject
+from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
+
+PAGE_SIZE = 25
+FILTER_KEYS = (
+    "q", "street_code", "community_code", "status", "unassigned", "item_code", "channel",
+    "provider_id", "date_from", "date_to",
+)  # fmt: skip
+
+
+def _providers(db: DbSession, subject: Subject, request: Request) -> list[Any]:
+    """Providers to filter by: none for a provider admin (it sees only its own orders)."""
+    if not subject.can(Perm.PROVIDER_READ) or subject.role == Role.PROVIDER_ADMIN:
+        return []
+    return provider_service.list_providers(
+        db, subject, ProviderFilter(), PageParams(page=1, size=500), now=request.app.state.clock()
+    ).items
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def order_list(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale
+) -> HTMLResponse:
+    """Orders in the caller's scope; every filter narrows it, an out-of-scope area finds none."""
+    flt, values = query_filter(OrderFilter, request, FILTER_KEYS)
+    values.pop("unassigned", None)
+    if flt.unassigned:
+        values["unassigned"] = "1"
+    params = PageParams(page=page_number(request), size=PAGE_SIZE)
+    message = None
+    try:
+        page = order_service.list_orders(db, subject, flt, params)
+    except DomainError as exc:
+        message = error_message(locale, exc)
+        page = Page[OrderListItem](items=[], total=0, page=1, size=PAGE_SIZE)
+    now = request.app.state.clock()
+    context = helpers(locale) | {
+        "page": page,
+        "message": message,
+        "statuses": list(STATUS_LABELS),
+        "channels": list(CHANNEL_LABELS),
+        "choices": area_choices(db, subject),
+        "items": catalog_service.list_items(db, subject, ItemFilter(), now=now),
+        "providers": _providers(db, subject, request),
+    }
+    return list_page(
+        request, "/orders", "orders/list.html", "orders/_results.html", values, context
+    )
