@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from yiyang.config import Settings, get_settings
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import pages as dispatch_pages
+from yiyang.dispatch import plan_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
 from yiyang.orders import pages as order_pages
@@ -93,7 +94,12 @@ def create_app(
     app.include_router(visits_api.router, prefix="/api/v1")
     for router in (security_pages.router, home.router, registry_pages.router):
         app.include_router(router)
-    for router in (order_pages.router, dispatch_pages.router, visit_pages.router):
+    for router in (
+        order_pages.router,
+        dispatch_pages.router,
+        plan_pages.router,
+        visit_pages.router,
+    ):
         app.include_router(router)
     for router in (alert_pages.router, card_pages.router):
         app.include_router(router)

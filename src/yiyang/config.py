@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     dispatch_org_offer_minutes: int = 10
     dispatch_caregiver_offer_minutes: int = 5
     dispatch_top_k: int = 5
+    dispatch_day_plan_freeze_minutes: int = Field(
+        default=120, description="A day plan leaves visits starting sooner than this alone"
+    )
+    dispatch_day_plan_at: str = Field(
+        default="", description="Local HH:MM to re-plan tomorrow every night; empty: by hand only"
+    )
     recurring_days_ahead: int = Field(default=1, description="Expand recurring orders this far")
     visit_geofence_m: int = Field(default=150, description="Default geofence radius per elder")
     visit_poor_accuracy_m: float = Field(default=200, description="GPS accuracy flagged as poor")

@@ -7,7 +7,9 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from yiyang.dispatch import day_plan
 from yiyang.kit.clock import Clock
+from yiyang.orders import recurring
 from yiyang.timers import runner
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,13 @@ def load_tasks() -> None:
     import yiyang.visits.tasks  # noqa: F401
 
 
+def ensure_standing_timers(factory: sessionmaker[Session], clock: Clock) -> None:
+    """Re-arm the daily timers at start-up, in case one was parked after repeated failures."""
+    with factory() as session, session.begin():
+        recurring.ensure_timer(session, clock())
+        day_plan.ensure_nightly(session, clock())
+
+
 def tick(factory: sessionmaker[Session], clock: Clock) -> int:
     """Fire every timer due now; returns how many fired."""
     return runner.run_due(factory, clock())
@@ -27,6 +36,7 @@ def tick(factory: sessionmaker[Session], clock: Clock) -> int:
 async def run_forever(factory: sessionmaker[Session], clock: Clock, interval: float = 1.0) -> None:
     """Tick until cancelled; a failing tick is logged and the loop goes on."""
     load_tasks()
+    await asyncio.to_thread(ensure_standing_timers, factory, clock)
     while True:
         try:
             await asyncio.to_thread(tick, factory, clock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -94,10 +94,15 @@ def caregivers_for(
     session: Session,
     day: date,
     *,
-    except_order_id: int,
+    except_order_id: int | None,
     excluded_providers: frozenset[int] = frozenset(),
+    except_orders: Collection[int] = (),
 ) -> list[CaregiverState]:
-    """Every active field caregiver with a home facility, their shifts and that day's visits."""
+    """Every active field caregiver with a home facility, their shifts and that day's visits.
+
+    The visits of the order being placed (and of `except_orders`, which a day plan moves)
+    are left out: they are what the planner is placing.
+    """
     staff = session.scalars(
         select(Staff)
         .where(Staff.status == "active", Staff.facility_id.is_not(None))
@@ -123,7 +128,7 @@ def caregivers_for(
             ServiceOrder.staff_id.is_not(None),
             ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
             ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
-            ServiceOrder.id != except_order_id,
+            ServiceOrder.id.not_in([except_order_id or 0, *except_orders]),
         )
     ).all()
     busy: dict[int, list[tuple[Window, Point]]] = {}

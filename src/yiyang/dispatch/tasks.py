@@ -1,4 +1,4 @@
-"""Timer handlers: offer expiry (organisation, caregiver) and daily recurring-order expansion."""
+"""Timer handlers: offer expiries, recurring-order expansion, the nightly day plan."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiyang.config import get_settings
-from yiyang.dispatch import service
+from yiyang.dispatch import day_plan, service
 from yiyang.errors import DomainError
 from yiyang.orders import recurring
 from yiyang.security.subject import system_subject
@@ -67,3 +67,9 @@ def recurring_due(session: Session, timer: Timer, now: datetime) -> None:
     """Daily: expand standing orders, then schedule tomorrow's run."""
     expand_recurring(session, now=now, days_ahead=get_settings().recurring_days_ahead)
     recurring.schedule_next(session, timer, now)
+
+
+@handles(day_plan.NIGHTLY)
+def nightly_day_plan(session: Session, timer: Timer, now: datetime) -> None:
+    """Every night when switched on: re-plan tomorrow's visits into shorter rounds."""
+    day_plan.run_nightly(session, timer, now=now)

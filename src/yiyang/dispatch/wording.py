@@ -31,6 +31,7 @@ EVENT_REASON_LABELS: dict[str, str] = (
     | ALERT_LABELS
     | {
         "offer_expired": N_("The offer expired"),
+        "day_plan": N_("Re-planned with the day's other visits"),
     }
 )
 VOCABULARIES: Mapping[str, Mapping[str, str]] = {

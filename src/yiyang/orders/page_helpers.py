@@ -110,6 +110,7 @@ TIER_LABELS: dict[str, str] = {
     "street": N_("Same street"),
     "district": N_("Across the district"),
     "former": N_("Served before"),
+    "day_plan": N_("Day plan"),
 }
 OUTCOME_LABELS: dict[str, str] = {
     "offered": N_("Offered"),

@@ -1,0 +1,414 @@
+"""Re-plan tomorrow's visits together (planner.day_plan) and apply it as reassignments.
+
+Dispatch places each order as it arrives; the evening before, a district dispatcher (or the
+nightly timer) re-plans every visit that may still move into shorter rounds. Movable: that
+day's orders, not pinned, not started, held or waiting for dispatch, starting later than the
+freeze. Everything else stays where it is and the plan works around it. Applying is one
+transaction: orders are locked first, every change is a decision and a timeline row, and a
+plan that would leave a held visit without room is refused with nothing changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yiyang.audit import service as audit
+from yiyang.config import Settings, get_settings
+from yiyang.dispatch import picking, states
+from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch.models import DispatchDecision
+from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
+from yiyang.kit.clock import CHINA_TZ, local_today
+from yiyang.orders import rules
+from yiyang.orders import service as order_service
+from yiyang.orders.models import ServiceOrder
+from yiyang.planner.day_plan import DayPlan, plan_day, round_travel
+from yiyang.planner.feasibility import Slot, check, with_visit
+from yiyang.planner.index import CaregiverIndex
+from yiyang.planner.travel import StraightLineTravel
+from yiyang.planner.types import CaregiverState, Job, Window
+from yiyang.registry.models import Staff
+from yiyang.security.roles import Perm
+from yiyang.security.subject import Subject, system_subject
+from yiyang.timers import service as timers
+from yiyang.timers.models import Timer
+
+log = logging.getLogger(__name__)
+NIGHTLY = "dispatch.day_plan"
+S = rules.Status
+MOVABLE = frozenset(
+    {S.QUEUED, S.OFFERED, S.ORG_ACCEPTED, S.ASSIGNED, S.CAREGIVER_ACCEPTED, S.ORG_REFUSED}
+)
+EXPLANATION = N_(
+    "Re-planned with the day's other visits: %(name)s, about %(travel)s min from the visit before"
+)
+RETIME_SECONDS = 60  # smaller shifts of a planned start are not worth telling anyone
+
+
+@dataclass(frozen=True)
+class Move:
+    """One order the plan changes: from whom and when, to whom and when."""
+
+    order_id: int
+    from_staff_id: int | None
+    to_staff_id: int
+    from_start: datetime | None
+    to_start: datetime
+
+    @property
+    def reassigned(self) -> bool:
+        """A different caregiver (rather than the same one at another time)."""
+        return self.from_staff_id != self.to_staff_id
+
+
+@dataclass
+class Outcome:
+    """What a day plan proposes (or did): counts, travel before and after, the moves."""
+
+    day: date
+    movable: int = 0
+    placed: int = 0
+    waiting_placed: int = 0  # orders that had nobody and now have someone
+    unplaced: list[int] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
+    travel_before_min: float = 0.0  # per visit, every round of the day
+    travel_after_min: float = 0.0
+    seconds: float = 0.0
+    applied: bool = False
+
+    @property
+    def reassigned(self) -> int:
+        """Orders that get another caregiver."""
+        return sum(1 for m in self.moves if m.reassigned)
+
+    @property
+    def retimed(self) -> int:
+        """Orders kept by their caregiver at another time."""
+        return sum(1 for m in self.moves if not m.reassigned)
+
+
+def _check_subject(subject: Subject) -> None:
+    subject.require(Perm.ORDER_DISPATCH)
+    if not subject.district_wide:
+        raise Forbidden(
+            N_("Only a district dispatcher may re-plan the whole day."), code="district_only"
+        )
+
+
+def _check_day(day: date, now: datetime, settings: Settings) -> None:
+    today = local_today(now)
+    if day < today:
+        raise Invalid(N_("The day %(day)s has passed."), field="day", day=day.isoformat())
+    if day > today + timedelta(days=settings.order_max_days_ahead):
+        raise Invalid(
+            N_("The day %(day)s is too far ahead to plan."), field="day", day=day.isoformat()
+        )
+
+
+def movable_orders(
+    session: Session, day: date, *, now: datetime, settings: Settings, lock: bool = False
+) -> list[ServiceOrder]:
+    """That day's orders a plan may move: not pinned, not started, starting after the freeze."""
+    stmt = (
+        select(ServiceOrder)
+        .where(
+            ServiceOrder.service_date == day,
+            ServiceOrder.pinned.is_(False),
+            ServiceOrder.status.in_([str(s) for s in MOVABLE]),
+        )
+        .order_by(ServiceOrder.id)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    frozen_until = now + timedelta(minutes=settings.dispatch_day_plan_freeze_minutes)
+    return [
+        o
+        for o in session.scalars(stmt)
+        if (o.planned_start_at or o.window_start_at) >= frozen_until and o.window_start_at >= now
+    ]
+
+
+def _jobs(session: Session, orders: list[ServiceOrder], now: datetime) -> list[Job]:
+    """Planner jobs with refusals: refused staff and every caregiver of a refusing provider."""
+    jobs = []
+    for order in orders:
+        staff, providers = picking.exclusions(session, order.id)
+        if providers:
+            staff = staff | frozenset(
+                session.scalars(select(Staff.id).where(Staff.provider_id.in_(providers)))
+            )
+        jobs.append(states.job_for(session, order, excluded=staff, now=now))
+    return jobs
+
+
+def _per_visit(total_and_visits: tuple[float, int]) -> float:
+    total, visits = total_and_visits
+    return round(total / visits, 2) if visits else 0.0
+
+
+def _plan(
+    session: Session, day: date, *, now: datetime, settings: Settings, lock: bool
+) -> tuple[Outcome, list[ServiceOrder], list[CaregiverState], list[Job], DayPlan]:
+    started = datetime.now().timestamp()
+    orders = movable_orders(session, day, now=now, settings=settings, lock=lock)
+    ids = {o.id for o in orders}
+    travel = StraightLineTravel()
+    everyone = states.caregivers_for(session, day, except_order_id=None)
+    around = states.caregivers_for(session, day, except_order_id=None, except_orders=ids)
+    jobs = _jobs(session, orders, now)
+    held = {o.id: o.staff_id for o in orders if o.staff_id is not None}
+    plan = plan_day(around, jobs, travel, current=held)
+    by_id = {o.id: o for o in orders}
+    outcome = Outcome(
+        day=day,
+        movable=len(orders),
+        placed=len(plan.placements),
+        waiting_placed=sum(1 for o in plan.placements if o not in held),
+        unplaced=sorted(plan.unplaced),
+        travel_before_min=_per_visit(round_travel(_on_day(everyone, day), travel)),
+        travel_after_min=_per_visit(
+            round_travel(_on_day(list(_committed(around, jobs, plan)), day), travel)
+        ),
+    )
+    for order_id, p in sorted(plan.placements.items()):
+        order = by_id[order_id]
+        before = order.planned_start_at if order.staff_id is not None else None
+        moved_in_time = before is None or abs((p.start - before).total_seconds()) >= RETIME_SECONDS
+        if order.staff_id != p.staff_id or moved_in_time:
+            outcome.moves.append(Move(order_id, order.staff_id, p.staff_id, before, p.start))
+    outcome.seconds = round(datetime.now().timestamp() - started, 1)
+    return outcome, orders, around, jobs, plan
+
+
+def _on_day(caregivers: list[CaregiverState], day: date) -> list[CaregiverState]:
+    """Caregivers with only that local day's visits, for travel figures."""
+    out = []
+    for c in caregivers:
+        pairs = [
+            (w, p)
+            for w, p in zip(c.busy, c.busy_points, strict=True)
+            if w.start.astimezone(CHINA_TZ).date() == day
+        ]
+        out.append(
+            replace(c, busy=tuple(w for w, _ in pairs), busy_points=tuple(p for _, p in pairs))
+        )
+    return out
+
+
+def _committed(caregivers: list[CaregiverState], jobs: list[Job], plan: DayPlan) -> CaregiverIndex:
+    """The caregivers' days with the plan's placements committed."""
+    by_job = {j.order_id: j for j in jobs}
+    days = CaregiverIndex(caregivers)
+    for p in plan.placements.values():
+        days.put(with_visit(days.get(p.staff_id), by_job[p.order_id], p.start))
+    return days
+
+
+def propose(
+    session: Session,
+    subject: Subject,
+    day: date,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+) -> Outcome:
+    """What re-planning the day would change, without changing anything."""
+    _check_subject(subject)
+    settings = settings or get_settings()
+    _check_day(day, now, settings)
+    return _plan(session, day, now=now, settings=settings, lock=False)[0]
+
+
+def apply(
+    session: Session,
+    subject: Subject,
+    day: date,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+) -> Outcome:
+    """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
+    _check_subject(subject)
+    settings = settings or get_settings()
+    _check_day(day, now, settings)
+    outcome, orders, around, jobs, plan = _plan(session, day, now=now, settings=settings, lock=True)
+    _refuse_if_a_held_visit_is_squeezed(orders, around, jobs, plan)
+    by_id = {o.id: o for o in orders}
+    chosen = {m.to_staff_id for m in outcome.moves}
+    names = {
+        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(chosen)))
+    }
+    for move in outcome.moves:
+        order = by_id[move.order_id]
+        if move.reassigned:
+            _reassign(session, subject, order, plan, move, names, now=now, settings=settings)
+        else:
+            order.planned_start_at = move.to_start
+            audit.record(
+                session,
+                subject,
+                "order.retime",
+                "service_order",
+                order.id,
+                before={"planned_start_at": move.from_start},
+                after={"planned_start_at": move.to_start},
+                detail="day_plan",
+                at=now,
+            )
+    outcome.applied = True
+    audit.record(
+        session,
+        subject,
+        "dispatch.day_plan",
+        "day",
+        None,
+        after={
+            "day": day.isoformat(),
+            "movable": outcome.movable,
+            "reassigned": outcome.reassigned,
+            "retimed": outcome.retimed,
+            "travel_before_min": outcome.travel_before_min,
+            "travel_after_min": outcome.travel_after_min,
+        },
+        at=now,
+    )
+    session.flush()
+    return outcome
+
+
+def _refuse_if_a_held_visit_is_squeezed(
+    orders: list[ServiceOrder], around: list[CaregiverState], jobs: list[Job], plan: DayPlan
+) -> None:
+    """A held order the plan could not place keeps its caregiver only if it still fits."""
+    squeezed = [o for o in orders if o.id in plan.unplaced and o.staff_id is not None]
+    if not squeezed:
+        return
+    by_job = {j.order_id: j for j in jobs}
+    days = _committed(around, jobs, plan)
+    for order in squeezed:
+        job, holder = by_job[order.id], order.staff_id or 0
+        start = order.planned_start_at or order.window_start_at
+        pinned = replace(job, window=Window(start, start))
+        if holder not in days or not isinstance(
+            check(days.get(holder), pinned, StraightLineTravel()), Slot
+        ):
+            raise Conflict(
+                N_("The plan has no room left for order %(id)s; nothing was changed."),
+                id=order.id,
+                code="day_plan_conflict",
+            )
+        days.put(with_visit(days.get(holder), job, start))
+
+
+def _reassign(
+    session: Session,
+    subject: Subject,
+    order: ServiceOrder,
+    plan: DayPlan,
+    move: Move,
+    names: dict[int, str],
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Give the order to the plan's caregiver: a decision, a timeline row, a caregiver offer."""
+    placement = plan.placements[order.id]
+    previous = dispatch_service.current_decision(session, order.id)
+    if previous is not None and previous.outcome in ("offered", "accepted"):
+        previous.outcome = "superseded"
+    dispatch_service.cancel_timers(session, order.id, now)
+    order.dispatch_attempts += 1
+    row = DispatchDecision(
+        order_id=order.id,
+        at=now,
+        attempt=order.dispatch_attempts,
+        tier="day_plan",
+        winner_staff_id=placement.staff_id,
+        winner_provider_id=placement.provider_id,
+        travel_min=placement.travel_min,
+        candidates=[],
+        rejected={},
+        explanation_lines=[
+            {
+                "t": EXPLANATION,
+                "p": {
+                    "name": names.get(placement.staff_id, f"#{placement.staff_id}"),
+                    "travel": f"{placement.travel_min:.0f}",
+                },
+            }
+        ],
+        outcome="offered",
+        decided_by_id=subject.user_id,
+        reason="day_plan",
+    )
+    session.add(row)
+    session.flush()
+    order.provider_id, order.staff_id = placement.provider_id, placement.staff_id
+    order.planned_start_at = placement.start
+    order_service.record(
+        session,
+        order,
+        rules.Event.REASSIGN,
+        actor=subject if subject.user_id is not None else None,
+        now=now,
+        reason="day_plan",
+        detail={"decision_id": row.id, "staff_id": placement.staff_id, "day_plan": True},
+    )
+    # The new caregiver may answer until the freeze before the visit, not within minutes: the
+    # plan is made the evening before, when caregivers are off duty.
+    answer_by = max(
+        now + timedelta(minutes=settings.dispatch_caregiver_offer_minutes),
+        placement.start - timedelta(minutes=settings.dispatch_day_plan_freeze_minutes),
+    )
+    timers.schedule(
+        session,
+        dispatch_service.CAREGIVER_OFFER_EXPIRY,
+        order.id,
+        answer_by,
+        {"decision_id": row.id},
+    )
+    dispatch_service.resolve_queue(session, order.id, now=now, by=subject, how="day_plan")
+
+
+def next_run(now: datetime, settings: Settings) -> datetime | None:
+    """When the nightly plan of tomorrow runs next (local time), or None when it is off."""
+    if not settings.dispatch_day_plan_at:
+        return None
+    hours, _, minutes = settings.dispatch_day_plan_at.partition(":")
+    local = now.astimezone(CHINA_TZ)
+    at = datetime.combine(local.date(), time(int(hours), int(minutes or 0)), CHINA_TZ)
+    return at if at > local else at + timedelta(days=1)
+
+
+def run_nightly(
+    session: Session, fired: Timer, *, now: datetime, settings: Settings | None = None
+) -> Outcome | None:
+    """The timer's work: apply tomorrow's plan as the system, then schedule the next night.
+
+    A plan that cannot be applied is logged and skipped; the next night is scheduled anyway,
+    unless another nightly timer is already pending (they never double up).
+    """
+    settings = settings or get_settings()
+    day = local_today(now) + timedelta(days=1)
+    outcome = None
+    try:
+        with session.begin_nested():
+            outcome = apply(session, system_subject("day_plan"), day, now=now, settings=settings)
+    except DomainError as exc:
+        log.warning("day plan of %s not applied: %s", day, exc)
+    due = next_run(now + timedelta(minutes=1), settings)
+    if due is not None and all(t.id == fired.id for t in timers.pending(session, NIGHTLY)):
+        timers.schedule(session, NIGHTLY, 0, due)
+    return outcome
+
+
+def ensure_nightly(session: Session, now: datetime, settings: Settings | None = None) -> None:
+    """Schedule the nightly plan once, if it is switched on and none is pending."""
+    due = next_run(now, settings or get_settings())
+    if due is not None and not timers.pending(session, NIGHTLY):
+        timers.schedule(session, NIGHTLY, 0, due)
