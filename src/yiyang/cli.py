@@ -6,9 +6,11 @@ import asyncio
 import getpass
 import os
 import sys
+from datetime import timedelta
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from yiyang.config import get_settings
@@ -177,6 +179,29 @@ def worker(interval: float = 1.0) -> None:
         sys.exit(0)
 
 
+def _seed_tomorrow(engine: Engine) -> None:
+    """Give the demo a day of orders for tomorrow unless it already has some."""
+    from sqlalchemy import func, select
+
+    from yiyang.db import make_session_factory
+    from yiyang.dispatch.demo_day import seed_orders
+    from yiyang.kit.clock import local_today, utcnow
+    from yiyang.orders.models import ServiceOrder
+
+    now = utcnow()
+    tomorrow = local_today(now) + timedelta(days=1)
+    with make_session_factory(engine)() as session:
+        booked = session.scalar(
+            select(func.count(ServiceOrder.id)).where(ServiceOrder.service_date == tomorrow)
+        )
+        if booked:
+            return
+        typer.echo(f"placing demo orders for {tomorrow} (automatic dispatch)…")
+        made = seed_orders(session, now=now)
+        session.commit()
+    typer.echo(f"{made} orders placed")
+
+
 @app.command()
 def demo(
     elders: Annotated[int, typer.Option(min=0)] = 20_000,
@@ -211,5 +236,6 @@ def demo(
             session.commit()
         typer.echo(f"seeded in {report.seconds:.1f} s")
         _print_logins(report.logins)
+    _seed_tomorrow(engine)
     typer.echo(f"\nOpen http://{host}:{port}/ in a browser.\n")
     serve(host=host, port=port, workers=1, with_worker=True)

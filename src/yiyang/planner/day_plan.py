@@ -85,6 +85,7 @@ def plan_day(
     exploration_level: int = 3,
     threads: int = 2,
     max_jobs: int = 300,
+    max_caregivers: int = 100,
 ) -> DayPlan:
     """Re-plan the movable jobs street by street with VROOM, then place leftovers one by one.
 
@@ -103,7 +104,8 @@ def plan_day(
     home = {
         job.order_id: street_of.get(current.get(job.order_id, -1), job.street_id) for job in movable
     }
-    group = _group_streets(movable, home, max_jobs)
+    crew_size = Counter(c.street_id for c in caregivers)
+    group = _group_streets(movable, home, crew_size, max_jobs, max_caregivers)
     crews: dict[int | None, list[CaregiverState]] = defaultdict(list)
     for c in caregivers:
         crews[group.get(c.street_id, c.street_id)].append(c)
@@ -146,16 +148,21 @@ def plan_day(
 
 
 def _group_streets(
-    jobs: Sequence[Job], home: Mapping[int, int | None], max_jobs: int
+    jobs: Sequence[Job],
+    home: Mapping[int, int | None],
+    crew_size: Mapping[int | None, int],
+    max_jobs: int,
+    max_caregivers: int,
 ) -> dict[int | None, int | None]:
-    """Streets solved together: those most linked by jobs served across them, up to max_jobs.
+    """Streets solved together: those most linked by jobs served across them, within caps.
 
     A job held from another street can only come back to its own if both streets' crews are
-    in one solve; merging the most linked pairs first (a job count cap keeps each solve fast)
-    covers most escalations, which go to neighbouring streets.
+    in one solve; merging the most linked pairs first covers most escalations, which go to
+    neighbouring streets. Solving time grows with jobs times caregivers, hence both caps.
     """
     parent: dict[int | None, int | None] = {}
     size: Counter[int | None] = Counter(home.values())
+    crews: Counter[int | None] = Counter(crew_size)
 
     def root(s: int | None) -> int | None:
         while parent.get(s, s) != s:
@@ -169,9 +176,10 @@ def _group_streets(
     )
     for (a, b), _ in links.most_common():
         ra, rb = root(a), root(b)
-        if ra != rb and size[ra] + size[rb] <= max_jobs:
+        if ra != rb and size[ra] + size[rb] <= max_jobs and crews[ra] + crews[rb] <= max_caregivers:
             parent[rb] = ra
             size[ra] += size.pop(rb, 0)
+            crews[ra] += crews.pop(rb, 0)
     return {s: root(s) for s in {*home.values(), *(j.street_id for j in jobs)}}
 
 
