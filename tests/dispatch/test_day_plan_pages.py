@@ -34,6 +34,9 @@ def test_preview_lists_the_moves_and_apply_makes_them(
     db.refresh(first)
     db.refresh(second)
     assert (first.staff_id, second.staff_id) == (near.id, far.id)
+    order_page = client.get(f"/orders/{first.id}").text
+    assert "与当天其他服务统一重新规划" in order_page and ">day_plan<" not in order_page
+    assert 'data-testid="act-reassign"' not in order_page  # the picker assigns, not a button
 
 
 def test_bad_day_and_wrong_roles_are_refused_clearly(

@@ -156,3 +156,9 @@ def test_policy_versions_in_force() -> None:
     )
     assert [p.id for p in sr.in_force([MONTHLY, v2, ended], date(2026, 6, 30))] == [1]
     assert [p.id for p in sr.in_force([MONTHLY, v2, ended], date(2026, 7, 1))] == [3]
+
+
+def test_platform_events_are_never_fired_by_hand_not_even_by_a_district_admin() -> None:
+    for event in ("offer", "queue", "assign", "org_timeout", "caregiver_timeout", "reassign"):
+        assert not rules.may_fire("district_admin", event)
+    assert rules.may_fire("district_admin", "cancel")

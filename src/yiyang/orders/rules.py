@@ -205,7 +205,12 @@ def window_problems(
     return problems
 
 
-# Who may fire which event by hand (district admins and the system may fire any).
+# Events only the platform fires (dispatch, timers) or that have their own path (reassign goes
+# through a dispatcher's assignment with a caregiver and a reason): never a bare button.
+PLATFORM_EVENTS = frozenset(
+    {E.PRICE, E.OFFER, E.QUEUE, E.ASSIGN, E.ORG_TIMEOUT, E.CAREGIVER_TIMEOUT, E.REASSIGN}
+)
+# Who may fire which event by hand (district admins any but the platform's own).
 _DISPATCHER_EVENTS = frozenset(
     {E.CANCEL, E.CONFIRM, E.ORG_ACCEPT, E.ORG_REFUSE, E.CAREGIVER_UNAVAILABLE, E.NO_SHOW}
 )
@@ -228,6 +233,8 @@ ROLE_EVENTS: dict[str, frozenset[Event]] = {
 
 def may_fire(role: str, event: str) -> bool:
     """Whether a role may fire an event by hand."""
+    if event in PLATFORM_EVENTS:
+        return False
     return role == "district_admin" or event in ROLE_EVENTS.get(role, frozenset())
 
 
