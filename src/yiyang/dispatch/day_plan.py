@@ -27,7 +27,7 @@ from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
-from yiyang.planner.day_plan import DayPlan, plan_day, round_travel
+from yiyang.planner.day_plan import DayPlan, plan_day, round_travel, with_placements
 from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
@@ -92,15 +92,14 @@ class Outcome:
         return sum(1 for m in self.moves if not m.reassigned)
 
 
-def _check_subject(subject: Subject) -> None:
+def _checked(subject: Subject, day: date, now: datetime, settings: Settings | None) -> Settings:
+    """Refuse anyone but a district dispatcher, and a day gone or too far ahead."""
     subject.require(Perm.ORDER_DISPATCH)
     if not subject.district_wide:
         raise Forbidden(
             N_("Only a district dispatcher may re-plan the whole day."), code="district_only"
         )
-
-
-def _check_day(day: date, now: datetime, settings: Settings) -> None:
+    settings = settings or get_settings()
     today = local_today(now)
     if day < today:
         raise Invalid(N_("The day %(day)s has passed."), field="day", day=day.isoformat())
@@ -108,6 +107,7 @@ def _check_day(day: date, now: datetime, settings: Settings) -> None:
         raise Invalid(
             N_("The day %(day)s is too far ahead to plan."), field="day", day=day.isoformat()
         )
+    return settings
 
 
 def movable_orders(
@@ -203,10 +203,7 @@ def _on_day(caregivers: list[CaregiverState], day: date) -> list[CaregiverState]
 def _committed(caregivers: list[CaregiverState], jobs: list[Job], plan: DayPlan) -> CaregiverIndex:
     """The caregivers' days with the plan's placements committed."""
     by_job = {j.order_id: j for j in jobs}
-    days = CaregiverIndex(caregivers)
-    for p in plan.placements.values():
-        days.put(with_visit(days.get(p.staff_id), by_job[p.order_id], p.start))
-    return days
+    return CaregiverIndex(with_placements(caregivers, plan.placements.values(), by_job))
 
 
 def propose(
@@ -218,9 +215,7 @@ def propose(
     settings: Settings | None = None,
 ) -> Outcome:
     """What re-planning the day would change, without changing anything."""
-    _check_subject(subject)
-    settings = settings or get_settings()
-    _check_day(day, now, settings)
+    settings = _checked(subject, day, now, settings)
     return _plan(session, day, now=now, settings=settings, lock=False)[0]
 
 
@@ -233,9 +228,7 @@ def apply(
     settings: Settings | None = None,
 ) -> Outcome:
     """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
-    _check_subject(subject)
-    settings = settings or get_settings()
-    _check_day(day, now, settings)
+    settings = _checked(subject, day, now, settings)
     outcome, orders, around, jobs, plan = _plan(session, day, now=now, settings=settings, lock=True)
     _refuse_if_a_held_visit_is_squeezed(orders, around, jobs, plan)
     by_id = {o.id: o for o in orders}

@@ -126,7 +126,7 @@ def plan_day(
             )
             placements.update(found)
     by_id = {job.order_id: job for job in movable}
-    index = CaregiverIndex(_with_placements(caregivers, placements.values(), by_id))
+    index = CaregiverIndex(with_placements(caregivers, placements.values(), by_id))
     for job in movable:
         if job.order_id in placements:
             continue
@@ -183,7 +183,7 @@ def _group_streets(
     return {s: root(s) for s in {*home.values(), *(j.street_id for j in jobs)}}
 
 
-def _with_placements(
+def with_placements(
     caregivers: Iterable[CaregiverState], placements: Iterable[Placement], jobs: Mapping[int, Job]
 ) -> list[CaregiverState]:
     """The caregivers' days with the planned visits committed."""
