@@ -15,7 +15,9 @@ Orders are processed one by one in creation order (shuffled, not in time order):
 `choose` with its index, each winner committed into the caregiver's day. Baseline measured in
 the same run on a fresh copy of the same day: the nearest (straight line from the home
 facility) caregiver with the skill in the elder's street who is free (same feasibility check),
-without escalation, continuity or load. Prints the machine and figures, ends with one JSON
+without escalation, continuity or load. Then the day plan re-plans the whole day with VROOM
+from what the planner holds at the end (all visits movable, as the evening before).
+Prints the machine and figures, ends with one JSON
 line, and rewrites the "Dispatch" section of docs/benchmarks.md (other sections are kept).
 """
 
@@ -30,7 +32,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from typing import Any
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.kit.geo import haversine_m
 from yiyang.planner.choose import TIERS, choose
+from yiyang.planner.day_plan import plan_day, round_travel
 from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
@@ -60,18 +63,20 @@ MIX = {
     "emergency_help": 0.5, "adaptation_assessment": 0.5, "grab_bar_install": 0.5,
 }  # fmt: skip
 NOTES = [
-    'Reading: p99 targets and "more orders served" are met. "Less travel" is met on the',
-    "orders both strategies serve (about 9 % less, trip in at assignment), not on the mean",
-    "over all assigned visits: the orders only the planner serves are those whose street has",
-    "nobody free, and they cost about twice the local mean (13-14 min). Removing the load",
-    "term, the continuity pull or the wait penalty each moved the district mean by at most",
-    "0.2 min; what moved it was (1) scoring each caregiver at its cheapest gap instead of",
-    "its first, and (2) bounded escalation: a tier settles the search only if someone is",
-    "within `Weights.reach` (10 min), else the search widens and all compete on score (mean",
-    "8.85 -> 7.83, both-assigned 7.66 -> 6.23 in the district). Even searching everyone",
-    "every time (reach 0) gave 7.44 vs 6.89, so with these orders the overall mean cannot",
-    "beat a strategy that refuses the hard fifth. Route travel counts each visit's leg in",
-    "the caregivers' final days, including legs changed by later insertions.",
+    "Reading: automatic dispatch places each order as it comes in a few milliseconds (p99",
+    "targets) and serves about a quarter more orders than the baseline, but one by one its",
+    "rounds cross and the orders whose street is full go across the district (13-14 min",
+    "each), so its route travel is above the baseline's. The day plan (`planner.day_plan`,",
+    "VROOM through pyvroom) re-plans the whole day from what dispatch holds, as the product",
+    "does the evening before (`/dispatch/day-plan`, or nightly): streets solved in groups",
+    "linked by cross-street jobs (at most 300 jobs and 100 caregivers a group), held jobs",
+    "before waiting ones, a job kept with a caregiver who served the elder before, leftovers",
+    "placed by `choose`. Targets: p99 of automatic dispatch, and the day plan serving more",
+    "orders than the baseline with less route travel per visit. Route travel counts every",
+    "leg of every caregiver's final day (home, then visits in time order, no way back), so",
+    'it includes legs changed by later insertions; "mean travel" is the trip in at',
+    "assignment. Times per assignment are noisy on a shared 2-CPU machine: compare the",
+    "planner/baseline ratio of the same run.",
 ]
 LEVEL = {"nursing": 2, "rehab": 2}  # minimum skill level; 1 for everything else
 
@@ -213,6 +218,7 @@ class Run:
     continuity_asked: int = 0
     examined: int = 0
     route_travel: float = 0.0  # minutes per visit over the caregivers' final days
+    held: dict[int, int] = field(default_factory=dict)  # order id -> staff id at the end
 
     def summary(self, jobs: int) -> dict[str, Any]:
         """p50/p99/max ms, share assigned, mean travel, tiers and reasons."""
@@ -239,13 +245,7 @@ def route_travel(index: CaregiverIndex, travel: TravelModel) -> float:
 
     Unlike the trip in at assignment, it also counts the legs changed by later insertions.
     """
-    total, visits = 0.0, 0
-    for c in index:
-        where = c.home
-        for _, point in sorted(zip(c.busy, c.busy_points, strict=True), key=lambda b: b[0].start):
-            total += travel.minutes(where, point, c.travel_mode)
-            where = point
-            visits += 1
+    total, visits = round_travel(index, travel)
     return total / max(1, visits)
 
 
@@ -268,6 +268,7 @@ def run_planner(
             run.unplaced[decision.unplaceable_reason or "?"] += 1
             continue
         run.travel[job.order_id] = decision.winner.travel_min
+        run.held[job.order_id] = decision.winner.staff_id
         run.tiers[decision.tier or "?"] += 1
         if job.previous_caregivers:
             run.continuity_asked += 1
@@ -313,6 +314,24 @@ def run_baseline(world: World, jobs: list[Job], travel: StraightLineTravel) -> R
     return run
 
 
+def run_day_plan(world: World, jobs: list[Job], held: dict[int, int]) -> dict[str, Any]:
+    """The evening before: re-plan the whole day from what one-by-one dispatch holds."""
+    plan = plan_day(world.caregivers, jobs, StraightLineTravel(), current=held)
+    placed = plan.placements
+    asked = [j for j in jobs if j.previous_caregivers and j.order_id in placed]
+    kept = sum(placed[j.order_id].staff_id in j.previous_caregivers for j in asked)
+    moved = sum(1 for o, p in placed.items() if held.get(o) != p.staff_id)
+    return {
+        "orders": len(jobs),
+        "assigned": len(placed),
+        "share_assigned": round(len(placed) / len(jobs), 4),
+        "route_travel_min": round(plan.travel_min / max(1, plan.visits), 2),
+        "seconds": round(plan.seconds, 1),
+        "moved": moved,
+        "continuity_kept": round(kept / max(1, len(asked)), 3),
+    }
+
+
 def compare(scale: str, seed: int, visits: int) -> dict[str, Any]:
     """Build one scale, make its day, run planner and baseline, and summarise both."""
     t0 = time.perf_counter()
@@ -323,6 +342,7 @@ def compare(scale: str, seed: int, visits: int) -> dict[str, Any]:
     planner = run_planner(world, jobs, travel)
     baseline = run_baseline(world, [replace(j) for j in jobs], travel)
     local_only = run_planner(world, jobs, travel, ("community", "street"))
+    day_plan = run_day_plan(world, jobs, planner.held)
     both = planner.travel.keys() & baseline.travel.keys()
     p, b = planner.summary(len(jobs)), baseline.summary(len(jobs))
     lo = local_only.summary(len(jobs))
@@ -341,6 +361,7 @@ def compare(scale: str, seed: int, visits: int) -> dict[str, Any]:
         "planner": p,
         "baseline": b,
         "no_escalation": lo,
+        "day_plan": day_plan,
         "both_assigned": len(both),
         "planner_extra": {
             "orders": len(extra),
@@ -354,6 +375,8 @@ def compare(scale: str, seed: int, visits: int) -> dict[str, Any]:
             "assigned": round(p["assigned"] / max(1, b["assigned"]), 3),
             "mean_travel": round(p["mean_travel_min"] / b["mean_travel_min"], 3),
             "p99_ms": round(p["p99_ms"] / b["p99_ms"], 2),
+            "day_plan_assigned": round(day_plan["assigned"] / max(1, b["assigned"]), 3),
+            "day_plan_route_travel": round(day_plan["route_travel_min"] / b["route_travel_min"], 3),
         },
     }
 
@@ -391,6 +414,11 @@ def report(r: dict[str, Any]) -> None:
             f"  continuity kept {s['continuity_kept']:.0%}  examined {s['mean_examined']}"
         )
         print(f"           tiers {s['tiers']}  unplaced {s['unplaced']}")
+    d = r["day_plan"]
+    print(f"  day plan      assigned {d['assigned']:>6,}/{d['orders']:,}"
+          f" ({d['share_assigned']:.1%})"
+          f"  route travel {d['route_travel_min']:5.2f} min  in {d['seconds']} s"
+          f"  moved {d['moved']:,}  continuity kept {d['continuity_kept']:.0%}")  # fmt: skip
     t, x = r["travel_on_both"], r["planner_extra"]
     print(f"  the planner's {x['orders']:,} orders the baseline left unserved: "
           f"travel {x['mean_travel_min']} min")  # fmt: skip
@@ -432,6 +460,21 @@ def write_doc(command: str, info: dict[str, Any], results: list[dict[str, Any]])
                 f"| {s['travel_on_baseline_orders']} | {s['route_travel_min']} | {s['p50_ms']} "
                 f"| {s['p99_ms']} | {s['continuity_kept']:.0%} | {tiers} |"
             )
+    lines += [
+        "",
+        "Day plan (the whole day re-planned from what automatic dispatch holds):",
+        "",
+        "| scale | assigned | route travel min | vs baseline route | seconds | moved "
+        "| continuity kept |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        d = r["day_plan"]
+        lines.append(
+            f"| {r['scale']} | {d['share_assigned']:.1%} | {d['route_travel_min']} "
+            f"| ×{r['ratios']['day_plan_route_travel']} | {d['seconds']} | {d['moved']:,} "
+            f"| {d['continuity_kept']:.0%} |"
+        )
     lines += ["", "Planner / baseline ratios and travel on orders both strategies assigned:", ""]
     for r in results:
         t, x = r["travel_on_both"], r["planner_extra"]
@@ -471,8 +514,8 @@ def main() -> None:
     targets = {"district": 50.0, "city": 200.0}
     ok = all(
         r["planner"]["p99_ms"] <= targets[r["scale"]]
-        and r["planner"]["assigned"] > r["baseline"]["assigned"]
-        and r["planner"]["mean_travel_min"] < r["baseline"]["mean_travel_min"]
+        and r["day_plan"]["assigned"] > r["baseline"]["assigned"]
+        and r["day_plan"]["route_travel_min"] < r["baseline"]["route_travel_min"]
         for r in results
     )
     print(f"targets met: {ok}")
