@@ -37,6 +37,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from doc import replace_section
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.kit.geo import haversine_m
 from yiyang.planner.choose import TIERS, choose
@@ -48,8 +49,6 @@ from yiyang.planner.types import CaregiverState, Job, Point, TravelModel, Window
 from yiyang.registry.demo.generator import generate_district
 from yiyang.registry.demo.records import DemoDistrict
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Dispatch"
 DAY = date(2026, 3, 4)  # a Wednesday: every working pattern of the demo staff includes it
 NOT_FIELD = {"manager", "cook"}
@@ -487,16 +486,7 @@ def write_doc(command: str, info: dict[str, Any], results: list[dict[str, Any]])
         )
     lines += ["", *NOTES]
     section = "\n".join(lines) + "\n"
-    text_now = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start = text_now.find(SECTION + "\n")
-    if start == -1:
-        new = text_now.rstrip("\n") + "\n\n" + section
-    else:
-        end = text_now.find("\n## ", start + len(SECTION))
-        tail = text_now[end + 1 :] if end != -1 else ""
-        new = text_now[:start] + section + ("\n" + tail if tail else "")
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(new, encoding="utf-8")
+    replace_section(SECTION, section)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ import sqlalchemy
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from doc import replace_section
 from yiyang.db import make_engine, make_session_factory, unit_of_work
 from yiyang.kit.idcard import make_id_number
 from yiyang.migrate import upgrade
@@ -46,8 +47,6 @@ from yiyang.registry.elder_schemas import ElderFilter
 from yiyang.registry.models import Area, Elder
 from yiyang.security.subject import system_subject
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Elder import/export"
 DISTRICT = "410105"
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -231,16 +230,7 @@ def write_doc(command: str, info: dict[str, Any], r: dict[str, Any]) -> None:
         "",
     ]
     section = "\n".join(lines)
-    text_now = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start = text_now.find(SECTION)
-    if start == -1:
-        new = text_now.rstrip("\n") + "\n\n" + section
-    else:
-        end = text_now.find("\n## ", start + len(SECTION))
-        tail = text_now[end + 1 :] if end != -1 else ""
-        new = text_now[:start] + section + ("\n" + tail if tail else "")
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(new, encoding="utf-8")
+    replace_section(SECTION, section)
 
 
 def main() -> None:

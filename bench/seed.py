@@ -35,6 +35,7 @@ import sqlalchemy
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 
+from doc import replace_section
 from yiyang.db import make_engine
 from yiyang.kit.clock import utcnow
 from yiyang.migrate import upgrade
@@ -43,8 +44,6 @@ from yiyang.registry.demo.loader import load_district
 from yiyang.registry.demo.records import DemoDistrict
 from yiyang.registry.models import Elder, ElderContact, ElderGroup
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Demo district seed"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ELDER_TABLES = ("insert elder", "insert elder_group", "insert elder_contact")
@@ -216,16 +215,7 @@ def write_doc(command: str, info: dict[str, Any], results: list[dict[str, Any]])
         lines += ["", "Rows written: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()) + "."]
     lines.append("")
     section = "\n".join(lines)
-    text_now = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start = text_now.find(SECTION)
-    if start == -1:
-        new = text_now.rstrip("\n") + "\n\n" + section
-    else:
-        end = text_now.find("\n## ", start + len(SECTION))
-        tail = text_now[end + 1 :] if end != -1 else ""
-        new = text_now[:start] + section + ("\n" + tail if tail else "")
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(new, encoding="utf-8")
+    replace_section(SECTION, section)
 
 
 def main() -> None:
