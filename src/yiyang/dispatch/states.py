@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Status
 from yiyang.planner.types import CaregiverState, Job, Point, Window
-from yiyang.registry.models import Elder, Facility, ServiceItem, Staff
+from yiyang.registry.models import Elder, Facility, ServiceItem, Staff, StaffSkill
 
 # Staff roles that may be sent to an elder's home; skills then decide who fits the job.
 FIELD_ROLES = frozenset(
@@ -103,15 +103,36 @@ def caregivers_for(
     The visits of the order being placed (and of `except_orders`, which a day plan moves)
     are left out: they are what the planner is placing.
     """
-    staff = session.scalars(
-        select(Staff)
-        .where(Staff.status == "active", Staff.facility_id.is_not(None))
-        .options(selectinload(Staff.skills))
+    # Plain rows, not ORM objects: every dispatch reads every field caregiver of the district.
+    active = (Staff.status == "active", Staff.facility_id.is_not(None))
+    staff = session.execute(
+        select(
+            Staff.id,
+            Staff.provider_id,
+            Staff.facility_id,
+            Staff.roles,
+            Staff.travel_mode,
+            Staff.working_pattern,
+        ).where(*active)
     ).all()
+    skills: dict[int, dict[str, int]] = {}
+    for staff_id, skill, level in session.execute(
+        select(StaffSkill.staff_id, StaffSkill.skill, StaffSkill.level)
+        .join(Staff, Staff.id == StaffSkill.staff_id)
+        .where(*active)
+    ):
+        skills.setdefault(staff_id, {})[skill] = level
     facilities = {
-        f.id: f
-        for f in session.scalars(
-            select(Facility).where(Facility.id.in_({s.facility_id for s in staff}))
+        row.id: row
+        for row in session.execute(
+            select(
+                Facility.id,
+                Facility.street_id,
+                Facility.community_id,
+                Facility.lat,
+                Facility.lon,
+                Facility.active,
+            ).where(Facility.id.in_({s.facility_id for s in staff}))
         )
     }
     held = session.execute(
@@ -159,7 +180,7 @@ def caregivers_for(
                 community_id=facility.community_id,
                 home=Point(facility.lat, facility.lon),
                 travel_mode=s.travel_mode,
-                skills={k.skill: k.level for k in s.skills},
+                skills=skills.get(s.id, {}),
                 shifts=shifts_for(s.working_pattern or {}, day),
                 busy=tuple(w for w, _ in visits),
                 busy_points=tuple(p for _, p in visits),
