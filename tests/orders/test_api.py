@@ -93,3 +93,33 @@ def test_provider_sees_only_its_orders_and_queue_is_for_dispatchers(
     assert client.get("/api/v1/dispatch/queue", headers=h1).status_code == 403
     accepted = client.post(f"/api/v1/orders/{order['id']}/events/org_accept", headers=h1)
     assert accepted.status_code == 200 and accepted.json()["status"] == "assigned"
+
+
+def test_dispatcher_lists_candidates_with_reasons_in_their_language(
+    client: TestClient, db: Session, clock: FakeClock
+) -> None:
+    d = make_district(db)
+    free = make_caregiver(db, d.f_a1)
+    off = make_caregiver(db, d.f_a2, pattern={})  # not working that day
+    make_caregiver(db, d.f_b1, skills={"cleaning": 3})  # no skill the bath needs: not listed
+    operator, _ = make_user(db, Role.OPERATOR)
+    family, _ = make_user(db, Role.FAMILY, elder=d.elder)
+    h = auth(client, operator.username)
+    start, end = window(clock.now)
+    body = {
+        "elder_id": d.elder.id, "item_code": "bath_home",
+        "window_start": start.isoformat(), "window_end": end.isoformat(),
+    }  # fmt: skip
+    order = client.post("/api/v1/orders", json=body, headers=h).json()
+    resp = client.get(
+        f"/api/v1/orders/{order['id']}/candidates", headers={**h, "Accept-Language": "en"}
+    )
+    assert resp.status_code == 200, resp.text
+    rows = {r["staff_id"]: r for r in resp.json()}
+    assert list(rows) == [free.id, off.id]  # the free one first
+    assert rows[free.id]["feasible"] and rows[free.id]["current"] and rows[free.id]["start"]
+    assert rows[off.id]["reason"] == "shift" and rows[off.id]["reason_label"] == "Not on shift then"
+    denied = client.get(
+        f"/api/v1/orders/{order['id']}/candidates", headers=auth(client, family.username)
+    )
+    assert denied.status_code == 403

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
+from yiyang.dispatch import picking, tasks, wording
 from yiyang.dispatch import service as dispatch_service
-from yiyang.dispatch import tasks
 from yiyang.dispatch.reads import decision_read, read_order
 from yiyang.kit.clock import local_today
 from yiyang.kit.pagination import Page, PageParams
@@ -16,6 +16,7 @@ from yiyang.orders import orderable, recurring, rules
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
     AssignIn,
+    CandidateRead,
     DecisionRead,
     EventIn,
     OrderableServices,
@@ -131,6 +132,37 @@ def assign(
         settings=request.app.state.settings,
     )
     return read_order(db, subject, order_id, locale=locale)
+
+
+@router.get("/orders/{order_id}/candidates", response_model=list[CandidateRead])
+def candidates(
+    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: int
+) -> list[CandidateRead]:
+    """Everyone in the dispatcher's scope with a skill the order needs, best fit first."""
+    _, choices = picking.candidates(db, subject, order_id, now=request.app.state.clock())
+    return [
+        CandidateRead(
+            staff_id=c.fit.staff_id,
+            name=c.name,
+            code=c.code,
+            provider=c.provider,
+            facility=c.facility,
+            tier=c.fit.tier,
+            travel_min=round(c.fit.travel_min, 1),
+            start=c.fit.candidate.start if c.fit.candidate else None,
+            load_share=c.fit.load_share,
+            visits_before=c.fit.visits_before,
+            feasible=c.fit.feasible,
+            reason=c.fit.reason,
+            reason_label=wording.label(locale, wording.REASONS, c.fit.reason)
+            if c.fit.reason
+            else None,
+            missing_skills=list(c.fit.missing),
+            refused_before=c.fit.refused,
+            current=c.current,
+        )
+        for c in choices
+    ]
 
 
 @router.post("/orders/{order_id}/redispatch", response_model=DecisionRead)

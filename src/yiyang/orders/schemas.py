@@ -262,3 +262,24 @@ class OrderableServices(BaseModel):
     on: date
     services: list[OrderableService]
     allowances: list[AllowanceRead]
+
+
+class CandidateRead(BaseModel):
+    """A caregiver a dispatcher may assign to an order, ranked the planner's way."""
+
+    staff_id: int
+    name: str
+    code: str
+    provider: str
+    facility: str
+    tier: str
+    travel_min: float
+    start: datetime | None  # the earliest start in the caregiver's best free gap
+    load_share: float
+    visits_before: int
+    feasible: bool  # automatic dispatch itself could choose this caregiver
+    reason: str | None  # why not: busy, shift, capacity, skill
+    reason_label: str | None  # the reason in the request's language
+    missing_skills: list[str]
+    refused_before: bool
+    current: bool  # the order's caregiver now
