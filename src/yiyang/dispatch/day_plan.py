@@ -350,7 +350,7 @@ def _reassign(
         actor=subject if subject.user_id is not None else None,
         now=now,
         reason="day_plan",
-        detail={"decision_id": row.id, "staff_id": placement.staff_id, "day_plan": True},
+        detail={"decision_id": row.id, "staff_id": placement.staff_id, "reason_is_code": True},
     )
     # The new caregiver may answer until the freeze before the visit, not within minutes: the
     # plan is made the evening before, when caregivers are off duty.

@@ -36,9 +36,9 @@ def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> 
     timeline = []
     for event in order_service.timeline(db, order.id):
         row = OrderEventRead.model_validate(event)
-        # Only the platform writes codes (also on a day plan a dispatcher applies); what
-        # people wrote stays as they wrote it.
-        if event.actor_user_id is None or event.reason == "day_plan":
+        # Only the platform writes codes (also when it acts for a person, who is then the
+        # actor: it says so in the detail); what people wrote stays as they wrote it.
+        if event.actor_user_id is None or event.detail.get("reason_is_code"):
             row.reason_label = wording.reason_label(locale, event.reason)
         timeline.append(row)
     return OrderRead(
