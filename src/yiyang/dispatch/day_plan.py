@@ -11,8 +11,10 @@ plan that would leave a held visit without room is refused with nothing changed.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +29,7 @@ from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
-from yiyang.planner.day_plan import DayPlan, plan_day, round_travel, with_placements
+from yiyang.planner.day_plan import DayPlan, Placement, plan_day, round_travel, with_placements
 from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
@@ -154,14 +156,20 @@ def _per_visit(total_and_visits: tuple[float, int]) -> float:
 def _plan(
     session: Session, day: date, *, now: datetime, settings: Settings, lock: bool
 ) -> tuple[Outcome, list[ServiceOrder], list[CaregiverState], list[Job], DayPlan]:
-    started = datetime.now().timestamp()
+    started = time.perf_counter()
     orders = movable_orders(session, day, now=now, settings=settings, lock=lock)
     ids = {o.id for o in orders}
     travel = StraightLineTravel()
-    everyone = states.caregivers_for(session, day, except_order_id=None)
     around = states.caregivers_for(session, day, except_order_id=None, except_orders=ids)
     jobs = _jobs(session, orders, now)
     held = {o.id: o.staff_id for o in orders if o.staff_id is not None}
+    rounds = {c.staff_id for c in around}
+    now_held = [
+        Placement(o.id, o.staff_id, o.provider_id or 0, o.planned_start_at or o.window_start_at, 0)
+        for o in orders
+        if o.staff_id in rounds  # a holder who is no longer active has no round
+    ]
+    everyone = with_placements(around, now_held, {j.order_id: j for j in jobs})
     plan = plan_day(around, jobs, travel, current=held)
     by_id = {o.id: o for o in orders}
     outcome = Outcome(
@@ -181,7 +189,7 @@ def _plan(
         moved_in_time = before is None or abs((p.start - before).total_seconds()) >= RETIME_SECONDS
         if order.staff_id != p.staff_id or moved_in_time:
             outcome.moves.append(Move(order_id, order.staff_id, p.staff_id, before, p.start))
-    outcome.seconds = round(datetime.now().timestamp() - started, 1)
+    outcome.seconds = round(time.perf_counter() - started, 1)
     return outcome, orders, around, jobs, plan
 
 
@@ -374,7 +382,7 @@ def next_run(now: datetime, settings: Settings) -> datetime | None:
         return None
     hours, _, minutes = settings.dispatch_day_plan_at.partition(":")
     local = now.astimezone(CHINA_TZ)
-    at = datetime.combine(local.date(), time(int(hours), int(minutes or 0)), CHINA_TZ)
+    at = datetime.combine(local.date(), clock_time(int(hours), int(minutes or 0)), CHINA_TZ)
     return at if at > local else at + timedelta(days=1)
 
 
