@@ -24,7 +24,7 @@ def test_a_day_of_orders_is_placed_for_tomorrow_and_dispatched(
     orders = db.scalars(select(ServiceOrder)).all()
     assert made == len(orders) == 6
     assert {o.service_date for o in orders} == {local_today(clock.now) + timedelta(days=1)}
-    assert all(o.status in ("offered", "queued") for o in orders)
-    assert any(o.status == "offered" for o in orders)
+    assert {o.status for o in orders} <= {"offered", "queued", "caregiver_accepted"}
+    assert any(o.status == "caregiver_accepted" for o in orders)
     assert seed_orders(db, now=clock.now, count=6) == 6  # the same keys again: no new orders
     assert len(db.scalars(select(ServiceOrder)).all()) == 6

@@ -1,5 +1,8 @@
 """Demo orders: tomorrow's visits, taken from every channel and dispatched as they arrive.
 
+Most offers are then accepted, as providers and caregivers would have done by the evening;
+the rest wait, and expire in the running demo as unanswered offers do.
+
 Without orders the demo's order list, dispatcher queue, day plan and home charts are empty;
 this places a realistic day through the real path (`submit_order`: pricing, subsidy,
 automatic dispatch), so every page has something true to show.
@@ -13,10 +16,10 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch.service import submit_order
+from yiyang.dispatch.service import act, submit_order
 from yiyang.errors import DomainError
 from yiyang.kit.clock import CHINA_TZ, local_today
-from yiyang.orders.rules import Channel
+from yiyang.orders.rules import Channel, Event, Status
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.models import Elder, ServiceItem
 from yiyang.security.subject import system_subject
@@ -27,6 +30,7 @@ MIX = {
     "health_check": 7, "bath_home": 6, "shopping_errand": 3, "medical_escort": 3,
     "mobility_help": 3, "companionship": 2, "rehab_exercise": 2, "pressure_sore_care": 2,
 }  # fmt: skip
+ANSWERED = 0.7  # share of offers the provider and then the caregiver have already accepted
 CHANNELS = {Channel.APP: 5, Channel.PHONE: 4, Channel.API: 1}
 MORNING = ("08:00", "08:30", "09:00", "09:30", "10:00")
 AFTERNOON = ("14:00", "14:30", "15:00", "15:30")
@@ -72,7 +76,10 @@ def seed_orders(session: Session, *, now: datetime, count: int = 300, seed: int 
         )
         try:
             with session.begin_nested():
-                submit_order(session, subject, data, now=now, idempotency_key=f"demo:{n}")
+                order = submit_order(session, subject, data, now=now, idempotency_key=f"demo:{n}")
+                if order.status == Status.OFFERED and rng.random() < ANSWERED:
+                    act(session, subject, order.id, Event.ORG_ACCEPT, now=now, reason="demo")
+                    act(session, subject, order.id, Event.CAREGIVER_ACCEPT, now=now, reason="demo")
         except DomainError:
             continue  # e.g. the service needs more time than the window leaves
         made += 1
