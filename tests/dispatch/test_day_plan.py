@@ -113,6 +113,18 @@ def test_propose_changes_nothing(
     assert [(o.staff_id, o.status, o.planned_start_at) for o in (first, second)] == before
 
 
+def test_keeping_short_trips_changes_fewer_caregivers(
+    db: Session, district: District, clock: FakeClock, dispatcher: Subject
+) -> None:
+    crossed(db, district, clock)
+    day = tomorrow(clock, "00:00").date()
+    calm = day_plan.propose(db, dispatcher, day, now=clock.now, settings=SETTINGS, keep_within=15)
+    assert calm.reassigned == 0  # both trips are under a quarter of an hour
+    with pytest.raises(Invalid) as bad:
+        day_plan.propose(db, dispatcher, day, now=clock.now, keep_within=90)
+    assert bad.value.field == "keep_within"
+
+
 def test_pinned_started_and_soon_visits_stay(
     db: Session, district: District, clock: FakeClock, dispatcher: Subject
 ) -> None:

@@ -25,6 +25,8 @@ def test_preview_lists_the_moves_and_apply_makes_them(
     page = client.get("/dispatch/day-plan", params={"day": day, "preview": "1"})
     assert page.status_code == 200
     assert page.text.count('data-testid="plan-move"') == 2 and "plan-apply" in page.text
+    calm = client.get("/dispatch/day-plan", params={"day": day, "keep": "8", "preview": "1"})
+    assert 'data-testid="plan-move"' not in calm.text and 'value="8" selected' in calm.text
     db.refresh(first)
     assert first.staff_id == far.id  # a preview changes nothing
     refused = client.post("/dispatch/day-plan", data={"day": day})
@@ -51,6 +53,9 @@ def test_bad_day_and_wrong_roles_are_refused_clearly(
     bad = client.get("/dispatch/day-plan", params={"day": "24/11/2026", "preview": "1"})
     assert bad.status_code == 422 and 'data-testid="plan-error"' in bad.text
     login(client, admin, "/dispatch/day-plan")  # the refused request rolled the session back
+    keep = client.get("/dispatch/day-plan", params={"keep": "many", "preview": "1"})
+    assert keep.status_code == 422 and 'data-testid="plan-error"' in keep.text
+    login(client, admin, "/dispatch/day-plan")
     past = client.get("/dispatch/day-plan", params={"day": "2026-01-01", "preview": "1"})
     assert past.status_code == 422 and "2026-01-01" in past.text
     login(client, street, "/orders")

@@ -164,3 +164,14 @@ def test_a_job_served_from_another_street_comes_home_when_its_street_has_room() 
     # With no room to share a solve, each street keeps what it holds.
     alone = plan_day([here, there], [escalated], TRAVEL, current={1: 1}, max_jobs=0)
     assert alone.placements[1].staff_id == 1
+
+
+def test_a_settled_short_trip_keeps_its_caregiver_when_asked() -> None:
+    near, far = cg(1, home=at(east_m=100)), cg(2, home=at(east_m=600))
+    j = job(order_id=1, location=at(), duration=30)
+    moved = plan_day([near, far], [j], TRAVEL, current={1: 2})
+    assert moved.placements[1].staff_id == 1  # six minutes' walk become one
+    calm = plan_day(
+        [near, far], [j], TRAVEL, current={1: 2}, settled={1: 6.0}, settled_within_min=8
+    )
+    assert calm.placements[1].staff_id == 2

@@ -49,6 +49,7 @@ MOVABLE = frozenset(
 EXPLANATION = N_(
     "Re-planned with the day's other visits: %(name)s, about %(travel)s min from the visit before"
 )
+MAX_KEEP_WITHIN = 30  # minutes; beyond it "keep" would mean "do not re-plan"
 RETIME_SECONDS = 60  # smaller shifts of a planned start are not worth telling anyone
 
 
@@ -94,8 +95,10 @@ class Outcome:
         return sum(1 for m in self.moves if not m.reassigned)
 
 
-def _checked(subject: Subject, day: date, now: datetime, settings: Settings | None) -> Settings:
-    """Refuse anyone but a district dispatcher, and a day gone or too far ahead."""
+def _checked(
+    subject: Subject, day: date, now: datetime, settings: Settings | None, keep_within: float
+) -> Settings:
+    """Refuse anyone but a district dispatcher, a day gone or too far ahead, a bad keep."""
     subject.require(Perm.ORDER_DISPATCH)
     if not subject.district_wide:
         raise Forbidden(
@@ -108,6 +111,12 @@ def _checked(subject: Subject, day: date, now: datetime, settings: Settings | No
     if day > today + timedelta(days=settings.order_max_days_ahead):
         raise Invalid(
             N_("The day %(day)s is too far ahead to plan."), field="day", day=day.isoformat()
+        )
+    if not 0 <= keep_within <= MAX_KEEP_WITHIN:
+        raise Invalid(
+            N_("Keep visits with trips of 0 to %(max)s minutes."),
+            field="keep_within",
+            max=MAX_KEEP_WITHIN,
         )
     return settings
 
@@ -153,8 +162,30 @@ def _per_visit(total_and_visits: tuple[float, int]) -> float:
     return round(total / visits, 2) if visits else 0.0
 
 
+def _settled_legs(session: Session, orders: list[ServiceOrder]) -> dict[int, float]:
+    """The trip in of each held order's current placement (its open decision)."""
+    legs: dict[int, float] = {}
+    for order_id, travel_min in session.execute(
+        select(DispatchDecision.order_id, DispatchDecision.travel_min)
+        .where(
+            DispatchDecision.order_id.in_([o.id for o in orders if o.staff_id is not None]),
+            DispatchDecision.outcome.in_(("offered", "accepted")),
+            DispatchDecision.travel_min.is_not(None),
+        )
+        .order_by(DispatchDecision.id)
+    ):
+        legs[order_id] = travel_min
+    return legs
+
+
 def _plan(
-    session: Session, day: date, *, now: datetime, settings: Settings, lock: bool
+    session: Session,
+    day: date,
+    *,
+    now: datetime,
+    settings: Settings,
+    lock: bool,
+    keep_within: float,
 ) -> tuple[Outcome, list[ServiceOrder], list[CaregiverState], list[Job], DayPlan]:
     started = time.perf_counter()
     orders = movable_orders(session, day, now=now, settings=settings, lock=lock)
@@ -170,7 +201,14 @@ def _plan(
         if o.staff_id in rounds  # a holder who is no longer active has no round
     ]
     everyone = with_placements(around, now_held, {j.order_id: j for j in jobs})
-    plan = plan_day(around, jobs, travel, current=held)
+    plan = plan_day(
+        around,
+        jobs,
+        travel,
+        current=held,
+        settled=_settled_legs(session, orders) if keep_within else None,
+        settled_within_min=keep_within,
+    )
     by_id = {o.id: o for o in orders}
     outcome = Outcome(
         day=day,
@@ -221,10 +259,15 @@ def propose(
     *,
     now: datetime,
     settings: Settings | None = None,
+    keep_within: float = 0.0,
 ) -> Outcome:
-    """What re-planning the day would change, without changing anything."""
-    settings = _checked(subject, day, now, settings)
-    return _plan(session, day, now=now, settings=settings, lock=False)[0]
+    """What re-planning the day would change, without changing anything.
+
+    `keep_within` (minutes): held visits whose trip in is that short keep their caregiver
+    (their time may still move), for a calmer plan that changes fewer people's days.
+    """
+    settings = _checked(subject, day, now, settings, keep_within)
+    return _plan(session, day, now=now, settings=settings, lock=False, keep_within=keep_within)[0]
 
 
 def apply(
@@ -234,10 +277,13 @@ def apply(
     *,
     now: datetime,
     settings: Settings | None = None,
+    keep_within: float = 0.0,
 ) -> Outcome:
     """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
-    settings = _checked(subject, day, now, settings)
-    outcome, orders, around, jobs, plan = _plan(session, day, now=now, settings=settings, lock=True)
+    settings = _checked(subject, day, now, settings, keep_within)
+    outcome, orders, around, jobs, plan = _plan(
+        session, day, now=now, settings=settings, lock=True, keep_within=keep_within
+    )
     _refuse_if_a_held_visit_is_squeezed(orders, around, jobs, plan)
     by_id = {o.id: o for o in orders}
     chosen = {m.to_staff_id for m in outcome.moves}

@@ -24,6 +24,7 @@ from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 PATH = "/dispatch/day-plan"
+KEEP_CHOICES = ("0", "4", "6", "8")  # minutes of trip in that keep a visit's caregiver
 
 
 def _day(value: str | None, now: datetime) -> date:
@@ -67,6 +68,14 @@ def _rows(db: Session, outcome: day_plan.Outcome) -> list[dict[str, Any]]:
     ]
 
 
+def _keep(value: str | None) -> float:
+    """The "keep short trips" choice in minutes (0: re-plan everything)."""
+    try:
+        return float(value or 0)
+    except ValueError as exc:
+        raise Invalid(N_("Choose how short a trip keeps its caregiver."), field="keep") from exc
+
+
 def _page(
     request: Request,
     db: Session,
@@ -74,6 +83,7 @@ def _page(
     locale: str,
     *,
     day_text: str | None,
+    keep_text: str | None,
     run: str | None,
 ) -> HTMLResponse:
     subject.require(Perm.ORDER_DISPATCH)
@@ -82,12 +92,14 @@ def _page(
     outcome, message, status = None, None, 200
     day = local_today(now) + timedelta(days=1)
     try:
-        day = _day(day_text, now)
+        day, keep = _day(day_text, now), _keep(keep_text)
         if run == "apply":
-            outcome = day_plan.apply(db, subject, day, now=now, settings=settings)
+            outcome = day_plan.apply(db, subject, day, now=now, settings=settings, keep_within=keep)
             db.commit()
         elif run == "preview":
-            outcome = day_plan.propose(db, subject, day, now=now, settings=settings)
+            outcome = day_plan.propose(
+                db, subject, day, now=now, settings=settings, keep_within=keep
+            )
     except DomainError as exc:
         db.rollback()
         message, status = error_message(locale, exc), exc.status_code
@@ -97,6 +109,8 @@ def _page(
         helpers(locale)
         | {
             "day": day_text or day.isoformat(),
+            "keep": keep_text or "0",
+            "keep_choices": KEEP_CHOICES,
             "outcome": outcome,
             "rows": _rows(db, outcome) if outcome else [],
             "message": message,
@@ -114,10 +128,12 @@ def show(
     subject: PageSubject,
     locale: Locale,
     day: str | None = None,
+    keep: str | None = None,
     preview: str | None = None,
 ) -> HTMLResponse:
     """The form, and with `preview` what re-planning that day would change."""
-    return _page(request, db, subject, locale, day_text=day, run="preview" if preview else None)
+    run = "preview" if preview else None
+    return _page(request, db, subject, locale, day_text=day, keep_text=keep, run=run)
 
 
 @router.post(PATH, response_class=HTMLResponse)
@@ -126,4 +142,7 @@ async def apply(
 ) -> HTMLResponse:
     """Re-plan the day and reassign the moved orders (all or nothing)."""
     form = await request.form()
-    return _page(request, db, subject, locale, day_text=str(form.get("day") or ""), run="apply")
+    return _page(
+        request, db, subject, locale,
+        day_text=str(form.get("day") or ""), keep_text=str(form.get("keep") or ""), run="apply",
+    )  # fmt: skip

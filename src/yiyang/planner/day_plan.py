@@ -86,6 +86,8 @@ def plan_day(
     threads: int = 2,
     max_jobs: int = 300,
     max_caregivers: int = 100,
+    settled: Mapping[int, float] | None = None,
+    settled_within_min: float = 0.0,
 ) -> DayPlan:
     """Re-plan the movable jobs street by street with VROOM, then place leftovers one by one.
 
@@ -95,6 +97,8 @@ def plan_day(
     made. A job held by a caregiver who served the elder before stays with that caregiver
     (continuity outranks travel, as in dispatch) though its time may move. Jobs a street could
     not fit are then placed by `choose` into the new rounds.
+    `settled` (order id -> minutes of its current trip in) keeps held jobs whose trip is at
+    most `settled_within_min` with their caregiver too: fewer changes, at a cost in travel.
     `caregivers` carry their fixed visits in `busy`/`busy_points` (movable ones left out) and
     `load_minutes` counting them; jobs carry their start windows, skills and exclusions.
     """
@@ -113,10 +117,12 @@ def plan_day(
     for job in movable:
         street = home[job.order_id]
         loads[group.get(street, street)].append(job)
+    near = {o for o, leg in (settled or {}).items() if leg <= settled_within_min}
     kept = {
         job.order_id: current[job.order_id]
         for job in movable
-        if current.get(job.order_id) in job.previous_caregivers
+        if job.order_id in current
+        and (current[job.order_id] in job.previous_caregivers or job.order_id in near)
     }
     placements: dict[int, Placement] = {}
     for street, crew in crews.items():
