@@ -76,7 +76,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: a transaction that reads, then writes, waits for the writer (busy
+            # timeout) instead of failing at once with "database is locked" when the worker
+            # wrote in between, as a deferred BEGIN does in WAL mode.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
