@@ -75,7 +75,6 @@ class Outcome:
 
     day: date
     movable: int = 0
-    placed: int = 0
     waiting_placed: int = 0  # orders that had nobody and now have someone
     unplaced: list[int] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
@@ -213,7 +212,6 @@ def _plan(
     outcome = Outcome(
         day=day,
         movable=len(orders),
-        placed=len(plan.placements),
         waiting_placed=sum(1 for o in plan.placements if o not in held),
         unplaced=sorted(plan.unplaced),
         travel_before_min=_per_visit(round_travel(_on_day(everyone, day), travel)),
