@@ -107,10 +107,8 @@ def run_target(url: str | None, args: argparse.Namespace) -> dict[str, Any]:
         now = utcnow()
         with Session(engine) as session:
             day = local_today(now) + timedelta(days=1)
-            caregivers = states.caregivers_for(session, day, except_order_id=None)
-            rows_ms = median_ms(
-                lambda s: states.caregivers_for(s, day, except_order_id=None), session
-            )
+            caregivers = states.caregivers_for(session, day)
+            rows_ms = median_ms(lambda s: states.caregivers_for(s, day), session)
             orm_ms = median_ms(orm_read, session)
         times, made = place_orders(engine, args.orders, now)
         with Session(engine) as session:

@@ -190,7 +190,7 @@ def _plan(
     orders = movable_orders(session, day, now=now, settings=settings, lock=lock)
     ids = {o.id for o in orders}
     travel = StraightLineTravel()
-    around = states.caregivers_for(session, day, except_order_id=None, except_orders=ids)
+    around = states.caregivers_for(session, day, except_orders=ids)
     jobs = _jobs(session, orders, now)
     held = {o.id: o.staff_id for o in orders if o.staff_id is not None}
     rounds = {c.staff_id for c in around}

@@ -63,7 +63,7 @@ def _inputs(
 ) -> tuple[Job, list[CaregiverState]]:
     refused, _ = exclusions(session, order.id)
     job = states.job_for(session, order, excluded=refused, now=now)
-    day = states.caregivers_for(session, order.service_date, except_order_id=order.id)
+    day = states.caregivers_for(session, order.service_date, except_orders=(order.id,))
     return job, day
 
 

@@ -118,7 +118,7 @@ def _place(
     caregivers = states.caregivers_for(
         session,
         order.service_date,
-        except_order_id=order.id,
+        except_orders=(order.id,),
         excluded_providers=excluded_providers,
     )
     decision = choose(job, caregivers, StraightLineTravel(), k=settings.dispatch_top_k)

@@ -94,14 +94,13 @@ def caregivers_for(
     session: Session,
     day: date,
     *,
-    except_order_id: int | None,
-    excluded_providers: frozenset[int] = frozenset(),
     except_orders: Collection[int] = (),
+    excluded_providers: frozenset[int] = frozenset(),
 ) -> list[CaregiverState]:
     """Every active field caregiver with a home facility, their shifts and that day's visits.
 
-    The visits of the order being placed (and of `except_orders`, which a day plan moves)
-    are left out: they are what the planner is placing.
+    The visits of `except_orders` (the order being placed, or those a day plan moves) are
+    left out: they are what the planner is placing.
     """
     # Plain rows, not ORM objects: every dispatch reads every field caregiver of the district.
     active = (Staff.status == "active", Staff.facility_id.is_not(None))
@@ -149,7 +148,7 @@ def caregivers_for(
             ServiceOrder.staff_id.is_not(None),
             ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
             ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
-            ServiceOrder.id.not_in([except_order_id or 0, *except_orders]),
+            ServiceOrder.id.not_in(list(except_orders)),
         )
     ).all()
     busy: dict[int, list[tuple[Window, Point]]] = {}
