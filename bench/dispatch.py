@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from doc import replace_section
+from yiyang.demo.generator import generate_district
+from yiyang.demo.records import DemoDistrict
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.kit.geo import haversine_m
 from yiyang.planner.choose import TIERS, choose
@@ -46,8 +48,6 @@ from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job, Point, TravelModel, Window
-from yiyang.registry.demo.generator import generate_district
-from yiyang.registry.demo.records import DemoDistrict
 
 SECTION = "## Dispatch"
 DAY = date(2026, 3, 4)  # a Wednesday: every working pattern of the demo staff includes it

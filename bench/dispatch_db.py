@@ -29,14 +29,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from doc import replace_section
 from seed import DEFAULT_PG, fresh_database, server_version
+from yiyang.demo import seed_demo
+from yiyang.demo.day import MIX
 from yiyang.dispatch import day_plan, states
-from yiyang.dispatch.demo_day import MIX
 from yiyang.dispatch.service import submit_order
 from yiyang.errors import DomainError
 from yiyang.kit.clock import CHINA_TZ, local_today, utcnow
 from yiyang.orders.schemas import OrderCreate
-from yiyang.registry.demo import seed_demo
-from yiyang.registry.models import Elder, Facility, ServiceItem, Staff
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.staff.models import Staff
 from yiyang.security.subject import system_subject
 
 SECTION = "## Dispatch in the database"

@@ -39,12 +39,14 @@ from doc import replace_section
 from yiyang.db import make_engine, make_session_factory, unit_of_work
 from yiyang.kit.idcard import make_id_number
 from yiyang.migrate import upgrade
-from yiyang.registry import elder_io, elder_service
-from yiyang.registry.boundary import district_shape, inside_district
-from yiyang.registry.elder_io_columns import COLUMNS, format_value, header_text
-from yiyang.registry.elder_io_rules import row_to_schema
-from yiyang.registry.elder_schemas import ElderFilter
-from yiyang.registry.models import Area, Elder
+from yiyang.registry.areas.boundary import district_shape, inside_district
+from yiyang.registry.areas.models import Area
+from yiyang.registry.elders import io as elder_io
+from yiyang.registry.elders import service as elder_service
+from yiyang.registry.elders.io_columns import COLUMNS, format_value, header_text
+from yiyang.registry.elders.io_rules import row_to_schema
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.subject import system_subject
 
 SECTION = "## Elder import/export"

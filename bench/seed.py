@@ -37,12 +37,12 @@ from sqlalchemy.orm import Session
 
 from doc import replace_section
 from yiyang.db import make_engine
+from yiyang.demo import generate_district, seed_demo
+from yiyang.demo.loader import load_district
+from yiyang.demo.records import DemoDistrict
 from yiyang.kit.clock import utcnow
 from yiyang.migrate import upgrade
-from yiyang.registry.demo import generate_district, seed_demo
-from yiyang.registry.demo.loader import load_district
-from yiyang.registry.demo.records import DemoDistrict
-from yiyang.registry.models import Elder, ElderContact, ElderGroup
+from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 
 SECTION = "## Demo district seed"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -10,19 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.kit.idcard import make_id_number
-from yiyang.registry.models import (
-    Area,
-    Elder,
-    ElderContact,
-    ElderGroup,
-    Facility,
-    Provider,
-    ServiceCategory,
-    ServiceItem,
-    ServicePrice,
-    Staff,
-    StaffSkill,
-)
+from yiyang.registry.areas.models import Area
+from yiyang.registry.catalog.models import ServiceCategory, ServiceItem, ServicePrice
+from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.providers.models import Provider
+from yiyang.registry.staff.models import Staff, StaffSkill
 from yiyang.security.models import UserAccount
 from yiyang.security.passwords import hash_password
 from yiyang.security.roles import Role
@@ -142,7 +135,7 @@ def make_user(
     )
     session.add(user)
     session.flush()
-    return user, subject_for(session, user)
+    return user, subject_for(user)
 
 
 def elder_payload(community: Area, **overrides: object) -> dict[str, object]:

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from yiyang.config import Settings, get_settings
+from yiyang.console import home
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_pages
@@ -22,12 +23,11 @@ from yiyang.orders import api as orders_api
 from yiyang.orders import pages as order_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
-from yiyang.security import api as security_api
-from yiyang.security import pages as security_pages
+from yiyang.registry.accounts import api as accounts_api
 from yiyang.visits import alert_pages, card_pages
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
-from yiyang.web import home
+from yiyang.web import auth_api, auth_pages
 from yiyang.web.errors import install_error_handlers
 from yiyang.worker import run_forever
 
@@ -88,11 +88,11 @@ def create_app(
         """Liveness probe for the proxy and the tests."""
         return {"status": "ok"}
 
-    for router in (security_api.router, registry_api.router):
+    for router in (auth_api.router, accounts_api.router, registry_api.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
-    for router in (security_pages.router, home.router, registry_pages.router):
+    for router in (auth_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     for router in (
         order_pages.router,

@@ -50,8 +50,8 @@ def seed(
 ) -> None:
     """Fill the database with the demo district (or only the service catalog)."""
     from yiyang.db import make_engine, make_session_factory, unit_of_work
+    from yiyang.demo import seed_catalog, seed_demo
     from yiyang.errors import DomainError
-    from yiyang.registry.demo import seed_catalog, seed_demo
 
     engine = make_engine(get_settings().database_url)
     try:
@@ -101,8 +101,7 @@ def users_create(
     """Create an account; the password is read from YIYANG_NEW_PASSWORD or asked for."""
     from yiyang.db import make_engine, make_session_factory, unit_of_work
     from yiyang.errors import DomainError
-    from yiyang.registry import area_repository
-    from yiyang.security import service
+    from yiyang.registry.accounts import service
     from yiyang.security.roles import Role
     from yiyang.security.subject import system_subject
 
@@ -115,20 +114,14 @@ def users_create(
     factory = make_session_factory(make_engine(get_settings().database_url))
     try:
         with unit_of_work(factory) as session:
-            area_id = None
-            if area_code:
-                area = area_repository.by_code(session, area_code)
-                if area is None:
-                    raise typer.BadParameter(f"unknown area code {area_code}")
-                area_id = area.id
-            user = service.create_user(
+            user = service.create_account(
                 session,
                 system_subject("cli"),
                 username=username,
                 password=password,
                 display_name=display_name or username,
                 role=role_value,
-                area_id=area_id,
+                area_code=area_code,
                 provider_id=provider_id,
                 staff_id=staff_id,
                 elder_id=elder_id,
@@ -184,7 +177,7 @@ def _seed_tomorrow(engine: Engine) -> None:
     from sqlalchemy import func, select
 
     from yiyang.db import make_session_factory
-    from yiyang.dispatch.demo_day import seed_orders
+    from yiyang.demo.day import seed_orders
     from yiyang.kit.clock import local_today, utcnow
     from yiyang.orders.models import ServiceOrder
 
@@ -212,9 +205,9 @@ def demo(
     from sqlalchemy import func, select
 
     from yiyang.db import make_engine, make_session_factory
+    from yiyang.demo import DEMO_PASSWORD, seed_demo
     from yiyang.migrate import upgrade
-    from yiyang.registry.demo import DEMO_PASSWORD, seed_demo
-    from yiyang.registry.models import Elder
+    from yiyang.registry.elders.models import Elder
     from yiyang.security.models import UserAccount
 
     settings = get_settings()

@@ -1,19 +1,29 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
-from yiyang.audit import models as audit_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.orders import models as order_models
-from yiyang.registry import models as registry_models
+from yiyang.registry.areas import models as area_models
+from yiyang.registry.catalog import models as catalog_models
+from yiyang.registry.elders import models as elder_models
+from yiyang.registry.facilities import models as facility_models
+from yiyang.registry.providers import models as provider_models
+from yiyang.registry.staff import models as staff_models
 from yiyang.security import models as security_models
+from yiyang.security.audit import models as audit_models
 from yiyang.timers import models as timer_models
 from yiyang.visits import models as visit_models
 
 __all__ = [
+    "area_models",
     "audit_models",
+    "catalog_models",
     "dispatch_models",
+    "elder_models",
+    "facility_models",
     "order_models",
-    "registry_models",
+    "provider_models",
     "security_models",
+    "staff_models",
     "timer_models",
     "visit_models",
 ]

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from tests.browser.conftest import LOCAL_HOSTS, LiveApp, login
 from tests.builders import make_catalog_item, make_facility, make_staff, make_user
-from yiyang.registry.models import Area, Elder, Provider, ServiceItem
+from yiyang.registry.areas.models import Area
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.providers.models import Provider
 from yiyang.security.roles import Role
 
 SHOTS = Path("/tmp/shots/orders")

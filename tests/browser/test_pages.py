@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.browser.conftest import LiveApp, login
-from yiyang.registry.models import Elder
+from yiyang.registry.elders.models import Elder
 
 pytestmark = pytest.mark.browser
 

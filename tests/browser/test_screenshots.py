@@ -23,7 +23,8 @@ from yiyang.dispatch import service as dispatch_service
 from yiyang.kit.clock import CHINA_TZ, local_today, utcnow
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
-from yiyang.registry.models import Facility, Provider
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.providers.models import Provider
 from yiyang.security.roles import Role
 from yiyang.visits import alerts
 from yiyang.visits import service as visit_service

@@ -87,17 +87,12 @@ def test_two_concurrent_dispatches_assign_once(pg: Engine, clock: FakeClock) -> 
 def _clean(factory, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     """This test commits: remove what it made so other tests see an empty district."""
     from yiyang.orders.models import OrderEvent
-    from yiyang.registry.models import (
-        Area,
-        Elder,
-        Facility,
-        Provider,
-        ServiceCategory,
-        ServiceItem,
-        ServicePrice,
-        Staff,
-        StaffSkill,
-    )
+    from yiyang.registry.areas.models import Area
+    from yiyang.registry.catalog.models import ServiceCategory, ServiceItem, ServicePrice
+    from yiyang.registry.elders.models import Elder
+    from yiyang.registry.facilities.models import Facility
+    from yiyang.registry.providers.models import Provider
+    from yiyang.registry.staff.models import Staff, StaffSkill
     from yiyang.security.models import UserAccount
     from yiyang.timers.models import Timer
 

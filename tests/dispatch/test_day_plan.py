@@ -12,7 +12,6 @@ from tests.builders import make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district
 from yiyang import worker
-from yiyang.audit.models import AuditEvent
 from yiyang.config import Settings, get_settings
 from yiyang.dispatch import day_plan, service
 from yiyang.dispatch.models import DispatchQueueItem
@@ -21,7 +20,9 @@ from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders import recurring
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate
-from yiyang.registry.models import Elder, Staff
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.staff.models import Staff
+from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 from yiyang.timers import runner

@@ -19,7 +19,7 @@ from yiyang.errors import Forbidden, Invalid, NotFound
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
-from yiyang.registry.models import Staff
+from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 

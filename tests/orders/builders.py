@@ -11,17 +11,12 @@ from sqlalchemy.orm import Session
 
 from tests.builders import Tree, make_elder, make_provider, make_tree
 from yiyang.orders.models import SubsidyPolicy
-from yiyang.registry.models import (
-    Area,
-    Elder,
-    Facility,
-    Provider,
-    ServiceCategory,
-    ServiceItem,
-    ServicePrice,
-    Staff,
-    StaffSkill,
-)
+from yiyang.registry.areas.models import Area
+from yiyang.registry.catalog.models import ServiceCategory, ServiceItem, ServicePrice
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.providers.models import Provider
+from yiyang.registry.staff.models import Staff, StaffSkill
 
 _seq = itertools.count(1)
 WEEKDAYS_9_TO_5 = {d: ["08:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}

@@ -19,7 +19,7 @@ from yiyang.kit.clock import local_today
 from yiyang.orders import orderable, service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderableServices, OrderCreate, QuoteRequest
-from yiyang.registry.models import ElderGroup
+from yiyang.registry.elders.models import ElderGroup
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 

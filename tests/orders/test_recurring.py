@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.builders import PASSWORD, make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, make_item
-from yiyang.audit.models import AuditEvent
 from yiyang.dispatch import tasks
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import Invalid
@@ -23,6 +22,7 @@ from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders import recurring
 from yiyang.orders.models import RecurringOrder, ServiceOrder
 from yiyang.orders.schemas import RecurringIn, RecurringUpdate
+from yiyang.security.audit.models import AuditEvent
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject

@@ -15,7 +15,7 @@ from yiyang.config import Settings
 from yiyang.dispatch import service as dispatch_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
-from yiyang.registry.models import Staff
+from yiyang.registry.staff.models import Staff
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject

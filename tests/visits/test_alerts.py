@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.visits.scene import TwoStreets, make_two_streets
-from yiyang.audit.models import AuditEvent
 from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
 from yiyang.kit.pagination import PageParams
+from yiyang.security.audit.models import AuditEvent
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject

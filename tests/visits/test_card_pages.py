@@ -10,8 +10,8 @@ from tests.builders import make_elder, make_user
 from tests.conftest import FakeClock
 from tests.visits.scene import SECRET, make_scene
 from tests.web.test_order_pages import login
-from yiyang.audit.models import AuditEvent
 from yiyang.orders.models import OrderEvent
+from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
 from yiyang.visits import rules
 from yiyang.visits.cards import VisitCard

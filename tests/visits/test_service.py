@@ -23,9 +23,9 @@ from tests.visits.scene import (
     make_scene,
     metres_north,
 )
-from yiyang.audit.models import AuditEvent
 from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
 from yiyang.orders.models import OrderEvent, ServiceOrder
+from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
 from yiyang.timers import runner
 from yiyang.timers import service as timers

@@ -14,7 +14,7 @@ from tests.builders import PASSWORD, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry.models import Staff
+from yiyang.registry.staff.models import Staff
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 

@@ -20,7 +20,8 @@ from tests.builders import (
     make_user,
     new_id_number,
 )
-from yiyang.registry.models import Elder, Facility
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.facilities.models import Facility
 from yiyang.security.roles import Role
 from yiyang.web.csrf import csrf_token
 from yiyang.web.deps import SESSION_COOKIE

@@ -19,7 +19,6 @@ from datetime import time as clock_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.audit import service as audit
 from yiyang.config import Settings, get_settings
 from yiyang.dispatch import picking, states
 from yiyang.dispatch import service as dispatch_service
@@ -34,7 +33,8 @@ from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job, Window
-from yiyang.registry.models import Staff
+from yiyang.registry.staff.models import Staff
+from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
 from yiyang.timers import service as timers

@@ -20,9 +20,9 @@ from yiyang.errors import N_, DomainError, Invalid
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import helpers
 from yiyang.planner.explain import SKILLS
-from yiyang.registry.common_pages import error_message, problems_by_field
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.forms import error_message, problems_by_field
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])

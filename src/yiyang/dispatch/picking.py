@@ -22,8 +22,10 @@ from yiyang.orders.models import ServiceOrder
 from yiyang.planner.assess import Fit, assess, fit
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job
-from yiyang.registry import staff_repository
-from yiyang.registry.models import Facility, Provider, Staff
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.providers.models import Provider
+from yiyang.registry.staff import repository as staff_repository
+from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 

@@ -15,11 +15,13 @@ from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.clock import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.page_helpers import helpers
-from yiyang.registry.common_pages import error_message
-from yiyang.registry.models import Elder, ServiceItem, Staff
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.forms import error_message
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])

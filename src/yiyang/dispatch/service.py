@@ -28,7 +28,8 @@ from yiyang.planner.explain import PINNED_REFUSED, Line, explain, explain_pick, 
 from yiyang.planner.feasibility import BUSY, SKILL
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import Decision
-from yiyang.registry.models import Area, Staff
+from yiyang.registry.areas.models import Area
+from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
 from yiyang.timers import service as timers

@@ -13,7 +13,10 @@ from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Status
 from yiyang.planner.types import CaregiverState, Job, Point, Window
-from yiyang.registry.models import Elder, Facility, ServiceItem, Staff, StaffSkill
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.staff.models import Staff, StaffSkill
 
 # Staff roles that may be sent to an elder's home; skills then decide who fits the job.
 FIELD_ROLES = frozenset(

@@ -12,19 +12,14 @@ from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import CHANNEL_LABELS, STATUS_LABELS, helpers
 from yiyang.orders.schemas import OrderFilter, OrderListItem
-from yiyang.registry import catalog_service, provider_service
-from yiyang.registry.catalog_schemas import ItemFilter
-from yiyang.registry.common_pages import (
-    area_choices,
-    error_message,
-    list_page,
-    page_number,
-    query_filter,
-)
-from yiyang.registry.provider_schemas import ProviderFilter
+from yiyang.registry.catalog import service as catalog_service
+from yiyang.registry.catalog.schemas import ItemFilter
+from yiyang.registry.providers import service as provider_service
+from yiyang.registry.providers.schemas import ProviderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.forms import area_choices, error_message, list_page, page_number, query_filter
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 

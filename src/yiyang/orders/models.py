@@ -20,7 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yiyang.db import Base, BigId, Json
 from yiyang.kit.clock import utcnow
-from yiyang.registry.models import Elder, Provider, ServiceItem, Staff
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.providers.models import Provider
+from yiyang.registry.staff.models import Staff
 
 
 class SubsidyPolicy(Base):

@@ -19,9 +19,9 @@ from yiyang.orders import repository
 from yiyang.orders import subsidy_rules as subsidy
 from yiyang.orders.schemas import AllowanceRead, OrderableService, OrderableServices
 from yiyang.orders.service import elder_facts, load_elder, price_on
-from yiyang.registry import catalog_repository
-from yiyang.registry.catalog_schemas import ItemFilter
-from yiyang.registry.models import Elder
+from yiyang.registry.catalog import repository as catalog_repository
+from yiyang.registry.catalog.schemas import ItemFilter
+from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 

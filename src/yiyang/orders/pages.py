@@ -26,13 +26,8 @@ from yiyang.orders.schemas import (
     OrderFilter,
     QuoteRequest,
 )
-from yiyang.registry import elder_service
-from yiyang.registry.common_pages import (
-    error_message,
-    problems_by_field,
-    validation_problems,
-)
-from yiyang.registry.elder_schemas import ElderFilter
+from yiyang.registry.elders import service as elder_service
+from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts as alert_service
@@ -40,6 +35,7 @@ from yiyang.visits import feedback as feedback_service
 from yiyang.visits import service as visit_service
 from yiyang.visits.schemas import RatingIn
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.forms import error_message, problems_by_field, validation_problems
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from yiyang.audit import service as audit
 from yiyang.errors import N_, FieldProblem, Invalid
 from yiyang.kit.clock import CHINA_TZ, local_today
 from yiyang.orders import repository
@@ -21,7 +20,9 @@ from yiyang.orders.models import RecurringOrder, ServiceOrder
 from yiyang.orders.rules import Channel
 from yiyang.orders.schemas import OrderCreate, RecurringIn, RecurringUpdate
 from yiyang.orders.service import load_elder, load_item, price_on
-from yiyang.registry.models import Elder, ServiceItem
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.timers import service as timers

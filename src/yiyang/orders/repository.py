@@ -13,7 +13,9 @@ from yiyang.orders.models import RecurringOrder, ServiceOrder, SubsidyPolicy
 from yiyang.orders.rules import COUNTS_FOR_QUOTA, WITHOUT_CAREGIVER
 from yiyang.orders.schemas import OrderFilter
 from yiyang.orders.subsidy_rules import PolicyFacts, Usage
-from yiyang.registry.models import Area, Elder, ServiceItem
+from yiyang.registry.areas.models import Area
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 

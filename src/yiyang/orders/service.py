@@ -23,8 +23,9 @@ from yiyang.orders import repository, rules
 from yiyang.orders import subsidy_rules as subsidy
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate, OrderFilter, OrderListItem, Quote, QuoteRequest
-from yiyang.registry import elder_repository
-from yiyang.registry.models import Elder, ServiceItem
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders import repository as elder_repository
+from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yiyang.registry import (
-    area_api,
-    catalog_api,
-    elder_api,
-    elder_io_api,
-    facility_api,
-    provider_api,
-    staff_api,
-)
+from yiyang.registry.areas import api as area_api
+from yiyang.registry.catalog import api as catalog_api
+from yiyang.registry.elders import api as elder_api
+from yiyang.registry.elders import io_api as elder_io_api
+from yiyang.registry.facilities import api as facility_api
+from yiyang.registry.providers import api as provider_api
+from yiyang.registry.staff import api as staff_api
 
 router = APIRouter()
 router.include_router(elder_io_api.router)  # before /elders/{elder_id}

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yiyang.registry import (
-    catalog_pages,
-    elder_io_pages,
-    elder_pages,
-    facility_pages,
-    provider_pages,
-    staff_pages,
-)
+from yiyang.registry.catalog import pages as catalog_pages
+from yiyang.registry.elders import io_pages as elder_io_pages
+from yiyang.registry.elders import pages as elder_pages
+from yiyang.registry.facilities import pages as facility_pages
+from yiyang.registry.providers import pages as provider_pages
+from yiyang.registry.staff import pages as staff_pages
+from yiyang.registry.vocab import LABELS
+from yiyang.web.templating import register_labels
 
+register_labels(LABELS)
 router = APIRouter()
 router.include_router(elder_io_pages.router)  # before any /elders/{elder_id} page
 for pages in (elder_pages, facility_pages, staff_pages, provider_pages, catalog_pages):

@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yiyang.audit import service as audit
-from yiyang.audit.models import AuditEvent
 from yiyang.errors import N_, Conflict, Invalid, NotFound, Unauthorized
-from yiyang.registry.models import Area, Staff
+from yiyang.security.audit import service as audit
+from yiyang.security.audit.models import AuditEvent
 from yiyang.security.models import AuthToken, UserAccount
 from yiyang.security.passwords import check_policy, hash_password, verify_password
 from yiyang.security.roles import Perm, Role
@@ -26,22 +25,15 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def subject_for(session: Session, user: UserAccount, ip: str | None = None) -> Subject:
-    """Build the Subject of an account, resolving its area binding to street or community."""
-    street_id = community_id = None
-    if user.area_id is not None:
-        area = session.get(Area, user.area_id)
-        if area is not None and area.level == "street":
-            street_id = area.id
-        elif area is not None and area.level == "community":
-            community_id, street_id = area.id, area.parent_id
+def subject_for(user: UserAccount, ip: str | None = None) -> Subject:
+    """The Subject of an account: its area binding is a street or a community by its role."""
     return Subject(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=Role(user.role),
-        street_id=street_id if user.role == Role.STREET_ADMIN else None,
-        community_id=community_id,
+        street_id=user.area_id if user.role == Role.STREET_ADMIN else None,
+        community_id=user.area_id if user.role == Role.COMMUNITY_STAFF else None,
         provider_id=user.provider_id,
         staff_id=user.staff_id,
         elder_id=user.elder_id,
@@ -93,7 +85,7 @@ def login(
         )
     )
     user.last_login_at = now
-    audit.record(session, subject_for(session, user, ip), "login", "user", user.id, at=now)
+    audit.record(session, subject_for(user, ip), "login", "user", user.id, at=now)
     return raw, user
 
 
@@ -109,7 +101,7 @@ def authenticate(session: Session, raw: str, *, now: datetime, ip: str | None = 
     token, user = row
     if token.revoked_at is not None or token.expires_at <= now or not user.active:
         raise Unauthorized(N_("Your session has ended. Please log in again."))
-    return subject_for(session, user, ip)
+    return subject_for(user, ip)
 
 
 def logout(session: Session, raw: str, *, now: datetime) -> None:
@@ -154,37 +146,14 @@ def create_user(
     elder_id: int | None = None,
     check_password: bool = True,
 ) -> UserAccount:
-    """Create an account after checking the binding its role needs."""
+    """Create an account whose bindings the caller has checked (registry.accounts does)."""
     actor.require(Perm.USER_MANAGE)
     if session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
         raise Conflict(
             N_("The user name %(username)s is taken."), field="username", username=username
         )
-    needs = {
-        Role.STREET_ADMIN: ("area_id", area_id, "street"),
-        Role.COMMUNITY_STAFF: ("area_id", area_id, "community"),
-        Role.PROVIDER_ADMIN: ("provider_id", provider_id, None),
-        Role.CAREGIVER: ("staff_id", staff_id, None),
-        Role.ELDER: ("elder_id", elder_id, None),
-        Role.FAMILY: ("elder_id", elder_id, None),
-    }
-    if role in needs:
-        field, value, level = needs[role]
-        if value is None:
-            raise Invalid(N_("This role needs %(needed)s."), field=field, needed=field)
-        if level is not None:
-            area = session.get(Area, value)
-            if area is None or area.level != level:
-                raise Invalid(
-                    N_("%(needed)s must be a %(level)s."), field=field, needed=field, level=level
-                )
     if check_password:
         check_policy(password, username)
-    if role == Role.CAREGIVER and staff_id is not None and provider_id is None:
-        staff = session.get(Staff, staff_id)
-        if staff is None:
-            raise Invalid(N_("Unknown staff member %(id)s."), field="staff_id", id=staff_id)
-        provider_id = staff.provider_id
     user = UserAccount(
         username=username,
         password_hash=hash_password(password),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from yiyang.errors import N_, Forbidden
 from yiyang.security.roles import DISTRICT_WIDE, ROLE_PERMISSIONS, Perm, Role
+from yiyang.security.scope import Binding, Scope
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,21 @@ class Subject:
     def district_wide(self) -> bool:
         """True when the caller's data scope is the whole district."""
         return self.role in DISTRICT_WIDE
+
+    @property
+    def scope(self) -> Scope:
+        """The data scope of the role and its binding (nobody's data without a binding)."""
+        if self.district_wide:
+            return Scope(Binding.DISTRICT)
+        binding, bound = {
+            Role.STREET_ADMIN: (Binding.STREET, self.street_id),
+            Role.COMMUNITY_STAFF: (Binding.COMMUNITY, self.community_id),
+            Role.PROVIDER_ADMIN: (Binding.PROVIDER, self.provider_id),
+            Role.CAREGIVER: (Binding.STAFF, self.staff_id),
+            Role.ELDER: (Binding.ELDER, self.elder_id),
+            Role.FAMILY: (Binding.ELDER, self.elder_id),
+        }.get(self.role, (Binding.NONE, None))
+        return Scope(binding, bound) if bound is not None else Scope(Binding.NONE)
 
     def can(self, perm: Perm) -> bool:
         """Whether the role grants this permission."""

@@ -19,19 +19,14 @@ from sqlalchemy.orm import Session
 from yiyang.errors import N_, DomainError
 from yiyang.kit.pagination import PageParams
 from yiyang.orders.page_helpers import helpers
-from yiyang.registry import area_repository
-from yiyang.registry.common_pages import (
-    area_choices,
-    error_message,
-    problems_by_field,
-    validation_problems,
-)
-from yiyang.registry.models import Area
+from yiyang.registry.areas import repository as area_repository
+from yiyang.registry.areas.models import Area
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts
 from yiyang.visits.schemas import AlertFilter, AlertNote
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.forms import area_choices, error_message, problems_by_field, validation_problems
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 

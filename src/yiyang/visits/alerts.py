@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiyang.audit import service as audit
 from yiyang.errors import N_, Conflict, Invalid
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry import elder_service
+from yiyang.registry.elders import service as elder_service
+from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import repository

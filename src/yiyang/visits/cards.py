@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, joinedload
 
-from yiyang.audit import service as audit
 from yiyang.errors import N_, NotFound
-from yiyang.registry import elder_repository
-from yiyang.registry.models import Elder
+from yiyang.registry.elders import repository as elder_repository
+from yiyang.registry.elders.models import Elder
+from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import rules

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiyang.audit import service as audit
 from yiyang.errors import N_, Invalid, NotFound
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
+from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import repository, rules

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from yiyang.audit import service as audit
 from yiyang.errors import N_, Conflict, FieldProblem
 from yiyang.orders import rules as order_rules
 from yiyang.orders import service as orders_service
+from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import repository, rules

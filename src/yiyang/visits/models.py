@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from yiyang.db import Base, BigId, Json
 from yiyang.kit.clock import utcnow
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry.models import Staff
+from yiyang.registry.staff.models import Staff
 from yiyang.security.models import UserAccount
 
 

@@ -15,7 +15,6 @@ from yiyang.errors import N_, DomainError
 from yiyang.kit.clock import local_today
 from yiyang.kit.geo import haversine_m
 from yiyang.orders.page_helpers import REFUSE_REASONS, SHORT_REASON_LABELS, helpers
-from yiyang.registry.common_pages import error_message, problems_by_field, validation_problems
 from yiyang.security.subject import Subject
 from yiyang.visits import service as visit_service
 from yiyang.visits.schemas import (
@@ -28,6 +27,7 @@ from yiyang.visits.schemas import (
     VisitItem,
 )
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.forms import error_message, problems_by_field, validation_problems
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 

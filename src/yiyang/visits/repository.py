@@ -13,7 +13,11 @@ from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry.models import Area, Elder, Provider, ServiceItem, Staff
+from yiyang.registry.areas.models import Area
+from yiyang.registry.catalog.models import ServiceItem
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.providers.models import Provider
+from yiyang.registry.staff.models import Staff
 from yiyang.security.subject import Subject
 from yiyang.visits.models import Alert, Complaint, ReturnVisit, Visit, VisitRating
 from yiyang.visits.schemas import AlertFilter

@@ -18,8 +18,8 @@ from yiyang.kit.geo import wgs84_to_gcj02
 from yiyang.orders import rules as order_rules
 from yiyang.orders import service as orders_service
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry import elder_repository
-from yiyang.registry.models import Elder
+from yiyang.registry.elders import repository as elder_repository
+from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.timers import service as timers

@@ -12,7 +12,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from yiyang.config import PACKAGE_DIR
 from yiyang.kit.masking import mask_id_number, mask_phone
 from yiyang.kit.money import fen_to_yuan_str
-from yiyang.registry.vocab import LABELS
 from yiyang.security.roles import ROLE_LABELS
 from yiyang.web.csrf import csrf_token
 from yiyang.web.i18n import LOCALES, gettext_for, translate
@@ -39,6 +38,15 @@ def url_with(request: Request, **changes: object) -> str:
 
 env.globals["url_with"] = url_with
 
+# Words for the codes domains store (living situations, skills, roles…), filled by each
+# domain at import with register_labels, so that web needs no domain to translate a code.
+CODE_LABELS: dict[str, str] = dict(ROLE_LABELS)
+
+
+def register_labels(labels: dict[str, str]) -> None:
+    """Add a domain's code → translatable word table to the `label` of every page."""
+    CODE_LABELS.update(labels)
+
 
 def is_htmx(request: Request) -> bool:
     """True when htmx asked for a fragment rather than a whole page."""
@@ -64,7 +72,7 @@ def render(
     def label(code: str | None) -> str:
         if code is None:
             return ""
-        source = LABELS.get(code) or ROLE_LABELS.get(code)
+        source = CODE_LABELS.get(code)
         return translate(locale, source) if source else code
 
     ctx: dict[str, Any] = {

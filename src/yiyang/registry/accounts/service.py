@@ -1,0 +1,95 @@
+"""Create an account after checking that the binding its role needs exists in the registry."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from yiyang.errors import N_, Invalid
+from yiyang.registry.areas import repository as area_repository
+from yiyang.registry.elders.models import Elder
+from yiyang.registry.providers.models import Provider
+from yiyang.registry.staff.models import Staff
+from yiyang.security import service as security_service
+from yiyang.security.models import UserAccount
+from yiyang.security.roles import Perm, Role
+from yiyang.security.subject import Subject
+
+# The binding each role needs: the field that names it and, for areas, the level it must be.
+NEEDS: dict[Role, tuple[str, str | None]] = {
+    Role.STREET_ADMIN: ("area_code", "street"),
+    Role.COMMUNITY_STAFF: ("area_code", "community"),
+    Role.PROVIDER_ADMIN: ("provider_id", None),
+    Role.CAREGIVER: ("staff_id", None),
+    Role.ELDER: ("elder_id", None),
+    Role.FAMILY: ("elder_id", None),
+}
+
+
+def _area_id(session: Session, code: str | None, level: str | None) -> int | None:
+    if not code:
+        return None
+    area = area_repository.by_code(session, code.strip())
+    if area is None:
+        raise Invalid(N_("Unknown area code: %(value)s."), field="area_code", value=code)
+    if level is not None and area.level != level:
+        message = (
+            N_("The area of this role must be a street.")
+            if level == "street"
+            else N_("The area of this role must be a community.")
+        )
+        raise Invalid(message, field="area_code")
+    return area.id
+
+
+def _check_exists(session: Session, model: type, value: int | None, field: str) -> None:
+    if value is not None and session.get(model, value) is None:
+        raise Invalid(N_("Nothing with this number exists: %(value)s."), field=field, value=value)
+
+
+def create_account(
+    session: Session,
+    actor: Subject,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    area_code: str | None = None,
+    provider_id: int | None = None,
+    staff_id: int | None = None,
+    elder_id: int | None = None,
+    check_password: bool = True,
+) -> UserAccount:
+    """An account whose role binding (street, community, provider, staff, elder) is real."""
+    actor.require(Perm.USER_MANAGE)
+    given = {
+        "area_code": area_code,
+        "provider_id": provider_id,
+        "staff_id": staff_id,
+        "elder_id": elder_id,
+    }
+    field, level = NEEDS.get(role, (None, None))
+    if field is not None and given[field] in (None, ""):
+        raise Invalid(N_("This role needs %(needed)s."), field=field, needed=field)
+    area_id = _area_id(session, area_code, level if field == "area_code" else None)
+    _check_exists(session, Provider, provider_id, "provider_id")
+    _check_exists(session, Elder, elder_id, "elder_id")
+    if staff_id is not None:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise Invalid(N_("Unknown staff member %(id)s."), field="staff_id", id=staff_id)
+        if role == Role.CAREGIVER and provider_id is None:
+            provider_id = staff.provider_id
+    return security_service.create_user(
+        session,
+        actor,
+        username=username,
+        password=password,
+        display_name=display_name,
+        role=role,
+        area_id=area_id,
+        provider_id=provider_id,
+        staff_id=staff_id,
+        elder_id=elder_id,
+        check_password=check_password,
+    )

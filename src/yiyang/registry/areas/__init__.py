@@ -1,0 +1,1 @@
+"""The district → street → community tree."""

@@ -1,0 +1,1 @@
+"""The service catalog: categories, items and their dated price versions."""

@@ -1,0 +1,1 @@
+"""Elders with their special groups and emergency contacts."""

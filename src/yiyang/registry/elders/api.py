@@ -1,0 +1,63 @@
+"""JSON routes for elders: list/search, read (audited), create, update."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from yiyang.kit.clock import local_today
+from yiyang.kit.pagination import Page, PageParams
+from yiyang.registry.elders import service as elder_service
+from yiyang.registry.elders.schemas import (
+    ElderCreate,
+    ElderFilter,
+    ElderListItem,
+    ElderRead,
+    ElderUpdate,
+)
+from yiyang.web.deps import ApiSubject, DbSession, get_locale
+
+router = APIRouter(prefix="/elders", tags=["elders"], dependencies=[Depends(get_locale)])
+
+
+@router.get("", response_model=Page[ElderListItem])
+def list_elders(
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    flt: Annotated[ElderFilter, Depends()],
+    page: Annotated[PageParams, Depends()],
+) -> Page[ElderListItem]:
+    """Search elders in scope by name, ID number or phone, with filters."""
+    return elder_service.list_elders(db, subject, flt, page, now=request.app.state.clock())
+
+
+@router.post("", response_model=ElderRead, status_code=201)
+def create_elder(
+    request: Request, db: DbSession, subject: ApiSubject, body: ElderCreate
+) -> ElderRead:
+    """Register an elder; birth date and sex come from the ID number."""
+    now = request.app.state.clock()
+    elder = elder_service.create_elder(
+        db, subject, body, now=now, district_code=request.app.state.settings.district_code
+    )
+    return elder_service.to_read(elder, local_today(now))
+
+
+@router.get("/{elder_id}", response_model=ElderRead)
+def read_elder(request: Request, db: DbSession, subject: ApiSubject, elder_id: int) -> ElderRead:
+    """An elder's full record (the read is audited)."""
+    return elder_service.read_elder(db, subject, elder_id, now=request.app.state.clock())
+
+
+@router.patch("/{elder_id}", response_model=ElderRead)
+def update_elder(
+    request: Request, db: DbSession, subject: ApiSubject, elder_id: int, body: ElderUpdate
+) -> ElderRead:
+    """Change some fields of an elder (pass `version` to guard against lost updates)."""
+    now = request.app.state.clock()
+    elder = elder_service.update_elder(
+        db, subject, elder_id, body, now=now, district_code=request.app.state.settings.district_code
+    )
+    return elder_service.to_read(elder, local_today(now))

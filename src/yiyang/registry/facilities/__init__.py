@@ -1,0 +1,1 @@
+"""Places services come from: platform, street centres, day-care centres, meal points."""

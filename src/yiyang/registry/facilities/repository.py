@@ -1,0 +1,93 @@
+"""Every query on facilities; the one place where their data scope is applied."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from yiyang.errors import N_, NotFound
+from yiyang.kit.pagination import PageParams
+from yiyang.registry.areas.models import Area
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.facilities.schemas import FacilityFilter
+from yiyang.security.roles import Role
+from yiyang.security.subject import Subject
+
+
+def readable(subject: Subject) -> Select[tuple[Facility]]:
+    """Facilities the subject may see: district-wide, its street, its community or its provider."""
+    stmt = select(Facility)
+    if subject.district_wide:
+        return stmt
+    if subject.role == Role.STREET_ADMIN and subject.street_id is not None:
+        return stmt.where(Facility.street_id == subject.street_id)
+    if subject.role == Role.COMMUNITY_STAFF and subject.community_id is not None:
+        return stmt.where(Facility.community_id == subject.community_id)
+    if subject.role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
+        return stmt.where(Facility.provider_id == subject.provider_id)
+    return stmt.where(false())
+
+
+def _area_id(code: str) -> object:
+    return select(Area.id).where(Area.code == code.strip()).scalar_subquery()
+
+
+def filtered(subject: Subject, flt: FacilityFilter) -> Select[tuple[Facility]]:
+    """The readable facilities narrowed by a filter."""
+    stmt = readable(subject)
+    if flt.q:
+        q = flt.q.strip()
+        stmt = stmt.where(
+            or_(
+                Facility.name.contains(q, autoescape=True),
+                Facility.address.contains(q, autoescape=True),
+                Facility.code == q,
+            )
+        )
+    if flt.kind:
+        stmt = stmt.where(Facility.kind == str(flt.kind))
+    if flt.street_code:
+        stmt = stmt.where(Facility.street_id == _area_id(flt.street_code))
+    if flt.community_code:
+        stmt = stmt.where(Facility.community_id == _area_id(flt.community_code))
+    if flt.provider_id is not None:
+        stmt = stmt.where(Facility.provider_id == flt.provider_id)
+    if flt.active is not None:
+        stmt = stmt.where(Facility.active == flt.active)
+    return stmt
+
+
+def _loaded(stmt: Select[tuple[Facility]]) -> Select[tuple[Facility]]:
+    return stmt.options(
+        joinedload(Facility.street), joinedload(Facility.community), joinedload(Facility.provider)
+    )
+
+
+def search(
+    session: Session, subject: Subject, flt: FacilityFilter, page: PageParams
+) -> tuple[list[Facility], int]:
+    """One page of matching facilities (areas and provider loaded) and the total count."""
+    stmt = filtered(subject, flt)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        _loaded(stmt).order_by(Facility.code).offset(page.offset).limit(page.size)
+    ).all()
+    return list(rows), total
+
+
+def get(session: Session, subject: Subject, facility_id: int) -> Facility:
+    """One readable facility with areas and provider loaded, or NotFound."""
+    facility = session.scalar(_loaded(readable(subject).where(Facility.id == facility_id)))
+    if facility is None:
+        raise NotFound(N_("Facility %(id)s not found."), id=facility_id)
+    return facility
+
+
+def by_id(session: Session, facility_id: int) -> Facility | None:
+    """A facility regardless of scope (for checks made on behalf of another record)."""
+    return session.get(Facility, facility_id)
+
+
+def code_taken(session: Session, code: str) -> bool:
+    """Whether a facility already uses this code."""
+    return session.scalar(select(Facility.id).where(Facility.code == code)) is not None

@@ -1,0 +1,1 @@
+"""Service organisations (公建民营 operators)."""

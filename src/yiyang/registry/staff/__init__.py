@@ -1,0 +1,1 @@
+"""Staff of providers with their skills and certificates."""

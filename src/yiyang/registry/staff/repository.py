@@ -1,0 +1,100 @@
+"""Every query on staff; the one place where their data scope is applied."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, String, cast, exists, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from yiyang.errors import N_, NotFound
+from yiyang.kit.pagination import PageParams
+from yiyang.registry.facilities.models import Facility
+from yiyang.registry.staff.models import Staff, StaffSkill
+from yiyang.registry.staff.schemas import StaffFilter
+from yiyang.security.roles import Role
+from yiyang.security.subject import Subject
+
+
+def readable(subject: Subject) -> Select[tuple[Staff]]:
+    """Staff the subject may see.
+
+    District-wide roles: all; provider admin: its provider's staff; street admin: staff whose
+    home facility lies in its street; caregiver: only itself; anyone else (community staff,
+    elders, families): nobody.
+    """
+    stmt = select(Staff)
+    if subject.district_wide:
+        return stmt
+    if subject.role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
+        return stmt.where(Staff.provider_id == subject.provider_id)
+    if subject.role == Role.STREET_ADMIN and subject.street_id is not None:
+        in_street = select(Facility.id).where(Facility.street_id == subject.street_id)
+        return stmt.where(Staff.facility_id.in_(in_street))
+    if subject.role == Role.CAREGIVER and subject.staff_id is not None:
+        return stmt.where(Staff.id == subject.staff_id)
+    return stmt.where(false())
+
+
+def filtered(subject: Subject, flt: StaffFilter) -> Select[tuple[Staff]]:
+    """The readable staff narrowed by a filter."""
+    stmt = readable(subject)
+    if flt.q:
+        q = flt.q.strip()
+        conditions = [Staff.name.contains(q, autoescape=True), Staff.code == q]
+        digits = q.replace(" ", "").replace("-", "")
+        if len(digits) >= 4 and digits.isdigit():
+            conditions.append(Staff.phone.contains(digits, autoescape=True))
+        stmt = stmt.where(or_(*conditions))
+    if flt.provider_id is not None:
+        stmt = stmt.where(Staff.provider_id == flt.provider_id)
+    if flt.facility_id is not None:
+        stmt = stmt.where(Staff.facility_id == flt.facility_id)
+    if flt.role:
+        # roles is a JSON list; its text form holds each code in double quotes on both databases
+        stmt = stmt.where(cast(Staff.roles, String).contains(f'"{flt.role}"', autoescape=True))
+    if flt.skill:
+        stmt = stmt.where(
+            exists().where(StaffSkill.staff_id == Staff.id, StaffSkill.skill == str(flt.skill))
+        )
+    if flt.status:
+        stmt = stmt.where(Staff.status == str(flt.status))
+    return stmt
+
+
+def _loaded(stmt: Select[tuple[Staff]], *, full: bool) -> Select[tuple[Staff]]:
+    stmt = stmt.options(
+        joinedload(Staff.provider), joinedload(Staff.facility), selectinload(Staff.skills)
+    )
+    return stmt.options(selectinload(Staff.certificates)) if full else stmt
+
+
+def search(
+    session: Session, subject: Subject, flt: StaffFilter, page: PageParams
+) -> tuple[list[Staff], int]:
+    """One page of matching staff (provider, facility and skills loaded) and the total count."""
+    stmt = filtered(subject, flt)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        _loaded(stmt, full=False).order_by(Staff.code).offset(page.offset).limit(page.size)
+    ).all()
+    return list(rows), total
+
+
+def get(session: Session, subject: Subject, staff_id: int) -> Staff:
+    """One readable staff member with everything loaded, or NotFound."""
+    staff = session.scalar(_loaded(readable(subject).where(Staff.id == staff_id), full=True))
+    if staff is None:
+        raise NotFound(N_("Staff member %(id)s not found."), id=staff_id)
+    return staff
+
+
+def code_taken(session: Session, code: str) -> bool:
+    """Whether a staff member already uses this code."""
+    return session.scalar(select(Staff.id).where(Staff.code == code)) is not None
+
+
+def id_number_taken(session: Session, id_number: str, except_id: int | None = None) -> bool:
+    """Whether another staff member already has this ID number (across the district)."""
+    stmt = select(Staff.id).where(Staff.id_number == id_number)
+    if except_id is not None:
+        stmt = stmt.where(Staff.id != except_id)
+    return session.scalar(stmt) is not None
