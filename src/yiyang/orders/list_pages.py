@@ -12,6 +12,7 @@ from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import CHANNEL_LABELS, STATUS_LABELS, helpers
 from yiyang.orders.schemas import OrderFilter, OrderListItem
+from yiyang.registry.areas import service as areas_service
 from yiyang.registry.catalog import service as catalog_service
 from yiyang.registry.catalog.schemas import ItemFilter
 from yiyang.registry.providers import service as provider_service
@@ -19,7 +20,7 @@ from yiyang.registry.providers.schemas import ProviderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.forms import area_choices, error_message, list_page, page_number, query_filter
+from yiyang.web.forms import error_message, list_page, page_number, query_filter
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
@@ -61,7 +62,7 @@ def order_list(
         "message": message,
         "statuses": list(STATUS_LABELS),
         "channels": list(CHANNEL_LABELS),
-        "choices": area_choices(db, subject),
+        "choices": areas_service.area_choices(db, subject),
         "items": catalog_service.list_items(db, subject, ItemFilter(), now=now),
         "providers": _providers(db, subject, request),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
@@ -25,28 +25,23 @@ PROPOSED = "proposed"
 
 def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
     """Orders the subject may see: district-wide; by the elder's area; own provider; own."""
-    stmt = select(ServiceOrder)
-    if subject.district_wide:
-        return stmt
-    role = subject.role
-    if role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
-        return stmt.where(ServiceOrder.provider_id == subject.provider_id)
-    if role == Role.CAREGIVER and subject.staff_id is not None:
-        return stmt.where(
-            ServiceOrder.staff_id == subject.staff_id,
-            ServiceOrder.caregiver_status.is_distinct_from(PROPOSED),
+    return select(ServiceOrder).where(
+        subject.scope.where(
+            provider=ServiceOrder.provider_id,
+            # A caregiver sees an order once its provider handed it on, not while proposed.
+            staff=lambda staff_id: and_(
+                ServiceOrder.staff_id == staff_id,
+                ServiceOrder.caregiver_status.is_distinct_from(PROPOSED),
+            ),
+            elder=ServiceOrder.elder_id,
+            street=lambda street_id: ServiceOrder.elder_id.in_(
+                select(Elder.id).where(Elder.street_id == street_id)
+            ),
+            community=lambda community_id: ServiceOrder.elder_id.in_(
+                select(Elder.id).where(Elder.community_id == community_id)
+            ),
         )
-    if role in (Role.ELDER, Role.FAMILY) and subject.elder_id is not None:
-        return stmt.where(ServiceOrder.elder_id == subject.elder_id)
-    if subject.community_id is not None:
-        return stmt.join(Elder, Elder.id == ServiceOrder.elder_id).where(
-            Elder.community_id == subject.community_id
-        )
-    if subject.street_id is not None:
-        return stmt.join(Elder, Elder.id == ServiceOrder.elder_id).where(
-            Elder.street_id == subject.street_id
-        )
-    return stmt.where(false())
+    )
 
 
 # What an order list row shows: the elder with their areas, the item, provider and caregiver.

@@ -20,13 +20,14 @@ from yiyang.errors import N_, DomainError
 from yiyang.kit.pagination import PageParams
 from yiyang.orders.page_helpers import helpers
 from yiyang.registry.areas import repository as area_repository
+from yiyang.registry.areas import service as areas_service
 from yiyang.registry.areas.models import Area
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts
 from yiyang.visits.schemas import AlertFilter, AlertNote
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.forms import area_choices, error_message, problems_by_field, validation_problems
+from yiyang.web.forms import error_message, problems_by_field, validation_problems
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
@@ -68,7 +69,7 @@ def _filter_from(params: Mapping[str, str]) -> tuple[AlertFilter, dict[str, str]
 
 def _streets(db: Session, subject: Subject) -> list[Area]:
     """Streets to filter by: those of the caller's area, else (provider, district) all of them."""
-    mine = [c.street for c in area_choices(db, subject)]
+    mine = [c.street for c in areas_service.area_choices(db, subject)]
     return mine or area_repository.children(db, None, "street")
 
 

@@ -16,7 +16,8 @@ from yiyang.errors import N_, Invalid, NotFound
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.security.audit import service as audit
-from yiyang.security.roles import Perm, Role
+from yiyang.security.roles import Perm
+from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit
@@ -150,10 +151,11 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 def _settlement_provider(subject: Subject, provider_id: int | None) -> int | None:
     """A provider admin settles only its own provider (another's is 'not found')."""
-    if subject.role == Role.PROVIDER_ADMIN:
-        if provider_id is not None and provider_id != subject.provider_id:
+    scope = subject.scope
+    if scope.binding is Binding.PROVIDER:
+        if provider_id is not None and not scope.covers(provider_id=provider_id):
             raise NotFound(N_("Provider %(id)s not found."), id=provider_id)
-        return subject.provider_id
+        return scope.bound_id
     return provider_id
 
 

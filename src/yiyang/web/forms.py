@@ -14,9 +14,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from yiyang.errors import N_, DomainError, FieldProblem
-from yiyang.registry.areas import repository as area_repository
-from yiyang.registry.areas.models import Area
-from yiyang.security.subject import Subject
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
@@ -134,38 +131,6 @@ def put_required(payload: dict[str, Any], form: FormData, *names: str) -> None:
     for name in names:
         if value := text(form, name):
             payload[name] = value
-
-
-@dataclass
-class StreetChoice:
-    """A street with the communities the caller may pick in it."""
-
-    street: Area
-    communities: list[Area]
-
-
-def area_choices(session: Session, subject: Subject) -> list[StreetChoice]:
-    """Streets and communities within the caller's scope, for filters and selectors."""
-    if subject.district_wide:
-        streets = area_repository.children(session, None, "street")
-    elif subject.community_id is not None:
-        community = session.get(Area, subject.community_id)
-        street = (
-            session.get(Area, community.parent_id) if community and community.parent_id else None
-        )
-        streets = [street] if street else []
-    elif subject.street_id is not None:
-        street = session.get(Area, subject.street_id)
-        streets = [street] if street else []
-    else:
-        streets = []
-    choices = []
-    for street in streets:
-        communities = area_repository.children(session, street.id, "community")
-        if subject.community_id is not None:
-            communities = [c for c in communities if c.id == subject.community_id]
-        choices.append(StreetChoice(street, communities))
-    return choices
 
 
 def query_filter(model: type[M], request: Request, keys: Iterable[str]) -> tuple[M, dict[str, str]]:

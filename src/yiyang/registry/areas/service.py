@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.areas.models import Area
 from yiyang.registry.areas.schemas import AreaDetail, AreaFilter, AreaOut
 from yiyang.security.roles import Perm
+from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 
 
@@ -31,3 +34,31 @@ def read_area(session: Session, subject: Subject, code: str) -> AreaDetail:
     area, parent = area_repository.get(session, subject, code)
     kids = area_repository.search(session, subject, None, area.code)
     return AreaDetail(**_out(area, parent).model_dump(), children=[_out(a, p) for a, p in kids])
+
+
+@dataclass
+class StreetChoice:
+    """A street with the communities the caller may pick in it."""
+
+    street: Area
+    communities: list[Area]
+
+
+def area_choices(session: Session, subject: Subject) -> list[StreetChoice]:
+    """Streets and communities within the caller's scope, for filters and selectors."""
+    scope = subject.scope
+    streets = [
+        street
+        for street in area_repository.children(session, None, "street")
+        if scope.district_wide or scope.binding in (Binding.STREET, Binding.COMMUNITY)
+    ]
+    choices = []
+    for street in streets:
+        communities = [
+            c
+            for c in area_repository.children(session, street.id, "community")
+            if scope.covers(street_id=street.id, community_id=c.id)
+        ]
+        if communities or scope.covers(street_id=street.id):
+            choices.append(StreetChoice(street, communities))
+    return choices

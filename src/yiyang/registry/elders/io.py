@@ -400,8 +400,7 @@ def template_file(
         raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
     community = next(
         (c for c in sorted(_communities(session).values(), key=lambda a: a.code)
-         if subject.district_wide or subject.community_id == c.id
-         or (subject.community_id is None and subject.street_id == c.parent_id)),
+         if subject.scope.covers(street_id=c.parent_id, community_id=c.id)),
         None,
     )  # fmt: skip
     example: dict[str, Any] = {

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from yiyang.errors import FieldProblem
 from yiyang.kit.clock import local_today
 from yiyang.kit.pagination import PageParams
+from yiyang.registry.areas import service as areas_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
 from yiyang.registry.elders import service as elder_service
@@ -21,7 +22,6 @@ from yiyang.security.roles import Perm
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     FormRefusal,
-    area_choices,
     optional,
     problems_by_field,
     put_required,
@@ -91,7 +91,7 @@ def elder_list(request: Request, db: DbSession, subject: PageSubject) -> HTMLRes
         "page": page,
         "values": values,
         "query": urlencode(values),
-        "choices": area_choices(db, subject),
+        "choices": areas_service.area_choices(db, subject),
         "age_bands": list(AGE_BANDS),
         "vocab": _vocab_lists(),
         "pager_url": lambda n: "/elders?" + urlencode(values | {"page": str(n)}),
@@ -214,7 +214,7 @@ def _form_page(
             "elder": elder,
             "errors": errors or {},
             "message": message,
-            "choices": area_choices(db, subject),
+            "choices": areas_service.area_choices(db, subject),
             "vocab": _vocab_lists(),
         },
         status_code=status_code,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, NotFound
@@ -17,16 +17,9 @@ from yiyang.security.subject import Subject
 
 def readable(subject: Subject) -> Select[tuple[Elder]]:
     """Elders the subject may see: district-wide, their street, their community, or themselves."""
-    stmt = select(Elder)
-    if subject.district_wide:
-        return stmt
-    if subject.community_id is not None:
-        return stmt.where(Elder.community_id == subject.community_id)
-    if subject.street_id is not None:
-        return stmt.where(Elder.street_id == subject.street_id)
-    if subject.elder_id is not None:
-        return stmt.where(Elder.id == subject.elder_id)
-    return stmt.where(false())
+    return select(Elder).where(
+        subject.scope.where(street=Elder.street_id, community=Elder.community_id, elder=Elder.id)
+    )
 
 
 def _years_ago(today: date, years: int) -> date:

@@ -66,13 +66,7 @@ def _contacts(items: list[ContactIn]) -> list[rules.ContactFacts]:
 
 
 def _community_in_scope(subject: Subject, community: Area) -> bool:
-    if subject.district_wide:
-        return True
-    if subject.community_id is not None:
-        return community.id == subject.community_id
-    if subject.street_id is not None:
-        return community.parent_id == subject.street_id
-    return False
+    return subject.scope.covers(street_id=community.parent_id, community_id=community.id)
 
 
 def _raise_if(problems: list[FieldProblem]) -> None:

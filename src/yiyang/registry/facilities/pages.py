@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from yiyang.kit.pagination import PageParams
+from yiyang.registry.areas import service as areas_service
 from yiyang.registry.facilities import service as facility_service
 from yiyang.registry.facilities.schemas import (
     FacilityCreate,
@@ -26,7 +27,6 @@ from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     FormRefusal,
-    area_choices,
     form_values,
     list_page,
     optional,
@@ -66,7 +66,7 @@ def facility_list(request: Request, db: DbSession, subject: PageSubject) -> HTML
     context = {
         "page": page,
         "kinds": [str(k) for k in FacilityKind],
-        "choices": area_choices(db, subject),
+        "choices": areas_service.area_choices(db, subject),
         "providers": providers_in_scope(db, subject, request.app.state.clock()),
     }
     return list_page(
@@ -93,7 +93,7 @@ def _form(
             "errors": errors or {},
             "message": message,
             "kinds": [str(k) for k in FacilityKind],
-            "choices": area_choices(db, subject),
+            "choices": areas_service.area_choices(db, subject),
             "providers": providers_in_scope(db, subject, request.app.state.clock()),
         },
         status_code=status_code,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
@@ -10,22 +10,18 @@ from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
 from yiyang.registry.facilities.models import Facility
 from yiyang.registry.facilities.schemas import FacilityFilter
-from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 
 
 def readable(subject: Subject) -> Select[tuple[Facility]]:
     """Facilities the subject may see: district-wide, its street, its community or its provider."""
-    stmt = select(Facility)
-    if subject.district_wide:
-        return stmt
-    if subject.role == Role.STREET_ADMIN and subject.street_id is not None:
-        return stmt.where(Facility.street_id == subject.street_id)
-    if subject.role == Role.COMMUNITY_STAFF and subject.community_id is not None:
-        return stmt.where(Facility.community_id == subject.community_id)
-    if subject.role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
-        return stmt.where(Facility.provider_id == subject.provider_id)
-    return stmt.where(false())
+    return select(Facility).where(
+        subject.scope.where(
+            street=Facility.street_id,
+            community=Facility.community_id,
+            provider=Facility.provider_id,
+        )
+    )
 
 
 def _area_id(code: str) -> object:

@@ -61,7 +61,7 @@ def _street(
     except Invalid as exc:
         problems += exc.problems
         return None
-    if not subject.district_wide and street.id != subject.street_id:
+    if not subject.scope.covers(street_id=street.id):
         problems.append(
             FieldProblem(
                 "street_code",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.providers.models import Provider
 from yiyang.registry.providers.schemas import ProviderFilter
-from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 
 
@@ -19,12 +18,7 @@ def readable(subject: Subject) -> Select[tuple[Provider]]:
     District-wide roles and street admins see every provider (they are public organisations
     and dispatch crosses street borders); a provider admin sees only its own provider.
     """
-    stmt = select(Provider)
-    if subject.district_wide or subject.role == Role.STREET_ADMIN:
-        return stmt
-    if subject.role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
-        return stmt.where(Provider.id == subject.provider_id)
-    return stmt.where(false())
+    return select(Provider).where(subject.scope.where(street=True, provider=Provider.id))
 
 
 def search(

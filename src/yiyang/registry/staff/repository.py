@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, String, cast, exists, false, func, or_, select
+from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, NotFound
@@ -10,7 +10,6 @@ from yiyang.kit.pagination import PageParams
 from yiyang.registry.facilities.models import Facility
 from yiyang.registry.staff.models import Staff, StaffSkill
 from yiyang.registry.staff.schemas import StaffFilter
-from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 
 
@@ -21,17 +20,15 @@ def readable(subject: Subject) -> Select[tuple[Staff]]:
     home facility lies in its street; caregiver: only itself; anyone else (community staff,
     elders, families): nobody.
     """
-    stmt = select(Staff)
-    if subject.district_wide:
-        return stmt
-    if subject.role == Role.PROVIDER_ADMIN and subject.provider_id is not None:
-        return stmt.where(Staff.provider_id == subject.provider_id)
-    if subject.role == Role.STREET_ADMIN and subject.street_id is not None:
-        in_street = select(Facility.id).where(Facility.street_id == subject.street_id)
-        return stmt.where(Staff.facility_id.in_(in_street))
-    if subject.role == Role.CAREGIVER and subject.staff_id is not None:
-        return stmt.where(Staff.id == subject.staff_id)
-    return stmt.where(false())
+    return select(Staff).where(
+        subject.scope.where(
+            provider=Staff.provider_id,
+            street=lambda street_id: Staff.facility_id.in_(
+                select(Facility.id).where(Facility.street_id == street_id)
+            ),
+            staff=Staff.id,
+        )
+    )
 
 
 def filtered(subject: Subject, flt: StaffFilter) -> Select[tuple[Staff]]:
