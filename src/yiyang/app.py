@@ -14,13 +14,13 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from yiyang.config import Settings, get_settings
-from yiyang.console import home
+from yiyang.console import family_pages, home, order_pages
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
-from yiyang.orders import pages as order_pages
+from yiyang.orders import pages as orders_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.registry.accounts import api as accounts_api
@@ -95,7 +95,9 @@ def create_app(
     for router in (auth_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     for router in (
-        order_pages.router,
+        order_pages.router,  # /orders/new before the list's /orders/{order_id} neighbours
+        orders_pages.router,
+        family_pages.router,
         dispatch_pages.router,
         plan_pages.router,
         visit_pages.router,

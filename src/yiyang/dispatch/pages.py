@@ -21,7 +21,7 @@ from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import helpers
 from yiyang.planner.explain import SKILLS
 from yiyang.security.subject import Subject
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field
 from yiyang.web.templating import render
 
@@ -136,11 +136,15 @@ def assign_page(
 
 
 @router.post("/dispatch/orders/{order_id}/assign", response_model=None)
-async def assign(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+def assign(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    order_id: int,
 ) -> Response:
     """Assign (or reassign, or pin) the chosen caregiver; a reason is required."""
-    form = await request.form()
     staff = str(form.get("staff_id") or "").strip()
     staff_id = int(staff) if staff.isdigit() else None
     reason = str(form.get("reason") or "")
@@ -175,7 +179,7 @@ async def assign(
 
 
 @router.post("/dispatch/orders/{order_id}/redispatch", response_model=None)
-async def redispatch(
+def redispatch(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
 ) -> Response:
     """Ask automatic dispatch to try a queued order again (e.g. after a caregiver came back)."""

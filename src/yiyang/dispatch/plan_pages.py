@@ -20,7 +20,7 @@ from yiyang.registry.elders.models import Elder
 from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message
 from yiyang.web.templating import render
 
@@ -139,11 +139,10 @@ def show(
 
 
 @router.post(PATH, response_class=HTMLResponse)
-async def apply(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale
+def apply(
+    request: Request, db: DbSession, subject: PageSubject, form: FormBody, locale: Locale
 ) -> HTMLResponse:
     """Re-plan the day and reassign the moved orders (all or nothing)."""
-    form = await request.form()
     return _page(
         request, db, subject, locale,
         day_text=str(form.get("day") or ""), keep_text=str(form.get("keep") or ""), run="apply",

@@ -7,7 +7,7 @@ come back to the same filtered list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from yiyang.errors import N_, DomainError
 from yiyang.kit.pagination import PageParams
@@ -26,7 +27,7 @@ from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts
 from yiyang.visits.schemas import AlertFilter, AlertNote
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field, validation_problems
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
@@ -139,14 +140,18 @@ def _back(target: str) -> str:
     return target
 
 
-async def _act(
-    request: Request, db: Session, subject: Subject, locale: str, alert_id: int, action: str
+def _act(
+    request: Request,
+    db: Session,
+    subject: Subject,
+    form: FormData,
+    locale: str,
+    alert_id: int,
+    act: Callable[..., object],
 ) -> Response:
     """Acknowledge or resolve; a refusal shows the screen again with the note kept."""
-    form = await request.form()
     back = _back(str(form.get("next") or ""))
     note = str(form.get("note") or "")
-    act = alerts.acknowledge if action == "acknowledge" else alerts.resolve
     try:
         act(db, subject, alert_id, AlertNote(note=note), now=_now(request))
     except ValidationError as exc:
@@ -167,16 +172,26 @@ async def _act(
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=None)
-async def acknowledge(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, alert_id: int
+def acknowledge(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    alert_id: int,
 ) -> Response:
     """A person is on it, with a note."""
-    return await _act(request, db, subject, locale, alert_id, "acknowledge")
+    return _act(request, db, subject, form, locale, alert_id, alerts.acknowledge)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=None)
-async def resolve(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, alert_id: int
+def resolve(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    alert_id: int,
 ) -> Response:
     """Close the alert with a note saying what was done."""
-    return await _act(request, db, subject, locale, alert_id, "resolve")
+    return _act(request, db, subject, form, locale, alert_id, alerts.resolve)

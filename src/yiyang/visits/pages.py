@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from yiyang.visits.schemas import (
     Position,
     VisitItem,
 )
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field, validation_problems
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
@@ -159,60 +160,17 @@ def _method(form: FormData) -> str:
     return "qr" if asked else "gps"
 
 
-async def _act(
-    request: Request, db: DbSession, subject: Subject, locale: str, order_id: int, action: str
+def _outcome(
+    request: Request,
+    db: DbSession,
+    subject: Subject,
+    locale: str,
+    order_id: int,
+    step: Callable[[], Response | None],
 ) -> Response:
     """Run one caregiver action; on a refusal show the visit page with the problems."""
-    form = await request.form()
-    state = request.app.state
-    now = _now(request)
-    policy = visit_service.policy_from(state.settings)
     try:
-        if action == "answer":
-            accept = form.get("accept") == "1"
-            reason = str(form.get("reason") or "").strip() or None
-            visit_service.answer_offer(
-                db,
-                subject,
-                order_id,
-                OfferAnswer(accept=accept, reason=reason),
-                now=now,
-                settings=state.settings,
-            )
-            if not accept:
-                return RedirectResponse("/m/visits", status_code=303)
-        elif action == "depart":
-            visit_service.depart(db, subject, order_id, now=now)
-        elif action == "check-in":
-            data = CheckIn(
-                method=_method(form),
-                position=_position(form),
-                qr_code=str(form.get("qr_code") or "").strip() or None,
-            )
-            visit_service.check_in(
-                db, subject, order_id, data, now=now, secret_key=state.secret_key, policy=policy
-            )
-        elif action == "check-out":
-            out = CheckOut(
-                method=_method(form),
-                position=_position(form),
-                qr_code=str(form.get("qr_code") or "").strip() or None,
-                short_reason=str(form.get("short_reason") or "").strip() or None,
-                note=str(form.get("note") or "").strip() or None,
-            )
-            visit_service.check_out(
-                db, subject, order_id, out, now=now, secret_key=state.secret_key, policy=policy
-            )
-        elif action == "checklist":
-            names = [str(n) for n in form.getlist("item_names")]
-            ticked = {str(v) for v in form.getlist("done")}
-            visit_service.save_checklist(
-                db, subject, order_id, ChecklistIn(items={n: n in ticked for n in names}), now=now
-            )
-        elif action == "note":
-            visit_service.add_note(
-                db, subject, order_id, NoteIn(text=str(form.get("text") or "")), now=now
-            )
+        done = step()
     except DomainError as exc:
         db.rollback()
         return _visit_page(
@@ -230,52 +188,147 @@ async def _act(
             }),
             status_code=422,
         )  # fmt: skip
-    return RedirectResponse(f"/m/visits/{order_id}", status_code=303)
+    return done or RedirectResponse(f"/m/visits/{order_id}", status_code=303)
+
+
+def _text(form: FormData, name: str) -> str | None:
+    return str(form.get(name) or "").strip() or None
 
 
 @router.post("/{order_id}/answer", response_model=None)
-async def answer(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+def answer(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    form: FormBody,
+    order_id: int,
 ) -> Response:
     """Accept the offered visit, or refuse it with a reason (it is dispatched again)."""
-    return await _act(request, db, subject, locale, order_id, "answer")
+    accept = form.get("accept") == "1"
+
+    def step() -> Response | None:
+        visit_service.answer_offer(
+            db,
+            subject,
+            order_id,
+            OfferAnswer(accept=accept, reason=_text(form, "reason")),
+            now=_now(request),
+            settings=request.app.state.settings,
+        )
+        return None if accept else RedirectResponse("/m/visits", status_code=303)
+
+    return _outcome(request, db, subject, locale, order_id, step)
 
 
 @router.post("/{order_id}/depart", response_model=None)
-async def depart(
+def depart(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
 ) -> Response:
     """On the way."""
-    return await _act(request, db, subject, locale, order_id, "depart")
+
+    def step() -> None:
+        visit_service.depart(db, subject, order_id, now=_now(request))
+
+    return _outcome(request, db, subject, locale, order_id, step)
 
 
 @router.post("/{order_id}/check-in", response_model=None)
-async def check_in(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+def check_in(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    form: FormBody,
+    order_id: int,
 ) -> Response:
     """Check in with the phone's position (or the QR card); outside the geofence is flagged."""
-    return await _act(request, db, subject, locale, order_id, "check-in")
+    state = request.app.state
+
+    def step() -> None:
+        data = CheckIn(
+            method=_method(form), position=_position(form), qr_code=_text(form, "qr_code")
+        )
+        visit_service.check_in(
+            db,
+            subject,
+            order_id,
+            data,
+            now=_now(request),
+            secret_key=state.secret_key,
+            policy=visit_service.policy_from(state.settings),
+        )
+
+    return _outcome(request, db, subject, locale, order_id, step)
 
 
 @router.post("/{order_id}/check-out", response_model=None)
-async def check_out(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+def check_out(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    form: FormBody,
+    order_id: int,
 ) -> Response:
     """Check out; a short visit needs a reason."""
-    return await _act(request, db, subject, locale, order_id, "check-out")
+    state = request.app.state
+
+    def step() -> None:
+        data = CheckOut(
+            method=_method(form),
+            position=_position(form),
+            qr_code=_text(form, "qr_code"),
+            short_reason=_text(form, "short_reason"),
+            note=_text(form, "note"),
+        )
+        visit_service.check_out(
+            db,
+            subject,
+            order_id,
+            data,
+            now=_now(request),
+            secret_key=state.secret_key,
+            policy=visit_service.policy_from(state.settings),
+        )
+
+    return _outcome(request, db, subject, locale, order_id, step)
 
 
 @router.post("/{order_id}/checklist", response_model=None)
-async def checklist(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+def checklist(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    form: FormBody,
+    order_id: int,
 ) -> Response:
     """Save the ticks of the service's checklist."""
-    return await _act(request, db, subject, locale, order_id, "checklist")
+    names = [str(n) for n in form.getlist("item_names")]
+    ticked = {str(v) for v in form.getlist("done")}
+
+    def step() -> None:
+        items = ChecklistIn(items={n: n in ticked for n in names})
+        visit_service.save_checklist(db, subject, order_id, items, now=_now(request))
+
+    return _outcome(request, db, subject, locale, order_id, step)
 
 
 @router.post("/{order_id}/note", response_model=None)
-async def note(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+def note(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    form: FormBody,
+    order_id: int,
 ) -> Response:
     """Add a note to the visit."""
-    return await _act(request, db, subject, locale, order_id, "note")
+
+    def step() -> None:
+        visit_service.add_note(
+            db, subject, order_id, NoteIn(text=str(form.get("text") or "")), now=_now(request)
+        )
+
+    return _outcome(request, db, subject, locale, order_id, step)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from yiyang.config import Settings
 from yiyang.errors import N_, Forbidden, Unauthorized
@@ -101,6 +102,11 @@ async def form_csrf(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
+async def form_data(request: Request) -> FormData:
+    """The posted form, read on the event loop so that the handler itself can be a plain def."""
+    return await request.form()
+
+
 def page_subject(
     request: Request, db: DbSession, presented: Annotated[str | None, Depends(form_csrf)]
 ) -> Subject:
@@ -126,3 +132,4 @@ def page_subject(
 ApiSubject = Annotated[Subject, Depends(api_subject)]
 PageSubject = Annotated[Subject, Depends(page_subject)]
 Locale = Annotated[str, Depends(get_locale)]
+FormBody = Annotated[FormData, Depends(form_data)]

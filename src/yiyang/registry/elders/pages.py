@@ -19,7 +19,7 @@ from yiyang.registry.elders import service as elder_service
 from yiyang.registry.elders.schemas import ElderCreate, ElderFilter, ElderRead, ElderUpdate
 from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
 from yiyang.security.roles import Perm
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     FormRefusal,
     optional,
@@ -252,10 +252,11 @@ def new_form(request: Request, db: DbSession, subject: PageSubject) -> HTMLRespo
 
 
 @router.post("/new", response_model=None)
-async def create(request: Request, db: DbSession, subject: PageSubject, locale: Locale) -> Response:
+def create(
+    request: Request, db: DbSession, subject: PageSubject, form: FormBody, locale: Locale
+) -> Response:
     """Register an elder; on problems the form comes back with each one next to its field."""
     subject.require(Perm.ELDER_WRITE)
-    form = await request.form()
     result = submit_form(
         db, locale, ElderCreate, _payload(form, editing=False),
         lambda data: elder_service.create_elder(
@@ -288,13 +289,17 @@ def edit_form(request: Request, db: DbSession, subject: PageSubject, elder_id: i
 
 
 @router.post("/{elder_id}/edit", response_model=None)
-async def update(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, elder_id: int
+def update(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    elder_id: int,
 ) -> Response:
     """Save changes; problems come back next to their fields, nothing half-written."""
     subject.require(Perm.ELDER_WRITE)
     now = request.app.state.clock()
-    form = await request.form()
     current = elder_service.to_read(elder_repository.get(db, subject, elder_id), local_today(now))
     result = submit_form(
         db, locale, ElderUpdate, _payload(form, editing=True),

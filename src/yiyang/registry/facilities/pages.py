@@ -24,7 +24,7 @@ from yiyang.registry.providers.schemas import ProviderFilter, ProviderRead
 from yiyang.registry.vocab import FacilityKind
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     FormRefusal,
     form_values,
@@ -136,10 +136,11 @@ def new_form(request: Request, db: DbSession, subject: PageSubject) -> HTMLRespo
 
 
 @router.post("/new", response_model=None)
-async def create(request: Request, db: DbSession, subject: PageSubject, locale: Locale) -> Response:
+def create(
+    request: Request, db: DbSession, subject: PageSubject, form: FormBody, locale: Locale
+) -> Response:
     """Register a facility, or show the form again with each problem by its field."""
     subject.require(Perm.FACILITY_WRITE)
-    form = await request.form()
     result = submit_form(
         db, locale, FacilityCreate, _payload(form),
         lambda data: facility_service.create_facility(
@@ -174,13 +175,17 @@ def edit_form(
 
 
 @router.post("/{facility_id}/edit", response_model=None)
-async def update(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, facility_id: int
+def update(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    facility_id: int,
 ) -> Response:
     """Save changes to a facility; nothing is written when a field is wrong."""
     subject.require(Perm.FACILITY_WRITE)
     current = facility_service.read_facility(db, subject, facility_id)
-    form = await request.form()
     payload = _payload(form)
     payload.pop("code", None)
     result = submit_form(

@@ -18,7 +18,7 @@ from yiyang.registry.staff.schemas import StaffCreate, StaffFilter, StaffRead, S
 from yiyang.registry.vocab import Sex, Skill, StaffRole, StaffStatus, TravelMode
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     FormRefusal,
     form_values,
@@ -143,10 +143,11 @@ def new_form(request: Request, db: DbSession, subject: PageSubject) -> HTMLRespo
 
 
 @router.post("/new", response_model=None)
-async def create(request: Request, db: DbSession, subject: PageSubject, locale: Locale) -> Response:
+def create(
+    request: Request, db: DbSession, subject: PageSubject, form: FormBody, locale: Locale
+) -> Response:
     """Register a staff member, or show the form again with each problem by its field."""
     subject.require(Perm.STAFF_WRITE)
-    form = await request.form()
     result = submit_form(
         db, locale, StaffCreate, _payload(form, editing=False),
         lambda data: staff_service.create_staff(
@@ -179,13 +180,17 @@ def edit_form(request: Request, db: DbSession, subject: PageSubject, staff_id: i
 
 
 @router.post("/{staff_id}/edit", response_model=None)
-async def update(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, staff_id: int
+def update(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    staff_id: int,
 ) -> Response:
     """Save changes to a staff member; nothing is written when a field is wrong."""
     subject.require(Perm.STAFF_WRITE)
     current = staff_service.read_staff(db, subject, staff_id)
-    form = await request.form()
     payload = _payload(form, editing=True)
     payload.pop("code", None)
     result = submit_form(
