@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from yiyang.config import Settings, get_settings
 from yiyang.console import family_pages, home, order_pages
 from yiyang.db import make_engine, make_session_factory
+from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_pages
 from yiyang.kit.clock import Clock, utcnow
@@ -91,6 +92,7 @@ def create_app(
     for router in (auth_api.router, accounts_api.router, registry_api.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(orders_api.router, prefix="/api/v1")
+    app.include_router(dispatch_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
     for router in (auth_pages.router, home.router, registry_pages.router):
         app.include_router(router)

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from yiyang.dispatch import service as dispatch_service
 from yiyang.dispatch import wording
 from yiyang.dispatch.models import DispatchDecision
+from yiyang.dispatch.schemas import DecisionRead, OrderDetail
 from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
-from yiyang.orders.schemas import DecisionRead, OrderEventRead, OrderRead
+from yiyang.orders.schemas import OrderEventRead
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
@@ -28,7 +29,7 @@ def decision_read(decision: DispatchDecision, locale: str) -> DecisionRead:
     return DecisionRead.model_validate(values)
 
 
-def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> OrderRead:
+def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> OrderDetail:
     """The full order with its timeline and dispatch decisions; scope applied by the repository."""
     subject.require(Perm.ORDER_READ)
     order = order_repository.get(db, subject, order_id)
@@ -41,7 +42,7 @@ def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> 
         if event.actor_user_id is None or event.detail.get("reason_is_code"):
             row.reason_label = wording.reason_label(locale, event.reason)
         timeline.append(row)
-    return OrderRead(
+    return OrderDetail(
         **item.model_dump(),
         standard_minutes=order.standard_minutes,
         price_id=order.price_id,

@@ -1,36 +1,25 @@
-"""JSON routes for orders, quotes, dispatch (queue, events, manual assignment), recurring orders."""
+"""JSON routes for orders: quotes, the list, what an elder may order, standing orders."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 
-from yiyang.dispatch import picking, tasks, wording
-from yiyang.dispatch import service as dispatch_service
-from yiyang.dispatch.reads import decision_read, read_order
 from yiyang.kit.clock import local_today
 from yiyang.kit.pagination import Page, PageParams
-from yiyang.orders import orderable, recurring, rules
+from yiyang.orders import orderable, recurring
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
-    AssignIn,
-    CandidateRead,
-    DecisionRead,
-    EventIn,
     OrderableServices,
-    OrderCreate,
     OrderFilter,
     OrderListItem,
-    OrderRead,
     Quote,
     QuoteRequest,
-    RecurringIn,
     RecurringRead,
-    RecurringUpdate,
 )
-from yiyang.web.deps import ApiSubject, DbSession, Locale, get_locale
+from yiyang.web.deps import ApiSubject, DbSession, get_locale
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(get_locale)])
 
@@ -43,27 +32,6 @@ def quote(request: Request, db: DbSession, subject: ApiSubject, body: QuoteReque
     )
 
 
-@router.post("/orders", response_model=OrderRead, status_code=201)
-def create_order(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    locale: Locale,
-    body: OrderCreate,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> OrderRead:
-    """Place an order and dispatch it; the same Idempotency-Key returns the first order."""
-    order = dispatch_service.submit_order(
-        db,
-        subject,
-        body,
-        now=request.app.state.clock(),
-        idempotency_key=idempotency_key,
-        settings=request.app.state.settings,
-    )
-    return read_order(db, subject, order.id, locale=locale)
-
-
 @router.get("/orders", response_model=Page[OrderListItem])
 def list_orders(
     db: DbSession,
@@ -73,113 +41,6 @@ def list_orders(
 ) -> Page[OrderListItem]:
     """Orders in scope, filtered by area, status, service, channel, provider, dates or search."""
     return order_service.list_orders(db, subject, flt, page)
-
-
-@router.get("/orders/{order_id}", response_model=OrderRead)
-def get_order(db: DbSession, subject: ApiSubject, locale: Locale, order_id: int) -> OrderRead:
-    """One order with its timeline and dispatch decisions."""
-    return read_order(db, subject, order_id, locale=locale)
-
-
-@router.post("/orders/{order_id}/events/{event}", response_model=OrderRead)
-def fire_event(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    locale: Locale,
-    order_id: int,
-    event: rules.Event,
-    body: EventIn | None = None,
-) -> OrderRead:
-    """Accept, refuse, cancel, confirm… an order, with a reason."""
-    body = body or EventIn()
-    dispatch_service.act(
-        db,
-        subject,
-        order_id,
-        event,
-        now=request.app.state.clock(),
-        reason=body.reason,
-        staff_id=body.staff_id,
-        settings=request.app.state.settings,
-    )
-    return read_order(db, subject, order_id, locale=locale)
-
-
-@router.post("/orders/{order_id}/assign", response_model=OrderRead)
-def assign(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    locale: Locale,
-    order_id: int,
-    body: AssignIn,
-) -> OrderRead:
-    """A dispatcher assigns, reassigns or pins a caregiver by hand, with a reason.
-
-    A caregiver without the skills is refused, and so is one busy at that time unless
-    `override_busy` is set (the decision then records it).
-    """
-    dispatch_service.assign(
-        db,
-        subject,
-        order_id,
-        body.staff_id,
-        now=request.app.state.clock(),
-        reason=body.reason,
-        pin=body.pin,
-        override_busy=body.override_busy,
-        settings=request.app.state.settings,
-    )
-    return read_order(db, subject, order_id, locale=locale)
-
-
-@router.get("/orders/{order_id}/candidates", response_model=list[CandidateRead])
-def candidates(
-    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: int
-) -> list[CandidateRead]:
-    """Everyone in the dispatcher's scope with a skill the order needs, best fit first."""
-    _, choices = picking.candidates(db, subject, order_id, now=request.app.state.clock())
-    return [
-        CandidateRead(
-            staff_id=c.fit.staff_id,
-            name=c.name,
-            code=c.code,
-            provider=c.provider,
-            facility=c.facility,
-            tier=c.fit.tier,
-            travel_min=round(c.fit.travel_min, 1),
-            start=c.fit.candidate.start if c.fit.candidate else None,
-            load_share=c.fit.load_share,
-            visits_before=c.fit.visits_before,
-            feasible=c.fit.feasible,
-            reason=c.fit.reason,
-            reason_label=wording.label(locale, wording.REASONS, c.fit.reason)
-            if c.fit.reason
-            else None,
-            missing_skills=list(c.fit.missing),
-            refused_before=c.fit.refused,
-            current=c.current,
-        )
-        for c in choices
-    ]
-
-
-@router.post("/orders/{order_id}/redispatch", response_model=DecisionRead)
-def redispatch(
-    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: int
-) -> DecisionRead:
-    """A dispatcher asks automatic dispatch to try a waiting order again."""
-    decision = dispatch_service.redispatch(
-        db, subject, order_id, now=request.app.state.clock(), settings=request.app.state.settings
-    )
-    return decision_read(decision, locale)
-
-
-@router.get("/dispatch/queue", response_model=list[OrderListItem])
-def dispatch_queue(db: DbSession, subject: ApiSubject) -> list[OrderListItem]:
-    """Orders automatic dispatch could not place, oldest first (see each order for why)."""
-    return [order_service.to_list_item(o) for _, o in dispatch_service.queue(db, subject)]
 
 
 @router.get("/elders/{elder_id}/orderable-services", response_model=OrderableServices)
@@ -199,34 +60,3 @@ def list_recurring(
 ) -> list[RecurringRead]:
     """Standing orders in scope."""
     return [RecurringRead.model_validate(r) for r in recurring.list_for(db, subject, elder_id)]
-
-
-@router.post("/recurring-orders", response_model=RecurringRead, status_code=201)
-def create_recurring(
-    request: Request, db: DbSession, subject: ApiSubject, body: RecurringIn
-) -> RecurringRead:
-    """Register a standing order; the orders it owes today and tomorrow are made at once."""
-    now = request.app.state.clock()
-    row = recurring.create(db, subject, body, now=now)
-    _expand(request, db, row.id)
-    return RecurringRead.model_validate(row)
-
-
-@router.patch("/recurring-orders/{recurring_id}", response_model=RecurringRead)
-def update_recurring(
-    request: Request, db: DbSession, subject: ApiSubject, recurring_id: int, body: RecurringUpdate
-) -> RecurringRead:
-    """Change, pause or end a standing order (orders already made stay as they are)."""
-    row = recurring.update(db, subject, recurring_id, body, now=request.app.state.clock())
-    _expand(request, db, row.id)
-    return RecurringRead.model_validate(row)
-
-
-def _expand(request: Request, db: DbSession, recurring_id: int) -> None:
-    """Make the orders one standing order owes now rather than at the next nightly run."""
-    tasks.expand_recurring(
-        db,
-        now=request.app.state.clock(),
-        days_ahead=request.app.state.settings.recurring_days_ahead,
-        recurring_id=recurring_id,
-    )

@@ -82,15 +82,6 @@ class EventIn(BaseModel):
     staff_id: int | None = None
 
 
-class AssignIn(BaseModel):
-    """A dispatcher's manual assignment (a reason is required)."""
-
-    staff_id: int
-    reason: str = Field(min_length=1, max_length=500)
-    pin: bool = False
-    override_busy: bool = False  # assign even though the caregiver has a visit at that time
-
-
 class OrderEventRead(BaseModel):
     """One timeline row."""
 
@@ -105,29 +96,6 @@ class OrderEventRead(BaseModel):
     reason: str | None
     reason_label: str | None = None  # the reason in the request's language
     detail: dict[str, Any]
-
-
-class DecisionRead(BaseModel):
-    """One dispatch decision with the candidates weighed and a short explanation."""
-
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    at: datetime
-    attempt: int
-    tier: str | None
-    winner_staff_id: int | None
-    winner_provider_id: int | None
-    travel_min: float | None
-    candidates: list[Any]
-    rejected: dict[str, Any]
-    unplaceable_reason: str | None
-    explanation: str  # in the request's language
-    explanation_lines: list[dict[str, Any]]  # {"t": template, "p": params}, as stored
-    outcome: str
-    manual: bool
-    decided_by_id: int | None
-    reason: str | None
-    busy_overridden: bool
 
 
 class OrderListItem(BaseModel):
@@ -159,7 +127,7 @@ class OrderListItem(BaseModel):
 
 
 class OrderRead(OrderListItem):
-    """The full order: money, policy, timeline and dispatch decisions."""
+    """The full order: money, policy, timeline and the events the status allows."""
 
     standard_minutes: int
     price_id: int
@@ -173,7 +141,6 @@ class OrderRead(OrderListItem):
     cancel_reason: str | None
     allowed_events: list[str]
     timeline: list[OrderEventRead]
-    decisions: list[DecisionRead]
 
 
 class RecurringIn(BaseModel):
@@ -262,24 +229,3 @@ class OrderableServices(BaseModel):
     on: date
     services: list[OrderableService]
     allowances: list[AllowanceRead]
-
-
-class CandidateRead(BaseModel):
-    """A caregiver a dispatcher may assign to an order, ranked the planner's way."""
-
-    staff_id: int
-    name: str
-    code: str
-    provider: str
-    facility: str
-    tier: str
-    travel_min: float
-    start: datetime | None  # the earliest start in the caregiver's best free gap
-    load_share: float
-    visits_before: int
-    feasible: bool  # automatic dispatch itself could choose this caregiver
-    reason: str | None  # why not: busy, shift, capacity, skill
-    reason_label: str | None  # the reason in the request's language
-    missing_skills: list[str]
-    refused_before: bool
-    current: bool  # the order's caregiver now
