@@ -40,8 +40,8 @@ from typing import Any
 from doc import replace_section
 from yiyang.demo.generator import generate_district
 from yiyang.demo.records import DemoDistrict
-from yiyang.kit.clock import CHINA_TZ
 from yiyang.kit.geo import haversine_m
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.planner.choose import TIERS, choose
 from yiyang.planner.day_plan import plan_day, round_travel
 from yiyang.planner.feasibility import Slot, check, with_visit

@@ -34,7 +34,8 @@ from yiyang.demo.day import MIX
 from yiyang.dispatch import day_plan, states
 from yiyang.dispatch.service import submit_order
 from yiyang.errors import DomainError
-from yiyang.kit.clock import CHINA_TZ, local_today, utcnow
+from yiyang.kit.clock import utcnow
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder

@@ -74,7 +74,8 @@ def seed(
 
 def _seed_policies(session: Session) -> int:
     """The default government-purchase policies (seeded after the catalog they refer to)."""
-    from yiyang.kit.clock import local_today, utcnow
+    from yiyang.kit.clock import utcnow
+    from yiyang.kit.localtime import local_today
     from yiyang.orders.seed import seed_policies
 
     return seed_policies(session, local_today(utcnow()))
@@ -178,7 +179,8 @@ def _seed_tomorrow(engine: Engine) -> None:
 
     from yiyang.db import make_session_factory
     from yiyang.demo.day import seed_orders
-    from yiyang.kit.clock import local_today, utcnow
+    from yiyang.kit.clock import utcnow
+    from yiyang.kit.localtime import local_today
     from yiyang.orders.models import ServiceOrder
 
     now = utcnow()

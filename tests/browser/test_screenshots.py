@@ -20,7 +20,8 @@ from tests.browser.conftest import LiveApp, login
 from tests.builders import make_catalog_item, make_staff, make_user
 from yiyang.config import Settings
 from yiyang.dispatch import service as dispatch_service
-from yiyang.kit.clock import CHINA_TZ, local_today, utcnow
+from yiyang.kit.clock import utcnow
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.facilities.models import Facility

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import FakeClock
 from tests.orders.builders import make_caregiver, make_district
 from yiyang.demo.day import seed_orders
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 
 

@@ -16,7 +16,7 @@ from yiyang.config import Settings, get_settings
 from yiyang.dispatch import day_plan, service
 from yiyang.dispatch.models import DispatchQueueItem
 from yiyang.errors import Forbidden, Invalid
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders import recurring
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate

@@ -15,7 +15,7 @@ from tests.conftest import FakeClock
 from tests.orders.builders import District, add_price, make_district, make_item, make_policy
 from yiyang.config import Settings
 from yiyang.errors import Invalid, NotFound
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.orders import orderable, service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderableServices, OrderCreate, QuoteRequest

@@ -18,7 +18,7 @@ from tests.orders.builders import District, make_caregiver, make_district, make_
 from yiyang.dispatch import tasks
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import Invalid
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders import recurring
 from yiyang.orders.models import RecurringOrder, ServiceOrder
 from yiyang.orders.schemas import RecurringIn, RecurringUpdate

@@ -10,7 +10,7 @@ from fastapi import Request
 
 from yiyang.dispatch.reads import read_order
 from yiyang.errors import N_, DomainError, Invalid
-from yiyang.kit.clock import CHINA_TZ, local_today
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import orderable
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import helpers

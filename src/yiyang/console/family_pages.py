@@ -28,7 +28,7 @@ from yiyang.console.booking import (
 )
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.orders import rules
 from yiyang.orders import service as order_service

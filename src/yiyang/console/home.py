@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from yiyang.console import overview
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.dispatch.service import act, submit_order
 from yiyang.errors import DomainError
-from yiyang.kit.clock import CHINA_TZ, local_today
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders.rules import Channel, Event, Status
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.catalog.models import ServiceItem

@@ -24,7 +24,7 @@ from yiyang.dispatch import picking, states
 from yiyang.dispatch import service as dispatch_service
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
-from yiyang.kit.clock import CHINA_TZ, local_today
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder

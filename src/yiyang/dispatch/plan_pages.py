@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.dispatch import day_plan
 from yiyang.errors import N_, DomainError, Invalid
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.page_helpers import helpers
 from yiyang.registry.catalog.models import ServiceItem

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Status
 from yiyang.planner.types import CaregiverState, Job, Point, Window

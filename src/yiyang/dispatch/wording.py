@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from yiyang.errors import N_
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.page_helpers import ALERT_LABELS, QUEUE_REASON_LABELS, TIER_LABELS
 from yiyang.planner.explain import REASONS, SKILLS, TIERS
 from yiyang.planner.feasibility import BUSY, CAPACITY, SHIFT, SKILL

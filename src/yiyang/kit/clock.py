@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone
-
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
@@ -13,8 +11,3 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """Aware UTC now; the default clock."""
     return datetime.now(UTC)
-
-
-def local_today(now: datetime) -> date:
-    """The calendar date in China for an aware instant (ages and price dates use it)."""
-    return now.astimezone(CHINA_TZ).date()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import orderable, recurring
 from yiyang.orders import service as order_service

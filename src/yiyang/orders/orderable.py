@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.config import Settings, get_settings
 from yiyang.errors import N_, FieldProblem, Invalid, NotFound
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.orders import repository
 from yiyang.orders import subsidy_rules as subsidy
 from yiyang.orders.schemas import AllowanceRead, OrderableService, OrderableServices

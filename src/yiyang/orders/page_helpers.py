@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from yiyang.errors import N_
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.web.i18n import translate
 
 # Statuses at which a family's status page stops polling.

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, FieldProblem, Invalid
-from yiyang.kit.clock import CHINA_TZ, local_today
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import repository
 from yiyang.orders.models import RecurringOrder, ServiceOrder
 from yiyang.orders.rules import Channel

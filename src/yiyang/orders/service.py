@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from yiyang.config import Settings, get_settings
 from yiyang.errors import N_, FieldProblem, Forbidden, Invalid
-from yiyang.kit.clock import local_today
 from yiyang.kit.idcard import age_on
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import repository, rules
 from yiyang.orders import subsidy_rules as subsidy

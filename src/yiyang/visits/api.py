@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.visits import alerts, cards, exports, feedback, service
 from yiyang.visits.exports import FileOut

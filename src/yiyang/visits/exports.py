@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Invalid, NotFound
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from yiyang.errors import N_, DomainError
-from yiyang.kit.clock import local_today
 from yiyang.kit.geo import haversine_m
+from yiyang.kit.localtime import local_today
 from yiyang.orders.page_helpers import REFUSE_REASONS, SHORT_REASON_LABELS, helpers
 from yiyang.security.subject import Subject
 from yiyang.visits import service as visit_service

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from yiyang.errors import N_, FieldProblem
-from yiyang.kit.clock import CHINA_TZ
 from yiyang.kit.geo import haversine_m
+from yiyang.kit.localtime import CHINA_TZ
 
 
 @dataclass(frozen=True)

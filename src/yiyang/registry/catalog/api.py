@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.registry.catalog import service as catalog_service
 from yiyang.registry.catalog.schemas import (
     CategoryOut,

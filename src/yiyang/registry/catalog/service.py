@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.registry.catalog import repository as catalog_repository
 from yiyang.registry.catalog import rules
 from yiyang.registry.catalog.models import ServiceCategory, ServiceItem, ServicePrice

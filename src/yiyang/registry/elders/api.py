@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.registry.elders import service as elder_service
 from yiyang.registry.elders.schemas import (

@@ -17,8 +17,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, FieldProblem, Invalid, TooLarge
-from yiyang.kit.clock import local_today
 from yiyang.kit.idcard import make_id_number
+from yiyang.kit.localtime import local_today
 from yiyang.registry.areas.models import Area
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules

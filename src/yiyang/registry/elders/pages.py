@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from yiyang.errors import FieldProblem
-from yiyang.kit.clock import local_today
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.elders import repository as elder_repository

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid
-from yiyang.kit.clock import local_today
 from yiyang.kit.idcard import IdNumberFacts, age_on
+from yiyang.kit.localtime import local_today
 from yiyang.kit.masking import mask_id_number, mask_phone
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.registry.areas import repository as area_repository

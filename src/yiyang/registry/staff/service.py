@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid, NotFound
-from yiyang.kit.clock import local_today
 from yiyang.kit.idcard import IdNumberFacts
+from yiyang.kit.localtime import local_today
 from yiyang.kit.masking import mask_id_number
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.registry.elders import rules as elder_rules
