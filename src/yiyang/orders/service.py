@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,6 +22,7 @@ from yiyang.orders import repository, rules
 from yiyang.orders import subsidy_rules as subsidy
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate, OrderFilter, OrderListItem, Quote, QuoteRequest
+from yiyang.registry.catalog import repository as catalog_repository
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder
@@ -72,12 +72,7 @@ def load_elder(session: Session, subject: Subject, elder_id: int) -> Elder | Fie
 
 def load_item(session: Session, code: str) -> ServiceItem | FieldProblem:
     """An active home-visit item with its prices, or the problem naming why it cannot be ordered."""
-    item = session.scalar(
-        select(ServiceItem)
-        .where(ServiceItem.code == code, ServiceItem.active.is_(True))
-        .options(selectinload(ServiceItem.prices))
-        .execution_options(populate_existing=True)
-    )
+    item = catalog_repository.item_with_prices(session, code=code)
     if item is None:
         return FieldProblem(
             "item_code", "unknown_item", N_("Unknown service %(item)s."), {"item": code}
@@ -410,12 +405,3 @@ def list_orders(
         )
     rows, total = repository.search(session, subject, flt, page)
     return Page(items=[to_list_item(o) for o in rows], total=total, page=page.page, size=page.size)
-
-
-def timeline(session: Session, order_id: int) -> list[OrderEvent]:
-    """Every timeline row of an order, oldest first (caller checked scope)."""
-    return list(
-        session.scalars(
-            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-        )
-    )
