@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.errors import N_, FieldProblem, Forbidden, Invalid
 from yiyang.kit.idcard import age_on
 from yiyang.kit.localtime import local_today
@@ -185,7 +185,7 @@ def quote(
     data: QuoteRequest,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Quote:
     """The price and who pays what, before confirming (nothing is written)."""
     subject.require(Perm.ORDER_CREATE)
@@ -198,7 +198,7 @@ def quote(
         window_end=data.window_end,
         government_purchase=data.government_purchase,
         now=now,
-        settings=settings or get_settings(),
+        settings=settings,
     ).quote
 
 
@@ -246,7 +246,7 @@ def create_order(
     *,
     now: datetime,
     idempotency_key: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     recurring_id: int | None = None,
 ) -> tuple[ServiceOrder, bool]:
     """Create a priced order; the same key from the same creator returns the first order.
@@ -269,7 +269,7 @@ def create_order(
         window_end=data.window_end,
         government_purchase=data.government_purchase,
         now=now,
-        settings=settings or get_settings(),
+        settings=settings,
     )
     q = priced.quote
     order = ServiceOrder(
