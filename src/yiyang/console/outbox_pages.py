@@ -181,7 +181,7 @@ def create_webhook(
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status_code in (403, 404):
             raise
-        db.rollback()
+        # Both are raised before anything is written: there is nothing to roll back.
         return _screen(
             request, db, subject, locale, errors=_problems(locale, exc), form=form,
             message=translate(locale, N_("Please correct the fields marked below.")),

@@ -81,11 +81,10 @@ def listing(session: Session, flt: OutboxFilter, page: PageParams) -> Page[Outbo
 
 def counts(session: Session) -> dict[str, int]:
     """How many messages are in each state."""
-    found = dict(
-        session.execute(
-            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
-        ).tuples()
-    )
+    rows = session.execute(
+        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    ).tuples()
+    found = {state: n for state, n in rows}
     return {state: found.get(state, 0) for state in STATES}
 
 
