@@ -64,12 +64,13 @@ class DomainEvent(BaseModel):
 
     def envelope(self) -> dict[str, Any]:
         """The event as outside subscribers receive it: context first, payload under `data`."""
+        meta = self.model_dump(mode="json", include=set(self.META))
         return {
-            "id": str(self.id),
+            "id": meta["id"],
             "type": self.TYPE,
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor": self.actor.model_dump(mode="json"),
-            "cause_id": str(self.cause_id) if self.cause_id else None,
+            "occurred_at": meta["occurred_at"],
+            "actor": meta["actor"],
+            "cause_id": meta["cause_id"],
             "data": self.payload(),
         }
 
