@@ -42,15 +42,28 @@ def _contacts(session: Session, d: District) -> None:
     session.flush()
 
 
-def _order(session: Session, d: District, clock: FakeClock) -> tuple[ServiceOrder, Subject]:
-    _, operator = make_user(session, Role.OPERATOR)
+def _data(d: District, clock: FakeClock) -> OrderCreate:
     start, end = window(clock.now)
+    return OrderCreate(
+        elder_id=d.elder.id, item_code="bath_home", window_start=start, window_end=end
+    )
+
+
+def _order(session: Session, d: District, clock: FakeClock) -> tuple[ServiceOrder, Subject]:
+    """An order an operator placed, not dispatched."""
+    _, operator = make_user(session, Role.OPERATOR)
     order, _ = order_service.create_order(
-        session, operator,
-        OrderCreate(elder_id=d.elder.id, item_code="bath_home", window_start=start,
-                    window_end=end),
-        now=clock.now, settings=SETTINGS,
-    )  # fmt: skip
+        session, operator, _data(d, clock), now=clock.now, settings=SETTINGS
+    )
+    return order, operator
+
+
+def _submitted(session: Session, d: District, clock: FakeClock) -> tuple[ServiceOrder, Subject]:
+    """An order an operator placed through automatic dispatch."""
+    _, operator = make_user(session, Role.OPERATOR)
+    order = dispatch_service.submit_order(
+        session, operator, _data(d, clock), now=clock.now, settings=SETTINGS
+    )
     return order, operator
 
 
@@ -129,14 +142,7 @@ def test_the_visit_steps_are_texted_in_china_time(db: Session, clock: FakeClock)
 def test_an_order_nobody_can_take_is_texted_once(db: Session, clock: FakeClock) -> None:
     d = make_district(db)
     _contacts(db, d)
-    _, operator = make_user(db, Role.OPERATOR)
-    start, end = window(clock.now)
-    order = dispatch_service.submit_order(
-        db, operator,
-        OrderCreate(elder_id=d.elder.id, item_code="bath_home", window_start=start,
-                    window_end=end),
-        now=clock.now, settings=SETTINGS,
-    )  # fmt: skip
+    order, _ = _submitted(db, d, clock)
     assert order.status == "queued"
     dispatch_service.dispatch(db, order.id, now=clock.now, settings=SETTINGS)  # queued again
     order_service.record(db, order, rules.Event.OFFER, actor=None, now=clock.now)
@@ -150,14 +156,7 @@ def test_an_order_nobody_can_take_is_texted_once(db: Session, clock: FakeClock) 
 def test_events_carry_actor_and_cause(db: Session, clock: FakeClock) -> None:
     d = make_district(db)
     make_caregiver(db, d.f_a1)
-    _, operator = make_user(db, Role.OPERATOR)
-    start, end = window(clock.now)
-    order = dispatch_service.submit_order(
-        db, operator,
-        OrderCreate(elder_id=d.elder.id, item_code="bath_home", window_start=start,
-                    window_end=end),
-        now=clock.now, settings=SETTINGS,
-    )  # fmt: skip
+    order, operator = _submitted(db, d, clock)
     clock.advance(minutes=SETTINGS.dispatch_org_offer_minutes)
     dispatch_service.expire_offer(
         db, order.id, dispatch_service.current_decision(db, order.id).id,  # type: ignore[union-attr]

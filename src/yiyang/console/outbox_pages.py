@@ -54,10 +54,14 @@ def _filter(params: Mapping[str, str]) -> tuple[outbox.OutboxFilter, dict[str, s
         )
         if v
     }
-    raw_page = params.get("page", "1")
-    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 else 1
     flt = outbox.OutboxFilter(values.get("state"), values.get("channel"), values.get("q"))
-    return flt, values, max(1, page)
+    return flt, values, _page_number(params)
+
+
+def _page_number(params: Mapping[str, str]) -> int:
+    """The ?page= number; anything but a small positive integer is page 1."""
+    raw = params.get("page", "1")
+    return max(1, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
 
 
 def _labels(locale: str) -> dict[str, Any]:
@@ -216,9 +220,8 @@ def sent(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
     subscriptions.require_admin(subject)
     channel = request.query_params.get("channel", "")
     channel = channel if channel in outbox.CHANNELS else ""
-    raw = request.query_params.get("page", "1")
-    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
-    page = port_log.listing(db, PageParams(page=max(1, number), size=PAGE_SIZE), channel or None)
+    number = _page_number(request.query_params)
+    page = port_log.listing(db, PageParams(page=number, size=PAGE_SIZE), channel or None)
     values = {"channel": channel} if channel else {}
     context = _labels(locale) | {
         "page": page,
