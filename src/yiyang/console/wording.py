@@ -27,7 +27,7 @@ EVENT_LABELS: dict[str, str] = {
     "order.cancelled": N_("Cancelled"),
 }
 STATE_LABELS: dict[str, str] = {
-    "pending": N_("Waiting"),
+    "pending": N_("Waiting to be sent"),
     "delivering": N_("Being delivered"),
     "delivered": N_("Delivered"),
     "dead": N_("Gave up"),
