@@ -27,9 +27,10 @@ COMMIT_EDGES = {
     "dispatch/plan_pages.py",
     "web/auth_pages.py",
 }
-# Queries outside a repository: infrastructure that is its own repository, the demo generator,
-# migrations and the CLI's one-off checks.
-SELECT_ALLOWED_PREFIXES = ("demo/", "migrations/", "timers/")
+# Queries outside a repository: infrastructure without data scope that is its own repository
+# (timers, events and the outbox, the ports' logs), the demo generator, migrations and the
+# CLI's one-off checks.
+SELECT_ALLOWED_PREFIXES = ("demo/", "migrations/", "timers/", "events/", "ports/")
 SELECT_ALLOWED = {
     "cli.py",
     "orders/seed.py",

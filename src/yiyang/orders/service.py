@@ -20,6 +20,7 @@ from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import repository, rules
 from yiyang.orders import subsidy_rules as subsidy
+from yiyang.orders.events import publish_timeline
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate, OrderFilter, OrderListItem, Quote, QuoteRequest
 from yiyang.registry.catalog import repository as catalog_repository
@@ -236,6 +237,7 @@ def record(
     order.status = str(new)
     order.updated_at = now
     session.add(row)
+    publish_timeline(session, order, row, actor)
     return row
 
 
@@ -305,19 +307,19 @@ def create_order(
         if found is None:
             raise
         return repository.get(session, subject, found.id), False
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            at=now,
-            actor_user_id=subject.user_id,
-            actor_role=str(subject.role) if subject.user_id is not None else "system",
-            actor_name=subject.display_name,
-            event="create",
-            from_status=None,
-            to_status=rules.Status.CREATED,
-            detail={"channel": str(data.channel)},
-        )
+    created = OrderEvent(
+        order_id=order.id,
+        at=now,
+        actor_user_id=subject.user_id,
+        actor_role=str(subject.role) if subject.user_id is not None else "system",
+        actor_name=subject.display_name,
+        event="create",
+        from_status=None,
+        to_status=rules.Status.CREATED,
+        detail={"channel": str(data.channel)},
     )
+    session.add(created)
+    publish_timeline(session, order, created, subject)
     record(
         session,
         order,

@@ -85,3 +85,8 @@ def item_with_prices(
     else:
         stmt = stmt.where(ServiceItem.id == item_id)
     return session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def item_name_zh(session: Session, item_id: int) -> str | None:
+    """The Chinese name of a service item."""
+    return session.scalar(select(ServiceItem.name_zh).where(ServiceItem.id == item_id))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
-from yiyang.registry.elders.models import Elder, ElderGroup
+from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.subject import Subject
 
@@ -179,3 +179,14 @@ def summary(session: Session, subject: Subject, *, by_community: bool) -> ElderS
         by_group=list(by_group),
         by_living=list(by_living),
     )
+
+
+def first_contact_phone(session: Session, elder_id: int) -> str | None:
+    """The phone of the elder's first emergency contact (by priority), if any."""
+    stmt = (
+        select(ElderContact.phone)
+        .where(ElderContact.elder_id == elder_id)
+        .order_by(ElderContact.priority)
+        .limit(1)
+    )
+    return session.scalar(stmt)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.facilities.models import Facility
+from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff, StaffSkill
 from yiyang.registry.staff.schemas import StaffFilter
 from yiyang.security.subject import Subject
@@ -117,3 +118,15 @@ def summary(session: Session, subject: Subject) -> StaffSummary:
         for role in staff_roles or []:
             roles[role] = roles.get(role, 0) + 1
     return StaffSummary(by_status, sorted(roles.items(), key=lambda item: -item[1]))
+
+
+def name_and_workplace(session: Session, staff_id: int) -> tuple[str, str | None, str] | None:
+    """A staff member's name, home facility's name (if any) and provider's name."""
+    stmt = (
+        select(Staff.name, Facility.name, Provider.name)
+        .join(Provider, Provider.id == Staff.provider_id)
+        .outerjoin(Facility, Facility.id == Staff.facility_id)
+        .where(Staff.id == staff_id)
+    )
+    row = session.execute(stmt).tuples().first()
+    return (row[0], row[1], row[2]) if row else None
