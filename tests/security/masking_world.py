@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,8 @@ CARER_NAME = "李娟"  # provider 1's caregiver, who accepted
 REFUSAL = "王芳今天请假"  # provider 2's reason, naming its caregiver
 USER_PHONE = "13055550000"  # on every account; no response may ever carry it
 CONTACT_PHONE = "13900005678"  # the emergency contact tests.builders.make_elder records
+# The test password hashed with the cheapest argon2 settings: twelve logins per test stay fast.
+CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 @dataclass
@@ -68,6 +71,7 @@ def _accounts(db: Session, d: District, carer: Staff) -> dict[str, UserAccount]:
         role = Role.PROVIDER_ADMIN if key == OTHER_PROVIDER_ADMIN else Role(key)
         user, _ = make_user(db, role, **bindings.get(key, {}))  # type: ignore[arg-type]
         user.display_name = f"{key} 账号"
+        user.password_hash = CHEAP_HASH
         user.phone = USER_PHONE
         users[key] = user
     db.flush()
@@ -99,7 +103,9 @@ def make_world(db: Session, clock: FakeClock) -> World:
         reason=REFUSAL, settings=SETTINGS,
     )  # fmt: skip
     assert order.staff_id == carer.id, "after the refusal provider 1's caregiver is offered"
-    accept(db, order, subjects[Role.PROVIDER_ADMIN.value], subjects[Role.CAREGIVER.value], clock.now)
+    accept(
+        db, order, subjects[Role.PROVIDER_ADMIN.value], subjects[Role.CAREGIVER.value], clock.now
+    )
     alerts.raise_alert(db, order, "late", now=clock.now, detail={"minutes_late": 15})
     db.flush()
     return World(d, d.elder, carer, other, order, users, subjects)

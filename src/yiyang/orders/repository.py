@@ -9,13 +9,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
-from yiyang.orders.models import RecurringOrder, ServiceOrder, SubsidyPolicy
+from yiyang.orders.models import OrderEvent, RecurringOrder, ServiceOrder, SubsidyPolicy
 from yiyang.orders.rules import COUNTS_FOR_QUOTA, WITHOUT_CAREGIVER
 from yiyang.orders.schemas import OrderFilter
 from yiyang.orders.subsidy_rules import PolicyFacts, Usage
 from yiyang.registry.areas.models import Area
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
+from yiyang.registry.staff.models import Staff
+from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 
@@ -44,13 +46,14 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
     )
 
 
-# What an order list row shows: the elder with their areas, the item, provider and caregiver.
+# What an order list row shows: the elder with their areas, the item, provider, caregiver
+# and the caregiver's centre.
 LIST_LOADS = (
     joinedload(ServiceOrder.elder).joinedload(Elder.street),
     joinedload(ServiceOrder.elder).joinedload(Elder.community),
     joinedload(ServiceOrder.item),
     joinedload(ServiceOrder.provider),
-    joinedload(ServiceOrder.staff),
+    joinedload(ServiceOrder.staff).joinedload(Staff.facility),
 )
 
 
@@ -232,3 +235,15 @@ def get_recurring(session: Session, subject: Subject, recurring_id: int) -> Recu
     if found is None:
         raise NotFound(N_("Recurring order %(id)s not found."), id=recurring_id)
     return found
+
+
+def actor_providers(session: Session, order_id: int) -> dict[int, int | None]:
+    """The provider of each account that moved this order (who may see whose names)."""
+    rows = session.execute(
+        select(UserAccount.id, UserAccount.provider_id).where(
+            UserAccount.id.in_(
+                select(OrderEvent.actor_user_id).where(OrderEvent.order_id == order_id)
+            )
+        )
+    )
+    return dict(rows.tuples().all())

@@ -84,7 +84,15 @@ def elder_list(request: Request, db: DbSession, subject: PageSubject) -> HTMLRes
     """The elder list; htmx reloads only the results when a filter changes."""
     flt, values = _filter_from(request)
     page_params = PageParams(page=_page_number(request), size=PAGE_SIZE)
-    page = elder_service.list_elders(db, subject, flt, page_params, now=request.app.state.clock())
+    state = request.app.state
+    page = elder_service.list_elders(
+        db,
+        subject,
+        flt,
+        page_params,
+        now=state.clock(),
+        id_lookup_limit=state.settings.elder_id_lookups_per_hour,
+    )
     query = urlencode(values | ({"page": str(page.page)} if page.page > 1 else {}))
     clean_url = "/elders" + (f"?{query}" if query else "")
     context = {
@@ -300,7 +308,9 @@ def update(
     """Save changes; problems come back next to their fields, nothing half-written."""
     subject.require(Perm.ELDER_WRITE)
     now = request.app.state.clock()
-    current = elder_service.to_read(elder_repository.get(db, subject, elder_id), local_today(now))
+    current = elder_service.to_read(
+        elder_repository.get(db, subject, elder_id), local_today(now), subject
+    )
     result = submit_form(
         db, locale, ElderUpdate, _payload(form, editing=True),
         lambda data: elder_service.update_elder(
