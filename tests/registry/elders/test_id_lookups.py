@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tests.builders import PASSWORD, make_elder, make_tree, make_user
+from tests.builders import PASSWORD, make_elder, make_tree, make_user, new_id_number
 from tests.conftest import FakeClock, database_url, scratch_database
 from tests.security.masking_world import CHEAP_HASH
 from yiyang.app import create_app
@@ -33,6 +33,7 @@ from yiyang.security.roles import Role
 from yiyang.security.service import subject_for
 
 LIMIT = 3
+HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "results"}
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Own:
     app: FastAPI
     engine: Engine
     id_number: str
+    elder_id: int
     name: str
     usernames: tuple[str, str]  # an operator and a district administrator
 
@@ -65,6 +67,7 @@ def own(clock: FakeClock) -> Iterator[Own]:
                 ),
                 engine,
                 elder.id_number,
+                elder.id,
                 elder.name,
                 (users[0].username, users[1].username),
             )
@@ -78,39 +81,47 @@ def _headers(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
 
-def test_past_the_limit_an_exact_id_search_answers_429_until_the_hour_passes(
+def test_past_the_limit_a_new_id_number_answers_429_until_the_hour_passes(
     own: Own, clock: FakeClock
 ) -> None:
+    guesses = [own.id_number] + [new_id_number() for _ in range(LIMIT)]
     with TestClient(own.app, base_url="http://127.0.0.1") as client:
         operator, admin = (_headers(client, u) for u in own.usernames)
-        spaced = own.id_number[:6] + " " + own.id_number[6:].lower()  # still the same number
-        for q in (own.id_number, spaced, own.id_number):  # 09:00, 09:10, 09:20
-            resp = client.get("/api/v1/elders", params={"q": q}, headers=operator)
-            assert resp.status_code == 200 and resp.json()["total"] == 1, resp.text
-            clock.advance(minutes=10)
-        refused = client.get("/api/v1/elders", params={"q": own.id_number}, headers=operator)
+
+        def search(q: str, headers: dict[str, str] = operator) -> int:
+            return client.get("/api/v1/elders", params={"q": q}, headers=headers).status_code
+
+        found = client.get("/api/v1/elders", params={"q": guesses[0]}, headers=operator)
+        assert found.status_code == 200 and found.json()["total"] == 1  # 09:00
+        clock.advance(minutes=10)
+        assert search(guesses[1]) == 200  # 09:10
+        clock.advance(minutes=10)
+        spaced = guesses[0][:6] + " " + guesses[0][6:].lower()
+        assert search(spaced) == 200  # the same number again: not another guess
+        assert search(guesses[2]) == 200  # 09:20, the third different number
+        clock.advance(minutes=10)
+        refused = client.get("/api/v1/elders", params={"q": guesses[3]}, headers=operator)
         assert refused.status_code == 429
         error = refused.json()["error"]
         assert error["code"] == "too_many_requests" and "10:00" in error["message"]
-        by_name = client.get("/api/v1/elders", params={"q": own.name}, headers=operator)
-        assert by_name.status_code == 200  # only exact ID searches count
+        assert search(guesses[0]) == 200  # numbers already looked up stay searchable
+        assert search(own.name) == 200  # only ID numbers count
         # The limit is per user, and an export filtered by an ID number counts as a search.
-        export = {"q": own.id_number, "format": "csv"}
+        export = {"q": guesses[0], "format": "csv"}
         assert client.get("/api/v1/elders/export", params=export, headers=admin).status_code == 200
-        for _ in range(LIMIT - 1):
-            ok = client.get("/api/v1/elders", params={"q": own.id_number}, headers=admin)
-            assert ok.status_code == 200
+        assert search(guesses[1], admin) == search(guesses[2], admin) == 200
+        export["q"] = guesses[3]
         over = client.get("/api/v1/elders/export", params=export, headers=admin)
         assert over.status_code == 429
         clock.advance(minutes=31)  # the operator's first search is now more than an hour old
-        again = client.get("/api/v1/elders", params={"q": own.id_number}, headers=operator)
-        assert again.status_code == 200
+        assert search(guesses[3]) == 200
     with Session(own.engine) as s:
         audited = s.scalars(select(AuditEvent).where(AuditEvent.action == "id_lookup")).all()
-        assert len(audited) == 2 * LIMIT + 1  # the refused ones left no row
-        assert all(a.entity_id is not None and "*" in (a.detail or "") for a in audited)
+        assert len(audited) == 9  # every search allowed, repeats too; the refused left none
+        assert all("*" in (a.detail or "") for a in audited)
+        assert {a.entity_id for a in audited} == {own.elder_id, None}  # who was found, if any
         kept = s.scalar(select(func.count()).select_from(ElderIdLookup))
-        assert kept == 2 * LIMIT  # the operator's row older than the hour is dropped
+        assert kept == 2 * LIMIT  # the operator's number older than the hour is dropped
 
 
 def test_the_elder_page_says_why_a_search_is_refused(own: Own) -> None:
@@ -122,10 +133,16 @@ def test_the_elder_page_says_why_a_search_is_refused(own: Own) -> None:
         )
         assert resp.status_code == 303
         for _ in range(LIMIT):
-            assert client.get("/elders", params={"q": own.id_number}).status_code == 200
-        refused = client.get("/elders", params={"q": own.id_number, "lang": "en"})
+            assert client.get("/elders", params={"q": new_id_number()}).status_code == 200
+        refused = client.get("/elders", params={"q": new_id_number(), "lang": "en"})
         assert refused.status_code == 429
-        assert "searched by full ID number 3 times in the last hour" in refused.text
+        assert "searched for 3 different ID numbers in the last hour" in refused.text
+        # The live search (htmx) gets the message in place of the results.
+        live = client.get(
+            "/elders", params={"q": new_id_number(), "lang": "en"}, headers=HTMX_RESULTS
+        )
+        assert live.status_code == 200 and 'data-testid="search-refused"' in live.text
+        assert "searched for 3 different ID numbers" in live.text
 
 
 def test_concurrent_searches_from_several_workers_share_one_count(
@@ -142,10 +159,11 @@ def test_concurrent_searches_from_several_workers_share_one_count(
     outcomes: list[str] = []
 
     def search() -> None:
+        number = new_id_number()
         with factory() as s:
             barrier.wait()
             try:
-                lookups.allow(s, subject, own.id_number, now=clock.now, limit=LIMIT)
+                lookups.allow(s, subject, number, now=clock.now, limit=LIMIT)
                 s.commit()
                 outcomes.append("allowed")
             except TooManyRequests:

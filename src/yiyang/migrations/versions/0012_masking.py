@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
         sa.Column("at", yiyang.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("number_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],

@@ -99,7 +99,7 @@ class ElderContact(Base):
 
 
 class ElderIdLookup(Base):
-    """One search for an elder by full ID number, counted to limit such searches per user."""
+    """One ID number a user searched for, counted to limit such searches per user and hour."""
 
     __tablename__ = "elder_id_lookup"
     __table_args__ = (Index("ix_elder_id_lookup_user_at", "user_id", "at"),)
@@ -107,3 +107,4 @@ class ElderIdLookup(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column()
+    number_hash: Mapped[str] = mapped_column(String(64))  # SHA-256: the same number again

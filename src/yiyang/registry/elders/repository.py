@@ -128,22 +128,24 @@ def id_number_taken(session: Session, id_number: str, except_id: int | None = No
     return session.scalar(stmt) is not None
 
 
-def recent_lookups(session: Session, user_id: int, since: datetime) -> list[datetime]:
-    """A user's exact ID-number searches after `since`, their account row locked first so
-    that web workers count one search at a time."""
+def recent_lookups(session: Session, user_id: int, since: datetime) -> dict[str, datetime]:
+    """The ID numbers (hashed) a user searched for after `since` and when, their account row
+    locked first so that web workers count one search at a time."""
     session.execute(select(UserAccount.id).where(UserAccount.id == user_id).with_for_update())
-    stmt = select(ElderIdLookup.at).where(
+    stmt = select(ElderIdLookup.number_hash, ElderIdLookup.at).where(
         ElderIdLookup.user_id == user_id, ElderIdLookup.at > since
     )
-    return list(session.scalars(stmt))
+    return dict(session.execute(stmt).tuples().all())
 
 
-def add_lookup(session: Session, user_id: int, at: datetime, since: datetime) -> None:
-    """Count one exact ID-number search; the user's rows older than `since` are dropped."""
+def add_lookup(
+    session: Session, user_id: int, number_hash: str, at: datetime, since: datetime
+) -> None:
+    """Count one searched ID number; the user's rows older than `since` are dropped."""
     session.execute(
         delete(ElderIdLookup).where(ElderIdLookup.user_id == user_id, ElderIdLookup.at <= since)
     )
-    session.add(ElderIdLookup(user_id=user_id, at=at))
+    session.add(ElderIdLookup(user_id=user_id, number_hash=number_hash, at=at))
 
 
 def id_with_number(session: Session, subject: Subject, number: str) -> int | None:
