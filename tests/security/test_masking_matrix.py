@@ -291,10 +291,12 @@ def test_order_detail(client: TestClient, world: World, headers: Any) -> None:
         body = resp.json()
         weighed = [c for d in body["decisions"] for c in d["candidates"]]
         own_named = any(c["staff_id"] == carer.id and c["name"] == CARER_NAME for c in weighed)
+        carer_rows = [e for e in body["timeline"] if e["actor_role"] == "caregiver"]
+        assert carer_rows, "the caregiver accepted the order"
         return (
             len(body["decisions"]),
             names_other_provider(world, body, resp.text),
-            own_named,
+            own_named and all(e["actor_name"] for e in carer_rows),
             body["staff_name"],
         )
 

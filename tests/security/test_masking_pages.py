@@ -164,7 +164,8 @@ def test_order_detail_page(client: TestClient, world: World) -> None:
 
 def test_family_follow_page(client: TestClient, world: World) -> None:
     def shown(html: str) -> tuple[bool, ...]:
-        return OTHER_NAME in html or REFUSAL in html, f"{CARER_NAME} is coming" in html
+        coming = f"{CARER_NAME} of {world.d.f_a1.name} is coming" in html
+        return OTHER_NAME in html or REFUSAL in html, coming
 
     family = ("elder", "family")
     assert pages(client, world, f"/m/orders/{world.order.id}", shown, family) == {

@@ -238,9 +238,11 @@ def get_recurring(session: Session, subject: Subject, recurring_id: int) -> Recu
 
 
 def actor_providers(session: Session, order_id: int) -> dict[int, int | None]:
-    """The provider of each account that moved this order (who may see whose names)."""
+    """The provider of each account that moved this order (a caregiver's: their employer's)."""
     rows = session.execute(
-        select(UserAccount.id, UserAccount.provider_id).where(
+        select(UserAccount.id, func.coalesce(Staff.provider_id, UserAccount.provider_id))
+        .outerjoin(Staff, Staff.id == UserAccount.staff_id)
+        .where(
             UserAccount.id.in_(
                 select(OrderEvent.actor_user_id).where(OrderEvent.order_id == order_id)
             )
