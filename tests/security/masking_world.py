@@ -42,6 +42,42 @@ CONTACT_PHONE = "13900005678"  # the emergency contact tests.builders.make_elder
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
+FULL, MASKED, HIDDEN = "full", "masked", "hidden"
+_EVERYTHING = (200, FULL, FULL, FULL, FULL)
+_CALLER = (200, MASKED, HIDDEN, FULL, FULL)
+# What each account sees of the elder's record, in the API and on the page: the status, then
+# the ID number, the birth date, the phone and the emergency contact's phone.
+ELDER_RECORD_SEEN: dict[str, tuple[object, ...]] = {
+    "district_admin": _EVERYTHING,
+    "street_admin": _EVERYTHING,
+    "community_staff": _EVERYTHING,
+    "provider_admin": (403,),
+    "caregiver": (403,),
+    "operator": _CALLER,
+    "supervisor": _CALLER,
+    "assessor": _EVERYTHING,
+    "elder": (403,),
+    "family": (403,),
+    "auditor": (200, MASKED, HIDDEN, MASKED, MASKED),
+    OTHER_PROVIDER_ADMIN: (403,),
+}
+# What each account sees of 李娟's staff record: the status, then her phone and ID number.
+STAFF_SEEN: dict[str, tuple[object, ...]] = {
+    "district_admin": (200, FULL, FULL),
+    "street_admin": (200, FULL, MASKED),
+    "community_staff": (403,),
+    "provider_admin": (200, FULL, FULL),
+    "caregiver": (200, FULL, FULL),  # the caregiver's own record
+    "operator": (200, FULL, MASKED),
+    "supervisor": (200, FULL, MASKED),
+    "assessor": (403,),
+    "elder": (403,),
+    "family": (403,),
+    "auditor": (200, MASKED, MASKED),
+    OTHER_PROVIDER_ADMIN: (404,),
+}
+
+
 @dataclass
 class World:
     """The district, its people and the order that went through two providers."""
