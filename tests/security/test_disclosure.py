@@ -94,6 +94,16 @@ def test_every_dispatcher_sees_whom_they_dispatch() -> None:
             assert Perm.DISPATCH_DETAIL in perms, role
 
 
+def test_every_editor_sees_the_numbers_their_forms_are_filled_with() -> None:
+    # The edit forms start from the record as its reader sees it; a masked number posted
+    # back would be refused (or worse, saved).
+    for role, perms in ROLE_PERMISSIONS.items():
+        if Perm.ELDER_WRITE in perms:
+            assert {Perm.ELDER_IDENTITY, Perm.ELDER_PHONE} <= perms, role
+        if Perm.STAFF_WRITE in perms:
+            assert {Perm.STAFF_IDENTITY, Perm.STAFF_PHONE} <= perms, role
+
+
 def test_a_sensitive_shape_cannot_be_built_without_a_reader() -> None:
     values: dict[str, Any] = {
         "id": 1, "name": "王秀英", "sex": "F", "age": 80, "id_number": "410105194803080021",
