@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     max_import_bytes: int = 10 * 1024 * 1024
     max_import_rows: int = 250_000
+    elder_id_lookups_per_hour: int = Field(
+        default=20, ge=1, description="Searches by full ID number one user may make in an hour"
+    )
     static_dir: Path = PACKAGE_DIR / "static"
     vendor_dir: Path = PACKAGE_DIR / "static" / "vendor"
     order_max_days_ahead: int = 30

@@ -83,6 +83,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class TooManyRequests(DomainError):
+    """The caller has used up a rate limit; the message says when they may try again."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
 class TooLarge(DomainError):
     """An upload exceeds the configured size or row limit."""
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from tests.builders import make_user
 from tests.conftest import FakeClock
-from tests.visits.scene import TwoStreets, make_two_streets
+from tests.visits.scene import TwoStreets, deliver, make_two_streets
 from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.security.audit.models import AuditEvent
@@ -62,14 +62,18 @@ def test_each_role_sees_only_its_scope(db: Session, clock: FakeClock, two: TwoSt
     assert alerts.open_count(db, carer) == 0
 
 
-def test_phone_is_masked_for_roles_without_phone_rights(
+def test_phone_is_shown_to_the_provider_only_while_it_serves(
     db: Session, clock: FakeClock, two: TwoStreets
 ) -> None:
-    [row] = alerts.order_alerts(db, two.scene.provider_admin, two.scene.order.id, now=clock.now)
-    assert row.elder_phone == "138****1234" and row.elder_name == two.scene.d.elder.name
-    [row] = alerts.order_alerts(db, two.scene.operator, two.scene.order.id, now=clock.now)
-    assert row.elder_phone == "13800001234"
-    assert row.staff_name == two.scene.caregiver.name and row.street_name
+    scene = two.scene
+    [row] = alerts.order_alerts(db, scene.provider_admin, scene.order.id, now=clock.now)
+    assert row.elder_phone == "13800001234"  # its caregiver is on the job: it may need to call
+    deliver(db, scene, scene.order, scene.carer, clock)
+    [row] = alerts.order_alerts(db, scene.provider_admin, scene.order.id, now=clock.now)
+    assert row.elder_phone == "138****1234" and row.elder_name == scene.d.elder.name
+    [row] = alerts.order_alerts(db, scene.operator, scene.order.id, now=clock.now)
+    assert row.elder_phone == "13800001234"  # the call centre calls elders
+    assert row.staff_name == scene.caregiver.name and row.street_name
 
 
 def test_acknowledge_and_resolve_need_a_note(

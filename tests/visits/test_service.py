@@ -375,13 +375,13 @@ def test_complaints_and_return_visits(db: Session, clock: FakeClock) -> None:
 def test_my_day_lists_own_visits_in_order(db: Session, clock: FakeClock) -> None:
     scene = make_scene(db, clock)
     day = scene.order.service_date
-    items = service.my_day(db, scene.carer, day)
+    items = service.my_day(db, scene.carer, day, now=clock.now)
     assert [i.order_id for i in items] == [scene.order.id]
     assert items[0].elder_name == scene.d.elder.name
     assert abs(items[0].map_lat_gcj02 - items[0].lat) < 0.01  # GCJ-02 is a few hundred metres off
     other = make_caregiver(db, scene.d.f_a1)
     _, other_carer = make_user(db, Role.CAREGIVER, provider=scene.d.p1, staff_id=other.id)
-    assert service.my_day(db, other_carer, day) == []
+    assert service.my_day(db, other_carer, day, now=clock.now) == []
 
 
 def test_continuity_counts_caregivers_who_came(db: Session, clock: FakeClock) -> None:

@@ -158,7 +158,7 @@ def test_list_masks_as_the_service_does(client: TestClient, db: Session) -> None
     login(client, auditor.username)
     html = client.get("/elders").text
     assert elder.id_number not in html
-    assert elder.id_number[:6] + "********" + elder.id_number[-4:] in html
+    assert elder.id_number[:6] + "*" * 12 in html  # the area code only: nothing to guess from
     assert "138****1234" in html
 
 

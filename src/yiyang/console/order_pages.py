@@ -106,7 +106,12 @@ def _operator_page(
     elders = []
     if values.get("q"):
         elders = elder_service.list_elders(
-            db, subject, ElderFilter(q=values["q"][:64]), PageParams(page=1, size=10), now=now
+            db,
+            subject,
+            ElderFilter(q=values["q"][:64]),
+            PageParams(page=1, size=10),
+            now=now,
+            id_lookup_limit=request.app.state.settings.elder_id_lookups_per_hour,
         ).items
     elder = None
     if values.get("elder_id", "").isdigit():

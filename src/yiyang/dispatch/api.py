@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Request
 
 from yiyang.dispatch import picking, tasks, wording
 from yiyang.dispatch import service as dispatch_service
-from yiyang.dispatch.reads import decision_read, read_order
+from yiyang.dispatch.reads import decision_read, read_order, weighed_names
 from yiyang.dispatch.schemas import AssignIn, CandidateRead, DecisionRead, OrderDetail
 from yiyang.orders import recurring, rules
 from yiyang.orders import service as order_service
@@ -20,6 +20,7 @@ from yiyang.orders.schemas import (
     RecurringRead,
     RecurringUpdate,
 )
+from yiyang.security.disclosure import Viewer
 from yiyang.web.deps import ApiSubject, DbSession, Locale, get_locale
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(get_locale)])
@@ -144,13 +145,13 @@ def redispatch(
     decision = dispatch_service.redispatch(
         db, subject, order_id, now=request.app.state.clock(), settings=request.app.state.settings
     )
-    return decision_read(decision, locale)
+    return decision_read(decision, locale, Viewer(subject), weighed_names(db, [decision]))
 
 
 @router.get("/dispatch/queue", response_model=list[OrderListItem])
 def dispatch_queue(db: DbSession, subject: ApiSubject) -> list[OrderListItem]:
     """Orders automatic dispatch could not place, oldest first (see each order for why)."""
-    return [order_service.to_list_item(o) for _, o in dispatch_service.queue(db, subject)]
+    return [order_service.to_list_item(subject, o) for _, o in dispatch_service.queue(db, subject)]
 
 
 @router.post("/recurring-orders", response_model=RecurringRead, status_code=201)

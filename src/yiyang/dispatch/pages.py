@@ -67,7 +67,7 @@ def _queue_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     rows = dispatch_service.queue(db, subject)
-    items = [(item, order_service.to_list_item(order)) for item, order in rows]
+    items = [(item, order_service.to_list_item(subject, order)) for item, order in rows]
     context = _ctx(
         locale, rows=items, errors=errors or {}, message=message, failed_order=failed_order
     )
@@ -108,7 +108,7 @@ def _picker(
         )
     context = _ctx(
         locale,
-        order=order_service.to_list_item(order),
+        order=order_service.to_list_item(subject, order),
         choices=choices,
         chosen=chosen,
         values=values or {},

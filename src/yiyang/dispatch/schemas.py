@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from yiyang.orders.schemas import OrderRead
+from yiyang.security.disclosure import Kind, Sensitive
+
+# A provider's person weighed by dispatch: named to dispatchers, auditors and their own provider.
+Weighed = Sensitive(Kind.DISPATCHED_STAFF)
 
 
 class AssignIn(BaseModel):
@@ -19,18 +23,37 @@ class AssignIn(BaseModel):
     override_busy: bool = False  # assign even though the caregiver has a visit at that time
 
 
-class DecisionRead(BaseModel):
-    """One dispatch decision with the candidates weighed and a short explanation."""
+class WeighedCandidate(BaseModel):
+    """A caregiver dispatch weighed; who it was is null for readers of another provider."""
 
-    model_config = ConfigDict(from_attributes=True)
+    staff_id: Annotated[int | None, Weighed]
+    provider_id: Annotated[int | None, Weighed]
+    name: Annotated[str | None, Weighed] = None
+    tier: str
+    travel_min: float
+    start: datetime | None = None
+    score: float
+    load_share: float
+    visits_before: int
+    reasons: list[str] = Field(default_factory=list)
+
+
+class DecisionRead(BaseModel):
+    """One dispatch decision with the candidates weighed and a short explanation.
+
+    Readers who may not see other providers' staff get the winner's ids (and the
+    dispatcher's `reason`) as null when another provider's, the candidates of other
+    providers unnamed, and an explanation without their names.
+    """
+
     id: int
     at: datetime
     attempt: int
     tier: str | None
-    winner_staff_id: int | None
-    winner_provider_id: int | None
+    winner_staff_id: Annotated[int | None, Weighed]
+    winner_provider_id: Annotated[int | None, Weighed]
     travel_min: float | None
-    candidates: list[Any]
+    candidates: list[WeighedCandidate]
     rejected: dict[str, Any]
     unplaceable_reason: str | None
     explanation: str  # in the request's language
@@ -38,7 +61,7 @@ class DecisionRead(BaseModel):
     outcome: str
     manual: bool
     decided_by_id: int | None
-    reason: str | None
+    reason: Annotated[str | None, Weighed]  # the dispatcher's words about whom they picked
     busy_overridden: bool
 
 
@@ -64,6 +87,7 @@ class CandidateRead(BaseModel):
 
 
 class OrderDetail(OrderRead):
-    """The full order with every dispatch decision, oldest first."""
+    """The full order with every dispatch decision, oldest first (none for the elder, the
+    family and caregivers)."""
 
-    decisions: list[DecisionRead]
+    decisions: Annotated[list[DecisionRead], Sensitive(Kind.DISPATCH_DECISIONS)]

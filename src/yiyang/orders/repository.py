@@ -16,6 +16,8 @@ from yiyang.orders.subsidy_rules import PolicyFacts, Usage
 from yiyang.registry.areas.models import Area
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
+from yiyang.registry.staff.models import Staff
+from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 
@@ -44,13 +46,14 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
     )
 
 
-# What an order list row shows: the elder with their areas, the item, provider and caregiver.
+# What an order list row shows: the elder with their areas, the item, provider, caregiver
+# and the caregiver's centre.
 LIST_LOADS = (
     joinedload(ServiceOrder.elder).joinedload(Elder.street),
     joinedload(ServiceOrder.elder).joinedload(Elder.community),
     joinedload(ServiceOrder.item),
     joinedload(ServiceOrder.provider),
-    joinedload(ServiceOrder.staff),
+    joinedload(ServiceOrder.staff).joinedload(Staff.facility),
 )
 
 
@@ -266,3 +269,17 @@ def recurring_made_on(session: Session, recurring_id: int, day: date) -> bool:
         ServiceOrder.recurring_id == recurring_id, ServiceOrder.service_date == day
     )
     return session.scalar(stmt.limit(1)) is not None
+
+
+def actor_providers(session: Session, order_id: int) -> dict[int, int | None]:
+    """The provider of each account that moved this order (a caregiver's: their employer's)."""
+    rows = session.execute(
+        select(UserAccount.id, func.coalesce(Staff.provider_id, UserAccount.provider_id))
+        .outerjoin(Staff, Staff.id == UserAccount.staff_id)
+        .where(
+            UserAccount.id.in_(
+                select(OrderEvent.actor_user_id).where(OrderEvent.order_id == order_id)
+            )
+        )
+    )
+    return dict(rows.tuples().all())

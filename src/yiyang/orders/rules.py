@@ -104,6 +104,17 @@ HOLDS_CAREGIVER = frozenset(
 # Orders that count against a subsidy quota (everything not cancelled or no-show).
 COUNTS_FOR_QUOTA = frozenset(set(Status) - {S.CANCELLED, S.NO_SHOW})
 AWAITING_DISPATCH = frozenset(_REDISPATCHABLE)
+# A caregiver has said yes: the elder and family are told who is coming (and keep the name).
+CAREGIVER_COMING = frozenset(
+    {S.CAREGIVER_ACCEPTED, S.ON_THE_WAY, S.CHECKED_IN, S.CHECKED_OUT, S.COMPLETED, S.CONFIRMED,
+     S.SETTLED, S.NO_SHOW}
+)  # fmt: skip
+# While the elder is being served, and so may need a call: the provider from its acceptance,
+# the caregiver from theirs, both until check-out (docs/privacy.md).
+PROVIDER_SERVING = frozenset(
+    {S.ORG_ACCEPTED, S.ASSIGNED, S.CAREGIVER_ACCEPTED, S.ON_THE_WAY, S.CHECKED_IN}
+)
+CAREGIVER_SERVING = frozenset({S.CAREGIVER_ACCEPTED, S.ON_THE_WAY, S.CHECKED_IN})
 # Open orders no caregiver has accepted yet: what a dispatcher keeps an eye on.
 WITHOUT_CAREGIVER = frozenset({S.CREATED, *_REDISPATCHABLE, S.OFFERED, S.ORG_ACCEPTED, S.ASSIGNED})
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from yiyang.orders.rules import Channel, Status
+from yiyang.security.disclosure import Kind, Sensitive
+
+# Who serves an order (caregiver, their centre, the provider): hidden from the elder and
+# family until a caregiver has accepted.
+Serving = Sensitive(Kind.ORDER_CAREGIVER)
 
 
 class OrderCreate(BaseModel):
@@ -83,13 +88,14 @@ class EventIn(BaseModel):
 
 
 class OrderEventRead(BaseModel):
-    """One timeline row."""
+    """One timeline row; a provider's person is named (with their reason) only to readers
+    who may see them (dispatch.reads says who)."""
 
     model_config = ConfigDict(from_attributes=True)
     id: int
     at: datetime
     actor_role: str
-    actor_name: str
+    actor_name: str | None
     event: str
     from_status: str | None
     to_status: str
@@ -99,7 +105,7 @@ class OrderEventRead(BaseModel):
 
 
 class OrderListItem(BaseModel):
-    """An order as shown in a list."""
+    """An order as shown in a list; the elder and family see who serves it once accepted."""
 
     id: int
     elder_id: int
@@ -112,9 +118,9 @@ class OrderListItem(BaseModel):
     window_end: datetime
     service_date: date
     status: str
-    provider_id: int | None
+    provider_id: Annotated[int | None, Serving]
     provider_status: str | None
-    staff_id: int | None
+    staff_id: Annotated[int | None, Serving]
     caregiver_status: str | None
     price_fen: int
     government_fen: int
@@ -122,8 +128,9 @@ class OrderListItem(BaseModel):
     created_at: datetime
     street_name: str | None = None
     community_name: str | None = None
-    provider_name: str | None = None
-    staff_name: str | None = None
+    provider_name: Annotated[str | None, Serving] = None
+    staff_name: Annotated[str | None, Serving] = None
+    facility_name: Annotated[str | None, Serving] = None  # the caregiver's centre
 
 
 class OrderRead(OrderListItem):

@@ -20,6 +20,7 @@ from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import repository, rules
 from yiyang.orders import subsidy_rules as subsidy
+from yiyang.orders.disclosure import order_viewer
 from yiyang.orders.events import publish_timeline
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate, OrderFilter, OrderListItem, Quote, QuoteRequest
@@ -27,6 +28,7 @@ from yiyang.registry.catalog import repository as catalog_repository
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder
+from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
@@ -367,9 +369,10 @@ def cancel(
     return transition(session, subject, order_id, rules.Event.CANCEL, now=now, reason=reason)
 
 
-def to_list_item(order: ServiceOrder) -> OrderListItem:
-    """An order as a list row (loaded as `repository.LIST_LOADS` says)."""
-    return OrderListItem(
+def list_values(order: ServiceOrder) -> dict[str, Any]:
+    """The values of an order's list row (loaded as `repository.LIST_LOADS` says)."""
+    staff = order.staff
+    return dict(
         id=order.id,
         elder_id=order.elder_id,
         elder_name=order.elder.name,
@@ -392,8 +395,14 @@ def to_list_item(order: ServiceOrder) -> OrderListItem:
         street_name=order.elder.street.name,
         community_name=order.elder.community.name,
         provider_name=order.provider.name if order.provider else None,
-        staff_name=order.staff.name if order.staff else None,
+        staff_name=staff.name if staff else None,
+        facility_name=staff.facility.name if staff and staff.facility else None,
     )
+
+
+def to_list_item(subject: Subject, order: ServiceOrder) -> OrderListItem:
+    """An order as a list row for this subject (who serves it shown as their role allows)."""
+    return disclosed(OrderListItem, order_viewer(subject, order), list_values(order))
 
 
 def list_orders(
@@ -406,4 +415,5 @@ def list_orders(
             N_("The end date is before the start date."), field="date_to", code="inverted"
         )
     rows, total = repository.search(session, subject, flt, page)
-    return Page(items=[to_list_item(o) for o in rows], total=total, page=page.page, size=page.size)
+    items = [to_list_item(subject, o) for o in rows]
+    return Page(items=items, total=total, page=page.page, size=page.size)

@@ -33,12 +33,14 @@ class Perm(StrEnum):
     FACILITY_WRITE = "facility.write"
     STAFF_READ = "staff.read"
     STAFF_WRITE = "staff.write"
+    STAFF_IDENTITY = "staff.identity"  # see staff ID numbers unmasked
+    STAFF_PHONE = "staff.phone"  # see staff phone numbers unmasked
     ELDER_READ = "elder.read"
     ELDER_WRITE = "elder.write"
     ELDER_IMPORT = "elder.import"
     ELDER_EXPORT = "elder.export"
-    ELDER_IDENTITY = "elder.identity"  # see ID numbers unmasked in lists and exports
-    ELDER_PHONE = "elder.phone"  # see phone numbers unmasked in lists and exports
+    ELDER_IDENTITY = "elder.identity"  # see elders' ID numbers and birth dates unmasked
+    ELDER_PHONE = "elder.phone"  # see elders' and their contacts' phone numbers unmasked
     CATALOG_READ = "catalog.read"
     CATALOG_WRITE = "catalog.write"
     USER_MANAGE = "user.manage"
@@ -47,6 +49,9 @@ class Perm(StrEnum):
     ORDER_READ = "order.read"
     ORDER_ACT = "order.act"  # move an order along (accept, refuse, cancel, confirm…)
     ORDER_DISPATCH = "order.dispatch"  # dispatcher: queue, manual assign, pin, reassign
+    ORDER_STAFF = "order.staff"  # see whom an order is offered to before they accept
+    DISPATCH_READ = "dispatch.read"  # see dispatch decisions (other providers' staff unnamed)
+    DISPATCH_DETAIL = "dispatch.detail"  # see every caregiver dispatch weighed, by name
     POLICY_WRITE = "policy.write"
     VISIT_READ = "visit.read"
     VISIT_ACT = "visit.act"  # caregiver: accept, travel, check in/out, checklist, notes
@@ -64,7 +69,11 @@ class Perm(StrEnum):
 _ALL = frozenset(Perm)
 _REFERENCE = {Perm.AREA_READ, Perm.CATALOG_READ}
 _ORDERING = {Perm.ORDER_CREATE, Perm.ORDER_READ, Perm.ORDER_ACT}
-_DISPATCHING = _ORDERING | {Perm.ORDER_DISPATCH}
+# Dispatchers see who was weighed for an order and call the caregivers they send.
+_DISPATCHING = _ORDERING | {
+    Perm.ORDER_DISPATCH, Perm.ORDER_STAFF, Perm.DISPATCH_READ, Perm.DISPATCH_DETAIL,
+    Perm.STAFF_PHONE,
+}  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: _ALL,
@@ -88,6 +97,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         _REFERENCE
         | _ORDERING
         | {
+            Perm.ORDER_STAFF,
+            Perm.DISPATCH_READ,
             Perm.FACILITY_READ,
             Perm.ELDER_READ,
             Perm.ELDER_WRITE,
@@ -99,9 +110,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PROVIDER_ADMIN: frozenset(
         _REFERENCE
         | {Perm.PROVIDER_READ, Perm.FACILITY_READ, Perm.STAFF_READ, Perm.STAFF_WRITE}
-        | {Perm.ORDER_READ, Perm.ORDER_ACT}
+        | {Perm.STAFF_IDENTITY, Perm.STAFF_PHONE}
+        | {Perm.ORDER_READ, Perm.ORDER_ACT, Perm.ORDER_STAFF, Perm.DISPATCH_READ}
     ),
-    Role.CAREGIVER: frozenset(_REFERENCE | {Perm.ORDER_READ, Perm.ORDER_ACT}),
+    Role.CAREGIVER: frozenset(_REFERENCE | {Perm.ORDER_READ, Perm.ORDER_ACT, Perm.ORDER_STAFF}),
     Role.OPERATOR: frozenset(
         _REFERENCE
         | _DISPATCHING
@@ -137,6 +149,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.ELDER_EXPORT,  # oversight extracts: masked, and every export is audited
             Perm.AUDIT_READ,
             Perm.ORDER_READ,
+            Perm.ORDER_STAFF,
+            Perm.DISPATCH_READ,
+            Perm.DISPATCH_DETAIL,  # dispatch fairness is what oversight reviews
         }
     ),
 }

@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, Invalid
+from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.orders.disclosure import elder_viewer
 from yiyang.orders.models import ServiceOrder
-from yiyang.registry.elders import service as elder_service
 from yiyang.security.audit import service as audit
+from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import repository
@@ -63,11 +65,11 @@ def status_of(alert: Alert) -> AlertStatus:
 
 
 def to_read(alert: Alert, subject: Subject, *, now: datetime) -> AlertRead:
-    """An alert as people see it; the elder's phone masked for roles that need no more."""
+    """An alert as this subject may see it; the elder's phone masked for roles that need no more."""
     order = alert.order
     elder = order.elder
     ended = min((t for t in (alert.resolved_at, alert.cleared_at) if t is not None), default=now)
-    return AlertRead(
+    values = dict(
         id=alert.id,
         kind=alert.kind,
         status=status_of(alert),
@@ -78,7 +80,7 @@ def to_read(alert: Alert, subject: Subject, *, now: datetime) -> AlertRead:
         service_name_en=order.item.name_en,
         elder_id=elder.id,
         elder_name=elder.name,
-        elder_phone=elder_service.masked_phone(subject, elder.phone),
+        elder_phone=elder.phone,
         street_name=elder.street.name,
         community_name=elder.community.name,
         staff_id=alert.staff_id,
@@ -94,6 +96,7 @@ def to_read(alert: Alert, subject: Subject, *, now: datetime) -> AlertRead:
         resolved_by=alert.resolved_by.display_name if alert.resolved_by else None,
         resolution_note=alert.resolution_note,
     )
+    return disclosed(AlertRead, elder_viewer(subject, order, local_today(now)), values)
 
 
 def open_alerts(

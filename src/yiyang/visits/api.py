@@ -58,7 +58,8 @@ def my_visits(
     day: Annotated[date | None, Query(alias="date")] = None,
 ) -> list[VisitItem]:
     """The caregiver's visits of a day (today by default), in time order."""
-    return service.my_day(db, subject, day or local_today(request.app.state.clock()))
+    now = request.app.state.clock()
+    return service.my_day(db, subject, day or local_today(now), now=now)
 
 
 @router.get("/visits/alerts", response_model=Page[AlertRead])

@@ -95,8 +95,9 @@ def my_day(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, day: str = "today"
 ) -> HTMLResponse:
     """Today's (or tomorrow's) visits in time order, each with a navigation hint."""
-    which, the_day = _day(_now(request), day)
-    visits = visit_service.my_day(db, subject, the_day)
+    now = _now(request)
+    which, the_day = _day(now, day)
+    visits = visit_service.my_day(db, subject, the_day, now=now)
     hints = [nav_hint(locale, visits[i - 1] if i else None, v) for i, v in enumerate(visits)]
     current = next(
         (

@@ -18,6 +18,7 @@ from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
 from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff
+from yiyang.security.disclosure import Kind, Viewer, may_see
 from yiyang.security.subject import Subject
 from yiyang.visits.models import Alert, Complaint, ReturnVisit, Visit, VisitRating
 from yiyang.visits.schemas import AlertFilter
@@ -142,9 +143,10 @@ def _filtered(subject: Subject, flt: AlertFilter, now: datetime) -> Select[tuple
     if flt.elder:
         text = flt.elder.strip()  # a name, a phone number or an elder number
         by_id = Elder.id == int(text) if text.isdigit() and len(text) <= 10 else false()
-        stmt = stmt.where(
-            or_(by_id, Elder.name.contains(text, autoescape=True), Elder.phone == text)
-        )
+        # By phone only for readers who see phones in full: for others a match would
+        # confirm the masked digits.
+        by_phone = Elder.phone == text if may_see(Viewer(subject), Kind.ELDER_PHONE) else false()
+        stmt = stmt.where(or_(by_id, Elder.name.contains(text, autoescape=True), by_phone))
     if flt.order_id is not None:
         stmt = stmt.where(Alert.order_id == flt.order_id)
     if flt.staff_id is not None:

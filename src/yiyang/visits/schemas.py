@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from yiyang.orders.schemas import Serving
+from yiyang.security.disclosure import Kind, Sensitive
+
+ElderPhone = Annotated[str | None, Sensitive(Kind.ELDER_PHONE)]
 
 
 class Position(BaseModel):
@@ -121,7 +126,10 @@ class CorrectionRead(BaseModel):
 
 
 class VisitItem(BaseModel):
-    """One line of a caregiver's day: when, whom, where, what, and how far it got."""
+    """One line of a caregiver's day: when, whom, where, what, and how far it got.
+
+    The elder's phone is shown to the people serving them only while they do (docs/privacy.md).
+    """
 
     order_id: int
     status: str
@@ -131,7 +139,7 @@ class VisitItem(BaseModel):
     service_name: str
     elder_id: int
     elder_name: str
-    elder_phone: str | None
+    elder_phone: ElderPhone
     address: str
     lat: float
     lon: float
@@ -144,8 +152,8 @@ class VisitItem(BaseModel):
 class VisitRead(VisitItem):
     """Everything about one visit: both checks, checklist, notes, corrections, rating."""
 
-    staff_id: int | None
-    staff_name: str | None
+    staff_id: Annotated[int | None, Serving]
+    staff_name: Annotated[str | None, Serving]
     geofence_m: int
     check_in: CheckRead
     check_out: CheckRead
@@ -222,11 +230,11 @@ class AlertRead(BaseModel):
     service_name_en: str
     elder_id: int
     elder_name: str
-    elder_phone: str | None
+    elder_phone: ElderPhone
     street_name: str
     community_name: str
-    staff_id: int | None
-    staff_name: str | None
+    staff_id: Annotated[int | None, Serving]
+    staff_name: Annotated[str | None, Serving]
     raised_at: datetime
     minutes_open: int
     detail: dict[str, object]

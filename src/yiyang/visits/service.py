@@ -15,11 +15,14 @@ from yiyang.config import Settings
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid, NotFound
 from yiyang.kit.geo import wgs84_to_gcj02
+from yiyang.kit.localtime import local_today
 from yiyang.orders import rules as order_rules
 from yiyang.orders import service as orders_service
+from yiyang.orders.disclosure import elder_viewer
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder
+from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.timers import service as timers
@@ -357,14 +360,18 @@ def _item(order: ServiceOrder, visit: Visit | None) -> dict[str, Any]:
     }
 
 
-def my_day(session: Session, subject: Subject, day: date) -> list[VisitItem]:
+def my_day(session: Session, subject: Subject, day: date, *, now: datetime) -> list[VisitItem]:
     """The caregiver's visits of a day, in time order, with a map point for navigation."""
     subject.require(Perm.VISIT_ACT)
     if subject.staff_id is None:
         return []
     orders = repository.caregiver_day(session, subject, day)
     visits = repository.visits_of(session, [o.id for o in orders])
-    return [VisitItem(**_item(o, visits.get(o.id))) for o in orders]
+    today = local_today(now)
+    return [
+        disclosed(VisitItem, elder_viewer(subject, o, today), _item(o, visits.get(o.id)))
+        for o in orders
+    ]
 
 
 def _check(visit: Visit | None, side: str) -> CheckRead:
@@ -384,12 +391,11 @@ def _check(visit: Visit | None, side: str) -> CheckRead:
 
 
 def to_read(
-    session: Session, order: ServiceOrder, visit: Visit | None, *, now: datetime
+    session: Session, subject: Subject, order: ServiceOrder, visit: Visit | None, *, now: datetime
 ) -> VisitRead:
-    """The full visit as people see it."""
+    """The full visit as this subject may see it."""
     rating = repository.rating_of(session, order.id)
-    return VisitRead(
-        **_item(order, visit),
+    values = _item(order, visit) | dict(
         staff_id=order.staff_id,
         staff_name=order.staff.name if order.staff else None,
         geofence_m=order.elder.geofence_m,
@@ -408,13 +414,14 @@ def to_read(
             planned_start(order), visit.check_in_at if visit else None, now
         ),
     )
+    return disclosed(VisitRead, elder_viewer(subject, order, local_today(now)), values)
 
 
 def read_visit(session: Session, subject: Subject, order_id: int, *, now: datetime) -> VisitRead:
     """One visit in the caller's scope."""
     subject.require(Perm.VISIT_READ)
     order = repository.get_order(session, subject, order_id)
-    return to_read(session, order, repository.get_visit(session, order.id), now=now)
+    return to_read(session, subject, order, repository.get_visit(session, order.id), now=now)
 
 
 def continuity(

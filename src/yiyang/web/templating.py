@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from yiyang.config import PACKAGE_DIR
-from yiyang.kit.masking import mask_id_number, mask_phone
 from yiyang.kit.money import fen_to_yuan_str
 from yiyang.security.roles import ROLE_LABELS
 from yiyang.web.csrf import csrf_token
@@ -24,8 +23,6 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["yuan"] = fen_to_yuan_str
-env.filters["mask_id"] = mask_id_number
-env.filters["mask_phone"] = mask_phone
 
 
 def url_with(request: Request, **changes: object) -> str:

@@ -30,7 +30,15 @@ def list_elders(
     page: Annotated[PageParams, Depends()],
 ) -> Page[ElderListItem]:
     """Search elders in scope by name, ID number or phone, with filters."""
-    return elder_service.list_elders(db, subject, flt, page, now=request.app.state.clock())
+    state = request.app.state
+    return elder_service.list_elders(
+        db,
+        subject,
+        flt,
+        page,
+        now=state.clock(),
+        id_lookup_limit=state.settings.elder_id_lookups_per_hour,
+    )
 
 
 @router.post("", response_model=ElderRead, status_code=201)
@@ -42,7 +50,7 @@ def create_elder(
     elder = elder_service.create_elder(
         db, subject, body, now=now, district_code=request.app.state.settings.district_code
     )
-    return elder_service.to_read(elder, local_today(now))
+    return elder_service.to_read(elder, local_today(now), subject)
 
 
 @router.get("/{elder_id}", response_model=ElderRead)
@@ -60,4 +68,4 @@ def update_elder(
     elder = elder_service.update_elder(
         db, subject, elder_id, body, now=now, district_code=request.app.state.settings.district_code
     )
-    return elder_service.to_read(elder, local_today(now))
+    return elder_service.to_read(elder, local_today(now), subject)

@@ -20,8 +20,8 @@ from yiyang.errors import N_, FieldProblem, Invalid, TooLarge
 from yiyang.kit.idcard import make_id_number
 from yiyang.kit.localtime import local_today
 from yiyang.registry.areas.models import Area
+from yiyang.registry.elders import lookups, rules
 from yiyang.registry.elders import repository as elder_repository
-from yiyang.registry.elders import rules
 from yiyang.registry.elders import service as elder_service
 from yiyang.registry.elders.io_columns import COLUMNS, MAX_CONTACTS, format_value, header_text
 from yiyang.registry.elders.io_rules import column_of, map_header, read_sheet, row_to_schema
@@ -29,6 +29,7 @@ from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.audit import service as audit
 from yiyang.security.audit.models import AuditEvent
+from yiyang.security.disclosure import Kind, Viewer, mask
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
@@ -262,7 +263,9 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
 def _elder_rows(
     session: Session, subject: Subject, flt: ElderFilter, today: date
 ) -> Iterator[dict[str, Any]]:
-    """Matching elders in scope as flat dicts, fetched by id ranges so memory stays flat."""
+    """Matching elders in scope as flat dicts (masked for the subject), fetched by id ranges
+    so memory stays flat."""
+    viewer = Viewer(subject)
     codes = dict(session.execute(select(Area.id, Area.code)).tuples().all())
     base = elder_repository.filtered(subject, flt, today)
     cols = [c for c in Elder.__table__.c if c.key != "version"]
@@ -303,12 +306,12 @@ def _elder_rows(
             row = dict(r)
             row["community_code"] = codes.get(row["community_id"])
             row["special_groups"] = groups.get(row["id"], [])
-            row["id_number"] = elder_service.masked_identity(subject, row["id_number"])
-            row["phone"] = elder_service.masked_phone(subject, row["phone"])
+            row["id_number"] = mask(Kind.ELDER_ID_NUMBER, row["id_number"], viewer)
+            row["phone"] = mask(Kind.ELDER_PHONE, row["phone"], viewer)
             for n, c in enumerate(contacts.get(row["id"], [])[:MAX_CONTACTS], start=1):
                 row[f"contact{n}_name"] = c.name
                 row[f"contact{n}_relationship"] = c.relationship
-                row[f"contact{n}_phone"] = elder_service.masked_phone(subject, c.phone)
+                row[f"contact{n}_phone"] = mask(Kind.CONTACT_PHONE, c.phone, viewer)
                 row[f"contact{n}_has_key"] = c.has_key
             yield row
 
@@ -370,11 +373,13 @@ def export_elders(
     *,
     now: datetime,
     locale: str,
+    id_lookup_limit: int,
 ) -> ExportFile:
     """Write the elders in scope to a temporary file (masked by role) and audit the export."""
     subject.require(Perm.ELDER_EXPORT)
     if kind not in FORMATS:
         raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
+    lookups.allow(session, subject, flt.q, now=now, limit=id_lookup_limit)
     today = local_today(now)
     header = [header_text(c.key, locale) for c in COLUMNS]
     rows = (_cells(r, locale, kind) for r in _elder_rows(session, subject, flt, today))

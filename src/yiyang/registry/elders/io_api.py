@@ -112,7 +112,13 @@ def export_elders(
 ) -> FileResponse:
     """The elders in scope as a spreadsheet, masked as in lists; the export is audited."""
     written = elder_io.export_elders(
-        db, subject, flt, format, now=request.app.state.clock(), locale=locale
+        db,
+        subject,
+        flt,
+        format,
+        now=request.app.state.clock(),
+        locale=locale,
+        id_lookup_limit=request.app.state.settings.elder_id_lookups_per_hour,
     )
     return FileResponse(
         written.path,

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -95,3 +96,15 @@ class ElderContact(Base):
     relationship: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str] = mapped_column(String(20), index=True)
     has_key: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ElderIdLookup(Base):
+    """One ID number a user searched for, counted to limit such searches per user and hour."""
+
+    __tablename__ = "elder_id_lookup"
+    __table_args__ = (Index("ix_elder_id_lookup_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column()
+    number_hash: Mapped[str] = mapped_column(String(64))  # SHA-256: the same number again

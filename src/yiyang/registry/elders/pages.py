@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from yiyang.errors import FieldProblem
+from yiyang.errors import FieldProblem, TooManyRequests
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas import service as areas_service
@@ -22,6 +22,7 @@ from yiyang.security.roles import Perm
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     FormRefusal,
+    error_message,
     optional,
     problems_by_field,
     put_required,
@@ -80,11 +81,28 @@ def _page_number(request: Request) -> int:
 
 
 @router.get("", response_class=HTMLResponse)
-def elder_list(request: Request, db: DbSession, subject: PageSubject) -> HTMLResponse:
+def elder_list(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale
+) -> HTMLResponse:
     """The elder list; htmx reloads only the results when a filter changes."""
     flt, values = _filter_from(request)
     page_params = PageParams(page=_page_number(request), size=PAGE_SIZE)
-    page = elder_service.list_elders(db, subject, flt, page_params, now=request.app.state.clock())
+    state = request.app.state
+    live = request.headers.get("hx-target") == "results"
+    try:
+        page = elder_service.list_elders(
+            db,
+            subject,
+            flt,
+            page_params,
+            now=state.clock(),
+            id_lookup_limit=state.settings.elder_id_lookups_per_hour,
+        )
+    except TooManyRequests as exc:
+        if not live:
+            raise
+        # htmx swaps no error response: the live search says why in place of the results.
+        return render(request, "elders/_refused.html", {"message": error_message(locale, exc)})
     query = urlencode(values | ({"page": str(page.page)} if page.page > 1 else {}))
     clean_url = "/elders" + (f"?{query}" if query else "")
     context = {
@@ -96,7 +114,7 @@ def elder_list(request: Request, db: DbSession, subject: PageSubject) -> HTMLRes
         "vocab": _vocab_lists(),
         "pager_url": lambda n: "/elders?" + urlencode(values | {"page": str(n)}),
     }
-    if request.headers.get("hx-target") == "results":
+    if live:
         return render(request, "elders/_results.html", context, headers={"HX-Push-Url": clean_url})
     return render(request, "elders/list.html", context)
 
@@ -300,7 +318,9 @@ def update(
     """Save changes; problems come back next to their fields, nothing half-written."""
     subject.require(Perm.ELDER_WRITE)
     now = request.app.state.clock()
-    current = elder_service.to_read(elder_repository.get(db, subject, elder_id), local_today(now))
+    current = elder_service.to_read(
+        elder_repository.get(db, subject, elder_id), local_today(now), subject
+    )
     result = submit_form(
         db, locale, ElderUpdate, _payload(form, editing=True),
         lambda data: elder_service.update_elder(

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
-from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
+from yiyang.registry.elders import rules
+from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup, ElderIdLookup
 from yiyang.registry.elders.schemas import ElderFilter
+from yiyang.security.disclosure import Kind, Viewer, may_see
+from yiyang.security.models import UserAccount
 from yiyang.security.subject import Subject
 
 
@@ -35,10 +38,14 @@ def filtered(subject: Subject, flt: ElderFilter, today: date) -> Select[tuple[El
     stmt = readable(subject)
     if flt.q:
         q = flt.q.strip()
-        digits = q.replace(" ", "").upper()
+        digits = q.replace(" ", "")
         conditions = [Elder.name.contains(q, autoescape=True)]
-        if len(digits) >= 4 and (digits.isdigit() or digits[:-1].isdigit()):
-            conditions.append(Elder.id_number == digits)
+        if (number := rules.id_lookup(q)) is not None:
+            conditions.append(Elder.id_number == number)
+        # Part of a phone number finds elders only for those who see phones in full; for
+        # others it would reveal the masked digits one guess at a time.
+        phone_search = len(digits) >= 4 and digits.isascii() and digits.isdigit()
+        if phone_search and may_see(Viewer(subject), Kind.ELDER_PHONE):
             conditions.append(Elder.phone.contains(digits, autoescape=True))
         stmt = stmt.where(or_(*conditions))
     if flt.street_code:
@@ -190,3 +197,30 @@ def first_contact_phone(session: Session, elder_id: int) -> str | None:
         .limit(1)
     )
     return session.scalar(stmt)
+
+
+def recent_lookups(session: Session, user_id: int, since: datetime) -> dict[str, datetime]:
+    """The ID numbers (hashed) a user searched for after `since` and when, their account row
+    locked first so that web workers count one search at a time."""
+    session.execute(select(UserAccount.id).where(UserAccount.id == user_id).with_for_update())
+    stmt = select(ElderIdLookup.number_hash, ElderIdLookup.at).where(
+        ElderIdLookup.user_id == user_id, ElderIdLookup.at > since
+    )
+    return dict(session.execute(stmt).tuples().all())
+
+
+def add_lookup(
+    session: Session, user_id: int, number_hash: str, at: datetime, since: datetime
+) -> None:
+    """Count one searched ID number; the user's rows older than `since` are dropped."""
+    session.execute(
+        delete(ElderIdLookup).where(ElderIdLookup.user_id == user_id, ElderIdLookup.at <= since)
+    )
+    session.add(ElderIdLookup(user_id=user_id, number_hash=number_hash, at=at))
+
+
+def id_with_number(session: Session, subject: Subject, number: str) -> int | None:
+    """The readable elder with this ID number, if any."""
+    return session.scalar(
+        readable(subject).with_only_columns(Elder.id).where(Elder.id_number == number)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from yiyang.errors import N_, FieldProblem
 from yiyang.kit.idcard import IdNumberFacts, age_on
@@ -14,6 +14,8 @@ from yiyang.registry.identity_rules import parsed_id_number
 MIN_AGE = 60
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_FULL_ID = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
+LOOKUP_WINDOW = timedelta(hours=1)  # exact ID-number searches are counted over this window
 
 
 def id_number_problem(
@@ -138,3 +140,19 @@ def risk_tier(
     if disabled or KEY_GROUPS & set(groups) or economic_status == "extreme_poverty":
         return "key"
     return "general"
+
+
+def id_lookup(q: str | None) -> str | None:
+    """The ID number a search asks for exactly (spaces dropped, x upper-cased), or None."""
+    if not q:
+        return None
+    wanted = q.replace(" ", "").upper()
+    return wanted if _FULL_ID.fullmatch(wanted) else None
+
+
+def lookup_allowed_again(recent: Sequence[datetime], limit: int, now: datetime) -> datetime | None:
+    """None while fewer than `limit` lookups fall in the window; else when one leaves it."""
+    inside = sorted(t for t in recent if t > now - LOOKUP_WINDOW)
+    if len(inside) < limit:
+        return None
+    return inside[len(inside) - limit] + LOOKUP_WINDOW

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
+from yiyang.security.disclosure import Kind, Sensitive
 
 
 class ContactIn(BaseModel):
@@ -18,11 +20,15 @@ class ContactIn(BaseModel):
     has_key: bool = False
 
 
-class ContactOut(ContactIn):
-    """An emergency contact as stored."""
+class ContactOut(BaseModel):
+    """An emergency contact as stored; the phone masked for roles that may not call."""
 
     model_config = ConfigDict(from_attributes=True)
     priority: int
+    name: str
+    relationship: str
+    phone: Annotated[str, Sensitive(Kind.CONTACT_PHONE)]
+    has_key: bool
 
 
 class ElderBase(BaseModel):
@@ -78,7 +84,8 @@ class ElderUpdate(BaseModel):
 
 
 class ElderFilter(BaseModel):
-    """List filters; q searches name, ID number and phone."""
+    """List filters; q searches the name, a full ID number (an exact lookup, limited per
+    hour) and, for roles that see phones, part of the phone number."""
 
     q: str | None = Field(default=None, max_length=64)
     street_code: str | None = None
@@ -107,8 +114,8 @@ class ElderListItem(BaseModel):
     name: str
     sex: str
     age: int
-    id_number: str
-    phone: str | None
+    id_number: Annotated[str, Sensitive(Kind.ELDER_ID_NUMBER)]
+    phone: Annotated[str | None, Sensitive(Kind.ELDER_PHONE)]
     street: AreaRef
     community: AreaRef
     living_situation: str
@@ -118,15 +125,16 @@ class ElderListItem(BaseModel):
 
 
 class ElderRead(BaseModel):
-    """An elder's full record (reading it is audited)."""
+    """An elder's full record (reading it is audited); `birth_date` is null for roles that
+    see the ID number masked, since it is part of it."""
 
     id: int
-    id_number: str
+    id_number: Annotated[str, Sensitive(Kind.ELDER_ID_NUMBER)]
     name: str
     sex: str
-    birth_date: date
+    birth_date: Annotated[date | None, Sensitive(Kind.ELDER_BIRTH_DATE)]
     age: int
-    phone: str | None
+    phone: Annotated[str | None, Sensitive(Kind.ELDER_PHONE)]
     household_registration: str | None
     address: str
     street: AreaRef

@@ -12,18 +12,16 @@ from sqlalchemy.orm import Session
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid
 from yiyang.kit.idcard import IdNumberFacts, age_on
 from yiyang.kit.localtime import local_today
-from yiyang.kit.masking import mask_id_number, mask_phone
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.areas.boundary import inside_district
 from yiyang.registry.areas.models import Area
+from yiyang.registry.elders import lookups, rules
 from yiyang.registry.elders import repository as elder_repository
-from yiyang.registry.elders import rules
 from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import (
     AreaRef,
     ContactIn,
-    ContactOut,
     ElderCreate,
     ElderFilter,
     ElderListItem,
@@ -31,6 +29,7 @@ from yiyang.registry.elders.schemas import (
     ElderUpdate,
 )
 from yiyang.security.audit import service as audit
+from yiyang.security.disclosure import Viewer, disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
@@ -308,11 +307,11 @@ def _area_ref(area: Area) -> AreaRef:
     return AreaRef(id=area.id, code=area.code, name=area.name)
 
 
-def to_read(elder: Elder, today: date) -> ElderRead:
-    """The full record shape of an elder."""
+def to_read(elder: Elder, today: date, subject: Subject) -> ElderRead:
+    """The full record of an elder as this subject may see it."""
     age = age_on(elder.birth_date, today)
     groups = [g.code for g in elder.groups]
-    return ElderRead(
+    values = dict(
         id=elder.id,
         id_number=elder.id_number,
         name=elder.name,
@@ -339,11 +338,12 @@ def to_read(elder: Elder, today: date) -> ElderRead:
         status=elder.status,
         status_date=elder.status_date,
         notes=elder.notes,
-        contacts=[ContactOut.model_validate(c) for c in elder.contacts],
+        contacts=list(elder.contacts),
         version=elder.version,
         created_at=elder.created_at,
         updated_at=elder.updated_at,
     )
+    return disclosed(ElderRead, Viewer(subject), values)
 
 
 def read_elder(session: Session, subject: Subject, elder_id: int, *, now: datetime) -> ElderRead:
@@ -351,28 +351,18 @@ def read_elder(session: Session, subject: Subject, elder_id: int, *, now: dateti
     subject.require(Perm.ELDER_READ)
     elder = elder_repository.get(session, subject, elder_id)
     audit.record(session, subject, "read_full", "elder", elder.id, at=now)
-    return to_read(elder, local_today(now))
-
-
-def masked_identity(subject: Subject, id_number: str) -> str:
-    """The ID number as this subject may see it in lists and exports."""
-    return id_number if subject.can(Perm.ELDER_IDENTITY) else mask_id_number(id_number) or ""
-
-
-def masked_phone(subject: Subject, phone: str | None) -> str | None:
-    """The phone number as this subject may see it in lists and exports."""
-    return phone if subject.can(Perm.ELDER_PHONE) else mask_phone(phone)
+    return to_read(elder, local_today(now), subject)
 
 
 def to_list_item(subject: Subject, elder: Elder, today: date) -> ElderListItem:
     """An elder as shown in a list to this subject."""
-    return ElderListItem(
+    values = dict(
         id=elder.id,
         name=elder.name,
         sex=elder.sex,
         age=age_on(elder.birth_date, today),
-        id_number=masked_identity(subject, elder.id_number),
-        phone=masked_phone(subject, elder.phone),
+        id_number=elder.id_number,
+        phone=elder.phone,
         street=_area_ref(elder.street),
         community=_area_ref(elder.community),
         living_situation=elder.living_situation,
@@ -380,14 +370,22 @@ def to_list_item(subject: Subject, elder: Elder, today: date) -> ElderListItem:
         economic_status=elder.economic_status,
         status=elder.status,
     )
+    return disclosed(ElderListItem, Viewer(subject), values)
 
 
 def list_elders(
-    session: Session, subject: Subject, flt: ElderFilter, page: PageParams, *, now: datetime
+    session: Session,
+    subject: Subject,
+    flt: ElderFilter,
+    page: PageParams,
+    *,
+    now: datetime,
+    id_lookup_limit: int,
 ) -> Page[ElderListItem]:
-    """A page of elders in scope, masked for roles that do not need identity numbers."""
+    """A page of elders in scope, masked by role; an exact-ID search counts against the limit."""
     subject.require(Perm.ELDER_READ)
     today = local_today(now)
+    lookups.allow(session, subject, flt.q, now=now, limit=id_lookup_limit)
     rows, total = elder_repository.search(session, subject, flt, page, today)
     return Page(
         items=[to_list_item(subject, e, today) for e in rows],

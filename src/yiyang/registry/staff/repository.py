@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Select, String, cast, exists, func, or_, select
@@ -13,6 +14,7 @@ from yiyang.registry.facilities.models import Facility
 from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff, StaffSkill
 from yiyang.registry.staff.schemas import StaffFilter
+from yiyang.security.disclosure import Kind, Viewer, may_see
 from yiyang.security.subject import Subject
 
 
@@ -41,7 +43,9 @@ def filtered(subject: Subject, flt: StaffFilter) -> Select[tuple[Staff]]:
         q = flt.q.strip()
         conditions = [Staff.name.contains(q, autoescape=True), Staff.code == q]
         digits = q.replace(" ", "").replace("-", "")
-        if len(digits) >= 4 and digits.isdigit():
+        # Only readers who see phones in full may find staff by part of one (no guessing).
+        phone_search = len(digits) >= 4 and digits.isascii() and digits.isdigit()
+        if phone_search and may_see(Viewer(subject), Kind.STAFF_PHONE):
             conditions.append(Staff.phone.contains(digits, autoescape=True))
         stmt = stmt.where(or_(*conditions))
     if flt.provider_id is not None:
@@ -130,3 +134,11 @@ def name_and_workplace(session: Session, staff_id: int) -> tuple[str, str | None
     )
     row = session.execute(stmt).tuples().first()
     return (row[0], row[1], row[2]) if row else None
+
+
+def names(session: Session, staff_ids: Collection[int]) -> dict[int, str]:
+    """The names of these staff members (for dispatch records, which store only ids)."""
+    if not staff_ids:
+        return {}
+    rows = session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids)))
+    return dict(rows.tuples().all())

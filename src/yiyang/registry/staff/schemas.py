@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from yiyang.registry.facilities.schemas import FacilityRef
 from yiyang.registry.providers.schemas import ProviderRef
 from yiyang.registry.vocab import Sex, Skill, StaffRole, StaffStatus, TravelMode
+from yiyang.security.disclosure import Kind, Sensitive
 
 
 class SkillIn(BaseModel):
@@ -91,14 +93,14 @@ class StaffFilter(BaseModel):
 
 
 class StaffListItem(BaseModel):
-    """A staff member in a list; the ID number is always masked here."""
+    """A staff member in a list; phone and ID number masked unless the role needs them."""
 
     id: int
     code: str
     name: str
     sex: str
-    phone: str
-    id_number: str | None
+    phone: Annotated[str, Sensitive(Kind.STAFF_PHONE)]
+    id_number: Annotated[str | None, Sensitive(Kind.STAFF_ID_NUMBER)]
     provider: ProviderRef
     facility: FacilityRef | None
     roles: list[str]
@@ -108,7 +110,7 @@ class StaffListItem(BaseModel):
 
 
 class StaffRead(StaffListItem):
-    """A staff member's full record (ID number unmasked for writers and the person)."""
+    """A staff member's full record, masked as in lists (the person sees their own)."""
 
     working_pattern: dict[str, list[str]]
     hired_date: date | None

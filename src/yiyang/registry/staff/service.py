@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid, NotFound
 from yiyang.kit.idcard import IdNumberFacts
 from yiyang.kit.localtime import local_today
-from yiyang.kit.masking import mask_id_number
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.registry.elders import rules as elder_rules
 from yiyang.registry.facilities import repository as facility_repository
@@ -35,6 +34,7 @@ from yiyang.registry.staff.schemas import (
     StaffUpdate,
 )
 from yiyang.security.audit import service as audit
+from yiyang.security.disclosure import Relation, Viewer, disclosed
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 
@@ -304,16 +304,19 @@ def _refs(staff: Staff) -> tuple[ProviderRef, FacilityRef | None]:
     return ProviderRef(id=p.id, code=p.code, name=p.name), facility
 
 
-def to_list_item(staff: Staff) -> StaffListItem:
-    """A staff member as shown in lists: the ID number is always masked."""
+def _viewer(subject: Subject, staff: Staff) -> Viewer:
+    return Viewer(subject).also(Relation.SELF) if subject.staff_id == staff.id else Viewer(subject)
+
+
+def _values(staff: Staff) -> dict[str, Any]:
     provider, facility = _refs(staff)
-    return StaffListItem(
+    return dict(
         id=staff.id,
         code=staff.code,
         name=staff.name,
         sex=staff.sex,
         phone=staff.phone,
-        id_number=mask_id_number(staff.id_number),
+        id_number=staff.id_number,
         provider=provider,
         facility=facility,
         roles=list(staff.roles or []),
@@ -323,19 +326,21 @@ def to_list_item(staff: Staff) -> StaffListItem:
     )
 
 
+def to_list_item(subject: Subject, staff: Staff) -> StaffListItem:
+    """A staff member as shown in lists to this subject."""
+    return disclosed(StaffListItem, _viewer(subject, staff), _values(staff))
+
+
 def to_read(subject: Subject, staff: Staff) -> StaffRead:
-    """The full record; the ID number is unmasked only for writers and the person themself."""
-    item = to_list_item(staff)
-    if subject.can(Perm.STAFF_WRITE) or subject.staff_id == staff.id:
-        item.id_number = staff.id_number
-    return StaffRead(
-        **item.model_dump(),
+    """The full record as this subject may see it."""
+    values = _values(staff) | dict(
         working_pattern=dict(staff.working_pattern or {}),
         hired_date=staff.hired_date,
         certificates=[CertificateOut.model_validate(c) for c in staff.certificates],
         created_at=staff.created_at,
         updated_at=staff.updated_at,
     )
+    return disclosed(StaffRead, _viewer(subject, staff), values)
 
 
 def _require_read(subject: Subject) -> None:
@@ -354,7 +359,8 @@ def read_staff(session: Session, subject: Subject, staff_id: int) -> StaffRead:
 def list_staff(
     session: Session, subject: Subject, flt: StaffFilter, page: PageParams, *, now: datetime
 ) -> Page[StaffListItem]:
-    """A page of staff in scope with the filters applied; ID numbers masked."""
+    """A page of staff in scope with the filters applied, masked for the subject."""
     _require_read(subject)
     rows, total = staff_repository.search(session, subject, flt, page)
-    return Page(items=[to_list_item(s) for s in rows], total=total, page=page.page, size=page.size)
+    items = [to_list_item(subject, s) for s in rows]
+    return Page(items=items, total=total, page=page.page, size=page.size)
