@@ -10,8 +10,11 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from yiyang.errors import constraint_error
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,3 +105,26 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint a database refused a write for, when the driver says it."""
+    diag = getattr(exc.orig, "diag", None)  # psycopg; SQLite names no constraint
+    name = getattr(diag, "constraint_name", None)
+    return name if isinstance(name, str) else None
+
+
+@contextmanager
+def constraint_errors() -> Iterator[None]:
+    """Raise a violated constraint that stands for a domain rule as that rule's domain error.
+
+    The transaction is then unusable, as after any failed write: the caller (the edge, or a
+    savepoint around the work) rolls it back, so nothing of the request is kept.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        error = constraint_error(violated_constraint(exc))
+        if error is None:
+            raise
+        raise error from exc

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from tests.builders import make_user
@@ -24,6 +24,13 @@ OLD = "王芳 chosen: 7 min away, 0% of the day booked. Found in the elder's own
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
+def _downgrade(engine: Engine, revision: str) -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def _json(value: object) -> object:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -31,7 +38,7 @@ def _json(value: object) -> object:
 def test_old_text_becomes_one_line_and_a_downgrade_brings_text_back() -> None:
     with scratch_database(database_url()) as url:
         engine = make_engine(url)
-        upgrade(engine, "0004")
+        upgrade(engine)  # the order is made by today's code, the old rows at 0004 below
         with Session(engine) as s:
             d = make_district(s)
             _, operator = make_user(s, Role.OPERATOR)
@@ -42,7 +49,10 @@ def test_old_text_becomes_one_line_and_a_downgrade_brings_text_back() -> None:
             order, _ = order_service.create_order(
                 s, operator, data, now=NOW, settings=Settings(secret_key="x")
             )
+            s.commit()
             values = {"o": order.id, "at": NOW.replace(tzinfo=None), "old": OLD}
+        _downgrade(engine, "0004")
+        with Session(engine) as s:
             s.execute(
                 text(
                     "INSERT INTO dispatch_decision (order_id, at, attempt, candidates, rejected, "
@@ -71,10 +81,7 @@ def test_old_text_becomes_one_line_and_a_downgrade_brings_text_back() -> None:
         ]
         assert isinstance(detail, dict) and detail["explanation"] == [{"t": OLD, "p": {}}]
         assert explanation("zh_CN", detail["explanation"]) == OLD  # shows as it was
-        cfg = alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0004")
+        _downgrade(engine, "0004")
         with engine.connect() as conn:
             back = conn.execute(text("SELECT explanation FROM dispatch_decision ORDER BY id"))
             assert [r for (r,) in back] == [OLD, ""]

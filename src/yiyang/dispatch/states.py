@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yiyang.dispatch.rules import planned_end
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Status
@@ -96,14 +97,18 @@ def caregivers_for(
     *,
     except_orders: Collection[int] = (),
     excluded_providers: frozenset[int] = frozenset(),
+    staff_ids: Collection[int] | None = None,
 ) -> list[CaregiverState]:
     """Every active field caregiver with a home facility, their shifts and that day's visits.
 
     The visits of `except_orders` (the order being placed, or those a day plan moves) are
-    left out: they are what the planner is placing.
+    left out: they are what the planner is placing. `staff_ids` narrows the read to those
+    caregivers (a fresh look at the ones just locked).
     """
     # Plain rows, not ORM objects: every dispatch reads every field caregiver of the district.
-    active = (Staff.status == "active", Staff.facility_id.is_not(None))
+    active = [Staff.status == "active", Staff.facility_id.is_not(None)]
+    if staff_ids is not None:
+        active.append(Staff.id.in_(list(staff_ids)))
     staff = session.execute(
         select(
             Staff.id,
@@ -149,13 +154,14 @@ def caregivers_for(
             ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
             ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
             ServiceOrder.id.not_in(list(except_orders)),
+            *([] if staff_ids is None else [ServiceOrder.staff_id.in_(list(staff_ids))]),
         )
     ).all()
     busy: dict[int, list[tuple[Window, Point]]] = {}
     for staff_id, planned, window_start, minutes, lat, lon in held:
         start = planned or window_start
         busy.setdefault(staff_id, []).append(
-            (Window(start, start + timedelta(minutes=minutes)), Point(lat, lon))
+            (Window(start, planned_end(start, minutes)), Point(lat, lon))
         )
     states = []
     for s in staff:

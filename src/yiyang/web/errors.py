@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from yiyang.errors import N_, Conflict, DomainError, FieldProblem
+from yiyang.db import violated_constraint
+from yiyang.errors import N_, Conflict, DomainError, FieldProblem, constraint_error
 from yiyang.web.deps import LoginRequired
 from yiyang.web.i18n import negotiate, translate
 
@@ -90,8 +91,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        known = constraint_error(violated_constraint(exc))
         return _respond(
-            request, Conflict(N_("The change clashes with existing data and was not saved."))
+            request,
+            known or Conflict(N_("The change clashes with existing data and was not saved.")),
         )
 
     @app.exception_handler(StaleDataError)
