@@ -8,30 +8,39 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import yiyang.dispatch.tasks  # noqa: F401 — registers the timer handlers
 from tests.builders import make_elder, make_user
 from tests.conftest import FakeClock, database_url, scratch_database
 from tests.orders.builders import District, make_caregiver, make_district, window
+from tests.orders.test_api import auth
+from yiyang.app import create_app
 from yiyang.config import Settings
 from yiyang.db import make_engine, make_session_factory
-from yiyang.dispatch import day_plan, service
+from yiyang.dispatch import booking, day_plan, picking, service
+from yiyang.dispatch.booking import DoubleBooked
+from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import DomainError
 from yiyang.kit.clock import CHINA_TZ
 from yiyang.migrate import upgrade
 from yiyang.orders import service as order_service
-from yiyang.orders.models import ServiceOrder
+from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Event
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.models import Staff
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
+from yiyang.timers.models import Timer
+from yiyang.web.errors import install_error_handlers
 
 SETTINGS = Settings(secret_key="x")
 Factory = sessionmaker[Session]
@@ -121,6 +130,46 @@ def _priced(s: Session, d: District, who: Subject, clock: FakeClock, minutes: in
     return order.id
 
 
+def _assign(
+    who: Subject, order_id: int, staff_id: int, clock: FakeClock, override: bool
+) -> Callable[[Session], object]:
+    """A dispatcher's assignment by hand, as one job for `together` (returns the order id)."""
+    return lambda s: service.assign(
+        s, who, order_id, staff_id, now=clock.now, reason="elder asked",
+        override_busy=override, settings=SETTINGS,
+    ).id  # fmt: skip
+
+
+def _untouched(factory: Factory, order_ids: list[int]) -> None:
+    """The orders are as they were made: no caregiver, decision, timeline row or timer added."""
+    with factory() as s:
+        orders = s.scalars(select(ServiceOrder).where(ServiceOrder.id.in_(order_ids))).all()
+        assert {(o.status, o.staff_id, o.planned_end_at, o.dispatch_attempts) for o in orders} == {
+            ("priced", None, None, 0)
+        }
+        for model, column in (
+            (DispatchDecision, DispatchDecision.order_id),
+            (Timer, Timer.ref_id),
+        ):
+            assert not s.scalars(select(model).where(column.in_(order_ids))).all()
+        events = s.scalars(select(OrderEvent.event).where(OrderEvent.order_id.in_(order_ids)))
+        assert set(events) == {"create", "price"}
+
+
+def _lock_missed(monkeypatch: pytest.MonkeyPatch, requests: int) -> None:
+    """As if a code path forgot the staff lock: every request reads the empty day, then writes."""
+    read_all = threading.Barrier(requests, timeout=30)
+    real_fit = picking.fit_of
+
+    def fit_then_wait(*args: Any, **kwargs: Any) -> Any:
+        found = real_fit(*args, **kwargs)
+        read_all.wait()
+        return found
+
+    monkeypatch.setattr(booking, "lock_staff", lambda session, staff_ids: None)
+    monkeypatch.setattr(picking, "fit_of", fit_then_wait)
+
+
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("override", [False, True], ids=["plain", "override_busy"])
 def test_concurrent_manual_assignments_of_one_window_book_the_caregiver_once(
@@ -133,23 +182,37 @@ def test_concurrent_manual_assignments_of_one_window_book_the_caregiver_once(
         ids = [_priced(s, d, admin, clock) for _ in range(10)]  # one start each: the window's
         s.commit()
 
-    def assign(order_id: int) -> Callable[[Session], object]:
-        return lambda s: service.assign(
-            s, admin, order_id, carer, now=clock.now, reason="elder asked",
-            override_busy=override, settings=SETTINGS,
-        ).id  # fmt: skip
-
-    results = together(pg, [assign(i) for i in ids])
+    results = together(pg, [_assign(admin, i, carer, clock, override) for i in ids])
     placed = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(placed) == 1, results
     assert len(refused) == 9 and all(e.status_code in (409, 422) for e in refused)
     assert overlapping_pairs(pg) == []
-    with pg() as s:  # the refused ones are untouched
-        untouched = s.scalars(select(ServiceOrder).where(ServiceOrder.id.not_in(placed))).all()
-        assert {(o.status, o.staff_id, o.dispatch_attempts) for o in untouched} == {
-            ("priced", None, 0)
-        }
+    _untouched(pg, [i for i in ids if i not in placed])
+    if override:  # a visit on top of another: refused, naming the one in the way
+        assert {type(e) for e in refused} == {DoubleBooked}
+        assert {e.params["order"] for e in refused if isinstance(e, DoubleBooked)} == set(placed)
+
+
+@pytest.mark.postgres_only
+def test_when_a_lock_is_missed_the_database_refuses_the_overlap_and_nothing_is_kept(
+    pg: Factory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pg() as s:
+        d = make_district(s)
+        carer = make_caregiver(s, d.f_a1).id
+        _, admin = make_user(s, Role.DISTRICT_ADMIN)
+        ids = [_priced(s, d, admin, clock) for _ in range(6)]
+        s.commit()
+    _lock_missed(monkeypatch, len(ids))
+    results = together(pg, [_assign(admin, i, carer, clock, False) for i in ids])
+    placed = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(placed) == 1 and len(refused) == 5, results
+    assert all(isinstance(e, DoubleBooked) and e.status_code == 409 for e in refused)
+    assert all("a moment ago" in e.message for e in refused)
+    assert overlapping_pairs(pg) == []
+    _untouched(pg, [i for i in ids if i not in placed])
 
 
 @pytest.mark.postgres_only
@@ -272,11 +335,12 @@ def test_a_day_plan_applied_while_orders_are_placed_never_overlaps(
         s.commit()
 
     planned, placed = threading.Event(), threading.Event()
-    real_plan_day = day_plan.plan_day
+    real_plan_day, plans = day_plan.plan_day, []
 
     def slow_plan_day(*args: Any, **kwargs: Any) -> Any:
         """The plan is made; new orders arrive before it is written (as in 11 s of planning)."""
         plan = real_plan_day(*args, **kwargs)
+        plans.append(plan)
         if not planned.is_set():
             planned.set()
             placed.wait(timeout=30)
@@ -307,9 +371,131 @@ def test_a_day_plan_applied_while_orders_are_placed_never_overlaps(
 
     results = together(pg, [apply, placers_then_release])
     assert not isinstance(results[0], DomainError), results[0]
+    assert len(plans) == 2  # the days it planned on changed: planned again, every one locked
     assert overlapping_pairs(pg) == []
     with pg() as s:
         busy = s.scalars(
             select(Staff.id).join(ServiceOrder, ServiceOrder.staff_id == Staff.id).distinct()
         ).all()
         assert len(busy) == 2
+
+
+@pytest.mark.postgres_only
+def test_a_day_plan_written_on_stale_days_is_refused_whole_by_the_database(
+    pg: Factory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tomorrow = (clock.now.astimezone(CHINA_TZ) + timedelta(days=1)).replace(hour=8, minute=0)
+    with pg() as s:
+        d = make_district(s)
+        far = make_caregiver(s, d.f_b1).id  # the only one when the order came
+        _, operator = make_user(s, Role.OPERATOR)
+        _, dispatcher = make_user(s, Role.DISTRICT_ADMIN)
+        here, neighbour = make_elder(s, d.tree.comm_a1).id, make_elder(s, d.tree.comm_a1).id
+        data = OrderCreate(
+            elder_id=here, item_code="bath_home", window_start=tomorrow,
+            window_end=tomorrow + timedelta(hours=3),
+        )  # fmt: skip
+        moved = service.submit_order(s, operator, data, now=clock.now, settings=SETTINGS)
+        near = make_caregiver(s, d.f_a1).id  # the plan will give them the order
+        s.commit()
+        before = (moved.id, moved.staff_id, moved.planned_start_at)
+    assert before[1] == far
+
+    def written_as_planned(session: Session, day: Any, orders: Any, planned: Any, **_: Any) -> Any:
+        """The neighbour's order lands on `near` meanwhile, and the days are not looked at again."""
+        with pg() as other:
+            nearby = data.model_copy(
+                update={"elder_id": neighbour, "window_end": tomorrow + timedelta(minutes=90)}
+            )
+            placed = service.submit_order(other, operator, nearby, now=clock.now, settings=SETTINGS)
+            assert placed.staff_id == near
+            other.commit()
+        return planned
+
+    monkeypatch.setattr(day_plan, "_locked", written_as_planned)
+    with pg() as s, pytest.raises(DoubleBooked):
+        day_plan.apply(s, dispatcher, tomorrow.date(), now=clock.now, settings=SETTINGS)
+    assert overlapping_pairs(pg) == []
+    with pg() as s:
+        again = s.get_one(ServiceOrder, before[0])
+        assert (again.id, again.staff_id, again.planned_start_at) == before  # nothing changed
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("lock", ["held", "missed"])
+def test_concurrent_assign_requests_get_one_200_and_clear_409s(
+    pg: Factory,
+    clock: FakeClock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    lock: str,
+) -> None:
+    with pg() as s:
+        d = make_district(s)
+        carer = make_caregiver(s, d.f_a1).id
+        user, admin = make_user(s, Role.OPERATOR)
+        ids = [_priced(s, d, admin, clock) for _ in range(6)]
+        s.commit()
+    if lock == "missed":
+        _lock_missed(monkeypatch, len(ids))
+    app = create_app(settings, engine=pg.kw["bind"], clock=clock)  # the real get_db
+    body = {"staff_id": carer, "reason": "elder asked", "override_busy": True}
+    with ExitStack() as stack:
+        clients = [stack.enter_context(TestClient(app, base_url="http://127.0.0.1")) for _ in ids]
+        headers = auth(clients[0], user.username) | {"Accept-Language": "en"}
+        start = threading.Barrier(len(ids))
+        answers: list[Any] = [None] * len(ids)
+
+        def post(n: int) -> None:
+            start.wait()
+            answers[n] = clients[n].post(
+                f"/api/v1/orders/{ids[n]}/assign", json=body, headers=headers
+            )
+
+        threads = [threading.Thread(target=post, args=(n,)) for n in range(len(ids))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 5, [a.text for a in answers]
+    placed = next(a.json()["id"] for a in answers if a.status_code == 200)
+    errors = [a.json()["error"] for a in answers if a.status_code == 409]
+    assert {e["code"] for e in errors} == {"double_booked"}
+    if lock == "held":  # refused before writing, naming the visit in the way
+        assert all(f"(order {placed}, elder 王**)" in e["message"] for e in errors)
+    else:  # refused by the database, said as clearly
+        assert all("a moment ago" in e["message"] for e in errors)
+    assert overlapping_pairs(pg) == []
+    _untouched(pg, [i for i in ids if i != placed])
+
+
+@pytest.mark.postgres_only
+def test_an_overlap_that_reaches_the_web_layer_is_the_same_clear_409(
+    pg: Factory, clock: FakeClock, settings: Settings
+) -> None:
+    with pg() as s:
+        d = make_district(s)
+        _, admin = make_user(s, Role.DISTRICT_ADMIN)
+        one, two = make_caregiver(s, d.f_a1).id, make_caregiver(s, d.f_a1).id
+        first, second = _priced(s, d, admin, clock), _priced(s, d, admin, clock)
+        for order_id, staff_id in ((first, one), (second, two)):
+            service.assign(
+                s, admin, order_id, staff_id, now=clock.now, reason="x", settings=SETTINGS
+            )
+        s.commit()
+    app = FastAPI()
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    @app.post("/api/v1/raw")
+    def raw_write() -> None:
+        """A write no domain code guards (what an edge sees if the constraint fires there)."""
+        with pg() as s:
+            s.execute(update(ServiceOrder).where(ServiceOrder.id == second).values(staff_id=one))
+            s.commit()
+
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        answer = client.post("/api/v1/raw", headers={"Accept-Language": "zh-CN"})
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "double_booked"
+    assert "刚刚已有他人" in answer.json()["error"]["message"]

@@ -14,6 +14,7 @@ from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
 from yiyang.dispatch import service
+from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid
@@ -38,7 +39,7 @@ def _submit(
 ) -> ServiceOrder:  # type: ignore[no-untyped-def]
     if subject is None:
         _, subject = make_user(db, Role.OPERATOR)
-    start, end = window(clock.now, hours=kw.pop("hours", 2))
+    start, end = window(clock.now, hours=kw.pop("hours", 2), length_min=kw.pop("length_min", 120))
     data = OrderCreate(
         elder_id=d.elder.id, item_code=kw.pop("item_code", "bath_home"),
         window_start=start, window_end=end,
@@ -154,6 +155,31 @@ def test_refusals_redispatch_without_those_who_refused(
         "create", "price", "offer", "org_refuse", "offer", "org_accept", "assign",
         "caregiver_refuse", "offer",
     ]  # fmt: skip
+
+
+def test_an_organisation_sends_another_of_its_caregivers_only_if_they_are_free(
+    db: Session, district: District, clock: FakeClock
+) -> None:
+    make_caregiver(db, district.f_a1)
+    make_caregiver(db, district.f_a1)
+    first = _submit(db, district, clock, length_min=60)  # one possible start each
+    second = _submit(db, district, clock, length_min=60)
+    assert first.staff_id and second.staff_id and first.staff_id != second.staff_id
+    _, prov = make_user(db, Role.PROVIDER_ADMIN, provider=district.p1)
+    with pytest.raises(DoubleBooked) as refused:
+        service.act(
+            db, prov, second.id, "org_accept", staff_id=first.staff_id, now=clock.now,
+            settings=SETTINGS,
+        )  # fmt: skip
+    assert refused.value.params["order"] == first.id and refused.value.status_code == 409
+    assert (second.status, second.staff_id) == ("offered", second.staff_id)
+    free = make_caregiver(db, district.f_a1)
+    service.act(
+        db, prov, second.id, "org_accept", staff_id=free.id, now=clock.now, settings=SETTINGS
+    )
+    assert (second.status, second.staff_id) == ("assigned", free.id)
+    assert second.planned_start_at is not None
+    assert second.planned_end_at == second.planned_start_at + timedelta(minutes=60)
 
 
 def test_provider_cannot_act_on_other_providers_order(
