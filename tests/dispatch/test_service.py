@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
-from yiyang.dispatch import service
+from yiyang.dispatch import booking, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
@@ -288,3 +289,24 @@ def test_stale_timer_does_nothing(
     clock.advance(minutes=30)
     assert runner.run_due(_factory(connection), clock.now) == 0  # cancelled with the order
     assert not service.expire_offer(db, order.id, None, step="org", now=clock.now)
+
+
+def test_a_winner_taken_meanwhile_is_planned_again_then_with_everyone_able_locked(
+    db: Session, district: District, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    near = make_caregiver(db, district.f_a1)
+    other = make_caregiver(db, district.f_a2)
+    make_caregiver(db, district.f_b1, skills={"cleaning": 3})  # cannot win: never locked
+    locked: list[list[int]] = []
+    real_lock = booking.lock_staff
+
+    def lock_and_note(session: Session, ids: Iterable[int]) -> None:
+        locked.append(sorted(ids))
+        real_lock(session, ids)
+
+    monkeypatch.setattr(booking, "check", lambda *args: "busy")  # the slot is always gone
+    monkeypatch.setattr(booking, "lock_staff", lock_and_note)
+    order = _submit(db, district, clock)
+    tries = [[near.id]] * booking.OPTIMISTIC_TRIES
+    assert locked == [*tries, sorted([near.id, other.id])]
+    assert (order.status, order.staff_id) == ("offered", near.id)  # planned on fresh days

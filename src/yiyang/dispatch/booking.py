@@ -3,9 +3,10 @@
 Whoever reads a caregiver's schedule in order to book them locks the caregiver's staff row
 first (FOR NO KEY UPDATE; after any order rows; several staff rows in ascending id order), so
 two transactions never book one caregiver from the same stale read. Automatic dispatch locks
-only its winner and checks the slot again on a fresh read; when someone took it meanwhile, it
-locks everyone with the skills and plans again. On PostgreSQL the exclusion constraint
-NO_DOUBLE_BOOKING refuses overlapping visits whatever the code does (ADR 0004).
+only its winner and checks the slot again on a fresh read; when someone took it meanwhile,
+it plans again (a few times, then with everyone who has the skills locked). On PostgreSQL
+the exclusion constraint NO_DOUBLE_BOOKING refuses overlapping visits whatever the code
+does (ADR 0004).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from yiyang.planner.types import CaregiverState, Decision, Job, Window
 from yiyang.registry.models import Elder, Staff
 
 NO_DOUBLE_BOOKING = "ex_service_order_no_double_booking"  # migration 0007, PostgreSQL only
+OPTIMISTIC_TRIES = 3  # plans on an unlocked read before everyone with the skills is locked
 
 
 class DoubleBooked(Conflict):
@@ -184,8 +186,8 @@ def choose_locked(
 
     The district is read without locks; then only the winner's row is locked and its day read
     again. If the slot went meanwhile (another transaction booked them), the lock is released
-    with its savepoint, everyone with the skills is locked in id order, and the plan is made
-    again on their fresh days.
+    with its savepoint and the plan is made again on a new read, a few times; then everyone
+    with the skills is locked in id order and the plan is made on their fresh days.
     """
     travel = StraightLineTravel()
     day, placing = order.service_date, (order.id,)
@@ -199,19 +201,20 @@ def choose_locked(
             staff_ids=only,
         )
 
-    caregivers = read()
-    decision = choose(job, caregivers, travel, k=k)
-    winner = decision.winner
-    if winner is None:
-        return decision
-    savepoint = session.begin_nested()
-    lock_staff(session, [winner.staff_id])
-    fresh = read([winner.staff_id])
-    pinned = replace(job, window=Window(winner.start, winner.start))
-    if fresh and isinstance(check(fresh[0], pinned, travel), Slot):
-        savepoint.commit()
-        return decision
-    savepoint.rollback()  # releases the winner's lock: the next ones are taken in id order
+    for _ in range(OPTIMISTIC_TRIES):
+        caregivers = read()
+        decision = choose(job, caregivers, travel, k=k)
+        winner = decision.winner
+        if winner is None:
+            return decision
+        savepoint = session.begin_nested()
+        lock_staff(session, [winner.staff_id])
+        fresh = read([winner.staff_id])
+        pinned = replace(job, window=Window(winner.start, winner.start))
+        if fresh and isinstance(check(fresh[0], pinned, travel), Slot):
+            savepoint.commit()
+            return decision
+        savepoint.rollback()  # releases the winner's lock: later ones are taken in id order
     able = {c.staff_id for c in caregivers if has_skills(c.skills, job.required_skills)}
     lock_staff(session, able)
     # The others cannot win (no skills): their rows stay as read, so the ranking is the same.
