@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from yiyang.errors import constraint_error
+from yiyang.errors import N_, Conflict, DomainError, constraint_error
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -114,17 +114,41 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     return name if isinstance(name, str) else None
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: a clash with a concurrent write.
+TRY_AGAIN_STATES = frozenset({"40P01", "40001"})
+
+
+def refusal(exc: DBAPIError) -> DomainError | None:
+    """What a write the database refused means to a person, or None for a fault of ours.
+
+    A constraint that stands for a domain rule gives that rule's error; a deadlock or a
+    serialization failure (two requests writing the same rows at once, e.g. both checking an
+    exclusion constraint) gives a 409 saying nothing was saved and to try again.
+    """
+    if isinstance(exc, IntegrityError):
+        return constraint_error(violated_constraint(exc))
+    if getattr(exc.orig, "sqlstate", None) in TRY_AGAIN_STATES:
+        return Conflict(
+            N_(
+                "Someone else changed the same records at the same moment, so nothing was "
+                "saved. Try again."
+            ),
+            code="try_again",
+        )
+    return None
+
+
 @contextmanager
-def constraint_errors() -> Iterator[None]:
-    """Raise a violated constraint that stands for a domain rule as that rule's domain error.
+def as_domain_errors() -> Iterator[None]:
+    """Raise a write the database refused for a reason a person can act on as a domain error.
 
     The transaction is then unusable, as after any failed write: the caller (the edge, or a
     savepoint around the work) rolls it back, so nothing of the request is kept.
     """
     try:
         yield
-    except IntegrityError as exc:
-        error = constraint_error(violated_constraint(exc))
+    except DBAPIError as exc:
+        error = refusal(exc)
         if error is None:
             raise
         raise error from exc

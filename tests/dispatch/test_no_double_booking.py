@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import yiyang.dispatch.tasks  # noqa: F401 — registers the timer handlers
@@ -25,7 +27,7 @@ from tests.orders.builders import District, make_caregiver, make_district, windo
 from tests.orders.test_api import auth
 from yiyang.app import create_app
 from yiyang.config import Settings
-from yiyang.db import make_engine, make_session_factory
+from yiyang.db import make_engine, make_session_factory, refusal
 from yiyang.dispatch import booking, day_plan, picking, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
@@ -44,6 +46,9 @@ from yiyang.web.errors import install_error_handlers
 
 SETTINGS = Settings(secret_key="x")
 Factory = sessionmaker[Session]
+# What the database's refusal of a race looks like: the exclusion constraint itself, or the
+# deadlock PostgreSQL detects when two transactions insert conflicting rows at the same time.
+CONSTRAINT_REFUSALS = {(409, "double_booked"), (409, "try_again")}
 
 
 # --- real concurrency on PostgreSQL -----------------------------------------------------------
@@ -209,8 +214,8 @@ def test_when_a_lock_is_missed_the_database_refuses_the_overlap_and_nothing_is_k
     placed = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(placed) == 1 and len(refused) == 5, results
-    assert all(isinstance(e, DoubleBooked) and e.status_code == 409 for e in refused)
-    assert all("a moment ago" in e.message for e in refused)
+    assert {(e.status_code, e.code) for e in refused} <= CONSTRAINT_REFUSALS
+    assert all("a moment ago" in e.message for e in refused if isinstance(e, DoubleBooked))
     assert overlapping_pairs(pg) == []
     _untouched(pg, [i for i in ids if i not in placed])
 
@@ -460,11 +465,12 @@ def test_concurrent_assign_requests_get_one_200_and_clear_409s(
     assert sorted(a.status_code for a in answers) == [200] + [409] * 5, [a.text for a in answers]
     placed = next(a.json()["id"] for a in answers if a.status_code == 200)
     errors = [a.json()["error"] for a in answers if a.status_code == 409]
-    assert {e["code"] for e in errors} == {"double_booked"}
     if lock == "held":  # refused before writing, naming the visit in the way
+        assert {e["code"] for e in errors} == {"double_booked"}
         assert all(f"(order {placed}, elder 王**)" in e["message"] for e in errors)
     else:  # refused by the database, said as clearly
-        assert all("a moment ago" in e["message"] for e in errors)
+        assert {(409, e["code"]) for e in errors} <= CONSTRAINT_REFUSALS
+        assert all("a moment ago" in e["message"] for e in errors if e["code"] == "double_booked")
     assert overlapping_pairs(pg) == []
     _untouched(pg, [i for i in ids if i != placed])
 
@@ -499,3 +505,23 @@ def test_an_overlap_that_reaches_the_web_layer_is_the_same_clear_409(
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "double_booked"
     assert "刚刚已有他人" in answer.json()["error"]["message"]
+
+
+def test_a_deadlock_or_serialization_failure_is_a_409_to_try_again(settings: Settings) -> None:
+    deadlock = OperationalError("UPDATE service_order …", {}, DeadlockDetected("deadlock"))
+    error = refusal(deadlock)
+    assert error is not None and (error.status_code, error.code) == (409, "try_again")
+    assert refusal(OperationalError("SELECT 1", {}, Exception("server closed"))) is None
+    app = FastAPI()
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    @app.post("/api/v1/deadlock")
+    def deadlocked() -> None:
+        """What an edge sees when PostgreSQL breaks a deadlock by failing this request."""
+        raise deadlock
+
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        answer = client.post("/api/v1/deadlock", headers={"Accept-Language": "en"})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "try_again"
+    assert "nothing was saved" in answer.json()["error"]["message"]

@@ -86,7 +86,7 @@ def checked_when_written(session: Session) -> Iterator[None]:
     """Let a batch of moves pass through overlaps (two visits trading times); check at its end.
 
     On PostgreSQL the constraint is deferred for the batch and checked when it is written, so
-    an overlap left at the end is refused here (DoubleBooked under constraint_errors), not at
+    an overlap left at the end is refused here (DoubleBooked under db.as_domain_errors), not at
     commit. SQLite has no such constraint: the lock discipline is the guarantee there.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -99,10 +99,8 @@ def checked_when_written(session: Session) -> Iterator[None]:
         session.execute(text(f"SET CONSTRAINTS {NO_DOUBLE_BOOKING} IMMEDIATE"))
 
 
-def visits_of(
-    session: Session, staff_id: int, order: ServiceOrder, *, except_orders: Collection[int] = ()
-) -> list[Visit]:
-    """The caregiver's visits that hold their time around the order's day (lock them first)."""
+def visits_of(session: Session, staff_id: int, order: ServiceOrder) -> list[Visit]:
+    """The caregiver's other visits that hold their time around the order's day (lock first)."""
     day = order.service_date
     rows = session.execute(
         select(
@@ -117,7 +115,7 @@ def visits_of(
             ServiceOrder.staff_id == staff_id,
             ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
             ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
-            ServiceOrder.id.not_in([order.id, *except_orders]),
+            ServiceOrder.id != order.id,
         )
         .order_by(ServiceOrder.planned_start_at, ServiceOrder.id)
     ).all()
@@ -184,10 +182,10 @@ def choose_locked(
 ) -> Decision:
     """The planner's decision for a locked order, with its winner locked and still free.
 
-    The district is read without locks; then only the winner's row is locked and its day read
-    again. If the slot went meanwhile (another transaction booked them), the lock is released
-    with its savepoint and the plan is made again on a new read, a few times; then everyone
-    with the skills is locked in id order and the plan is made on their fresh days.
+    The district is read without locks; then only the winner's row is locked and their visits
+    read again. If the slot went meanwhile (another transaction booked them), the lock is
+    released with its savepoint and the plan is made again on a new read, a few times; then
+    everyone with the skills is locked in id order and the plan is made on their fresh days.
     """
     travel = StraightLineTravel()
     day, placing = order.service_date, (order.id,)
@@ -209,9 +207,13 @@ def choose_locked(
             return decision
         savepoint = session.begin_nested()
         lock_staff(session, [winner.staff_id])
-        fresh = read([winner.staff_id])
+        read_then = next(c for c in caregivers if c.staff_id == winner.staff_id)
+        now_held = states.held_visits(
+            session, day, except_orders=placing, staff_ids=[winner.staff_id]
+        )
+        fresh = states.with_visits(read_then, now_held.get(winner.staff_id, []), day)
         pinned = replace(job, window=Window(winner.start, winner.start))
-        if fresh and isinstance(check(fresh[0], pinned, travel), Slot):
+        if isinstance(check(fresh, pinned, travel), Slot):
             savepoint.commit()
             return decision
         savepoint.rollback()  # releases the winner's lock: later ones are taken in id order

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.audit import service as audit
 from yiyang.config import Settings, get_settings
-from yiyang.db import constraint_errors
+from yiyang.db import as_domain_errors
 from yiyang.dispatch import booking, picking, plan_moves, states
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.plan_moves import Move
@@ -235,23 +235,16 @@ def _locked(
     }
     savepoint = session.begin_nested()
     booking.lock_staff(session, booked)
-    fresh = states.caregivers_for(
-        session, day, except_orders={o.id for o in orders}, staff_ids=booked
-    )
-    if {c.staff_id: _visits(c) for c in fresh} == {
-        c.staff_id: _visits(c) for c in around if c.staff_id in booked
-    }:
+    fresh = states.held_visits(session, day, except_orders={o.id for o in orders}, staff_ids=booked)
+    if all(
+        fresh.get(c.staff_id, []) == states.visits_of(c) for c in around if c.staff_id in booked
+    ):
         savepoint.commit()
         return planned
     savepoint.rollback()  # releases those locks: everyone's are taken next, in id order
     everyone = sorted(c.staff_id for c in around)
     booking.lock_staff(session, everyone)
     return _plan(session, day, orders, now=now, keep_within=keep_within, staff_ids=everyone)
-
-
-def _visits(c: CaregiverState) -> tuple[object, ...]:
-    """What a caregiver's day holds, to tell whether it changed."""
-    return c.busy, c.busy_points, c.load_minutes
 
 
 def _on_day(caregivers: list[CaregiverState], day: date) -> list[CaregiverState]:
@@ -294,7 +287,7 @@ def propose(
     return _plan(session, day, orders, now=now, keep_within=keep_within)[0]
 
 
-@constraint_errors()
+@as_domain_errors()
 def apply(
     session: Session,
     subject: Subject,

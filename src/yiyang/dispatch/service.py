@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings, get_settings
-from yiyang.db import constraint_errors
+from yiyang.db import as_domain_errors
 from yiyang.dispatch import booking, picking, record, states
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
 from yiyang.dispatch.picking import exclusions
@@ -148,7 +148,7 @@ def _place(
     return row
 
 
-@constraint_errors()
+@as_domain_errors()
 def dispatch(
     session: Session, order_id: int, *, now: datetime, settings: Settings | None = None
 ) -> DispatchDecision:
@@ -163,7 +163,7 @@ def dispatch(
     return _place(session, order, now=now, settings=_settings(settings))
 
 
-@constraint_errors()
+@as_domain_errors()
 def submit_order(
     session: Session,
     subject: Subject,
@@ -231,7 +231,7 @@ def _check_actor(subject: Subject, event: str) -> None:
         )
 
 
-@constraint_errors()
+@as_domain_errors()
 def act(
     session: Session,
     subject: Subject,
@@ -299,7 +299,7 @@ def _choose_own_caregiver(session: Session, order: ServiceOrder, staff_id: int) 
     booking.set_planned_start(order, start)
 
 
-@constraint_errors()
+@as_domain_errors()
 def expire_offer(
     session: Session,
     order_id: int,
@@ -325,7 +325,7 @@ def expire_offer(
     return True
 
 
-@constraint_errors()
+@as_domain_errors()
 def assign(
     session: Session,
     subject: Subject,
@@ -426,7 +426,7 @@ def assign(
     return order
 
 
-@constraint_errors()
+@as_domain_errors()
 def redispatch(
     session: Session,
     subject: Subject,
