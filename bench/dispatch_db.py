@@ -314,7 +314,7 @@ def run_target(url: str | None, args: argparse.Namespace) -> dict[str, Any]:
         f"\n== {result['version']}: {result['caregivers']} field caregivers\n"
         f"  caregivers read: rows {rows_ms} ms, ORM entities {orm_ms} ms"
         f" (x{result['read_speedup']})\n"
-        f"  submit_order: {made}/{len(times)} placed, p50 {result['submit_p50_ms']} ms, "
+        f"  submit_order: {made}/{args.orders} placed; locked p50 {result['submit_p50_ms']} ms, "
         f"p99 {result['submit_p99_ms']} ms\n"
         f"  day plan: {outcome.movable} movable in {result['day_plan_s']} s, travel per visit "
         f"{outcome.travel_before_min} -> {outcome.travel_after_min} min\n"
