@@ -10,8 +10,11 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from yiyang.errors import N_, Conflict, DomainError, constraint_error
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,3 +105,50 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint a database refused a write for, when the driver says it."""
+    diag = getattr(exc.orig, "diag", None)  # psycopg; SQLite names no constraint
+    name = getattr(diag, "constraint_name", None)
+    return name if isinstance(name, str) else None
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: a clash with a concurrent write.
+TRY_AGAIN_STATES = frozenset({"40P01", "40001"})
+
+
+def refusal(exc: DBAPIError) -> DomainError | None:
+    """What a write the database refused means to a person, or None for a fault of ours.
+
+    A constraint that stands for a domain rule gives that rule's error; a deadlock or a
+    serialization failure (two requests writing the same rows at once, e.g. both checking an
+    exclusion constraint) gives a 409 saying nothing was saved and to try again.
+    """
+    if isinstance(exc, IntegrityError):
+        return constraint_error(violated_constraint(exc))
+    if getattr(exc.orig, "sqlstate", None) in TRY_AGAIN_STATES:
+        return Conflict(
+            N_(
+                "Someone else changed the same records at the same moment, so nothing was "
+                "saved. Try again."
+            ),
+            code="try_again",
+        )
+    return None
+
+
+@contextmanager
+def as_domain_errors() -> Iterator[None]:
+    """Raise a write the database refused for a reason a person can act on as a domain error.
+
+    The transaction is then unusable, as after any failed write: the caller (the edge, or a
+    savepoint around the work) rolls it back, so nothing of the request is kept.
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        error = refusal(exc)
+        if error is None:
+            raise
+        raise error from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -95,3 +96,18 @@ class TooLarge(DomainError):
 
     status_code = 413
     code = "too_large"
+
+
+# Database constraints that stand for a domain rule, by name: the error to raise instead.
+_BY_CONSTRAINT: dict[str, Callable[[], DomainError]] = {}
+
+
+def on_constraint(name: str, error: Callable[[], DomainError]) -> None:
+    """Declare which domain error a violated database constraint means (the edges map it)."""
+    _BY_CONSTRAINT[name] = error
+
+
+def constraint_error(name: str | None) -> DomainError | None:
+    """The domain error a violated constraint stands for, or None for one nobody declared."""
+    make = _BY_CONSTRAINT.get(name or "")
+    return make() if make else None

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.browser.conftest import LiveApp, login
 from tests.builders import make_catalog_item, make_staff, make_user
 from yiyang.config import Settings
+from yiyang.dispatch import booking
 from yiyang.dispatch import service as dispatch_service
 from yiyang.kit.clock import utcnow
 from yiyang.kit.localtime import CHINA_TZ, local_today
@@ -98,17 +99,11 @@ def alert_world(live_app: LiveApp) -> AlertWorld:
             ids.append(order.id)
         for n, order_id in enumerate(ids):  # back-to-back visits that should have begun
             moved = now - timedelta(minutes=20 + 70 * n)
-            s.execute(
-                update(ServiceOrder)
-                .where(ServiceOrder.id == order_id)
-                .values(
-                    window_start_at=moved,
-                    planned_start_at=moved,
-                    window_end_at=moved + timedelta(hours=1),
-                    service_date=local_today(moved),
-                )
-            )
-        s.expire_all()
+            order = s.get_one(ServiceOrder, order_id)
+            order.window_start_at, order.window_end_at = moved, moved + timedelta(hours=1)
+            order.service_date = local_today(moved)
+            booking.set_planned_start(order, moved)
+        s.flush()
         orders = [s.get_one(ServiceOrder, i) for i in ids]
         late = alerts.raise_alert(
             s, orders[0], "late", now=now - timedelta(minutes=5), detail={"minutes_late": 15}

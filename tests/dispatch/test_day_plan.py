@@ -98,6 +98,43 @@ def test_apply_uncrosses_rounds_with_a_decision_and_a_timeline_row(
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "dispatch.day_plan"))
 
 
+def test_an_order_placed_while_planning_makes_the_plan_again_on_fresh_days(
+    db: Session,
+    district: District,
+    clock: FakeClock,
+    dispatcher: Subject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    near, far, _ = crossed(db, district, clock)
+    real_plan_day, plans = day_plan.plan_day, []
+    late_elder = make_elder(db, district.tree.comm_a1, lat_lon=WEST_OF_A1)
+
+    def an_order_arrives_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plans.append(real_plan_day(*args, **kwargs))
+        if len(plans) == 1:  # as if placed by another request during the seconds of planning
+            assert order(db, clock, late_elder, "10:30").staff_id in (near.id, far.id)
+        return plans[-1]
+
+    monkeypatch.setattr(day_plan, "plan_day", an_order_arrives_meanwhile)
+    outcome = day_plan.apply(
+        db, dispatcher, tomorrow(clock, "00:00").date(), now=clock.now, settings=SETTINGS
+    )
+    assert outcome.applied and len(plans) == 2
+    held = db.scalars(
+        select(ServiceOrder).where(ServiceOrder.staff_id.in_([near.id, far.id]))
+    ).all()
+    assert len(held) == 3
+    for a in held:  # nobody has two visits at once
+        for b in held:
+            assert (
+                a.id == b.id
+                or a.staff_id != b.staff_id
+                or not (
+                    a.planned_start_at < b.planned_end_at and b.planned_start_at < a.planned_end_at
+                )
+            )
+
+
 def test_propose_changes_nothing(
     db: Session, district: District, clock: FakeClock, dispatcher: Subject
 ) -> None:

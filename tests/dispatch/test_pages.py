@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.builders import make_user
+from tests.builders import INSIDE_2, make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from tests.orders.test_api import auth
 from tests.web.test_order_pages import login
 from yiyang.config import Settings
 from yiyang.dispatch import service
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.staff.models import Staff
@@ -24,13 +26,18 @@ from yiyang.security.roles import Role
 
 @dataclass
 class Scene:
-    """One caregiver busy with a first order; the second order, same hour, waits in the queue."""
+    """One caregiver busy with a first order; the next two wait in the queue.
+
+    `queued` must start as the first ends, across the district: no time for the trip, but no
+    overlap either (a dispatcher may override that). `clash` is at the first one's hour.
+    """
 
     d: District
     busy: Staff
     off: Staff
     first: ServiceOrder
     queued: ServiceOrder
+    clash: ServiceOrder
     operator: UserAccount
 
 
@@ -52,10 +59,15 @@ def scene(db: Session, clock: FakeClock) -> Scene:
     )
     settings = Settings(secret_key="x")
     first = service.submit_order(db, subject, data, now=clock.now, settings=settings)
-    queued = service.submit_order(db, subject, data, now=clock.now, settings=settings)
-    assert (first.staff_id, queued.status) == (busy.id, "queued")
+    away = make_elder(db, d.tree.comm_b1, name="张桂兰", lat_lon=INSIDE_2)
+    after = data.model_copy(
+        update={"elder_id": away.id, "window_start": end, "window_end": end + timedelta(hours=1)}
+    )
+    queued = service.submit_order(db, subject, after, now=clock.now, settings=settings)
+    clash = service.submit_order(db, subject, data, now=clock.now, settings=settings)
+    assert (first.staff_id, queued.status, clash.status) == (busy.id, "queued", "queued")
     off = make_caregiver(db, d.f_b1, pattern={}, name="孙敏")  # joined after the dispatch
-    return Scene(d, busy, off, first, queued, operator)
+    return Scene(d, busy, off, first, queued, clash, operator)
 
 
 def test_queue_explains_why_in_the_readers_language(client: TestClient, scene: Scene) -> None:
@@ -89,13 +101,19 @@ def test_picker_lists_the_ranked_candidates_with_translated_reasons(
     )
 
 
+def _busy_form(
+    client: TestClient, db: Session, scene: Scene, order: ServiceOrder, **fields: str
+) -> tuple[str, dict[str, str]]:
+    """Logged in as the operator: the assign URL of an order and a form picking the busy one."""
+    csrf = _login(client, db, scene.operator)
+    form = {"csrf_token": csrf, "staff_id": str(scene.busy.id), "reason": "老人点名"}
+    return f"/dispatch/orders/{order.id}/assign", form | fields
+
+
 def test_assign_by_hand_refuses_busy_then_accepts_the_override(
     client: TestClient, db: Session, scene: Scene
 ) -> None:
-    csrf = _login(client, db, scene.operator)
-    url = f"/dispatch/orders/{scene.queued.id}/assign"
-    form = {"csrf_token": csrf, "staff_id": str(scene.busy.id), "reason": "老人点名",
-            "next": f"/orders/{scene.queued.id}"}  # fmt: skip
+    url, form = _busy_form(client, db, scene, scene.queued, next=f"/orders/{scene.queued.id}")
     refused = client.post(url, data=form, params={"lang": "en"}, follow_redirects=False)
     assert refused.status_code == 422
     assert "赵丽 is busy with another visit at that time" in refused.text
@@ -107,11 +125,34 @@ def test_assign_by_hand_refuses_busy_then_accepts_the_override(
     assert done.status_code == 303 and done.headers["location"] == f"/orders/{scene.queued.id}"
     db.refresh(scene.queued)
     assert (scene.queued.status, scene.queued.staff_id) == ("assigned", scene.busy.id)
+    assert scene.queued.planned_start_at == scene.first.planned_end_at  # as the first ends
     detail = client.get(f"/orders/{scene.queued.id}", params={"lang": "zh_CN"}).text
     assert (
         'data-testid="busy-overridden"' in detail
         and "由 operator user 人工指派：老人点名" in detail
     )
+
+
+def test_an_override_never_puts_a_visit_on_top_of_another(
+    client: TestClient, db: Session, scene: Scene
+) -> None:
+    url, form = _busy_form(client, db, scene, scene.clash, override_busy="1")
+    refused = client.post(url, data=form, params={"lang": "en"}, follow_redirects=False)
+    assert refused.status_code == 409
+    local = scene.first.window_start_at.astimezone(CHINA_TZ)
+    assert (
+        f"赵丽 already has a visit on {local:%Y-%m-%d} from {local:%H:%M} to "
+        f"{local + timedelta(hours=1):%H:%M} (order {scene.first.id}, elder 王**)."
+    ) in refused.text
+    zh = client.post(url, data=form, params={"lang": "zh_CN"}, follow_redirects=False)
+    assert zh.status_code == 409 and f"订单 {scene.first.id}" in zh.text
+    db.refresh(scene.clash)
+    assert (scene.clash.status, scene.clash.staff_id) == ("queued", None)
+    h = auth(client, scene.operator.username)
+    body = {"staff_id": scene.busy.id, "reason": "elder asked", "override_busy": True}
+    api = client.post(f"/api/v1/orders/{scene.clash.id}/assign", json=body, headers=h)
+    assert api.status_code == 409 and api.json()["error"]["code"] == "double_booked"
+    assert api.json()["error"]["field"] == "staff_id"
 
 
 def test_assign_needs_a_caregiver_and_a_reason(

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.builders import make_user
+from tests.builders import INSIDE_2, make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, make_item, window
 from yiyang.config import Settings
 from yiyang.dispatch import picking, service
+from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
 from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid, NotFound
@@ -127,25 +128,49 @@ def test_a_busy_caregiver_is_refused_unless_the_dispatcher_overrides_it(
 ) -> None:
     only = make_caregiver(db, district.f_a1)
     first = _submit(db, district, clock, operator)
-    second = _submit(db, district, clock, operator)
-    assert (first.staff_id, second.status) == (only.id, "queued")
+    assert first.planned_end_at is not None
+    away = make_elder(db, district.tree.comm_b1, lat_lon=INSIDE_2)
+    data = OrderCreate(
+        elder_id=away.id, item_code="bath_home", window_start=first.planned_end_at,
+        window_end=first.planned_end_at + timedelta(hours=1),
+    )  # fmt: skip
+    second = service.submit_order(db, operator, data, now=clock.now, settings=SETTINGS)
+    assert (first.staff_id, second.status) == (only.id, "queued")  # no time for the trip
     with pytest.raises(Invalid) as refused:
         _assign(db, operator, second, only, clock)
     assert refused.value.field == "override_busy" and "busy" in str(refused.value)
     assert second.status == "queued"
     _assign(db, operator, second, only, clock, override_busy=True)
     assert (second.status, second.staff_id) == ("assigned", only.id)
-    assert second.planned_start_at == second.window_start_at  # no free slot: when it opens
+    assert second.planned_start_at == first.planned_end_at  # as the first ends, not on top
     decision = service.current_decision(db, second.id)
     assert decision is not None and decision.busy_overridden and decision.manual
-    assert decision.tier == "community"
+    assert decision.tier == "district"
     text = explanation("en", decision.explanation_lines)
     assert "Assigned by hand by operator user: the elder asked." in text
     assert "is busy with another visit at that time: the dispatcher overrode that" in text
+    assert "The visit starts at 12:00" in text
     zh = explanation("zh_CN", decision.explanation_lines)
-    assert "the dispatcher" not in zh and "同社区" in zh
+    assert "the dispatcher" not in zh and "服务于 12:00 开始" in zh
     event = order_repository.timeline(db, second.id)[-1]
     assert event.event == "reassign" and event.detail["busy_overridden"] is True
+
+
+def test_an_override_never_puts_a_visit_on_top_of_another(
+    db: Session, district: District, clock: FakeClock, operator: Subject
+) -> None:
+    only = make_caregiver(db, district.f_a1)
+    first = _submit(db, district, clock, operator)
+    second = _submit(db, district, clock, operator)  # the same one-hour window
+    before = _decisions(db, second.id)
+    with pytest.raises(DoubleBooked) as refused:
+        _assign(db, operator, second, only, clock, override_busy=True)
+    assert refused.value.status_code == 409 and refused.value.field == "staff_id"
+    assert refused.value.params == {
+        "name": only.name, "day": "2026-11-23", "start": "11:00", "end": "12:00",
+        "order": first.id, "elder": "王**",
+    }  # fmt: skip
+    assert (second.status, second.staff_id, _decisions(db, second.id)) == ("queued", None, before)
 
 
 def test_an_override_that_was_not_needed_is_not_recorded(

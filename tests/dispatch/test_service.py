@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,8 @@ from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
-from yiyang.dispatch import service
+from yiyang.dispatch import booking, service
+from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid
@@ -39,7 +41,7 @@ def _submit(
 ) -> ServiceOrder:  # type: ignore[no-untyped-def]
     if subject is None:
         _, subject = make_user(db, Role.OPERATOR)
-    start, end = window(clock.now, hours=kw.pop("hours", 2))
+    start, end = window(clock.now, hours=kw.pop("hours", 2), length_min=kw.pop("length_min", 120))
     data = OrderCreate(
         elder_id=d.elder.id, item_code=kw.pop("item_code", "bath_home"),
         window_start=start, window_end=end,
@@ -156,6 +158,31 @@ def test_refusals_redispatch_without_those_who_refused(
     ]  # fmt: skip
 
 
+def test_an_organisation_sends_another_of_its_caregivers_only_if_they_are_free(
+    db: Session, district: District, clock: FakeClock
+) -> None:
+    make_caregiver(db, district.f_a1)
+    make_caregiver(db, district.f_a1)
+    first = _submit(db, district, clock, length_min=60)  # one possible start each
+    second = _submit(db, district, clock, length_min=60)
+    assert first.staff_id and second.staff_id and first.staff_id != second.staff_id
+    _, prov = make_user(db, Role.PROVIDER_ADMIN, provider=district.p1)
+    with pytest.raises(DoubleBooked) as refused:
+        service.act(
+            db, prov, second.id, "org_accept", staff_id=first.staff_id, now=clock.now,
+            settings=SETTINGS,
+        )  # fmt: skip
+    assert refused.value.params["order"] == first.id and refused.value.status_code == 409
+    assert (second.status, second.staff_id) == ("offered", second.staff_id)
+    free = make_caregiver(db, district.f_a1)
+    service.act(
+        db, prov, second.id, "org_accept", staff_id=free.id, now=clock.now, settings=SETTINGS
+    )
+    assert (second.status, second.staff_id) == ("assigned", free.id)
+    assert second.planned_start_at is not None
+    assert second.planned_end_at == second.planned_start_at + timedelta(minutes=60)
+
+
 def test_provider_cannot_act_on_other_providers_order(
     db: Session, district: District, clock: FakeClock
 ) -> None:
@@ -262,3 +289,24 @@ def test_stale_timer_does_nothing(
     clock.advance(minutes=30)
     assert runner.run_due(_factory(connection), clock.now) == 0  # cancelled with the order
     assert not service.expire_offer(db, order.id, None, step="org", now=clock.now)
+
+
+def test_a_winner_taken_meanwhile_is_planned_again_then_with_everyone_able_locked(
+    db: Session, district: District, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    near = make_caregiver(db, district.f_a1)
+    other = make_caregiver(db, district.f_a2)
+    make_caregiver(db, district.f_b1, skills={"cleaning": 3})  # cannot win: never locked
+    locked: list[list[int]] = []
+    real_lock = booking.lock_staff
+
+    def lock_and_note(session: Session, ids: Iterable[int]) -> None:
+        locked.append(sorted(ids))
+        real_lock(session, ids)
+
+    monkeypatch.setattr(booking, "check", lambda *args: "busy")  # the slot is always gone
+    monkeypatch.setattr(booking, "lock_staff", lock_and_note)
+    order = _submit(db, district, clock)
+    tries = [[near.id]] * booking.OPTIMISTIC_TRIES
+    assert locked == [*tries, sorted([near.id, other.id])]
+    assert (order.status, order.staff_id) == ("offered", near.id)  # planned on fresh days

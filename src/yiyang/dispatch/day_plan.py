@@ -4,8 +4,10 @@ Dispatch places each order as it arrives; the evening before, a district dispatc
 nightly timer) re-plans every visit that may still move into shorter rounds. Movable: that
 day's orders, not pinned, not started, held or waiting for dispatch, starting later than the
 freeze. Everything else stays where it is and the plan works around it. Applying is one
-transaction: orders are locked first, every change is a decision and a timeline row, and a
-plan that would leave a held visit without room is refused with nothing changed.
+transaction: orders are locked first, then the caregivers the plan books (their days read
+again; planned once more with every caregiver locked if an order arrived meanwhile), every
+change is a decision and a timeline row, and a plan that would leave a held visit without
+room, or overlap two visits, is refused with nothing changed.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings, get_settings
-from yiyang.dispatch import picking, states
-from yiyang.dispatch import service as dispatch_service
+from yiyang.db import as_domain_errors
+from yiyang.dispatch import booking, picking, plan_moves, states
 from yiyang.dispatch.models import DispatchDecision
+from yiyang.dispatch.plan_moves import Move
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import rules
-from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.planner.day_plan import DayPlan, Placement, plan_day, round_travel, with_placements
 from yiyang.planner.feasibility import Slot, check, with_visit
@@ -46,27 +48,8 @@ S = rules.Status
 MOVABLE = frozenset(
     {S.QUEUED, S.OFFERED, S.ORG_ACCEPTED, S.ASSIGNED, S.CAREGIVER_ACCEPTED, S.ORG_REFUSED}
 )
-EXPLANATION = N_(
-    "Re-planned with the day's other visits: %(name)s, about %(travel)s min from the visit before"
-)
 MAX_KEEP_WITHIN = 30  # minutes; beyond it "keep" would mean "do not re-plan"
 RETIME_SECONDS = 60  # smaller shifts of a planned start are not worth telling anyone
-
-
-@dataclass(frozen=True)
-class Move:
-    """One order the plan changes: from whom and when, to whom and when."""
-
-    order_id: int
-    from_staff_id: int | None
-    to_staff_id: int
-    from_start: datetime | None
-    to_start: datetime
-
-    @property
-    def reassigned(self) -> bool:
-        """A different caregiver (rather than the same one at another time)."""
-        return self.from_staff_id != self.to_staff_id
 
 
 @dataclass
@@ -177,20 +160,22 @@ def _settled_legs(session: Session, orders: list[ServiceOrder]) -> dict[int, flo
     return legs
 
 
+Planned = tuple[Outcome, list[CaregiverState], list[Job], DayPlan]
+
+
 def _plan(
     session: Session,
     day: date,
+    orders: list[ServiceOrder],
     *,
     now: datetime,
-    settings: Settings,
-    lock: bool,
     keep_within: float,
-) -> tuple[Outcome, list[ServiceOrder], list[CaregiverState], list[Job], DayPlan]:
+    staff_ids: list[int] | None = None,
+) -> Planned:
     started = time.perf_counter()
-    orders = movable_orders(session, day, now=now, settings=settings, lock=lock)
     ids = {o.id for o in orders}
     travel = StraightLineTravel()
-    around = states.caregivers_for(session, day, except_orders=ids)
+    around = states.caregivers_for(session, day, except_orders=ids, staff_ids=staff_ids)
     jobs = _jobs(session, orders, now)
     held = {o.id: o.staff_id for o in orders if o.staff_id is not None}
     rounds = {c.staff_id for c in around}
@@ -226,7 +211,40 @@ def _plan(
         if order.staff_id != p.staff_id or moved_in_time:
             outcome.moves.append(Move(order_id, order.staff_id, p.staff_id, before, p.start))
     outcome.seconds = round(time.perf_counter() - started, 1)
-    return outcome, orders, around, jobs, plan
+    return outcome, around, jobs, plan
+
+
+def _locked(
+    session: Session,
+    day: date,
+    orders: list[ServiceOrder],
+    planned: Planned,
+    *,
+    now: datetime,
+    keep_within: float,
+) -> Planned:
+    """The plan with the caregivers it books locked; made again if their days changed meanwhile.
+
+    The plan is made without staff locks (it takes seconds); then the caregivers who get a
+    visit are locked and their days read again. If an order reached one of them in between,
+    the plan is made once more with every caregiver locked, on fresh days.
+    """
+    _, around, _, plan = planned
+    booked = {p.staff_id for p in plan.placements.values()} | {
+        o.staff_id for o in orders if o.id in plan.unplaced and o.staff_id is not None
+    }
+    savepoint = session.begin_nested()
+    booking.lock_staff(session, booked)
+    fresh = states.held_visits(session, day, except_orders={o.id for o in orders}, staff_ids=booked)
+    if all(
+        fresh.get(c.staff_id, []) == states.visits_of(c) for c in around if c.staff_id in booked
+    ):
+        savepoint.commit()
+        return planned
+    savepoint.rollback()  # releases those locks: everyone's are taken next, in id order
+    everyone = sorted(c.staff_id for c in around)
+    booking.lock_staff(session, everyone)
+    return _plan(session, day, orders, now=now, keep_within=keep_within, staff_ids=everyone)
 
 
 def _on_day(caregivers: list[CaregiverState], day: date) -> list[CaregiverState]:
@@ -265,9 +283,11 @@ def propose(
     (their time may still move), for a calmer plan that changes fewer people's days.
     """
     settings = _checked(subject, day, now, settings, keep_within)
-    return _plan(session, day, now=now, settings=settings, lock=False, keep_within=keep_within)[0]
+    orders = movable_orders(session, day, now=now, settings=settings)
+    return _plan(session, day, orders, now=now, keep_within=keep_within)[0]
 
 
+@as_domain_errors()
 def apply(
     session: Session,
     subject: Subject,
@@ -279,32 +299,14 @@ def apply(
 ) -> Outcome:
     """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
     settings = _checked(subject, day, now, settings, keep_within)
-    outcome, orders, around, jobs, plan = _plan(
-        session, day, now=now, settings=settings, lock=True, keep_within=keep_within
+    orders = movable_orders(session, day, now=now, settings=settings, lock=True)
+    first = _plan(session, day, orders, now=now, keep_within=keep_within)
+    outcome, around, jobs, plan = _locked(
+        session, day, orders, first, now=now, keep_within=keep_within
     )
     _refuse_if_a_held_visit_is_squeezed(orders, around, jobs, plan)
     by_id = {o.id: o for o in orders}
-    chosen = {m.to_staff_id for m in outcome.moves}
-    names = {
-        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(chosen)))
-    }
-    for move in outcome.moves:
-        order = by_id[move.order_id]
-        if move.reassigned:
-            _reassign(session, subject, order, plan, move, names, now=now, settings=settings)
-        else:
-            order.planned_start_at = move.to_start
-            audit.record(
-                session,
-                subject,
-                "order.retime",
-                "service_order",
-                order.id,
-                before={"planned_start_at": move.from_start},
-                after={"planned_start_at": move.to_start},
-                detail="day_plan",
-                at=now,
-            )
+    plan_moves.write(session, subject, plan, outcome.moves, by_id, now=now, settings=settings)
     outcome.applied = True
     audit.record(
         session,
@@ -348,76 +350,6 @@ def _refuse_if_a_held_visit_is_squeezed(
                 code="day_plan_conflict",
             )
         days.put(with_visit(days.get(holder), job, start))
-
-
-def _reassign(
-    session: Session,
-    subject: Subject,
-    order: ServiceOrder,
-    plan: DayPlan,
-    move: Move,
-    names: dict[int, str],
-    *,
-    now: datetime,
-    settings: Settings,
-) -> None:
-    """Give the order to the plan's caregiver: a decision, a timeline row, a caregiver offer."""
-    placement = plan.placements[order.id]
-    previous = dispatch_service.current_decision(session, order.id)
-    if previous is not None and previous.outcome in ("offered", "accepted"):
-        previous.outcome = "superseded"
-    dispatch_service.cancel_timers(session, order.id, now)
-    order.dispatch_attempts += 1
-    row = DispatchDecision(
-        order_id=order.id,
-        at=now,
-        attempt=order.dispatch_attempts,
-        tier="day_plan",
-        winner_staff_id=placement.staff_id,
-        winner_provider_id=placement.provider_id,
-        travel_min=placement.travel_min,
-        candidates=[],
-        rejected={},
-        explanation_lines=[
-            {
-                "t": EXPLANATION,
-                "p": {
-                    "name": names.get(placement.staff_id, f"#{placement.staff_id}"),
-                    "travel": f"{placement.travel_min:.0f}",
-                },
-            }
-        ],
-        outcome="offered",
-        decided_by_id=subject.user_id,
-        reason="day_plan",
-    )
-    session.add(row)
-    session.flush()
-    order.provider_id, order.staff_id = placement.provider_id, placement.staff_id
-    order.planned_start_at = placement.start
-    order_service.record(
-        session,
-        order,
-        rules.Event.REASSIGN,
-        actor=subject if subject.user_id is not None else None,
-        now=now,
-        reason="day_plan",
-        detail={"decision_id": row.id, "staff_id": placement.staff_id, "reason_is_code": True},
-    )
-    # The new caregiver may answer until the freeze before the visit, not within minutes: the
-    # plan is made the evening before, when caregivers are off duty.
-    answer_by = max(
-        now + timedelta(minutes=settings.dispatch_caregiver_offer_minutes),
-        placement.start - timedelta(minutes=settings.dispatch_day_plan_freeze_minutes),
-    )
-    timers.schedule(
-        session,
-        dispatch_service.CAREGIVER_OFFER_EXPIRY,
-        order.id,
-        answer_by,
-        {"decision_id": row.id},
-    )
-    dispatch_service.resolve_queue(session, order.id, now=now, by=subject, how="day_plan")
 
 
 def next_run(now: datetime, settings: Settings) -> datetime | None:

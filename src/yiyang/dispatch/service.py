@@ -8,13 +8,13 @@ the dispatcher queue with the reason, never silently unassigned.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings, get_settings
-from yiyang.dispatch import picking, states
+from yiyang.db import as_domain_errors
+from yiyang.dispatch import booking, picking, record, states
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
 from yiyang.dispatch.picking import exclusions
 from yiyang.errors import N_, Conflict, Forbidden, Invalid
@@ -23,12 +23,8 @@ from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
-from yiyang.planner.choose import choose
-from yiyang.planner.explain import PINNED_REFUSED, Line, explain, explain_pick, line
+from yiyang.planner.explain import PINNED_REFUSED, explain_pick, line, moment
 from yiyang.planner.feasibility import BUSY, SKILL
-from yiyang.planner.travel import StraightLineTravel
-from yiyang.planner.types import Decision
-from yiyang.registry.areas.models import Area
 from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
@@ -60,40 +56,6 @@ def current_decision(session: Session, order_id: int) -> DispatchDecision | None
     )
 
 
-def _explanation(session: Session, decision: Decision) -> list[Line]:
-    ids = [c.staff_id for c in decision.considered]
-    names = {
-        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
-    }
-    area_ids = [decision.job.community_id, decision.job.street_id]
-    areas = {
-        i: n for i, n in session.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))
-    }
-    return explain(
-        decision,
-        names=names,
-        community=areas.get(decision.job.community_id),
-        street=areas.get(decision.job.street_id),
-    )
-
-
-def _candidates_json(decision: Decision) -> list[dict[str, Any]]:
-    return [
-        {
-            "staff_id": c.staff_id,
-            "provider_id": c.provider_id,
-            "tier": c.tier,
-            "travel_min": c.travel_min,
-            "start": c.start.isoformat(),
-            "score": c.score,
-            "load_share": c.load_share,
-            "visits_before": c.visits_before,
-            "reasons": list(c.reasons),
-        }
-        for c in decision.considered
-    ]
-
-
 def resolve_queue(session: Session, order_id: int, *, now: datetime, by: Subject, how: str) -> None:
     """Close the order's open queue items: someone (or something) placed it."""
     for item in session.scalars(
@@ -113,16 +75,15 @@ def cancel_timers(session: Session, order_id: int, now: datetime) -> None:
 def _place(
     session: Session, order: ServiceOrder, *, now: datetime, settings: Settings
 ) -> DispatchDecision:
-    """Run the planner for a locked order awaiting dispatch; offer it or queue it."""
+    """Run the planner for a locked order awaiting dispatch; offer it or queue it.
+
+    The winner's staff row is locked and its slot confirmed before it is booked (booking).
+    """
     excluded_staff, excluded_providers = exclusions(session, order.id)
     job = states.job_for(session, order, excluded=excluded_staff, now=now)
-    caregivers = states.caregivers_for(
-        session,
-        order.service_date,
-        except_orders=(order.id,),
-        excluded_providers=excluded_providers,
+    decision = booking.choose_locked(
+        session, order, job, excluded_providers=excluded_providers, k=settings.dispatch_top_k
     )
-    decision = choose(job, caregivers, StraightLineTravel(), k=settings.dispatch_top_k)
     order.dispatch_attempts += 1
     winner = decision.winner
     row = DispatchDecision(
@@ -133,19 +94,20 @@ def _place(
         winner_staff_id=winner.staff_id if winner else None,
         winner_provider_id=winner.provider_id if winner else None,
         travel_min=winner.travel_min if winner else None,
-        candidates=_candidates_json(decision),
+        candidates=record.candidates_json(decision),
         rejected={
             **dict(decision.rejected),
             "excluded_providers": sorted(excluded_providers),
         },
         unplaceable_reason=decision.unplaceable_reason,
-        explanation_lines=_explanation(session, decision),
+        explanation_lines=record.explanation(session, decision),
         outcome="offered" if winner else "unplaceable",
     )
     session.add(row)
     session.flush()
     if winner is None:
-        order.provider_id = order.staff_id = order.planned_start_at = None
+        order.provider_id = order.staff_id = None
+        booking.set_planned_start(order, None)
         order.provider_status = order.caregiver_status = None
         order_service.record(
             session,
@@ -166,7 +128,7 @@ def _place(
         )
     else:
         order.provider_id, order.staff_id = winner.provider_id, winner.staff_id
-        order.planned_start_at = winner.start
+        booking.set_planned_start(order, winner.start)
         order_service.record(
             session,
             order,
@@ -186,6 +148,7 @@ def _place(
     return row
 
 
+@as_domain_errors()
 def dispatch(
     session: Session, order_id: int, *, now: datetime, settings: Settings | None = None
 ) -> DispatchDecision:
@@ -200,6 +163,7 @@ def dispatch(
     return _place(session, order, now=now, settings=_settings(settings))
 
 
+@as_domain_errors()
 def submit_order(
     session: Session,
     subject: Subject,
@@ -267,6 +231,7 @@ def _check_actor(subject: Subject, event: str) -> None:
         )
 
 
+@as_domain_errors()
 def act(
     session: Session,
     subject: Subject,
@@ -323,12 +288,18 @@ def act(
 
 
 def _choose_own_caregiver(session: Session, order: ServiceOrder, staff_id: int) -> None:
+    """The organisation sends another of its caregivers, at the offered time, if they are free."""
+    booking.lock_staff(session, [staff_id])
     staff = session.get(Staff, staff_id)
     if staff is None or staff.provider_id != order.provider_id or staff.status != "active":
         raise Invalid(N_("Choose an active caregiver of your own organisation."), field="staff_id")
+    start = order.planned_start_at or order.window_start_at
+    booking.ensure_free(session, staff, order, start)
     order.staff_id = staff.id
+    booking.set_planned_start(order, start)
 
 
+@as_domain_errors()
 def expire_offer(
     session: Session,
     order_id: int,
@@ -354,6 +325,7 @@ def expire_offer(
     return True
 
 
+@as_domain_errors()
 def assign(
     session: Session,
     subject: Subject,
@@ -368,9 +340,11 @@ def assign(
 ) -> ServiceOrder:
     """A dispatcher's override: assign (or reassign, or pin) a caregiver by hand, with a reason.
 
-    The caregiver must be in the dispatcher's scope and hold the skills; one busy with another
-    visit at that time is refused unless the dispatcher knowingly overrides it. The visit
-    starts at the caregiver's best free slot when there is one, else when the window opens.
+    The caregiver must be in the dispatcher's scope and hold the skills. The visit starts at
+    the caregiver's best free slot when there is one. A caregiver the planner finds no room
+    for (busy: the trip between visits is too tight) is refused unless the dispatcher
+    knowingly overrides it; the visit then starts at the first moment in the window free of
+    their other visits. A visit on top of another is never made (DoubleBooked names it).
     """
     subject.require(Perm.ORDER_DISPATCH)
     settings = _settings(settings)
@@ -379,6 +353,7 @@ def assign(
         raise Invalid(N_("Give a reason for the manual assignment."), field="reason")
     order = order_repository.get(session, subject, order_id, lock=True)
     rules.transition(order.status, E.REASSIGN)
+    booking.lock_staff(session, [staff_id])  # before their day is read: see booking
     fit, staff, job = picking.fit_of(session, subject, order, staff_id, now=now)
     if fit.reason == SKILL:
         raise Invalid(
@@ -396,12 +371,18 @@ def assign(
             field="override_busy",
             name=staff.name,
         )
+    if fit.candidate is not None:
+        start = fit.candidate.start
+    else:
+        start = booking.free_start(session, staff, order, job)
     previous = current_decision(session, order.id)
     if previous is not None and previous.outcome == "offered":
         previous.outcome = "superseded"
     cancel_timers(session, order.id, now)
     order.dispatch_attempts += 1
     lines = explain_pick(fit, name=staff.name, by=subject.display_name, reason=reason)
+    if fit.candidate is None:
+        lines.append(line(N_("The visit starts at %(start)s"), {"start": moment(start)}))
     row = DispatchDecision(
         order_id=order.id,
         at=now,
@@ -422,7 +403,7 @@ def assign(
     session.add(row)
     session.flush()
     order.provider_id, order.staff_id, order.pinned = staff.provider_id, staff.id, pin
-    order.planned_start_at = fit.candidate.start if fit.candidate else job.window.start
+    booking.set_planned_start(order, start)
     order_service.record(
         session,
         order,
@@ -445,6 +426,7 @@ def assign(
     return order
 
 
+@as_domain_errors()
 def redispatch(
     session: Session,
     subject: Subject,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yiyang.dispatch.rules import planned_end
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Status
@@ -93,20 +95,67 @@ def job_for(
     )
 
 
+Visits = list[tuple[Window, Point]]
+
+
+def held_visits(
+    session: Session,
+    day: date,
+    *,
+    except_orders: Collection[int] = (),
+    staff_ids: Collection[int] | None = None,
+) -> dict[int, Visits]:
+    """Each caregiver's visits that hold their time, from the day before to the day after.
+
+    In time order (ties by end and place), so that two reads of an unchanged day are equal.
+    """
+    held = session.execute(
+        select(
+            ServiceOrder.staff_id,
+            ServiceOrder.planned_start_at,
+            ServiceOrder.window_start_at,
+            ServiceOrder.standard_minutes,
+            Elder.lat,
+            Elder.lon,
+        )
+        .join(Elder, Elder.id == ServiceOrder.elder_id)
+        .where(
+            ServiceOrder.staff_id.is_not(None),
+            ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
+            ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
+            ServiceOrder.id.not_in(list(except_orders)),
+            *([] if staff_ids is None else [ServiceOrder.staff_id.in_(list(staff_ids))]),
+        )
+    ).all()
+    busy: dict[int, Visits] = {}
+    for staff_id, planned, window_start, minutes, lat, lon in held:
+        start = planned or window_start
+        busy.setdefault(staff_id, []).append(
+            (Window(start, planned_end(start, minutes)), Point(lat, lon))
+        )
+    for visits in busy.values():
+        visits.sort(key=lambda wp: (wp[0].start, wp[0].end, wp[1].lat, wp[1].lon))
+    return busy
+
+
 def caregivers_for(
     session: Session,
     day: date,
     *,
     except_orders: Collection[int] = (),
     excluded_providers: frozenset[int] = frozenset(),
+    staff_ids: Collection[int] | None = None,
 ) -> list[CaregiverState]:
     """Every active field caregiver with a home facility, their shifts and that day's visits.
 
     The visits of `except_orders` (the order being placed, or those a day plan moves) are
-    left out: they are what the planner is placing.
+    left out: they are what the planner is placing. `staff_ids` narrows the read to those
+    caregivers (a fresh look at the ones just locked).
     """
     # Plain rows, not ORM objects: every dispatch reads every field caregiver of the district.
-    active = (Staff.status == "active", Staff.facility_id.is_not(None))
+    active = [Staff.status == "active", Staff.facility_id.is_not(None)]
+    if staff_ids is not None:
+        active.append(Staff.id.in_(list(staff_ids)))
     staff = session.execute(
         select(
             Staff.id,
@@ -137,29 +186,7 @@ def caregivers_for(
             ).where(Facility.id.in_({s.facility_id for s in staff}))
         )
     }
-    held = session.execute(
-        select(
-            ServiceOrder.staff_id,
-            ServiceOrder.planned_start_at,
-            ServiceOrder.window_start_at,
-            ServiceOrder.standard_minutes,
-            Elder.lat,
-            Elder.lon,
-        )
-        .join(Elder, Elder.id == ServiceOrder.elder_id)
-        .where(
-            ServiceOrder.staff_id.is_not(None),
-            ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
-            ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
-            ServiceOrder.id.not_in(list(except_orders)),
-        )
-    ).all()
-    busy: dict[int, list[tuple[Window, Point]]] = {}
-    for staff_id, planned, window_start, minutes, lat, lon in held:
-        start = planned or window_start
-        busy.setdefault(staff_id, []).append(
-            (Window(start, start + timedelta(minutes=minutes)), Point(lat, lon))
-        )
+    busy = held_visits(session, day, except_orders=except_orders, staff_ids=staff_ids)
     states = []
     for s in staff:
         if s.provider_id in excluded_providers or not FIELD_ROLES & set(s.roles or ()):
@@ -167,12 +194,7 @@ def caregivers_for(
         facility = facilities.get(s.facility_id or 0)
         if facility is None or not facility.active:
             continue
-        visits = sorted(busy.get(s.id, []), key=lambda wp: wp[0].start)
-        day_minutes = sum(
-            int((w.end - w.start).total_seconds() // 60)
-            for w, _ in visits
-            if w.start.astimezone(CHINA_TZ).date() == day
-        )
+        visits = busy.get(s.id, [])
         states.append(
             CaregiverState(
                 staff_id=s.id,
@@ -186,7 +208,31 @@ def caregivers_for(
                 shifts=shifts_for(s.working_pattern or {}, day),
                 busy=tuple(w for w, _ in visits),
                 busy_points=tuple(p for _, p in visits),
-                load_minutes=day_minutes,
+                load_minutes=_minutes_on(visits, day),
             )
         )
     return states
+
+
+def _minutes_on(visits: Visits, day: date) -> int:
+    """Minutes of service that start on the local day (what counts against capacity)."""
+    return sum(
+        int((w.end - w.start).total_seconds() // 60)
+        for w, _ in visits
+        if w.start.astimezone(CHINA_TZ).date() == day
+    )
+
+
+def visits_of(c: CaregiverState) -> Visits:
+    """A caregiver's visits as held_visits gives them, to compare two reads."""
+    return list(zip(c.busy, c.busy_points, strict=True))
+
+
+def with_visits(c: CaregiverState, visits: Visits, day: date) -> CaregiverState:
+    """The caregiver's state with another read of their visits (and so of their load)."""
+    return replace(
+        c,
+        busy=tuple(w for w, _ in visits),
+        busy_points=tuple(p for _, p in visits),
+        load_minutes=_minutes_on(visits, day),
+    )

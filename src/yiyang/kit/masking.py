@@ -29,3 +29,10 @@ def mask_phone(phone: str | None) -> str | None:
     if len(phone) <= 7:
         return phone[:1] + "*" * (len(phone) - 1)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Keep the family name only: 张** (to name an elder without revealing who)."""
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1)

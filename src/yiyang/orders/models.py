@@ -115,6 +115,9 @@ class ServiceOrder(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     caregiver_status: Mapped[str | None] = mapped_column(String(16))
     planned_start_at: Mapped[datetime | None] = mapped_column()  # from the dispatch decision
+    # planned_start_at + standard_minutes, stored so that PostgreSQL can refuse overlapping
+    # visits of one caregiver (ADR 0004); set only with dispatch.booking.set_planned_start.
+    planned_end_at: Mapped[datetime | None] = mapped_column()
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatch_attempts: Mapped[int] = mapped_column(Integer, default=0)
     price_id: Mapped[int] = mapped_column(ForeignKey("service_price.id"))

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from yiyang.db import refusal
 from yiyang.errors import N_, Conflict, DomainError, FieldProblem
 from yiyang.web.deps import LoginRequired
 from yiyang.web.i18n import negotiate, translate
@@ -90,9 +91,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        known = refusal(exc)
         return _respond(
-            request, Conflict(N_("The change clashes with existing data and was not saved."))
+            request,
+            known or Conflict(N_("The change clashes with existing data and was not saved.")),
         )
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> Response:
+        known = refusal(exc)
+        if known is None:
+            raise exc  # the database is down or failing: a real 500, logged as such
+        return _respond(request, known)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
