@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.app import create_app
 from yiyang.config import Settings
@@ -111,6 +111,10 @@ def app(engine: Engine, db: Session, clock: FakeClock, settings: Settings) -> Fa
         db.flush()
 
     application.dependency_overrides[get_db] = _test_db
+    # Writes in their own transaction (refusals, failed logins) join the test's rolled-back one.
+    application.state.session_factory = sessionmaker(
+        bind=db.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     return application
 
 

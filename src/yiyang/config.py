@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     visit_late_minutes: int = Field(default=15, description="Late alert after window start")
     visit_no_show_minutes: int = Field(default=30, description="No-show alert after window start")
     visit_min_minutes: int = Field(default=30, description="Shorter visits need a reason (NG21)")
+    audit_online_days: int = Field(
+        default=180, ge=1, le=36_500, description="Audit rows older than this move to archive files"
+    )
+    audit_archive_dir: Path = Field(
+        default=Path("var/audit-archive"),
+        description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
+    )
 
 
 @lru_cache(maxsize=1)
