@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from yiyang.config import Settings, get_settings
-from yiyang.console import family_pages, home, order_pages
+from yiyang.console import audit_api, audit_pages, family_pages, home, order_pages
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
@@ -94,6 +94,7 @@ def create_app(
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(dispatch_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
+    app.include_router(audit_api.router, prefix="/api/v1")
     for router in (auth_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     for router in (
@@ -105,6 +106,6 @@ def create_app(
         visit_pages.router,
     ):
         app.include_router(router)
-    for router in (alert_pages.router, card_pages.router):
+    for router in (alert_pages.router, card_pages.router, audit_pages.router):
         app.include_router(router)
     return app

@@ -42,5 +42,7 @@ def seal_all(session: Session, now: datetime) -> int:
 def sealed_rows(session: Session) -> list[AuditEvent]:
     """Every sealed row in chain order."""
     return list(
-        session.scalars(select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq))
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq)
+        )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import text
@@ -43,7 +44,7 @@ def test_each_row_links_to_the_one_before(db: Session, clock: FakeClock) -> None
     add_events(db, admin, 4, clock.now)
     seal_all(db, clock.now + timedelta(seconds=10))
     rows = sealed_rows(db)
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in pairwise(rows):
         assert after.prev_hash == before.row_hash
         assert after.row_hash == chain.row_hash(chain.record_of(after), after.seq, before.row_hash)  # type: ignore[arg-type]
 
@@ -71,7 +72,10 @@ def test_verify_names_a_row_changed_in_sql(db: Session, clock: FakeClock, tmp_pa
     broken = verify(db, tmp_path).broken
     assert broken is not None
     assert (broken.reason, broken.row_id, broken.seq, broken.where) == (
-        "content", target.id, target.seq, "table"
+        "content",
+        target.id,
+        target.seq,
+        "table",
     )
 
 

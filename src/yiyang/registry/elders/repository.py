@@ -119,3 +119,11 @@ def id_number_taken(session: Session, id_number: str, except_id: int | None = No
     if except_id is not None:
         stmt = stmt.where(Elder.id != except_id)
     return session.scalar(stmt) is not None
+
+
+def names(session: Session, subject: Subject, ids: set[int]) -> dict[int, str]:
+    """The names of the readable elders among `ids` (lists that mention elders by id)."""
+    if not ids:
+        return {}
+    stmt = readable(subject).with_only_columns(Elder.id, Elder.name).where(Elder.id.in_(ids))
+    return {row.id: row.name for row in session.execute(stmt)}

@@ -46,7 +46,7 @@ def record_of(row: Any) -> dict[str, Any]:
 
 
 def canonical(record: Mapping[str, Any], seq: int, prev_hash: str) -> bytes:
-    """One stable byte string per row: sorted keys, no spaces, UTF-8, with its place in the chain."""
+    """One stable byte string per row: sorted keys, no spaces, UTF-8, its place in the chain."""
     body = {name: record[name] for name in FIELDS} | {"seq": seq, "prev_hash": prev_hash}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return f"{VERSION}\n{text}".encode()
@@ -100,7 +100,9 @@ class ChainCheck:
         self.checked += 1
         return True
 
-    def fail(self, reason: str, *, seq: int | None, where: str, expected: str = "", found: str = "") -> None:
+    def fail(
+        self, reason: str, *, seq: int | None, where: str, expected: str = "", found: str = ""
+    ) -> None:
         """Record a break found outside the rows themselves (an archive file, an anchor)."""
         if self.broken is None:
             self.broken = Break(reason, seq, None, where, expected, found)

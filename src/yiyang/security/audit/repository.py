@@ -29,8 +29,8 @@ Row = tuple[AuditEvent, str | None]
 # ---------------------------------------------------------------- readers
 
 
-def readable(subject: Subject) -> Select[tuple[AuditEvent, str | None]]:
-    """Audit rows with the actor's display name; the trail is district-wide or nothing."""
+def readable(subject: Subject) -> Select[tuple[AuditEvent, str]]:
+    """Audit rows with the actor's display name (None for no account); district-wide or nothing."""
     return (
         select(AuditEvent, UserAccount.display_name)
         .outerjoin(UserAccount, UserAccount.id == AuditEvent.actor_id)
@@ -42,7 +42,7 @@ def _local_midnight(day: Any) -> datetime:
     return datetime.combine(day, time(0), CHINA_TZ).astimezone(UTC)
 
 
-def filtered(subject: Subject, flt: AuditFilter) -> Select[tuple[AuditEvent, str | None]]:
+def filtered(subject: Subject, flt: AuditFilter) -> Select[tuple[AuditEvent, str]]:
     """The readable rows narrowed by a filter (local dates, both ends included)."""
     stmt = readable(subject)
     if flt.person:
@@ -86,11 +86,12 @@ def search(
     return [(r[0], r[1]) for r in rows], total
 
 
-def iterate(session: Session, subject: Subject, flt: AuditFilter, chunk: int = 2000) -> Iterator[Row]:
+def iterate(
+    session: Session, subject: Subject, flt: AuditFilter, chunk: int = 2000
+) -> Iterator[Row]:
     """Every matching row, newest first, streamed (exports)."""
     stmt = filtered(subject, flt).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    for event, name in session.execute(stmt.execution_options(yield_per=chunk)):
-        yield event, name
+    yield from session.execute(stmt.execution_options(yield_per=chunk)).tuples()
 
 
 def actions(session: Session) -> list[str]:
@@ -220,3 +221,11 @@ def delete_through(session: Session, last_seq: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def display_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Current display names of user accounts (rows about accounts name them)."""
+    if not ids:
+        return {}
+    stmt = select(UserAccount.id, UserAccount.display_name).where(UserAccount.id.in_(ids))
+    return {row.id: row.display_name for row in session.execute(stmt)}

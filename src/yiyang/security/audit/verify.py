@@ -50,7 +50,9 @@ def _walk_file(check: chain.ChainCheck, folder: Path, manifest: AuditArchive) ->
         check.fail("archive_unreadable", seq=check.head.seq + 1, where=where)
         return False
     if (rows, check.head.seq, check.head.row_hash) != (
-        manifest.rows, manifest.last_seq, manifest.last_hash
+        manifest.rows,
+        manifest.last_seq,
+        manifest.last_hash,
     ):
         check.fail("archive_rows", seq=manifest.last_seq, where=where,
                    expected=str(manifest.rows), found=str(rows))  # fmt: skip
@@ -105,4 +107,3 @@ def parse_anchor(text: str) -> tuple[int, str]:
     if not seq.isdecimal() or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
         raise ValueError(f"anchor {text!r} is not SEQ:SHA256HEX")
     return int(seq), digest
-
