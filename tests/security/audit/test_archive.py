@@ -17,6 +17,7 @@ from tests.security.audit.builders import add_events, seal_all, sealed_rows
 from yiyang.security.audit import archive, repository, tasks
 from yiyang.security.audit.models import AuditArchive, AuditEvent
 from yiyang.security.audit.verify import verify
+from yiyang.config import Settings
 from yiyang.security.roles import Role
 from yiyang.timers import service as timers
 
@@ -150,3 +151,25 @@ def test_the_timer_comes_back_tomorrow_at_half_past_three(db: Session, clock: Fa
     assert len(pending) == 1
     assert pending[0].due_at == tasks.next_archive(clock.now)
     assert pending[0].due_at.isoformat() == "2026-11-23T19:30:00+00:00"  # 03:30 in Zhengzhou
+
+
+def test_the_timer_archives_then_comes_back_soon_or_tomorrow(
+    db: Session,
+    clock: FakeClock,
+    history: list[AuditEvent],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(audit_online_days=180, audit_archive_dir=tmp_path)
+    monkeypatch.setattr(tasks, "get_settings", lambda: settings)
+    monkeypatch.setattr(archive, "MAX_ROWS", 4)
+    fired = timers.schedule(db, tasks.ARCHIVE, 0, clock.now)
+    tasks.archive_timer(db, fired, clock.now)
+    fired.fired_at = clock.now
+    assert [t.due_at for t in timers.pending(db, tasks.ARCHIVE)] == [clock.now + tasks.AGAIN_SOON]
+    again = timers.pending(db, tasks.ARCHIVE)[0]
+    tasks.archive_timer(db, again, clock.now)
+    again.fired_at = clock.now
+    assert [t.due_at for t in timers.pending(db, tasks.ARCHIVE)] == [tasks.next_archive(clock.now)]
+    assert [m.rows for m in repository.archives(db)] == [2, 1, 1, 1]  # the 4-row run split a day
+    assert verify(db, tmp_path).broken is None

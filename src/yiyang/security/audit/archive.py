@@ -100,9 +100,10 @@ def archive_due(
     *,
     online_days: int,
     archive_dir: Path,
-    max_rows: int = MAX_ROWS,
+    max_rows: int | None = None,
 ) -> ArchiveRun:
     """Archive the sealed rows older than the retention period, one file per local day."""
+    limit = max_rows or MAX_ROWS
     keep_from = repository.first_seq_from(session, cutoff(now, online_days))
     run = ArchiveRun()
     manifests: list[AuditArchive] = []
@@ -110,7 +111,7 @@ def archive_due(
     archive_dir.mkdir(parents=True, exist_ok=True)
     try:
         # Only a prefix of the chain: up to the first row that is still young enough to stay.
-        for row in repository.archivable(session, keep_from, max_rows):
+        for row in repository.archivable(session, keep_from, limit):
             day = row.at.astimezone(CHINA_TZ).date()
             if current is None or day > current.day:
                 if current is not None:
@@ -132,7 +133,7 @@ def archive_due(
     if deleted != run.rows:
         raise RuntimeError(f"archived {run.rows} audit rows but {deleted} matched the delete")
     run.files = [m.file_name for m in manifests]
-    run.more = run.rows >= max_rows
+    run.more = run.rows >= limit
     return run
 
 

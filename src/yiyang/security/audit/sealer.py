@@ -40,7 +40,7 @@ def seal(session: Session, now: datetime, *, limit: int = BATCH, grace: timedelt
     return len(seals)
 
 
-def seal_new(factory: sessionmaker[Session], now: datetime) -> int:
+def seal_new(factory: sessionmaker[Session], now: datetime, *, grace: timedelta = GRACE) -> int:
     """Worker step: seal what has accumulated, in short transactions, within a time budget."""
     sealed = 0
     started = wallclock.monotonic()
@@ -48,7 +48,7 @@ def seal_new(factory: sessionmaker[Session], now: datetime) -> int:
         with factory() as session, session.begin():
             if not repository.try_lock_sealer(session):
                 return sealed  # another worker is sealing
-            done = seal(session, now)
+            done = seal(session, now, grace=grace)
         sealed += done
         if done < BATCH:
             break
