@@ -59,6 +59,8 @@ def test_the_auditor_reads_words_local_times_and_a_masked_diff(
     assert "district_admin" not in html.split("<main")[1].split("</select>")[-1]
     english = client.get("/audit?action=update&lang=en").text
     assert "Living situation" in english and "Lives alone" in english
+    again = client.get("/audit?action=read_audit&lang=zh-CN").text
+    assert "查看审计日志" in again and "操作: 修改 · 条数：1" in again
 
 
 def test_the_district_admin_sees_full_numbers(

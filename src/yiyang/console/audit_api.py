@@ -52,14 +52,16 @@ def audit_trail(
     return AuditPage(items=items, total=total, page=page, size=size)
 
 
-def _export(
+@router.get("/audit.{kind}", response_class=FileResponse)
+def audit_file(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
-    locale: str,
-    query: AuditQuery,
+    locale: Locale,
     kind: audit_export.Format,
+    query: Annotated[AuditQuery, Query()],
 ) -> FileResponse:
+    """Every matching row as CSV (UTF-8 with BOM) or Excel, in the words of the page; audited."""
     now = request.app.state.clock()
     written = audit_export.export(
         db, subject, resolve(db, subject, query, now), kind, now=now, locale=locale
@@ -70,27 +72,3 @@ def _export(
         filename=written.file_name,
         background=BackgroundTask(os.unlink, written.path),
     )
-
-
-@router.get("/audit.csv", response_class=FileResponse)
-def audit_csv(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    locale: Locale,
-    query: Annotated[AuditQuery, Query()],
-) -> FileResponse:
-    """Every matching row as CSV (UTF-8 with BOM) in the words of the page; audited."""
-    return _export(request, db, subject, locale, query, "csv")
-
-
-@router.get("/audit.xlsx", response_class=FileResponse)
-def audit_xlsx(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    locale: Locale,
-    query: Annotated[AuditQuery, Query()],
-) -> FileResponse:
-    """Every matching row as an Excel workbook in the words of the page; audited."""
-    return _export(request, db, subject, locale, query, "xlsx")

@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
 from yiyang.console.audit_view import EntryView, Words, local_text, views
@@ -57,10 +58,11 @@ def _cells(view: EntryView) -> list[Any]:
 
 
 def _text_cell(value: Any) -> Any:
-    """Free text a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Text a spreadsheet would run as a formula stays text; control characters become U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _write(kind: str, header: list[str], rows: Iterator[list[Any]], out: IO[bytes]) -> int:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from yiyang.console.audit_labels import (
@@ -33,8 +33,9 @@ from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.registry.vocab import LABELS as REGISTRY_LABELS
 from yiyang.security.audit import repository as audit_repository
 from yiyang.security.audit.models import AuditEvent
-from yiyang.security.audit.schemas import FIRST_DAY, LAST_DAY, MAX_ID, AuditEntry, AuditFilter
-from yiyang.security.roles import ROLE_LABELS, Perm, Role
+from yiyang.security.audit.schemas import AuditEntry, AuditFields, AuditFilter
+from yiyang.security.audit.service import ENTITY
+from yiyang.security.roles import ROLE_LABELS, Perm
 from yiyang.security.subject import Subject
 from yiyang.web.i18n import translate
 
@@ -42,18 +43,10 @@ ELDER_MATCHES = 200  # an elder search narrows the trail to at most this many el
 CODE_WORDS: dict[str, str] = dict(REGISTRY_LABELS) | dict(ROLE_LABELS)
 
 
-class AuditQuery(BaseModel):
+class AuditQuery(AuditFields):
     """The audit filters as a reader types them: an elder by name or phone, not by id."""
 
-    person: str | None = Field(default=None, min_length=1, max_length=64)
-    role: Role | None = None
-    action: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_.]*$")
-    entity: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
-    entity_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     elder: str | None = Field(default=None, min_length=1, max_length=64)
-    date_from: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
-    date_to: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
-    ip: str | None = Field(default=None, max_length=45, pattern=r"^[0-9A-Fa-f:.]+$")
 
 
 FILTER_KEYS = tuple(AuditQuery.model_fields)
@@ -157,6 +150,10 @@ class Words:
         if key == "price_fen" and isinstance(value, int):
             return fen_to_yuan_str(value)
         if isinstance(value, str):
+            if key == "action":
+                return self.action(value)
+            if key == "entity":
+                return self.entity(value)
             if key in CODED_FIELDS:
                 return self._word(CODE_WORDS, value)
             return _local_time(value) or value
@@ -164,7 +161,7 @@ class Words:
 
     def changes(self, event: AuditEvent) -> list[Change]:
         """The before/after of a row, field by field, masked for the reader."""
-        if event.action == "refused":
+        if event.action == "refused" or event.entity == ENTITY:
             return []
         before = self.masked("", event.before or {})
         after = self.masked("", event.after or {})
@@ -189,6 +186,16 @@ class Words:
                 else self._word(REFUSAL_LABELS, after.get("code"))
             )
             return f"{why} · {after.get('method', '')} {after.get('path', '')}".strip()
+        if event.entity == ENTITY:  # a reading or an export of the trail: its filter and size
+            after = event.after or {}
+            rows = after.get("total", after.get("count"))
+            chosen = after.get("filter")
+            parts = [self.value("filter", chosen) if chosen else self._t(N_("No filter"))]
+            if rows is not None:
+                parts.append(self._t(N_("Rows: %(count)s"), count=rows))
+            if after.get("format"):
+                parts.append(str(after["format"]).upper())
+            return " · ".join(parts)
         return event.detail or ""
 
     def entry(

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.security.audit.builders import add_events, seal_all, sealed_rows
+from yiyang.config import Settings
 from yiyang.security.audit import archive, repository, tasks
 from yiyang.security.audit.models import AuditArchive, AuditEvent
 from yiyang.security.audit.verify import verify
-from yiyang.config import Settings
 from yiyang.security.roles import Role
 from yiyang.timers import service as timers
 

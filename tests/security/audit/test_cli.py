@@ -69,7 +69,9 @@ def test_verify_exits_1_and_names_a_row_changed_behind_the_trigger(
     assert "content does not match its hash" in result.output
 
 
-def test_archive_then_verify_walks_the_files(cli: CliRunner, scratch: Engine, tmp_path: Path) -> None:
+def test_archive_then_verify_walks_the_files(
+    cli: CliRunner, scratch: Engine, tmp_path: Path
+) -> None:
     _rows(scratch, 3, timedelta(days=200))
     _rows(scratch, 2, timedelta(minutes=5))
     cli.invoke(app, ["audit", "seal"])

@@ -51,7 +51,9 @@ def _slow(factory: sessionmaker[Session], late: list[int], errors: list[BaseExce
         errors.append(exc)
 
 
-def _seal(factory: sessionmaker[Session], stop: threading.Event, errors: list[BaseException]) -> None:
+def _seal(
+    factory: sessionmaker[Session], stop: threading.Event, errors: list[BaseException]
+) -> None:
     try:
         while not stop.is_set():
             sealer.seal_new(factory, utcnow(), grace=timedelta(0))

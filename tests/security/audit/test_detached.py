@@ -80,7 +80,9 @@ def test_an_auditor_reading_the_audit_is_recorded_with_the_request(
 ) -> None:
     client, factory = live
     headers = token(client, factory, Role.AUDITOR)
-    assert client.get("/api/v1/audit", params={"action": "login"}, headers=headers).status_code == 200
+    assert (
+        client.get("/api/v1/audit", params={"action": "login"}, headers=headers).status_code == 200
+    )
     assert actions(factory)[-1] == "read_audit"
 
 

@@ -6,11 +6,12 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, false, func, or_, select, true, update
+from sqlalchemy import Row, Select, delete, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.pagination import PageParams
+from yiyang.security.audit import chain
 from yiyang.security.audit.chain import START, Link
 from yiyang.security.audit.models import AuditArchive, AuditEvent
 from yiyang.security.audit.schemas import AuditFilter
@@ -23,7 +24,7 @@ SEAL_SETTING = "yiyang.audit_seal"
 ARCHIVE_SETTING = "yiyang.audit_archive"
 SEALER_LOCK = 0x79_69_61_75_64  # pg_try_advisory_xact_lock key: "yiaud"
 
-Row = tuple[AuditEvent, str | None]
+EventRow = tuple[AuditEvent, str | None]
 
 
 # ---------------------------------------------------------------- readers
@@ -74,7 +75,7 @@ def filtered(subject: Subject, flt: AuditFilter) -> Select[tuple[AuditEvent, str
 
 def search(
     session: Session, subject: Subject, flt: AuditFilter, page: PageParams
-) -> tuple[list[Row], int]:
+) -> tuple[list[EventRow], int]:
     """One page of matching rows, newest first, and how many match in all."""
     stmt = filtered(subject, flt)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -88,7 +89,7 @@ def search(
 
 def iterate(
     session: Session, subject: Subject, flt: AuditFilter, chunk: int = 2000
-) -> Iterator[Row]:
+) -> Iterator[EventRow]:
     """Every matching row, newest first, streamed (exports)."""
     stmt = filtered(subject, flt).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     yield from session.execute(stmt.execution_options(yield_per=chunk)).tuples()
@@ -139,16 +140,15 @@ def chain_head(session: Session) -> Link:
     return Link(archived.last_seq, archived.last_hash) if archived else START
 
 
-def unsealed(session: Session, *, before: datetime, limit: int) -> list[AuditEvent]:
-    """Committed rows not yet chained, older than `before`, in (at, id) order."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.seq.is_(None), AuditEvent.at <= before)
-            .order_by(AuditEvent.at, AuditEvent.id)
-            .limit(limit)
-        )
-    )
+def unsealed(session: Session, *, before: datetime, limit: int) -> Sequence[Row[Any]]:
+    """Committed rows not yet chained, older than `before`, in (at, id) order (plain rows)."""
+    columns = [getattr(AuditEvent, name) for name in chain.FIELDS]
+    return session.execute(
+        select(*columns)
+        .where(AuditEvent.seq.is_(None), AuditEvent.at <= before)
+        .order_by(AuditEvent.at, AuditEvent.id)
+        .limit(limit)
+    ).all()
 
 
 def write_seals(session: Session, seals: Sequence[dict[str, Any]]) -> None:

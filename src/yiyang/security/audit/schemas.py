@@ -14,7 +14,7 @@ FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 
 
-class AuditFilter(BaseModel):
+class AuditFields(BaseModel):
     """Who did what to which record, when (local dates, both ends included) and from where."""
 
     person: str | None = Field(default=None, min_length=1, max_length=64)
@@ -22,10 +22,15 @@ class AuditFilter(BaseModel):
     action: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_.]*$")
     entity: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
     entity_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    entity_ids: list[int] | None = Field(default=None, max_length=500)
     date_from: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
     date_to: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
     ip: str | None = Field(default=None, max_length=45, pattern=r"^[0-9A-Fa-f:.]+$")
+
+
+class AuditFilter(AuditFields):
+    """The filter the service applies; an elder search arrives as the ids it found."""
+
+    entity_ids: list[int] | None = Field(default=None, max_length=500)
 
 
 class AuditEntry(BaseModel):

@@ -97,7 +97,7 @@ def _query(flt: AuditFilter) -> dict[str, Any]:
 
 def read_page(
     session: Session, subject: Subject, flt: AuditFilter, page: PageParams, *, now: datetime
-) -> tuple[list[repository.Row], int]:
+) -> tuple[list[repository.EventRow], int]:
     """One page of the trail for an auditor or district admin; the reading is itself audited."""
     subject.require(Perm.AUDIT_READ)
     rows, total = repository.search(session, subject, flt, page)
@@ -110,7 +110,7 @@ def read_page(
 
 def export_rows(
     session: Session, subject: Subject, flt: AuditFilter, kind: str, *, now: datetime
-) -> Iterator[repository.Row]:
+) -> Iterator[repository.EventRow]:
     """Every matching row for an export file; the export is audited with its filter and size."""
     subject.require(Perm.AUDIT_READ)
     total = repository.search(session, subject, flt, PageParams(page=1, size=1))[1]
