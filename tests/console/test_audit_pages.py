@@ -36,9 +36,10 @@ def changed(db: Session) -> UserAccount:
     admin.display_name = "张主任"
     audit.record(
         db, subject, "update", "elder", elder.id,
-        before={"living_situation": "alone", "phone": "13800001234", "consent_given": False},
+        before={"living_situation": "alone", "phone": "13800001234", "consent_given": False,
+                "community_id": tree.comm_a1.id},
         after={"living_situation": "with_children", "phone": "13900005678",
-               "consent_given": True},
+               "consent_given": True, "community_id": tree.comm_a2.id},
         at=datetime(2026, 11, 20, 15, 30, tzinfo=UTC),
     )  # fmt: skip
     db.flush()
@@ -56,6 +57,8 @@ def test_the_auditor_reads_words_local_times_and_a_masked_diff(
     assert "修改" in html and "居住状况" in html and "独居" in html and "与子女同住" in html
     assert "2026-11-20 23:30:00" in html and "15:30" not in html  # China time, never UTC
     assert "138****1234" in html and "13800001234" not in html
+    assert "文雅社区" in html and "北林社区" in html  # areas by name, not by id
+    assert "否" in html and "是" in html  # consent given: no, then yes
     assert "district_admin" not in html.split("<main")[1].split("</select>")[-1]
     english = client.get("/audit?action=update&lang=en").text
     assert "Living situation" in english and "Lives alone" in english

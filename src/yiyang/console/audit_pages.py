@@ -31,17 +31,12 @@ def audit_page(
     params = PageParams(page=page_number(request), size=PAGE_SIZE)
     rows, total = audit.read_page(db, subject, resolve(db, subject, query, now), params, now=now)
     words = Words(locale, subject)
-    actions, entities = audit.filter_choices(db, subject)
     context = {
         "entries": views(db, subject, words, rows),
         "page": Page[Any](items=rows, total=total, page=params.page, size=params.size),
         "roles": [(r.value, words.role(r.value)) for r in Role],
-        "actions": sorted(
-            ((a, words.action(a)) for a in set(actions) | set(ACTION_LABELS)), key=lambda p: p[1]
-        ),
-        "entities": sorted(
-            ((e, words.entity(e)) for e in set(entities) | set(ENTITY_LABELS)), key=lambda p: p[1]
-        ),
+        "actions": sorted(((a, words.action(a)) for a in ACTION_LABELS), key=lambda p: p[1]),
+        "entities": sorted(((e, words.entity(e)) for e in ENTITY_LABELS), key=lambda p: p[1]),
         "export_query": urlencode(values),
     }
     return list_page(request, "/audit", "audit/list.html", "audit/_results.html", values, context)

@@ -28,6 +28,7 @@ from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.masking import mask_id_number, mask_phone
 from yiyang.kit.money import fen_to_yuan_str
 from yiyang.kit.pagination import PageParams
+from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.registry.vocab import LABELS as REGISTRY_LABELS
@@ -39,6 +40,8 @@ from yiyang.security.roles import ROLE_LABELS, Perm
 from yiyang.security.subject import Subject
 from yiyang.web.i18n import translate
 
+# Snapshot fields that hold the id of another record, shown by its name.
+REF_FIELDS = {"street_id": "area", "community_id": "area", "elder_id": "elder"}
 ELDER_MATCHES = 200  # an elder search narrows the trail to at most this many elders
 CODE_WORDS: dict[str, str] = dict(REGISTRY_LABELS) | dict(ROLE_LABELS)
 
@@ -103,6 +106,7 @@ class Words:
         self.locale = locale
         self.full_ids = reader.can(Perm.ELDER_IDENTITY)
         self.full_phones = reader.can(Perm.ELDER_PHONE)
+        self.refs: dict[str, dict[int, str]] = {}  # names of referenced records, by kind and id
 
     def _t(self, message: str, **params: object) -> str:
         return translate(self.locale, message, params or None)
@@ -149,6 +153,9 @@ class Words:
             return "、".join(self.value(key, v) for v in value) or "—"
         if key == "price_fen" and isinstance(value, int):
             return fen_to_yuan_str(value)
+        if key in REF_FIELDS and isinstance(value, int):
+            found = self.refs.get(REF_FIELDS[key], {}).get(value)
+            return found or self._t(N_("no. %(id)s"), id=value)
         if isinstance(value, str):
             if key == "action":
                 return self.action(value)
@@ -248,14 +255,20 @@ def _local_time(text: str) -> str | None:
 def record_names(
     session: Session, subject: Subject, events: Iterable[AuditEvent]
 ) -> dict[str, dict[int, str]]:
-    """Names of the elders and accounts a batch of rows is about."""
-    ids: dict[str, set[int]] = {"elder": set(), "user": set()}
+    """Names of the elders, accounts and areas a batch of rows is about or refers to."""
+    ids: dict[str, set[int]] = {"elder": set(), "user": set(), "area": set()}
     for event in events:
         if event.entity in ids and event.entity_id is not None:
             ids[event.entity].add(event.entity_id)
+        for snapshot in (event.before or {}, event.after or {}):
+            for key, kind in REF_FIELDS.items():
+                if isinstance(snapshot.get(key), int):
+                    ids[kind].add(snapshot[key])
+    areas = area_repository.by_ids(session, ids["area"])
     return {
         "elder": elder_repository.names(session, subject, ids["elder"]),
         "user": audit_repository.display_names(session, ids["user"]),
+        "area": {area_id: area.name for area_id, area in areas.items()},
     }
 
 
@@ -264,4 +277,5 @@ def views(
 ) -> list[EntryView]:
     """The views of one page of rows (names looked up once for the page)."""
     names = record_names(session, subject, (event for event, _ in rows))
+    words.refs = names
     return [words.entry(event, name, names) for event, name in rows]

@@ -73,12 +73,17 @@ def filtered(subject: Subject, flt: AuditFilter) -> Select[tuple[AuditEvent, str
     return stmt
 
 
+def count(session: Session, subject: Subject, flt: AuditFilter) -> int:
+    """How many rows match."""
+    return session.scalar(select(func.count()).select_from(filtered(subject, flt).subquery())) or 0
+
+
 def search(
     session: Session, subject: Subject, flt: AuditFilter, page: PageParams
 ) -> tuple[list[EventRow], int]:
     """One page of matching rows, newest first, and how many match in all."""
     stmt = filtered(subject, flt)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count(session, subject, flt)
     rows = session.execute(
         stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .offset(page.offset)
@@ -93,16 +98,6 @@ def iterate(
     """Every matching row, newest first, streamed (exports)."""
     stmt = filtered(subject, flt).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     yield from session.execute(stmt.execution_options(yield_per=chunk)).tuples()
-
-
-def actions(session: Session) -> list[str]:
-    """The actions that occur in the trail (filter choices)."""
-    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
-
-
-def entities(session: Session) -> list[str]:
-    """The kinds of record that occur in the trail (filter choices)."""
-    return list(session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)))
 
 
 # ---------------------------------------------------------------- chain upkeep

@@ -113,15 +113,9 @@ def export_rows(
 ) -> Iterator[repository.EventRow]:
     """Every matching row for an export file; the export is audited with its filter and size."""
     subject.require(Perm.AUDIT_READ)
-    total = repository.search(session, subject, flt, PageParams(page=1, size=1))[1]
+    total = repository.count(session, subject, flt)
     record(
         session, subject, EXPORT, ENTITY, None,
         after={"filter": _query(flt), "count": total, "format": kind}, at=now,
     )  # fmt: skip
     return repository.iterate(session, subject, flt)
-
-
-def filter_choices(session: Session, subject: Subject) -> tuple[list[str], list[str]]:
-    """The actions and kinds of record present in the trail, for the filter menus."""
-    subject.require(Perm.AUDIT_READ)
-    return repository.actions(session), repository.entities(session)
