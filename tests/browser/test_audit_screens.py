@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import LiveApp, browser, live_app, login, page  # noqa: F401
+from tests.browser.conftest import LiveApp, login
 from yiyang.db import make_session_factory
 from yiyang.kit.clock import utcnow
 from yiyang.registry.elders import service as elder_service
@@ -60,10 +60,7 @@ def _history(live: LiveApp, tab: Any) -> None:
 
 
 def test_the_auditor_reads_the_trail(
-    page: Any,  # noqa: F811
-    browser: Any,  # noqa: F811
-    live_app: LiveApp,  # noqa: F811
-    folder: Path,
+    page: Any, browser: Any, live_app: LiveApp, folder: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -76,7 +73,7 @@ def test_the_auditor_reads_the_trail(
     page.get_by_role("link", name="审计日志").click()
     expect(page.get_by_test_id("audit-results")).to_be_visible()
     expect(page.locator("h1")).to_have_text("审计日志")
-    changed = page.locator("[data-testid=audit-row].action-update").first
+    changed = page.locator("[data-testid=audit-row].action-update").filter(has_text="王秀英").first
     changed.get_by_test_id("changes").locator("summary").click()
     expect(changed.locator("table.diff")).to_contain_text("居住状况")
     expect(changed.locator("table.diff")).to_contain_text("139****5678")
@@ -86,10 +83,11 @@ def test_the_auditor_reads_the_trail(
     page.screenshot(path=str(folder / "audit-auditor-zh.png"), full_page=True)
     page.get_by_test_id("filter-action").select_option("refused")
     expect(page).to_have_url(re.compile(r"/audit\?action=refused$"))
-    expect(page.get_by_test_id("audit-row")).to_have_count(1)
+    expect(page.locator("[data-testid=audit-row]:not(.action-refused)")).to_have_count(0)
+    expect(page.get_by_test_id("audit-row").filter(has_text="刘芳").first).to_be_visible()
     page.screenshot(path=str(folder / "audit-auditor-refused-zh.png"), full_page=True)
     page.goto("/audit?lang=en")
-    changed = page.locator("[data-testid=audit-row].action-update").first
+    changed = page.locator("[data-testid=audit-row].action-update").filter(has_text="王秀英").first
     changed.get_by_test_id("changes").locator("summary").click()
     expect(changed.locator("table.diff")).to_contain_text("Living situation")
     expect(page.locator(".action-read_audit").last).to_contain_text("No filter · Rows: ")
@@ -109,7 +107,9 @@ def test_the_auditor_reads_the_trail(
             tab.screenshot(path=str(folder / f"audit-auditor-phone-{lang}-top.png"))
             tab.get_by_test_id("audit-results").scroll_into_view_if_needed()
             tab.screenshot(path=str(folder / f"audit-auditor-phone-{lang}-rows.png"))
-            row = tab.locator("[data-testid=audit-row].action-update").first
+            row = (
+                tab.locator("[data-testid=audit-row].action-update").filter(has_text="王秀英").first
+            )
             row.get_by_test_id("changes").locator("summary").click()
             row.scroll_into_view_if_needed()
             tab.screenshot(path=str(folder / f"audit-auditor-phone-{lang}-diff.png"))
