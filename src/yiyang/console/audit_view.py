@@ -186,12 +186,7 @@ class Words:
         """One line saying what the row is about beyond its action (refusals say what was asked)."""
         if event.action == "refused":
             after = event.after or {}
-            permission = after.get("permission")
-            why = (
-                self._word(PERM_LABELS, permission)
-                if permission
-                else self._word(REFUSAL_LABELS, after.get("code"))
-            )
+            why = self._refusal(after)
             return f"{why} · {after.get('method', '')} {after.get('path', '')}".strip()
         if event.entity == ENTITY:  # a reading or an export of the trail: its filter and size
             after = event.after or {}
@@ -204,6 +199,16 @@ class Words:
                 parts.append(str(after["format"]).upper())
             return " · ".join(parts)
         return event.detail or ""
+
+    def _refusal(self, after: dict[str, Any]) -> str:
+        """Why a request was refused: the permission missing, else the refusal's own words."""
+        code = after.get("code")
+        if after.get("permission"):
+            return self._word(PERM_LABELS, after["permission"])
+        if code in REFUSAL_LABELS or not after.get("message"):
+            return self._word(REFUSAL_LABELS, code)
+        params = after.get("params") or {}
+        return translate(self.locale, str(after["message"]), params if params else None)
 
     def entry(
         self, event: AuditEvent, display_name: str | None, names: dict[str, dict[int, str]]

@@ -73,6 +73,8 @@ def record_refusal(request: Request, exc: Forbidden) -> None:
     after: dict[str, Any] = {"code": exc.code, "method": request.method, "path": request.url.path}
     if "perm" in exc.params:
         after["permission"] = str(exc.params["perm"])
+    else:  # the refusal's own words, translated when shown
+        after |= {"message": exc.message, "params": {k: str(v) for k, v in exc.params.items()}}
     try:
         audit.record_detached(
             request.app.state.session_factory, subject, REFUSED, "request", None,
