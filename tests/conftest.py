@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.app import create_app
 from yiyang.config import Settings
@@ -75,6 +75,16 @@ def engine() -> Iterator[Engine]:
         eng.dispose()
 
 
+@pytest.fixture(scope="module")
+def own_engine() -> Iterator[Engine]:
+    """A migrated database of the test module's own, for tests that really commit."""
+    with scratch_database(database_url()) as url:
+        eng = make_engine(url)
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+
+
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
@@ -111,6 +121,10 @@ def app(engine: Engine, db: Session, clock: FakeClock, settings: Settings) -> Fa
         db.flush()
 
     application.dependency_overrides[get_db] = _test_db
+    # Writes in their own transaction (refusals, failed logins) join the test's rolled-back one.
+    application.state.session_factory = sessionmaker(
+        bind=db.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     return application
 
 

@@ -34,7 +34,7 @@ SELECT_ALLOWED_PREFIXES = ("demo/", "migrations/", "timers/", "events/", "ports/
 SELECT_ALLOWED = {
     "cli.py",
     "orders/seed.py",
-    # Waiting for their own repositories (issue 7): dispatch's queries, security's and audit's.
+    # Waiting for their own repositories (issue 7): dispatch's queries, security's.
     "dispatch/service.py",
     "dispatch/states.py",
     "dispatch/day_plan.py",
@@ -44,7 +44,6 @@ SELECT_ALLOWED = {
     "dispatch/plan_moves.py",
     "dispatch/record.py",
     "security/service.py",
-    "security/audit/service.py",
     "registry/elders/io.py",
 }
 MAX_LINES = 500

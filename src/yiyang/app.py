@@ -15,7 +15,16 @@ from sqlalchemy import Engine
 
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.config import Settings, get_settings
-from yiyang.console import family_pages, home, order_pages, outbox_pages, webhook_api, webhook_docs
+from yiyang.console import (
+    audit_api,
+    audit_pages,
+    family_pages,
+    home,
+    order_pages,
+    outbox_pages,
+    webhook_api,
+    webhook_docs,
+)
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
@@ -100,6 +109,7 @@ def create_app(
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(dispatch_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
+    app.include_router(audit_api.router, prefix="/api/v1")
     for router in (auth_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     for router in (
@@ -111,6 +121,6 @@ def create_app(
         visit_pages.router,
     ):
         app.include_router(router)
-    for router in (alert_pages.router, card_pages.router, outbox_pages.router):
+    for router in (alert_pages.router, card_pages.router, outbox_pages.router, audit_pages.router):
         app.include_router(router)
     return app

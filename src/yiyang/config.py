@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         default="http", description="Webhooks: `http` posts them, `log` only writes them down"
     )
     webhook_timeout_seconds: float = Field(default=10, gt=0)
+    audit_online_days: int = Field(
+        default=180, ge=1, le=36_500, description="Audit rows older than this move to archive files"
+    )
+    audit_archive_dir: Path = Field(
+        default=Path("var/audit-archive"),
+        description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
+    )
 
 
 @lru_cache(maxsize=1)

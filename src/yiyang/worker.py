@@ -14,6 +14,7 @@ from yiyang.events import delivery
 from yiyang.kit.clock import Clock
 from yiyang.orders import recurring
 from yiyang.ports.delivery import deliverers, http_client
+from yiyang.security.audit import tasks as audit_tasks
 from yiyang.timers import runner
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,14 @@ def ensure_standing_timers(factory: sessionmaker[Session], clock: Clock) -> None
     with factory() as session, session.begin():
         recurring.ensure_timer(session, clock())
         day_plan.ensure_nightly(session, clock())
+        audit_tasks.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock) -> int:
-    """Fire every timer due now; returns how many fired."""
-    return runner.run_due(factory, clock())
+    """Fire every timer due now, then seal the new audit rows; returns how many timers fired."""
+    fired = runner.run_due(factory, clock())
+    audit_tasks.upkeep(factory, clock())
+    return fired
 
 
 async def run_forever(

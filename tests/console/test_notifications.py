@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.builders import make_user
 from tests.conftest import FakeClock
-from tests.events.helpers import committing_factory, wipe
+from tests.events.helpers import committing_factory
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
 from yiyang.console.notifications import local_time
@@ -221,10 +221,9 @@ def test_webhook_subscribers_get_one_message_per_event_type_they_chose(
 
 
 @pytest.fixture
-def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Committing sessions; this test's district is removed afterwards."""
-    yield from committing_factory(engine)
-    wipe(engine)
+def factory(own_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Committing sessions on this module's own database (its district stays there)."""
+    yield from committing_factory(own_engine)
 
 
 def test_the_family_text_reaches_the_port_log_after_the_worker_delivers(

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from yiyang.db import Base, make_session_factory
+from yiyang.db import make_session_factory
 from yiyang.events.models import DomainEventRow, OutboxMessage
 from yiyang.events.types import Actor
 from yiyang.orders.events import OrderEvent, OrderSnapshot
@@ -42,10 +42,3 @@ def committing_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     empty()
     yield factory
     empty()
-
-
-def wipe(engine: Engine) -> None:
-    """Empty every table: for tests that commit a whole district (others expect none)."""
-    with make_session_factory(engine)() as s, s.begin():
-        for table in reversed(Base.metadata.sorted_tables):
-            s.execute(table.delete())

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from tests.builders import make_user
-from tests.events.helpers import committing_factory, event, wipe
+from tests.events.helpers import committing_factory, event
 from yiyang.config import Settings
 from yiyang.events import bus, delivery
 from yiyang.events.models import OutboxMessage
@@ -65,10 +65,9 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 
 
 @pytest.fixture
-def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Committing sessions (the worker delivers from committed rows); emptied afterwards."""
-    yield from committing_factory(engine)
-    wipe(engine)
+def factory(own_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Committing sessions on this module's own database (the worker delivers from committed rows)."""
+    yield from committing_factory(own_engine)
 
 
 def _subscribe_and_publish(factory: sessionmaker[Session], url: str) -> tuple[str, str]:

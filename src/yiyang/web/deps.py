@@ -74,16 +74,19 @@ def api_subject(request: Request, db: DbSession) -> Subject:
     """The caller of an API route: bearer token, or the session cookie plus a CSRF header."""
     now = request.app.state.clock()
     raw = _bearer(request)
+    by_cookie = raw is None
     if raw is None:
         raw = request.cookies.get(SESSION_COOKIE)
         if raw is None:
             raise Unauthorized(N_("Please log in."))
-        if request.method not in SAFE_METHODS and not csrf_valid(
-            request.app.state.secret_key, raw, request.headers.get("x-csrf-token")
-        ):
-            raise Forbidden(N_("Missing or wrong CSRF token."), code="csrf")
     subject = security_service.authenticate(db, raw, now=now, ip=_client_ip(request))
-    request.state.subject = subject
+    request.state.subject = subject  # known before a refusal, so that it is audited
+    if (
+        by_cookie
+        and request.method not in SAFE_METHODS
+        and not csrf_valid(request.app.state.secret_key, raw, request.headers.get("x-csrf-token"))
+    ):
+        raise Forbidden(N_("Missing or wrong CSRF token."), code="csrf")
     return subject
 
 
@@ -120,11 +123,11 @@ def page_subject(
         )
     except Unauthorized as exc:
         raise LoginRequired() from exc
+    request.state.subject = subject  # known before a refusal, so that it is audited
     if request.method not in SAFE_METHODS and not csrf_valid(
         request.app.state.secret_key, raw, presented
     ):
         raise Forbidden(N_("Missing or wrong CSRF token."), code="csrf")
-    request.state.subject = subject
     request.state.session_token = raw
     return subject
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,9 +12,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from yiyang.db import refusal
-from yiyang.errors import N_, Conflict, DomainError, FieldProblem
+from yiyang.errors import N_, Conflict, DomainError, FieldProblem, Forbidden
+from yiyang.security.audit import service as audit
+from yiyang.security.subject import Subject
 from yiyang.web.deps import LoginRequired
 from yiyang.web.i18n import negotiate, translate
+
+log = logging.getLogger(__name__)
+REFUSED = "refused"
 
 
 def _is_api(request: Request) -> bool:
@@ -60,11 +66,33 @@ def _respond(request: Request, exc: DomainError) -> Response:
     )
 
 
+def record_refusal(request: Request, exc: Forbidden) -> None:
+    """Audit a refused request in its own transaction (the request's own was rolled back)."""
+    subject = getattr(request.state, "subject", None)
+    if not isinstance(subject, Subject):
+        return
+    after: dict[str, Any] = {"code": exc.code, "method": request.method, "path": request.url.path}
+    if "perm" in exc.params:
+        after["permission"] = str(exc.params["perm"])
+    else:  # the refusal's own words, translated when shown
+        after |= {"message": exc.message, "params": {k: str(v) for k, v in exc.params.items()}}
+    try:
+        audit.record_detached(
+            request.app.state.session_factory, subject, REFUSED, "request", None,
+            detail=f"{request.method} {request.url.path}", after=after,
+            at=request.app.state.clock(),
+        )  # fmt: skip
+    except Exception:  # the refusal still answers 403 when the audit database is unavailable
+        log.exception("could not audit a refused request to %s", request.url.path)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers so that a bad request never becomes a 500."""
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> Response:
+    def _domain(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, Forbidden):
+            record_refusal(request, exc)
         return _respond(request, exc)
 
     @app.exception_handler(LoginRequired)

@@ -224,3 +224,11 @@ def id_with_number(session: Session, subject: Subject, number: str) -> int | Non
     return session.scalar(
         readable(subject).with_only_columns(Elder.id).where(Elder.id_number == number)
     )
+
+
+def names(session: Session, subject: Subject, ids: set[int]) -> dict[int, str]:
+    """The names of the readable elders among `ids` (lists that mention elders by id)."""
+    if not ids:
+        return {}
+    stmt = readable(subject).with_only_columns(Elder.id, Elder.name).where(Elder.id.in_(ids))
+    return {row.id: row.name for row in session.execute(stmt)}

@@ -1,18 +1,24 @@
-"""Record audit events in the caller's transaction, and list them for auditors."""
+"""Record audit events (in the caller's transaction, or in their own), and read them, audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.kit.clock import utcnow
 from yiyang.kit.pagination import PageParams
+from yiyang.security.audit import repository
 from yiyang.security.audit.models import AuditEvent
+from yiyang.security.audit.schemas import AuditFilter
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
+
+READ = "read_audit"
+EXPORT = "export"
+ENTITY = "audit_event"
 
 
 def _plain(value: Any) -> Any:
@@ -42,7 +48,7 @@ def record(
     event = AuditEvent(
         at=at or utcnow(),
         actor_id=subject.user_id,
-        actor_name=subject.username,
+        actor_name=subject.username[:64],
         actor_role=str(subject.role),
         action=action,
         entity=entity,
@@ -50,10 +56,31 @@ def record(
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
         ip=subject.ip,
-        detail=detail,
+        detail=detail[:512] if detail is not None else None,
     )
     session.add(event)
     return event
+
+
+def record_detached(
+    factory: sessionmaker[Session],
+    subject: Subject,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    detail: str | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime,
+) -> None:
+    """Write one audit row in its own short transaction: it stays even if the request rolls back.
+
+    For events that must survive the failure they describe (refusals, failed logins). On
+    SQLite call it when the request's own session holds no write transaction (after its
+    rollback, as the error handler does): SQLite has one writer at a time.
+    """
+    with factory() as session, session.begin():
+        record(session, subject, action, entity, entity_id, detail=detail, after=after, at=at)
 
 
 def changed_fields(
@@ -64,29 +91,31 @@ def changed_fields(
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def list_events(
-    session: Session,
-    subject: Subject,
-    page: PageParams,
-    *,
-    entity: str | None = None,
-    entity_id: int | None = None,
-    actor_id: int | None = None,
-    action: str | None = None,
-) -> tuple[list[AuditEvent], int]:
-    """Audit rows newest first, for auditors and district administrators."""
+def _query(flt: AuditFilter) -> dict[str, Any]:
+    return flt.model_dump(mode="json", exclude_none=True)
+
+
+def read_page(
+    session: Session, subject: Subject, flt: AuditFilter, page: PageParams, *, now: datetime
+) -> tuple[list[repository.EventRow], int]:
+    """One page of the trail for an auditor or district admin; the reading is itself audited."""
     subject.require(Perm.AUDIT_READ)
-    stmt = select(AuditEvent)
-    if entity:
-        stmt = stmt.where(AuditEvent.entity == entity)
-    if entity_id is not None:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    if actor_id is not None:
-        stmt = stmt.where(AuditEvent.actor_id == actor_id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(AuditEvent.id.desc()).offset(page.offset).limit(page.size)
-    ).all()
-    return list(rows), total
+    rows, total = repository.search(session, subject, flt, page)
+    record(
+        session, subject, READ, ENTITY, None,
+        after={"filter": _query(flt), "page": page.page, "total": total}, at=now,
+    )  # fmt: skip
+    return rows, total
+
+
+def export_rows(
+    session: Session, subject: Subject, flt: AuditFilter, kind: str, *, now: datetime
+) -> Iterator[repository.EventRow]:
+    """Every matching row for an export file; the export is audited with its filter and size."""
+    subject.require(Perm.AUDIT_READ)
+    total = repository.count(session, subject, flt)
+    record(
+        session, subject, EXPORT, ENTITY, None,
+        after={"filter": _query(flt), "count": total, "format": kind}, at=now,
+    )  # fmt: skip
+    return repository.iterate(session, subject, flt)

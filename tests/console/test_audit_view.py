@@ -1,0 +1,95 @@
+"""Audit rows in words, without a database: values, masking, diffs and refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from yiyang.console.audit_view import Words, local_text
+from yiyang.security.audit.models import AuditEvent
+from yiyang.security.roles import Role
+from yiyang.security.subject import Subject
+
+AUDITOR = Subject(1, "auditor1", "周督查", Role.AUDITOR)
+ADMIN = Subject(2, "admin", "张主任", Role.DISTRICT_ADMIN)
+
+
+def event(**values: Any) -> AuditEvent:
+    base: dict[str, Any] = {
+        "id": 1, "at": datetime(2026, 11, 20, 16, 30, tzinfo=UTC), "actor_id": 2,
+        "actor_name": "admin", "actor_role": "district_admin", "action": "update",
+        "entity": "elder", "entity_id": 7, "before": None, "after": None, "ip": "10.0.0.1",
+        "detail": None, "seq": None,
+    }  # fmt: skip
+    return AuditEvent(**(base | values))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "zh", "en"),
+    [
+        ("consent_given", True, "是", "Yes"),
+        ("notes", None, "—", "—"),
+        ("living_situation", "alone", "独居", "Lives alone"),
+        ("planned_start_at", "2026-11-20T16:30:00+00:00", "2026-11-21 00:30", "2026-11-21 00:30"),
+        ("price_fen", 12_50, "12.50", "12.50"),
+        ("special_groups", ["living_alone", "empty_nest"], None, None),
+        ("name", "2026-11-20T16:30:00", "2026-11-20T16:30:00", "2026-11-20T16:30:00"),
+    ],
+)
+def test_values_read_as_words(key: str, value: Any, zh: str | None, en: str | None) -> None:
+    chinese, english = (
+        Words("zh_CN", AUDITOR).value(key, value),
+        Words("en", AUDITOR).value(key, value),
+    )
+    if zh is None:
+        assert "、" in chinese and "living_alone" not in english
+    else:
+        assert (chinese, english) == (zh, en)
+
+
+def test_times_are_china_time() -> None:
+    assert local_text(datetime(2026, 11, 20, 16, 30, 5, tzinfo=UTC)) == "2026-11-21 00:30:05"
+
+
+def test_numbers_are_masked_for_an_auditor_wherever_they_sit() -> None:
+    after = {"phone": "13800001234", "id_number": "410105194503081234",
+             "contacts": [{"name": "张伟", "phone": "13611112222"}]}  # fmt: skip
+    masked = Words("en", AUDITOR).masked("elder", after)
+    assert masked["phone"] == "138****1234"
+    assert masked["id_number"] != after["id_number"]
+    assert masked["contacts"][0]["phone"] == "136****2222"
+    assert Words("en", ADMIN).masked("elder", after) == after
+
+
+def test_a_diff_lists_changed_fields_then_removed_ones() -> None:
+    row = event(before={"phone": "13800001234", "notes": "x"}, after={"phone": "13900005678"})
+    changes = Words("en", ADMIN).changes(row)
+    assert [(c.field, c.before, c.after) for c in changes] == [
+        ("Phone", "13800001234", "13900005678"), ("Notes", "x", ""),
+    ]  # fmt: skip
+
+
+def test_refusals_say_what_was_refused_in_the_readers_language() -> None:
+    by_permission = event(action="refused", entity="request", entity_id=None,
+                          after={"code": "forbidden", "permission": "audit.read",
+                                 "method": "GET", "path": "/audit"})  # fmt: skip
+    assert Words("zh_CN", AUDITOR).summary(by_permission) == "查看审计日志 · GET /audit"
+    by_rule = event(action="refused", entity="request", entity_id=None, after={
+        "code": "event_forbidden", "message": "Your role may not do “%(event)s” to an order.",
+        "params": {"event": "cancel"}, "method": "POST", "path": "/orders/3/cancel",
+    })  # fmt: skip
+    assert Words("zh_CN", AUDITOR).summary(by_rule) == (
+        "您的角色无权对订单执行“cancel”。 · POST /orders/3/cancel"
+    )
+    assert Words("zh_CN", AUDITOR).changes(by_rule) == []
+
+
+def test_a_reading_of_the_trail_is_summarised_by_its_filter() -> None:
+    read = event(action="read_audit", entity="audit_event", entity_id=None,
+                 after={"filter": {"action": "login_failed", "role": "operator"}, "page": 1,
+                        "total": 4})  # fmt: skip
+    assert Words("en", ADMIN).summary(read) == (
+        "Action: Failed login; Role: Call-centre operator · Rows: 4"
+    )
