@@ -15,13 +15,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.app import create_app
 from yiyang.config import Settings
 from yiyang.db import make_engine
 from yiyang.migrate import upgrade
-from yiyang.web.deps import get_db
+from yiyang.web.deps import get_db, get_side_sessions
 
 
 class FakeClock:
@@ -98,8 +98,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings() -> Settings:
-    """Settings for tests: a fixed secret, the Jinshui district."""
-    return Settings(secret_key="test-secret", district_code="410105")
+    """Settings for tests: a fixed secret, the Jinshui district, plain http, no required 2FA."""
+    return Settings(
+        secret_key="test-secret",
+        district_code="410105",
+        cookie_secure=False,
+        totp_required_roles=[],
+    )
 
 
 @pytest.fixture
@@ -111,7 +116,15 @@ def app(engine: Engine, db: Session, clock: FakeClock, settings: Settings) -> Fa
         yield db
         db.flush()
 
+    def _side_sessions() -> sessionmaker[Session]:
+        # What must outlive the request (sign-in attempts) goes to savepoints of the same
+        # rolled-back connection here; the live_app fixture has the real, separate ones.
+        return sessionmaker(
+            bind=db.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
     application.dependency_overrides[get_db] = _test_db
+    application.dependency_overrides[get_side_sessions] = _side_sessions
     return application
 
 
@@ -134,7 +147,12 @@ def live_engine() -> Iterator[Engine]:
 
 @pytest.fixture
 def live_db(live_engine: Engine) -> Iterator[Session]:
-    """A session on the live database; what the test commits there every request sees."""
+    """A session on the live database; what the test commits there every request sees.
+
+    End every read with commit() (rollback() would expire the loaded rows, and reading them
+    again opens another transaction) before the next request: on SQLite an open
+    transaction holds the write lock (BEGIN IMMEDIATE) and the request would wait for it.
+    """
     with Session(live_engine, expire_on_commit=False) as session:
         yield session
 
