@@ -73,13 +73,13 @@ def token_by_hash(session: Session, token_hash: str) -> AuthToken | None:
 
 
 def touch_token(session: Session, token_id: int, now: datetime, stale_before: datetime) -> None:
-    """Write last_used_at when it is older than stale_before; skip it while another request
+    """Write last_used_at when it is at or before stale_before; skip it while another request
     holds the row, so that parallel requests of one session never wait on each other."""
     claimable = (
         select(AuthToken.id)
         .where(
             AuthToken.id == token_id,
-            or_(AuthToken.last_used_at.is_(None), AuthToken.last_used_at < stale_before),
+            or_(AuthToken.last_used_at.is_(None), AuthToken.last_used_at <= stale_before),
         )
         .with_for_update(skip_locked=True)
     )
