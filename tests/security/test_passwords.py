@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -101,7 +103,7 @@ def test_the_demo_password_meets_the_policy(username: str, name: str, role: Role
 def test_none_of_the_last_five_passwords_comes_back(db: Session, clock: FakeClock) -> None:
     user, subject = make_user(db, Role.OPERATOR)
     passwords = [PASSWORD] + [f"blue-kettle-river-{i}x" for i in range(1, 7)]
-    for old, new in zip(passwords, passwords[1:], strict=False):
+    for old, new in itertools.pairwise(passwords):
         clock.advance(minutes=1)
         service.change_password(db, subject, old, new, now=clock.now, policy=POLICY)
     current = passwords[-1]

@@ -43,7 +43,7 @@ def actions(db: Session, user_id: int) -> list[str]:
 
 
 def test_set_up_shows_a_key_and_an_otpauth_address(db: Session, clock: FakeClock) -> None:
-    user, subject = make_user(db, Role.DISTRICT_ADMIN)
+    _user, subject = make_user(db, Role.DISTRICT_ADMIN)
     setup = twofactor.begin(db, subject, now=clock.now, issuer="yiyang")
     assert len(setup.secret) == 32
     assert setup.uri.startswith("otpauth://totp/yiyang:") and f"secret={setup.secret}" in setup.uri
