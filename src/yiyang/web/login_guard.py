@@ -8,6 +8,7 @@ untouched until the credentials are known to be right.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -74,5 +75,8 @@ def install_login_handlers(app: FastAPI) -> None:
     @app.exception_handler(SecondFactorSetupRequired)
     async def _set_up(request: Request, exc: SecondFactorSetupRequired) -> Response:
         if request.headers.get("hx-request") == "true":
+            here = urlsplit(request.headers.get("hx-current-url", "")).path
+            if here.startswith(SETUP_PATH):  # a fragment of the set-up page itself (the nav)
+                return Response(status_code=204)
             return Response(status_code=401, headers={"HX-Redirect": SETUP_PATH})
         return RedirectResponse(SETUP_PATH, status_code=303)
