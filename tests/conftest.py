@@ -66,14 +66,21 @@ def scratch_database(url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
-    """One migrated database for the whole run."""
+@contextmanager
+def migrated_engine() -> Iterator[Engine]:
+    """An engine on a scratch database brought to the newest schema, disposed after."""
     with scratch_database(database_url()) as url:
         eng = make_engine(url)
         upgrade(eng)
         yield eng
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """One migrated database for the whole run."""
+    with migrated_engine() as eng:
+        yield eng
 
 
 @pytest.fixture
@@ -138,11 +145,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def live_engine() -> Iterator[Engine]:
     """A second migrated database whose rows are really committed, shared by the live tests."""
-    with scratch_database(database_url()) as url:
-        eng = make_engine(url)
-        upgrade(eng)
+    with migrated_engine() as eng:
         yield eng
-        eng.dispose()
 
 
 @pytest.fixture

@@ -248,7 +248,7 @@ def demo(
     from yiyang.demo import DEMO_PASSWORD, seed_demo
     from yiyang.migrate import upgrade
     from yiyang.registry.elders.models import Elder
-    from yiyang.security.models import UserAccount
+    from yiyang.security import repository as security_repository
 
     _demo_settings()
     settings = get_settings()
@@ -256,9 +256,7 @@ def demo(
     upgrade(engine)
     with make_session_factory(engine)() as session:
         existing = session.scalar(select(func.count(Elder.id))) or 0
-        accounts = session.execute(
-            select(UserAccount.username, UserAccount.role).order_by(UserAccount.id).limit(20)
-        ).all()
+        accounts = security_repository.first_accounts(session, 20)
     if existing:
         typer.echo(f"demo district already seeded ({existing:,} elders); logins unless changed:")
         _print_logins([(u, DEMO_PASSWORD, r) for u, r in accounts])

@@ -32,6 +32,14 @@ def username_taken(session: Session, username: str) -> bool:
     )
 
 
+def first_accounts(session: Session, limit: int) -> list[tuple[str, str]]:
+    """User names and roles of the oldest accounts (the demo prints its logins)."""
+    rows = session.execute(
+        select(UserAccount.username, UserAccount.role).order_by(UserAccount.id).limit(limit)
+    )
+    return [(username, role) for username, role in rows]
+
+
 def user_for_update(session: Session, user_id: int) -> UserAccount | None:
     """The account, locked for a change of password or second factor."""
     return session.scalar(

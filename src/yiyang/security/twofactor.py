@@ -162,6 +162,16 @@ def verify(session: Session, actor: Subject, user_id: int, code: str, *, now: da
     return RECOVERY
 
 
+def _verify_field(
+    session: Session, subject: Subject, user_id: int, code: str, now: datetime
+) -> None:
+    """verify() for a form of one's own: a wrong code is a problem of the field `code`."""
+    try:
+        verify(session, subject, user_id, code, now=now)
+    except BadCode as exc:
+        raise Invalid(exc.message, code="bad_code", field="code") from exc
+
+
 def disable(session: Session, subject: Subject, password: str, code: str, *, now: datetime) -> None:
     """Turn the second factor off with the password and a current code (or a recovery code)."""
     user_id = _user_id(subject)
@@ -170,10 +180,7 @@ def disable(session: Session, subject: Subject, password: str, code: str, *, now
         raise NotFound(N_("Account not found."))
     if not verify_password(user.password_hash, password):
         raise Invalid(N_("The password is wrong."), code="bad_password", field="password")
-    try:
-        verify(session, subject, user_id, code, now=now)
-    except BadCode as exc:
-        raise Invalid(exc.message, code="bad_code", field="code") from exc
+    _verify_field(session, subject, user_id, code, now)
     repository.forget_second_factor(session, user_id)
     audit.record(session, subject, "totp_disable", "user", user_id, at=now)
 
@@ -185,10 +192,7 @@ def new_recovery_codes(
     user_id = _user_id(subject)
     if not _normal(code).isdigit():
         raise Invalid(N_("Type the code your authenticator app shows."), field="code")
-    try:
-        verify(session, subject, user_id, code, now=now)
-    except BadCode as exc:
-        raise Invalid(exc.message, code="bad_code", field="code") from exc
+    _verify_field(session, subject, user_id, code, now)
     repository.forget_recovery_codes(session, user_id)
     audit.record(session, subject, "recovery_codes_new", "user", user_id, at=now)
     return _issue_recovery_codes(session, user_id, now)

@@ -14,6 +14,7 @@ from yiyang.db import unit_of_work
 from yiyang.errors import DomainError
 from yiyang.security import login, service, sessions
 from yiyang.security.login import SecondFactor, Verified
+from yiyang.security.models import UserAccount
 from yiyang.security.passwords import PasswordPolicy
 from yiyang.web.deps import (
     SESSION_COOKIE,
@@ -59,6 +60,15 @@ def _session_cookie(request: Request, response: Response, raw: str, ttl: timedel
         samesite="lax",
         secure=request.app.state.settings.cookie_secure,
     )
+
+
+def _signed_in(request: Request, raw: str, user: UserAccount, target: str) -> Response:
+    """Go on with the new session cookie, in the account's own language if it has one."""
+    response = RedirectResponse(target, status_code=303)
+    _session_cookie(request, response, raw, token_policy(request).session_ttl)
+    if user.locale:
+        response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax")
+    return response
 
 
 def _refused(
@@ -115,11 +125,7 @@ def login_submit(
         db, verified.user_id, kind=sessions.SESSION, now=now, policy=policy, address=address
     )
     setting_up = verified.second_factor is SecondFactor.ENROL
-    response = RedirectResponse(_with_next(SETUP_PATH, target) if setting_up else target, 303)
-    _session_cookie(request, response, raw, policy.session_ttl)
-    if user.locale:
-        response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax")
-    return response
+    return _signed_in(request, raw, user, _with_next(SETUP_PATH, target) if setting_up else target)
 
 
 @router.get(CODE_PATH, response_class=HTMLResponse, response_model=None)
@@ -163,11 +169,7 @@ def code_submit(
     new_raw, _, user = sessions.finish_second_factor(
         db, raw, now=now, policy=policy, address=address, how=verified.how
     )
-    response = RedirectResponse(target, status_code=303)
-    _session_cookie(request, response, new_raw, policy.session_ttl)
-    if user.locale:
-        response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax")
-    return response
+    return _signed_in(request, new_raw, user, target)
 
 
 @router.post("/logout")
