@@ -13,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.config import Settings, get_settings, resolve_secret_key
-from yiyang.console import family_pages, home, order_pages
+from yiyang.console import family_pages, home, order_pages, outbox_pages, webhook_api, webhook_docs
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
@@ -50,7 +51,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         """Run the timer loop inside the web process in the embedded (SQLite) mode."""
-        task = asyncio.create_task(run_forever(session_factory, clock)) if embedded_worker else None
+        task = (
+            asyncio.create_task(run_forever(session_factory, clock, settings))
+            if embedded_worker
+            else None
+        )
         yield
         if task is not None:
             task.cancel()
@@ -101,8 +106,9 @@ def create_app(
         """Liveness probe for the proxy and the tests."""
         return {"status": "ok"}
 
-    for router in (auth_api.router, accounts_api.router, registry_api.router):
+    for router in (auth_api.router, accounts_api.router, registry_api.router, webhook_api.router):
         app.include_router(router, prefix="/api/v1")
+    app.webhooks.include_router(webhook_docs.router())
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(dispatch_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
@@ -123,6 +129,6 @@ def create_app(
         visit_pages.router,
     ):
         app.include_router(router)
-    for router in (alert_pages.router, card_pages.router):
+    for router in (alert_pages.router, card_pages.router, outbox_pages.router):
         app.include_router(router)
     return app

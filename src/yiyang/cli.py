@@ -184,7 +184,7 @@ def serve(
 
 @app.command()
 def worker(interval: float = 1.0) -> None:
-    """Fire due timers (escalations, offer expiries, late checks) until stopped."""
+    """Fire due timers (offer expiries, late checks) and deliver the outbox until stopped."""
     from yiyang.db import make_engine, make_session_factory
     from yiyang.kit.clock import utcnow
     from yiyang.worker import run_forever
@@ -194,7 +194,7 @@ def worker(interval: float = 1.0) -> None:
     factory = make_session_factory(make_engine(settings.database_url))
     typer.echo("worker running; Ctrl-C to stop")
     try:
-        asyncio.run(run_forever(factory, utcnow, interval))
+        asyncio.run(run_forever(factory, utcnow, settings, interval))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -7,7 +7,7 @@ import secrets
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -115,6 +115,20 @@ class Settings(BaseSettings):
     visit_late_minutes: int = Field(default=15, description="Late alert after window start")
     visit_no_show_minutes: int = Field(default=30, description="No-show alert after window start")
     visit_min_minutes: int = Field(default=30, description="Shorter visits need a reason (NG21)")
+    outbox_max_attempts: int = Field(default=8, ge=1, description="Tries before the dead letter")
+    outbox_backoff_base_seconds: float = Field(default=10, gt=0, description="First retry wait")
+    outbox_backoff_cap_seconds: float = Field(default=3600, gt=0, description="Longest wait")
+    outbox_lease_seconds: float = Field(
+        default=60, gt=0, description="A claimed message is tried again after this if unsettled"
+    )
+    outbox_batch: int = Field(default=200, ge=1, description="Messages delivered per worker tick")
+    notify_adapter: Literal["log"] = Field(
+        default="log", description="SMS and voice calls: `log` writes them to the port log"
+    )
+    webhook_adapter: Literal["http", "log"] = Field(
+        default="http", description="Webhooks: `http` posts them, `log` only writes them down"
+    )
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
 
     @field_validator("trusted_proxies", "totp_required_roles", mode="before")
     @classmethod

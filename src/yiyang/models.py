@@ -1,7 +1,9 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.dispatch import models as dispatch_models
+from yiyang.events import models as event_models
 from yiyang.orders import models as order_models
+from yiyang.ports import models as port_models
 from yiyang.registry.areas import models as area_models
 from yiyang.registry.catalog import models as catalog_models
 from yiyang.registry.elders import models as elder_models
@@ -19,8 +21,10 @@ __all__ = [
     "catalog_models",
     "dispatch_models",
     "elder_models",
+    "event_models",
     "facility_models",
     "order_models",
+    "port_models",
     "provider_models",
     "security_models",
     "staff_models",

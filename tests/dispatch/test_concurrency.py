@@ -17,6 +17,7 @@ from yiyang.config import Settings
 from yiyang.db import make_session_factory
 from yiyang.dispatch import service
 from yiyang.dispatch.models import DispatchDecision
+from yiyang.orders import repository as order_repository
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
@@ -78,7 +79,7 @@ def test_two_concurrent_dispatches_assign_once(pg: Engine, clock: FakeClock) -> 
             assert len(decisions) == 1
             placed = s.get_one(ServiceOrder, order_id)
             assert placed.status == "offered" and placed.dispatch_attempts == 1
-            events = [e.event for e in order_service.timeline(s, order_id)]
+            events = [e.event for e in order_repository.timeline(s, order_id)]
             assert events.count("offer") == 1
     finally:
         _clean(factory, clock)

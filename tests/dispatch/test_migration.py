@@ -15,9 +15,11 @@ from tests.orders.builders import make_district, window
 from yiyang.config import Settings
 from yiyang.db import make_engine
 from yiyang.dispatch.wording import explanation
+from yiyang.events.models import DomainEventRow, OutboxMessage
 from yiyang.migrate import alembic_config, upgrade
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import OrderCreate
+from yiyang.ports.models import WebhookSubscription
 from yiyang.security.roles import Role
 
 OLD = "王芳 chosen: 7 min away, 0% of the day booked. Found in the elder's own community."
@@ -32,6 +34,9 @@ def test_old_text_becomes_one_line_and_a_downgrade_brings_text_back() -> None:
     with scratch_database(database_url()) as url:
         engine = make_engine(url)
         upgrade(engine, "0004")
+        # Today's order services also write events and outbox messages (not there at 0004).
+        for model in (DomainEventRow, OutboxMessage, WebhookSubscription):
+            model.__table__.create(engine)  # type: ignore[attr-defined]
         with Session(engine) as s:
             d = make_district(s)
             _, operator = make_user(s, Role.OPERATOR)

@@ -16,7 +16,7 @@ from yiyang.dispatch import picking, service
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
 from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid, NotFound
-from yiyang.orders import service as order_service
+from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.staff.models import Staff
@@ -144,7 +144,7 @@ def test_a_busy_caregiver_is_refused_unless_the_dispatcher_overrides_it(
     assert "is busy with another visit at that time: the dispatcher overrode that" in text
     zh = explanation("zh_CN", decision.explanation_lines)
     assert "the dispatcher" not in zh and "同社区" in zh
-    event = order_service.timeline(db, second.id)[-1]
+    event = order_repository.timeline(db, second.id)[-1]
     assert event.event == "reassign" and event.detail["busy_overridden"] is True
 
 

@@ -17,6 +17,7 @@ from yiyang.dispatch import service
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid
+from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import IllegalTransition
 from yiyang.orders.schemas import OrderCreate
@@ -147,9 +148,8 @@ def test_refusals_redispatch_without_those_who_refused(
     assert (order.status, order.staff_id) == ("offered", b1.id)
     outcomes = [d.outcome for d in service.decisions(db, order.id)]
     assert outcomes == ["org_refused", "caregiver_refused", "offered"]
-    from yiyang.orders import service as order_service
 
-    events = [e.event for e in order_service.timeline(db, order.id)]
+    events = [e.event for e in order_repository.timeline(db, order.id)]
     assert events == [
         "create", "price", "offer", "org_refuse", "offer", "org_accept", "assign",
         "caregiver_refuse", "offer",

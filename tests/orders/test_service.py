@@ -14,7 +14,7 @@ from tests.orders.builders import add_price, make_district, make_item, make_poli
 from yiyang.config import Settings
 from yiyang.errors import Forbidden, Invalid, NotFound
 from yiyang.kit.pagination import PageParams
-from yiyang.orders import service
+from yiyang.orders import repository, service
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.rules import IllegalTransition
 from yiyang.orders.schemas import OrderCreate, OrderFilter
@@ -43,7 +43,7 @@ def test_family_orders_for_own_elder_with_timeline(db: Session, clock: FakeClock
     _, family = make_user(db, Role.FAMILY, elder=d.elder)
     order, created = _create(db, family, d.elder.id, clock)
     assert created and order.status == "priced" and order.price_fen == 5000
-    events = service.timeline(db, order.id)
+    events = repository.timeline(db, order.id)
     assert [(e.event, e.from_status, e.to_status) for e in events] == [
         ("create", None, "created"),
         ("price", "created", "priced"),

@@ -1,1 +1,1 @@
-"""The composition layer: screens and reactions that combine several domains."""
+"""The composition layer: screens and reactions that combine domains (no domain imports it)."""

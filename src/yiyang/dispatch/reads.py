@@ -35,7 +35,7 @@ def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> 
     order = order_repository.get(db, subject, order_id)
     item = order_service.to_list_item(order)
     timeline = []
-    for event in order_service.timeline(db, order.id):
+    for event in order_repository.timeline(db, order.id):
         row = OrderEventRead.model_validate(event)
         # Only the platform writes codes (also when it acts for a person, who is then the
         # actor: it says so in the detail); what people wrote stays as they wrote it.

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.errors import N_, FieldProblem, Invalid, NotFound
 from yiyang.kit.localtime import local_today
 from yiyang.orders import repository
@@ -72,11 +72,10 @@ def orderable_services(
     day: date,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> OrderableServices:
     """The home-visit services this elder may order on `day`, each priced and split for them."""
     subject.require(Perm.ORDER_CREATE)
-    settings = settings or get_settings()
     elder = _elder(session, subject, elder_id)
     if bad := _day_problem(day, local_today(now), settings.order_max_days_ahead):
         raise Invalid(bad.message, field=bad.field, code=bad.code, **bad.params)

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, FieldProblem, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import repository
-from yiyang.orders.models import RecurringOrder, ServiceOrder
+from yiyang.orders.models import RecurringOrder
 from yiyang.orders.rules import Channel
 from yiyang.orders.schemas import OrderCreate, RecurringIn, RecurringUpdate
 from yiyang.orders.service import load_elder, load_item, price_on
+from yiyang.registry.catalog import repository as catalog_repository
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
 from yiyang.security.audit import service as audit
@@ -182,11 +182,7 @@ def update(
     # An end date is checked only when it changes (a running series may have passed it).
     problems = _problems(weekdays, start, end, row.start_date, given.get("end_date"), today)
     if "start_time" in given or "end_time" in given:
-        item = session.scalar(
-            select(ServiceItem)
-            .where(ServiceItem.id == row.item_id)
-            .options(selectinload(ServiceItem.prices))
-        )
+        item = catalog_repository.item_with_prices(session, item_id=row.item_id)
         assert item is not None
         if bad := _window_problem(item, start, end, max(row.start_date, today)):
             problems.append(bad)
@@ -218,22 +214,9 @@ def list_for(
 
 def due_on(session: Session, day: date, *, recurring_id: int | None = None) -> list[RecurringOrder]:
     """Running standing orders of served elders that produce an order on a local day."""
-    stmt = (
-        select(RecurringOrder)
-        .join(Elder, Elder.id == RecurringOrder.elder_id)
-        .where(
-            RecurringOrder.active.is_(True),
-            RecurringOrder.start_date <= day,
-            Elder.status == "active",
-        )
-        .options(joinedload(RecurringOrder.item))
-        .order_by(RecurringOrder.id)
-    )
-    if recurring_id is not None:
-        stmt = stmt.where(RecurringOrder.id == recurring_id)
     return [
         r
-        for r in session.scalars(stmt)
+        for r in repository.recurring_running(session, day, recurring_id=recurring_id)
         if (r.end_date is None or r.end_date >= day) and day.weekday() in (r.weekdays or [])
     ]
 
@@ -258,12 +241,7 @@ def occurrences(
         day = today + timedelta(days=offset)
         for rec in due_on(session, day, recurring_id=recurring_id):
             start = datetime.combine(day, rec.start_time, CHINA_TZ)
-            made = session.scalar(
-                select(ServiceOrder.id).where(
-                    ServiceOrder.recurring_id == rec.id, ServiceOrder.service_date == day
-                )
-            )
-            if made is not None or start < now:
+            if start < now or repository.recurring_made_on(session, rec.id, day):
                 continue
             order = OrderCreate(
                 elder_id=rec.elder_id,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
-from yiyang.orders.models import RecurringOrder, ServiceOrder, SubsidyPolicy
+from yiyang.orders.models import OrderEvent, RecurringOrder, ServiceOrder, SubsidyPolicy
 from yiyang.orders.rules import COUNTS_FOR_QUOTA, WITHOUT_CAREGIVER
 from yiyang.orders.schemas import OrderFilter
 from yiyang.orders.subsidy_rules import PolicyFacts, Usage
@@ -232,3 +232,37 @@ def get_recurring(session: Session, subject: Subject, recurring_id: int) -> Recu
     if found is None:
         raise NotFound(N_("Recurring order %(id)s not found."), id=recurring_id)
     return found
+
+
+def timeline(session: Session, order_id: int) -> list[OrderEvent]:
+    """Every timeline row of an order, oldest first (the caller checked scope)."""
+    stmt = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    return list(session.scalars(stmt))
+
+
+def recurring_running(
+    session: Session, day: date, *, recurring_id: int | None = None
+) -> list[RecurringOrder]:
+    """Active standing orders of served elders that have started by a day, with their item."""
+    stmt = (
+        select(RecurringOrder)
+        .join(Elder, Elder.id == RecurringOrder.elder_id)
+        .where(
+            RecurringOrder.active.is_(True),
+            RecurringOrder.start_date <= day,
+            Elder.status == "active",
+        )
+        .options(joinedload(RecurringOrder.item))
+        .order_by(RecurringOrder.id)
+    )
+    if recurring_id is not None:
+        stmt = stmt.where(RecurringOrder.id == recurring_id)
+    return list(session.scalars(stmt))
+
+
+def recurring_made_on(session: Session, recurring_id: int, day: date) -> bool:
+    """Whether a standing order already produced its order for a day."""
+    stmt = select(ServiceOrder.id).where(
+        ServiceOrder.recurring_id == recurring_id, ServiceOrder.service_date == day
+    )
+    return session.scalar(stmt.limit(1)) is not None

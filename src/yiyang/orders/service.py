@@ -10,19 +10,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.errors import N_, FieldProblem, Forbidden, Invalid
 from yiyang.kit.idcard import age_on
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders import repository, rules
 from yiyang.orders import subsidy_rules as subsidy
+from yiyang.orders.events import publish_timeline
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.orders.schemas import OrderCreate, OrderFilter, OrderListItem, Quote, QuoteRequest
+from yiyang.registry.catalog import repository as catalog_repository
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder
@@ -72,12 +73,7 @@ def load_elder(session: Session, subject: Subject, elder_id: int) -> Elder | Fie
 
 def load_item(session: Session, code: str) -> ServiceItem | FieldProblem:
     """An active home-visit item with its prices, or the problem naming why it cannot be ordered."""
-    item = session.scalar(
-        select(ServiceItem)
-        .where(ServiceItem.code == code, ServiceItem.active.is_(True))
-        .options(selectinload(ServiceItem.prices))
-        .execution_options(populate_existing=True)
-    )
+    item = catalog_repository.item_with_prices(session, code=code)
     if item is None:
         return FieldProblem(
             "item_code", "unknown_item", N_("Unknown service %(item)s."), {"item": code}
@@ -190,7 +186,7 @@ def quote(
     data: QuoteRequest,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Quote:
     """The price and who pays what, before confirming (nothing is written)."""
     subject.require(Perm.ORDER_CREATE)
@@ -203,7 +199,7 @@ def quote(
         window_end=data.window_end,
         government_purchase=data.government_purchase,
         now=now,
-        settings=settings or get_settings(),
+        settings=settings,
     ).quote
 
 
@@ -241,6 +237,7 @@ def record(
     order.status = str(new)
     order.updated_at = now
     session.add(row)
+    publish_timeline(session, order, row, actor)
     return row
 
 
@@ -251,7 +248,7 @@ def create_order(
     *,
     now: datetime,
     idempotency_key: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     recurring_id: int | None = None,
 ) -> tuple[ServiceOrder, bool]:
     """Create a priced order; the same key from the same creator returns the first order.
@@ -274,7 +271,7 @@ def create_order(
         window_end=data.window_end,
         government_purchase=data.government_purchase,
         now=now,
-        settings=settings or get_settings(),
+        settings=settings,
     )
     q = priced.quote
     order = ServiceOrder(
@@ -310,19 +307,19 @@ def create_order(
         if found is None:
             raise
         return repository.get(session, subject, found.id), False
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            at=now,
-            actor_user_id=subject.user_id,
-            actor_role=str(subject.role) if subject.user_id is not None else "system",
-            actor_name=subject.display_name,
-            event="create",
-            from_status=None,
-            to_status=rules.Status.CREATED,
-            detail={"channel": str(data.channel)},
-        )
+    created = OrderEvent(
+        order_id=order.id,
+        at=now,
+        actor_user_id=subject.user_id,
+        actor_role=str(subject.role) if subject.user_id is not None else "system",
+        actor_name=subject.display_name,
+        event="create",
+        from_status=None,
+        to_status=rules.Status.CREATED,
+        detail={"channel": str(data.channel)},
     )
+    session.add(created)
+    publish_timeline(session, order, created, subject)
     record(
         session,
         order,
@@ -410,12 +407,3 @@ def list_orders(
         )
     rows, total = repository.search(session, subject, flt, page)
     return Page(items=[to_list_item(o) for o in rows], total=total, page=page.page, size=page.size)
-
-
-def timeline(session: Session, order_id: int) -> list[OrderEvent]:
-    """Every timeline row of an order, oldest first (caller checked scope)."""
-    return list(
-        session.scalars(
-            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-        )
-    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from yiyang.registry import provider_pages
 from yiyang.registry.catalog import pages as catalog_pages
 from yiyang.registry.elders import io_pages as elder_io_pages
 from yiyang.registry.elders import pages as elder_pages
 from yiyang.registry.facilities import pages as facility_pages
-from yiyang.registry.providers import pages as provider_pages
 from yiyang.registry.staff import pages as staff_pages
 from yiyang.registry.vocab import LABELS
 from yiyang.web.templating import register_labels

@@ -1,7 +1,7 @@
 """login security: sign-in counters, password history, second factor, token idle and address
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-01 11:01:38.597269
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import yiyang.db
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

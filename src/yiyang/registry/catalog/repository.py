@@ -73,3 +73,20 @@ def price_in_force(session: Session, item_id: int, day: date) -> ServicePrice | 
         .order_by(ServicePrice.effective_date.desc())
         .limit(1)
     )
+
+
+def item_with_prices(
+    session: Session, *, code: str | None = None, item_id: int | None = None
+) -> ServiceItem | None:
+    """One item by code (active only) or by id (any), with its price versions freshly loaded."""
+    stmt = select(ServiceItem).options(selectinload(ServiceItem.prices))
+    if code is not None:
+        stmt = stmt.where(ServiceItem.code == code, ServiceItem.active.is_(True))
+    else:
+        stmt = stmt.where(ServiceItem.id == item_id)
+    return session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def item_name_zh(session: Session, item_id: int) -> str | None:
+    """The Chinese name of a service item."""
+    return session.scalar(select(ServiceItem.name_zh).where(ServiceItem.id == item_id))

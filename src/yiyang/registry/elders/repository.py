@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
-from yiyang.registry.elders.models import Elder, ElderGroup
+from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.subject import Subject
 
@@ -119,3 +120,73 @@ def id_number_taken(session: Session, id_number: str, except_id: int | None = No
     if except_id is not None:
         stmt = stmt.where(Elder.id != except_id)
     return session.scalar(stmt) is not None
+
+
+@dataclass(frozen=True)
+class ElderSummary:
+    """Counts of the readable elders for a home page (active ones unless said otherwise)."""
+
+    by_status: dict[str, int]
+    in_groups: int
+    alone_or_empty_nest: int
+    by_area: list[tuple[str, int]]
+    by_group: list[tuple[str, int]]
+    by_living: list[tuple[str, int]]
+
+
+def summary(session: Session, subject: Subject, *, by_community: bool) -> ElderSummary:
+    """Elders in scope counted by status, group, living situation and street (or community)."""
+    scoped = readable(subject).subquery()
+    active = select(scoped.c.id).where(scoped.c.status == "active")
+    counted = session.execute(select(scoped.c.status, func.count()).group_by(scoped.c.status))
+    by_status = {status: n for status, n in counted.tuples()}
+    in_groups = session.scalar(
+        select(func.count(func.distinct(ElderGroup.elder_id))).where(
+            ElderGroup.elder_id.in_(active)
+        )
+    )
+    alone = session.scalar(
+        select(func.count()).where(
+            scoped.c.status == "active", scoped.c.living_situation.in_(("alone", "empty_nest"))
+        )
+    )
+    area_col = scoped.c.community_id if by_community else scoped.c.street_id
+    by_area = session.execute(
+        select(Area.name, func.count())
+        .select_from(scoped)
+        .join(Area, Area.id == area_col)
+        .where(scoped.c.status == "active")
+        .group_by(Area.name, Area.code)
+        .order_by(Area.code)
+    ).tuples()
+    by_group = session.execute(
+        select(ElderGroup.code, func.count())
+        .where(ElderGroup.elder_id.in_(active))
+        .group_by(ElderGroup.code)
+        .order_by(func.count().desc())
+    ).tuples()
+    by_living = session.execute(
+        select(scoped.c.living_situation, func.count())
+        .where(scoped.c.status == "active")
+        .group_by(scoped.c.living_situation)
+        .order_by(func.count().desc())
+    ).tuples()
+    return ElderSummary(
+        by_status=by_status,
+        in_groups=in_groups or 0,
+        alone_or_empty_nest=alone or 0,
+        by_area=list(by_area),
+        by_group=list(by_group),
+        by_living=list(by_living),
+    )
+
+
+def first_contact_phone(session: Session, elder_id: int) -> str | None:
+    """The phone of the elder's first emergency contact (by priority), if any."""
+    stmt = (
+        select(ElderContact.phone)
+        .where(ElderContact.elder_id == elder_id)
+        .order_by(ElderContact.priority)
+        .limit(1)
+    )
+    return session.scalar(stmt)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -87,3 +89,29 @@ def by_id(session: Session, facility_id: int) -> Facility | None:
 def code_taken(session: Session, code: str) -> bool:
     """Whether a facility already uses this code."""
     return session.scalar(select(Facility.id).where(Facility.code == code)) is not None
+
+
+@dataclass(frozen=True)
+class FacilitySummary:
+    """Active facilities in scope: how many of each kind, long-stay beds, the first few."""
+
+    by_kind: list[tuple[str, int]]
+    long_stay_beds: int
+    first: list[tuple[int, str, str, int, int]]  # id, name, kind, long-stay beds, day places
+
+
+def summary(session: Session, subject: Subject, *, first: int = 0) -> FacilitySummary:
+    """Active facilities in scope counted by kind, with their beds and the first by code."""
+    scoped = readable(subject).where(Facility.active.is_(True)).subquery()
+    by_kind = session.execute(
+        select(scoped.c.kind, func.count()).group_by(scoped.c.kind).order_by(func.count().desc())
+    ).tuples()
+    beds = session.scalar(select(func.coalesce(func.sum(scoped.c.beds_long_stay), 0)))
+    rows = session.execute(
+        select(
+            scoped.c.id, scoped.c.name, scoped.c.kind, scoped.c.beds_long_stay, scoped.c.day_places
+        )
+        .order_by(scoped.c.code)
+        .limit(first)
+    ).tuples()
+    return FacilitySummary(list(by_kind), int(beds or 0), list(rows) if first else [])

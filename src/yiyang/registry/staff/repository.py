@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.facilities.models import Facility
+from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff, StaffSkill
 from yiyang.registry.staff.schemas import StaffFilter
 from yiyang.security.subject import Subject
@@ -95,3 +98,35 @@ def id_number_taken(session: Session, id_number: str, except_id: int | None = No
     if except_id is not None:
         stmt = stmt.where(Staff.id != except_id)
     return session.scalar(stmt) is not None
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    """Staff in scope by status, and active staff by role (one person may hold several)."""
+
+    by_status: dict[str, int]
+    by_role: list[tuple[str, int]]
+
+
+def summary(session: Session, subject: Subject) -> StaffSummary:
+    """Staff in scope counted by status, and the roles of those at work."""
+    scoped = readable(subject).subquery()
+    counted = session.execute(select(scoped.c.status, func.count()).group_by(scoped.c.status))
+    by_status = {status: n for status, n in counted.tuples()}
+    roles: dict[str, int] = {}
+    for staff_roles in session.scalars(select(scoped.c.roles).where(scoped.c.status == "active")):
+        for role in staff_roles or []:
+            roles[role] = roles.get(role, 0) + 1
+    return StaffSummary(by_status, sorted(roles.items(), key=lambda item: -item[1]))
+
+
+def name_and_workplace(session: Session, staff_id: int) -> tuple[str, str | None, str] | None:
+    """A staff member's name, home facility's name (if any) and provider's name."""
+    stmt = (
+        select(Staff.name, Facility.name, Provider.name)
+        .join(Provider, Provider.id == Staff.provider_id)
+        .outerjoin(Facility, Facility.id == Staff.facility_id)
+        .where(Staff.id == staff_id)
+    )
+    row = session.execute(stmt).tuples().first()
+    return (row[0], row[1], row[2]) if row else None

@@ -1,0 +1,1 @@
+"""Interfaces to the outside (SMS, voice call, webhook) and their adapters, chosen by settings."""

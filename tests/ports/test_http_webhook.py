@@ -1,0 +1,134 @@
+"""The real webhook adapter posts signed bodies to a receiver on 127.0.0.1 that checks them."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks.webhooks import Webhook
+
+from tests.builders import make_user
+from tests.events.helpers import committing_factory, event, wipe
+from yiyang.config import Settings
+from yiyang.events import bus, delivery
+from yiyang.events.models import OutboxMessage
+from yiyang.orders.events import CaregiverAssigned
+from yiyang.ports import subscriptions
+from yiyang.ports.delivery import deliverers, http_client
+from yiyang.ports.models import PortLog
+from yiyang.ports.schemas import WebhookCreate
+from yiyang.security.roles import Role
+
+
+@dataclass
+class Receiver:
+    """What the test receiver saw: verified bodies by idempotency key, and refusals."""
+
+    secret: str = ""
+    status: int = 200
+    bodies: dict[str, dict[str, object]] = field(default_factory=dict)
+    bad_signatures: int = 0
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    """An HTTP server on 127.0.0.1 that verifies Standard Webhooks signatures."""
+    seen = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            try:
+                payload = Webhook(seen.secret).verify(body, dict(self.headers))
+                seen.bodies[self.headers["idempotency-key"]] = payload
+            except Exception:
+                seen.bad_signatures += 1
+            self.send_response(seen.status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield seen, f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Committing sessions (the worker delivers from committed rows); emptied afterwards."""
+    yield from committing_factory(engine)
+    wipe(engine)
+
+
+def _subscribe_and_publish(factory: sessionmaker[Session], url: str) -> tuple[str, str]:
+    now = datetime.now(UTC)
+    with factory() as s, s.begin():
+        _, admin = make_user(s, Role.DISTRICT_ADMIN)
+        sub = subscriptions.create(
+            s, admin,
+            WebhookCreate(url=url, event_types=["order.caregiver_assigned"]),  # type: ignore[arg-type]
+            now=now,
+        )  # fmt: skip
+        published = event(CaregiverAssigned, 42, now)
+        bus.publish(s, published)
+        secret = sub.secret
+    return secret, str(published.id)
+
+
+def _deliver(factory: sessionmaker[Session], settings: Settings) -> int:
+    clock = lambda: datetime.now(UTC)  # noqa: E731  (signatures are checked against real time)
+    with http_client(settings) as http:
+        return delivery.deliver_due(
+            factory, clock, deliverers(settings, factory, clock, http), delivery.policy_of(settings)
+        )
+
+
+def test_a_published_event_reaches_the_subscriber_signed(
+    factory: sessionmaker[Session], receiver: tuple[Receiver, str]
+) -> None:
+    seen, url = receiver
+    seen.secret, event_id = _subscribe_and_publish(factory, url)
+    assert _deliver(factory, Settings(secret_key="x")) == 1
+    assert seen.bad_signatures == 0
+    ((key, body),) = seen.bodies.items()
+    assert key.startswith("webhook:") and key.endswith(event_id)
+    assert body["type"] == "order.caregiver_assigned" and body["id"] == event_id
+    assert json.loads(json.dumps(body))["data"]["order"]["id"] == 42  # type: ignore[index]
+
+
+def test_a_refusing_subscriber_is_tried_again_later(
+    factory: sessionmaker[Session], receiver: tuple[Receiver, str]
+) -> None:
+    seen, url = receiver
+    seen.secret, _ = _subscribe_and_publish(factory, url)
+    seen.status = 503
+    assert _deliver(factory, Settings(secret_key="x")) == 0
+    with factory() as s:
+        (message,) = s.scalars(select(OutboxMessage)).all()
+        assert message.state == "pending" and message.attempts == 1
+        assert message.last_error and "503" in message.last_error
+    assert len(seen.bodies) == 1  # it arrived, but the answer said no
+
+
+def test_the_log_adapter_writes_the_webhook_down_instead(
+    factory: sessionmaker[Session], receiver: tuple[Receiver, str]
+) -> None:
+    seen, url = receiver
+    seen.secret, event_id = _subscribe_and_publish(factory, url)
+    assert _deliver(factory, Settings(secret_key="x", webhook_adapter="log")) == 1
+    assert seen.bodies == {}
+    with factory() as s:
+        (logged,) = s.scalars(select(PortLog)).all()
+        assert logged.channel == "webhook" and logged.destination == url
+        assert json.loads(logged.text)["id"] == event_id
