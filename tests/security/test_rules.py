@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from yiyang.security import rules
 from yiyang.security.rules import Counter, Limits, Refusal, Refused, TokenState, TokenTimes
+from yiyang.security.throttle import client_key
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 LIMITS = Limits(
@@ -131,3 +132,11 @@ def test_last_used_is_written_at_most_once_a_minute() -> None:
     recent = _times(last_used_at=T0)
     assert not rules.needs_touch(recent, T0 + timedelta(seconds=59))
     assert rules.needs_touch(recent, T0 + timedelta(seconds=60))
+
+
+def test_client_keys_take_an_ipv6_address_with_its_slash_64() -> None:
+    assert client_key("203.0.113.9") == "client:203.0.113.9"
+    one = client_key("2001:db8:1:2:aaaa::1")
+    assert one == client_key("2001:db8:1:2:ffff::9") == "client:2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != one
+    assert client_key("testclient") == "client:testclient"

@@ -6,6 +6,7 @@ then succeeded or failed (after). Nothing here commits.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,10 +71,21 @@ def account_key(username: str) -> str:
     return ACCOUNT + username.strip().lower()[:64]
 
 
+def client_key(address: str) -> str:
+    """An IPv4 address counts alone; an IPv6 one with its /64, which one household holds."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return CLIENT + address[:45]
+    if ip.version == 6:
+        return CLIENT + str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return CLIENT + str(ip)
+
+
 def _keys(username: str, address: str | None) -> list[str]:
     keys = [account_key(username)]
     if address:
-        keys.append(CLIENT + address[:45])
+        keys.append(client_key(address))
     return keys
 
 
