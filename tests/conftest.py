@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import uuid
@@ -65,24 +66,28 @@ def scratch_database(url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
-    """One migrated database for the whole run."""
+@contextmanager
+def migrated_engine() -> Iterator[Engine]:
+    """An engine on a scratch database brought to the newest schema, disposed after."""
     with scratch_database(database_url()) as url:
         eng = make_engine(url)
         upgrade(eng)
         yield eng
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """One migrated database for the whole run."""
+    with migrated_engine() as eng:
+        yield eng
 
 
 @pytest.fixture(scope="module")
 def own_engine() -> Iterator[Engine]:
     """A migrated database of the test module's own, for tests that really commit."""
-    with scratch_database(database_url()) as url:
-        eng = make_engine(url)
-        upgrade(eng)
+    with migrated_engine() as eng:
         yield eng
-        eng.dispose()
 
 
 @pytest.fixture
@@ -107,8 +112,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings() -> Settings:
-    """Settings for tests: a fixed secret, the Jinshui district."""
-    return Settings(secret_key="test-secret", district_code="410105")
+    """Settings for tests: a fixed secret, the Jinshui district, plain http, no required 2FA."""
+    return Settings(
+        secret_key="test-secret",
+        district_code="410105",
+        cookie_secure=False,
+        totp_required_roles=[],
+    )
 
 
 @pytest.fixture
@@ -132,4 +142,41 @@ def app(engine: Engine, db: Session, clock: FakeClock, settings: Settings) -> Fa
 def client(app: FastAPI) -> Iterator[TestClient]:
     """An HTTP client for the app (no network)."""
     with TestClient(app, base_url="http://127.0.0.1") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def live_engine() -> Iterator[Engine]:
+    """A second migrated database whose rows are really committed, shared by the live tests."""
+    with migrated_engine() as eng:
+        yield eng
+
+
+@pytest.fixture
+def live_db(live_engine: Engine) -> Iterator[Session]:
+    """A session on the live database; what the test commits there every request sees.
+
+    End every read with commit() (rollback() would expire the loaded rows, and reading them
+    again opens another transaction) before the next request: on SQLite an open
+    transaction holds the write lock (BEGIN IMMEDIATE) and the request would wait for it.
+    """
+    with Session(live_engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def live_app(live_engine: Engine, clock: FakeClock, settings: Settings) -> FastAPI:
+    """The app with its real get_db: each request its own session, transaction and connection."""
+    return create_app(settings, engine=live_engine, clock=clock)
+
+
+_live_clients = itertools.count(1)
+
+
+@pytest.fixture
+def live_client(live_app: FastAPI) -> Iterator[TestClient]:
+    """A client of the live app from an address of its own (per-address limits stay per test)."""
+    n = next(_live_clients)
+    address = f"198.18.{n // 250}.{n % 250 + 1}"
+    with TestClient(live_app, base_url="http://127.0.0.1", client=(address, 50000)) as c:
         yield c

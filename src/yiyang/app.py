@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -12,9 +11,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
     audit_pages,
@@ -35,11 +35,13 @@ from yiyang.orders import pages as orders_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.registry.accounts import api as accounts_api
+from yiyang.security.roles import roles_named
 from yiyang.visits import alert_pages, card_pages
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
-from yiyang.web import auth_api, auth_pages
+from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
 from yiyang.web.errors import install_error_handlers
+from yiyang.web.login_guard import install_login_handlers
 from yiyang.worker import run_forever
 
 
@@ -82,9 +84,19 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.clock = clock
-    app.state.secret_key = settings.secret_key or secrets.token_hex(32)
+    app.state.secret_key = resolve_secret_key(settings)
+    app.state.totp_required_roles = roles_named(
+        settings.totp_required_roles, "YIYANG_TOTP_REQUIRED_ROLES"
+    )
 
     install_error_handlers(app)
+    install_login_handlers(app)
+    if settings.trusted_proxies:
+        # Only these peers may say who the client is (X-Forwarded-For) and whether it came
+        # over HTTPS; cli.py turns uvicorn's own proxy handling off so that both agree.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies]
+        )
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False), "static")
 
     @app.get("/api/v1/docs", include_in_schema=False)
@@ -110,7 +122,13 @@ def create_app(
     app.include_router(dispatch_api.router, prefix="/api/v1")
     app.include_router(visits_api.router, prefix="/api/v1")
     app.include_router(audit_api.router, prefix="/api/v1")
-    for router in (auth_pages.router, home.router, registry_pages.router):
+    for router in (
+        auth_pages.router,
+        account_pages.router,
+        twofactor_pages.router,
+        home.router,
+        registry_pages.router,
+    ):
         app.include_router(router)
     for router in (
         order_pages.router,  # /orders/new before the list's /orders/{order_id} neighbours

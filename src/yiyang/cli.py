@@ -14,8 +14,10 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from yiyang.config import get_settings
+from yiyang.config import MissingSecretKey, Settings, get_settings, instance_secret_key
 
+# Where the demo keeps its generated secret key when its database is not a SQLite file.
+DEMO_INSTANCE = "var"
 app = typer.Typer(help="yiyang 颐养 — district smart elderly-care platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -106,6 +108,7 @@ def users_create(
     from yiyang.db import make_engine, make_session_factory, unit_of_work
     from yiyang.errors import DomainError
     from yiyang.registry.accounts import service
+    from yiyang.security.passwords import PasswordPolicy
     from yiyang.security.roles import Role
     from yiyang.security.subject import system_subject
 
@@ -115,7 +118,8 @@ def users_create(
         allowed = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"unknown role {role!r}; one of: {allowed}") from exc
     password = os.environ.get("YIYANG_NEW_PASSWORD") or getpass.getpass("Password: ")
-    factory = make_session_factory(make_engine(get_settings().database_url))
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
     try:
         with unit_of_work(factory) as session:
             user = service.create_account(
@@ -129,9 +133,25 @@ def users_create(
                 provider_id=provider_id,
                 staff_id=staff_id,
                 elder_id=elder_id,
+                policy=PasswordPolicy.of(settings),
             )
             typer.echo(f"created user {user.username} (id {user.id}, {role_value.value})")
     except DomainError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        for problem in exc.problems[1:]:
+            typer.echo(f"       {problem.message % problem.params}", err=True)
+        raise typer.Exit(code=2) from exc
+
+
+def _check_start(settings: Settings) -> None:
+    """Refuse to start a shared deployment that would sign forms with a per-process key."""
+    from yiyang.config import resolve_secret_key
+    from yiyang.security.roles import roles_named
+
+    try:
+        resolve_secret_key(settings)
+        roles_named(settings.totp_required_roles, "YIYANG_TOTP_REQUIRED_ROLES")
+    except (MissingSecretKey, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
 
@@ -239,6 +259,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    _check_start(settings)
     embedded = settings.database_url.startswith("sqlite") if with_worker is None else with_worker
     os.environ["YIYANG_EMBEDDED_WORKER"] = "1" if embedded else "0"
     uvicorn.run(
@@ -246,7 +267,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # The app believes forwarded headers from YIYANG_TRUSTED_PROXIES only (app.py);
+        # uvicorn's own handling would trust 127.0.0.1 whatever the settings say.
+        proxy_headers=False,
         log_level="info",
     )
 
@@ -259,6 +282,7 @@ def worker(interval: float = 1.0) -> None:
     from yiyang.worker import run_forever
 
     settings = get_settings()
+    _check_start(settings)
     factory = make_session_factory(make_engine(settings.database_url))
     typer.echo("worker running; Ctrl-C to stop")
     try:
@@ -291,6 +315,18 @@ def _seed_tomorrow(engine: Engine) -> None:
     typer.echo(f"{made} orders placed")
 
 
+def _demo_settings() -> None:
+    """The demo runs over plain http on a laptop: cookies without Secure, no required second
+    factor (first-time users are not blocked), and a key kept in the instance folder."""
+    os.environ.setdefault("YIYANG_COOKIE_SECURE", "false")
+    os.environ.setdefault("YIYANG_TOTP_REQUIRED_ROLES", "")
+    get_settings.cache_clear()
+    settings = get_settings()
+    if not settings.secret_key and not settings.database_url.startswith("sqlite"):
+        os.environ["YIYANG_SECRET_KEY"] = instance_secret_key(Path(DEMO_INSTANCE))
+        get_settings.cache_clear()
+
+
 @app.command()
 def demo(
     elders: Annotated[int, typer.Option(min=0)] = 20_000,
@@ -304,16 +340,15 @@ def demo(
     from yiyang.demo import DEMO_PASSWORD, seed_demo
     from yiyang.migrate import upgrade
     from yiyang.registry.elders.models import Elder
-    from yiyang.security.models import UserAccount
+    from yiyang.security import repository as security_repository
 
+    _demo_settings()
     settings = get_settings()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     with make_session_factory(engine)() as session:
         existing = session.scalar(select(func.count(Elder.id))) or 0
-        accounts = session.execute(
-            select(UserAccount.username, UserAccount.role).order_by(UserAccount.id).limit(20)
-        ).all()
+        accounts = security_repository.first_accounts(session, 20)
     if existing:
         typer.echo(f"demo district already seeded ({existing:,} elders); logins unless changed:")
         _print_logins([(u, DEMO_PASSWORD, r) for u, r in accounts])

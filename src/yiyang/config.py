@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+SECRET_KEY_FILE = "secret_key"
 
 
 class Settings(BaseSettings):
@@ -23,13 +27,74 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default="",
-        description="Signs CSRF tokens; generated per process when empty (dev only)",
+        description=(
+            "Signs CSRF tokens and visit-card codes; every process must share it. Required on"
+            " PostgreSQL; on SQLite, when empty, one is generated once and kept in the file"
+            " `secret_key` next to the database file (mode 0600)"
+        ),
     )
-    session_hours: int = 12
-    api_token_days: int = 90
+    session_hours: int = Field(default=12, description="Absolute lifetime of a page session")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="A page session unused this long ends"
+    )
+    api_token_days: int = Field(default=90, ge=1, description="Absolute lifetime of an API token")
+    api_token_idle_days: int = Field(
+        default=30, ge=1, description="An API token unused this long stops working"
+    )
     district_code: str = "410105"
     default_locale: str = "zh_CN"
-    cookie_secure: bool = False
+    cookie_secure: bool = Field(
+        default=True,
+        description="Session cookies only over HTTPS; the demo and the tests turn it off",
+    )
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For and"
+            " X-Forwarded-Proto are believed; empty: the peer address is the client's"
+        ),
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one account that lock it"
+    )
+    login_failure_window_minutes: int = Field(
+        default=15, ge=1, description="Failures older than this are forgotten"
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="How long an account or address stays locked"
+    )
+    login_attempts_per_minute: int = Field(
+        default=3,
+        ge=1,
+        description="Unsuccessful sign-in attempts per account and minute before 429",
+    )
+    login_client_attempts_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Unsuccessful sign-in attempts per client address and minute before 429",
+    )
+    login_client_max_failures: int = Field(
+        default=30, ge=1, description="Failed sign-ins from one client address that lock it"
+    )
+    password_min_length: int = Field(
+        default=10, ge=8, description="Shortest password of elders and families"
+    )
+    password_min_length_staff: int = Field(
+        default=12, ge=8, description="Shortest password of every staff role"
+    )
+    password_history: int = Field(
+        default=5, ge=1, description="A new password may not be one of the last this many"
+    )
+    totp_required_roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["district_admin"],
+        description=(
+            "Comma-separated roles that must sign in with a second factor (TOTP); the demo"
+            " sets it empty"
+        ),
+    )
+    totp_issuer: str = Field(
+        default="yiyang", description="The name authenticator apps show next to the code"
+    )
     max_import_bytes: int = 10 * 1024 * 1024
     max_import_rows: int = 250_000
     elder_id_lookups_per_hour: int = Field(
@@ -74,6 +139,61 @@ class Settings(BaseSettings):
         default=Path("var/audit-archive"),
         description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
     )
+
+    @field_validator("trusted_proxies", "totp_required_roles", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """Environment variables list their items separated by commas."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+
+class MissingSecretKey(RuntimeError):
+    """A shared deployment (PostgreSQL) started without YIYANG_SECRET_KEY."""
+
+
+def instance_secret_key(folder: Path) -> str:
+    """The key kept in the instance folder, created once (mode 0600) and then reused."""
+    path = folder / SECRET_KEY_FILE
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it this very moment
+            key = path.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise MissingSecretKey(f"{path} is empty; delete it or set YIYANG_SECRET_KEY") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def sqlite_folder(database_url: str) -> Path | None:
+    """The folder of a SQLite database file; None for PostgreSQL or an in-memory database."""
+    if not database_url.startswith("sqlite"):
+        return None
+    path = database_url.split("///", 1)[-1]
+    if not path or path == ":memory:" or database_url.endswith(":memory:"):
+        return None
+    return Path(path).resolve().parent
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The configured key; on SQLite the instance folder's; PostgreSQL without one is refused."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.database_url.startswith("sqlite"):
+        raise MissingSecretKey(
+            "YIYANG_SECRET_KEY must be set on PostgreSQL: every web and worker process signs"
+            " forms and visit cards with it (generate one with"
+            " `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    folder = sqlite_folder(settings.database_url)
+    return instance_secret_key(folder) if folder else secrets.token_hex(32)
 
 
 @lru_cache(maxsize=1)

@@ -172,7 +172,13 @@ def live_app() -> Iterator[LiveApp]:
     with Session(engine) as session:
         seed(session, live)
         session.commit()
-    settings = Settings(database_url=url, secret_key="browser-secret", district_code="410105")
+    settings = Settings(
+        database_url=url,
+        secret_key="browser-secret",
+        district_code="410105",
+        cookie_secure=False,  # plain http on 127.0.0.1
+        totp_required_roles=[],  # the account pages' own tests turn it on
+    )
     app = create_app(settings, engine=engine)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")

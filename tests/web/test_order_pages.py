@@ -214,6 +214,8 @@ def test_visit_through_the_pages(
         )
         assert resp.status_code == 303, resp.text
     clock.advance(minutes=61)
+    # A page session idle for 30 minutes ends (YIYANG_SESSION_IDLE_MINUTES): sign in again.
+    csrf = login(client, world.users["caregiver"], "/m/visits")
     resp = client.post(
         f"/m/visits/{order_id}/check-out",
         data={"csrf_token": csrf, "lat": "34.6", "lon": "113.4", "accuracy_m": "10"},

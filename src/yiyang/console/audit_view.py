@@ -32,6 +32,7 @@ from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.registry.vocab import LABELS as REGISTRY_LABELS
 from yiyang.security.audit import repository as audit_repository
+from yiyang.security.audit import service as audit_service
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.audit.schemas import AuditEntry, AuditFields, AuditFilter
 from yiyang.security.audit.service import ENTITY
@@ -44,6 +45,7 @@ from yiyang.web.i18n import translate
 REF_FIELDS = {"street_id": "area", "community_id": "area", "elder_id": "elder"}
 ELDER_MATCHES = 200  # an elder search narrows the trail to at most this many elders
 CODE_WORDS: dict[str, str] = dict(REGISTRY_LABELS) | dict(ROLE_LABELS)
+ACTOR_ROLES: dict[str, str] = dict(ROLE_LABELS) | {audit_service.ANONYMOUS: N_("Not signed in")}
 
 
 class AuditQuery(AuditFields):
@@ -129,7 +131,7 @@ class Words:
         return self._word(ENTITY_LABELS, code)
 
     def role(self, code: str) -> str:
-        return self._word(ROLE_LABELS, code)
+        return self._word(ACTOR_ROLES, code)
 
     def field(self, key: str) -> str:
         return self._word(FIELD_LABELS, key)

@@ -1,10 +1,10 @@
-"""Accounts and their tokens (page sessions and API bearer tokens)."""
+"""Accounts, their tokens, sign-in counters, password history and second factors."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiyang.db import Base, BigId
@@ -49,3 +49,63 @@ class AuthToken(Base):
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+    # "second_factor": the password was right, the code is still owed; the token opens nothing.
+    pending_step: Mapped[str | None] = mapped_column(String(16))
+    client_address: Mapped[str | None] = mapped_column(String(45))
+
+
+class LoginThrottle(Base):
+    """Unsuccessful sign-in attempts of one account or client address, and its lock."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_started_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    failures_since: Mapped[datetime | None] = mapped_column()
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordHistory(Base):
+    """The hash of a password an account had, so that the last few are not reused."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TotpCredential(Base):
+    """An account's authenticator key; it counts only once confirmed with a code."""
+
+    __tablename__ = "totp_credential"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    # The time step of the last code accepted: a code is good once (no replay in its window).
+    last_counter: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(Base):
+    """A single-use code for signing in without the authenticator; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from yiyang.errors import N_
@@ -205,3 +206,12 @@ ROLE_LABELS: dict[str, str] = {
     Role.FAMILY: N_("Family member"),
     Role.AUDITOR: N_("Auditor"),
 }
+
+
+def roles_named(names: Iterable[str], setting: str) -> frozenset[Role]:
+    """The roles a setting lists by name; an unknown name is a configuration error."""
+    known = {role.value for role in Role}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"{setting} names unknown roles {unknown}; known: {sorted(known)}")
+    return frozenset(Role(name) for name in names)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from yiyang.security.roles import Role
 
@@ -14,6 +15,16 @@ class TokenRequest(BaseModel):
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+    otp: str | None = Field(
+        default=None,
+        max_length=32,
+        description=(
+            "For an account with two-factor sign-in: the 6-digit code its authenticator app"
+            " shows now, or one of its single-use recovery codes. Without it such an account"
+            " gets 401 with the error code `otp_required`; each code is accepted once."
+        ),
+        examples=["492039"],
+    )
 
 
 class TokenResponse(BaseModel):
@@ -22,6 +33,37 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
+
+
+class TokenCreate(BaseModel):
+    """A named API token for oneself (a script, an integration)."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
+        Field(pattern=r"^[^\x00-\x1f\x7f]+$", description="What the token is for")
+    )
+
+
+class TokenCreated(BaseModel):
+    """A new named API token; the value is shown this once and never again."""
+
+    id: int
+    name: str
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class TokenRead(BaseModel):
+    """One of one's own page sessions or API tokens (never its value)."""
+
+    id: int
+    kind: str
+    name: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    client_address: str | None
+    current: bool = Field(description="True for the session or token of this very request")
 
 
 class PasswordChange(BaseModel):

@@ -6,13 +6,15 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
 from yiyang.config import Settings
 from yiyang.errors import N_, Forbidden, Unauthorized
 from yiyang.kit.clock import Clock
-from yiyang.security import service as security_service
+from yiyang.security import sessions
+from yiyang.security.roles import Role
+from yiyang.security.sessions import Authenticated, TokenPolicy
 from yiyang.security.subject import Subject
 from yiyang.web.csrf import csrf_valid
 from yiyang.web.i18n import negotiate
@@ -23,6 +25,10 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 class LoginRequired(Exception):
     """A page needs a logged-in user; the handler redirects to the login page."""
+
+
+class SecondFactorSetupRequired(Exception):
+    """The role must sign in with a second factor the account lacks: only its set-up is open."""
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -53,15 +59,48 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
+def get_side_sessions(request: Request) -> sessionmaker[Session]:
+    """Sessions for what must be kept whatever the request's outcome (sign-in attempts).
+
+    Each is its own transaction that the caller commits with db.unit_of_work; on SQLite it
+    must run before the request's own session first touches the database.
+    """
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+SideSessions = Annotated[sessionmaker[Session], Depends(get_side_sessions)]
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address: the one function every audit row and sign-in limit uses.
+
+    The peer is believed, unless it is one of YIYANG_TRUSTED_PROXIES: then the app's proxy
+    middleware (app.py) has already put the address the proxy saw in its place.
+    """
+    return request.client.host if request.client else None
+
+
+def token_policy(request: Request) -> TokenPolicy:
+    """Session and API-token lifetimes from the app's settings."""
+    return TokenPolicy.of(request.app.state.settings)
+
+
+def second_factor_roles(request: Request) -> frozenset[Role]:
+    """The roles that must sign in with a second factor (YIYANG_TOTP_REQUIRED_ROLES)."""
+    roles: frozenset[Role] = request.app.state.totp_required_roles
+    return roles
+
+
+def _must_set_up(request: Request, auth: Authenticated) -> bool:
+    return not auth.second_factor and auth.subject.role in second_factor_roles(request)
+
+
 def get_locale(request: Request) -> str:
     """The negotiated locale of this request."""
     locale: str = negotiate(request, request.app.state.settings.default_locale)
     request.state.locale = locale
     return locale
-
-
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _bearer(request: Request) -> str | None:
@@ -79,15 +118,23 @@ def api_subject(request: Request, db: DbSession) -> Subject:
         raw = request.cookies.get(SESSION_COOKIE)
         if raw is None:
             raise Unauthorized(N_("Please log in."))
-    subject = security_service.authenticate(db, raw, now=now, ip=_client_ip(request))
-    request.state.subject = subject  # known before a refusal, so that it is audited
+    auth = sessions.authenticate(
+        db, raw, now=now, policy=token_policy(request), address=client_address(request)
+    )
+    request.state.subject = auth.subject  # known before a refusal, so that it is audited
+    request.state.token_id = auth.token_id
     if (
         by_cookie
         and request.method not in SAFE_METHODS
         and not csrf_valid(request.app.state.secret_key, raw, request.headers.get("x-csrf-token"))
     ):
         raise Forbidden(N_("Missing or wrong CSRF token."), code="csrf")
-    return subject
+    if _must_set_up(request, auth):
+        raise Forbidden(
+            N_("Your role must sign in with a second factor: set it up on the web page first."),
+            code="second_factor_setup_required",
+        )
+    return auth.subject
 
 
 async def form_csrf(request: Request) -> str | None:
@@ -110,29 +157,52 @@ async def form_data(request: Request) -> FormData:
     return await request.form()
 
 
-def page_subject(
-    request: Request, db: DbSession, presented: Annotated[str | None, Depends(form_csrf)]
-) -> Subject:
-    """The caller of an HTML page; unauthenticated callers are sent to the login page."""
+def _page_auth(request: Request, db: Session, presented: str | None) -> Authenticated:
+    """The session cookie's sign-in, CSRF-checked for unsafe methods."""
     raw = request.cookies.get(SESSION_COOKIE)
     if raw is None:
         raise LoginRequired()
     try:
-        subject = security_service.authenticate(
-            db, raw, now=request.app.state.clock(), ip=_client_ip(request)
+        auth = sessions.authenticate(
+            db,
+            raw,
+            now=request.app.state.clock(),
+            policy=token_policy(request),
+            address=client_address(request),
         )
     except Unauthorized as exc:
         raise LoginRequired() from exc
-    request.state.subject = subject  # known before a refusal, so that it is audited
+    request.state.subject = auth.subject  # known before a refusal, so that it is audited
     if request.method not in SAFE_METHODS and not csrf_valid(
         request.app.state.secret_key, raw, presented
     ):
         raise Forbidden(N_("Missing or wrong CSRF token."), code="csrf")
     request.state.session_token = raw
-    return subject
+    request.state.token_id = auth.token_id
+    return auth
+
+
+def page_subject(
+    request: Request, db: DbSession, presented: Annotated[str | None, Depends(form_csrf)]
+) -> Subject:
+    """The caller of an HTML page; unauthenticated callers are sent to the login page."""
+    auth = _page_auth(request, db, presented)
+    if _must_set_up(request, auth):
+        raise SecondFactorSetupRequired()
+    return auth.subject
+
+
+def setting_up_subject(
+    request: Request, db: DbSession, presented: Annotated[str | None, Depends(form_csrf)]
+) -> Subject:
+    """The caller of the second-factor set-up, open also while that set-up is still owed."""
+    auth = _page_auth(request, db, presented)
+    request.state.must_set_up = _must_set_up(request, auth)
+    return auth.subject
 
 
 ApiSubject = Annotated[Subject, Depends(api_subject)]
 PageSubject = Annotated[Subject, Depends(page_subject)]
+SettingUpSubject = Annotated[Subject, Depends(setting_up_subject)]
 Locale = Annotated[str, Depends(get_locale)]
 FormBody = Annotated[FormData, Depends(form_data)]

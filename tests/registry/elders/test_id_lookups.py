@@ -61,7 +61,12 @@ def own(clock: FakeClock) -> Iterator[Own]:
             s.commit()
             found = Own(
                 create_app(
-                    Settings(secret_key="test-secret", elder_id_lookups_per_hour=LIMIT),
+                    Settings(
+                        secret_key="test-secret",
+                        elder_id_lookups_per_hour=LIMIT,
+                        cookie_secure=False,
+                        totp_required_roles=[],
+                    ),
                     engine=engine,
                     clock=clock,
                 ),

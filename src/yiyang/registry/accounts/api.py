@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 
+from yiyang.config import Settings
 from yiyang.registry.accounts import service
+from yiyang.security.passwords import PasswordPolicy
 from yiyang.security.schemas import UserCreate, UserRead
-from yiyang.web.deps import ApiSubject, DbSession, get_locale
+from yiyang.web.deps import ApiSubject, DbSession, get_locale, get_settings_dep
 
 router = APIRouter(tags=["auth"], dependencies=[Depends(get_locale)])
 
 
 @router.post("/users", response_model=UserRead, status_code=201)
-def create_user(db: DbSession, subject: ApiSubject, body: UserCreate) -> UserRead:
-    """Create an account (district administrators)."""
+def create_user(
+    db: DbSession,
+    subject: ApiSubject,
+    body: UserCreate,
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+) -> UserRead:
+    """Create an account (district administrators); the password must meet the policy."""
     user = service.create_account(
         db,
         subject,
@@ -25,6 +34,7 @@ def create_user(db: DbSession, subject: ApiSubject, body: UserCreate) -> UserRea
         provider_id=body.provider_id,
         staff_id=body.staff_id,
         elder_id=body.elder_id,
+        policy=PasswordPolicy.of(settings),
     )
     return UserRead(
         id=user.id,

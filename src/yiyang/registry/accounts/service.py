@@ -11,6 +11,7 @@ from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff
 from yiyang.security import service as security_service
 from yiyang.security.models import UserAccount
+from yiyang.security.passwords import PasswordPolicy
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 
@@ -58,7 +59,7 @@ def create_account(
     provider_id: int | None = None,
     staff_id: int | None = None,
     elder_id: int | None = None,
-    check_password: bool = True,
+    policy: PasswordPolicy,
 ) -> UserAccount:
     """An account whose role binding (street, community, provider, staff, elder) is real."""
     actor.require(Perm.USER_MANAGE)
@@ -91,5 +92,5 @@ def create_account(
         provider_id=provider_id,
         staff_id=staff_id,
         elder_id=elder_id,
-        check_password=check_password,
+        policy=policy,
     )

@@ -32,6 +32,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The role recorded for someone who is not signed in (a sign-in under a name with no account).
+ANONYMOUS = "anonymous"
+
+
 def record(
     session: Session,
     subject: Subject,
@@ -43,13 +47,17 @@ def record(
     after: dict[str, Any] | None = None,
     detail: str | None = None,
     at: datetime | None = None,
+    actor_role: str | None = None,
 ) -> AuditEvent:
-    """Append one audit row; it commits or rolls back with the action it describes."""
+    """Append one audit row; it commits or rolls back with the action it describes.
+
+    `actor_role` replaces the subject's role in the row, for ANONYMOUS.
+    """
     event = AuditEvent(
         at=at or utcnow(),
         actor_id=subject.user_id,
         actor_name=subject.username[:64],
-        actor_role=str(subject.role),
+        actor_role=actor_role or str(subject.role),
         action=action,
         entity=entity,
         entity_id=entity_id,
