@@ -18,14 +18,16 @@ from yiyang.console import family_pages, home, order_pages
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
-from yiyang.dispatch import plan_pages
+from yiyang.dispatch import plan_api, plan_pages
+from yiyang.jobs import api as jobs_api
+from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
 from yiyang.orders import pages as orders_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.registry.accounts import api as accounts_api
-from yiyang.visits import alert_pages, card_pages
+from yiyang.visits import alert_pages, card_pages, export_api
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.web import auth_api, auth_pages
@@ -47,8 +49,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        """Run the timer loop inside the web process in the embedded (SQLite) mode."""
-        task = asyncio.create_task(run_forever(session_factory, clock)) if embedded_worker else None
+        """Run the worker loop inside the web process in the embedded (SQLite) mode."""
+        task = (
+            asyncio.create_task(run_forever(session_factory, clock, settings))
+            if embedded_worker
+            else None
+        )
         yield
         if task is not None:
             task.cancel()
@@ -93,7 +99,10 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(dispatch_api.router, prefix="/api/v1")
+    app.include_router(plan_api.router, prefix="/api/v1")
+    app.include_router(export_api.router, prefix="/api/v1")  # before /visits/{order_id}
     app.include_router(visits_api.router, prefix="/api/v1")
+    app.include_router(jobs_api.router, prefix="/api/v1")
     for router in (auth_pages.router, home.router, registry_pages.router):
         app.include_router(router)
     for router in (
@@ -105,6 +114,6 @@ def create_app(
         visit_pages.router,
     ):
         app.include_router(router)
-    for router in (alert_pages.router, card_pages.router):
+    for router in (alert_pages.router, card_pages.router, jobs_pages.router):
         app.include_router(router)
     return app

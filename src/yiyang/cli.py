@@ -160,15 +160,16 @@ def serve(
 
 @app.command()
 def worker(interval: float = 1.0) -> None:
-    """Fire due timers (escalations, offer expiries, late checks) until stopped."""
+    """Fire due timers (offer expiries, late checks) and run jobs (day plans, exports)."""
     from yiyang.db import make_engine, make_session_factory
     from yiyang.kit.clock import utcnow
     from yiyang.worker import run_forever
 
-    factory = make_session_factory(make_engine(get_settings().database_url))
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
     typer.echo("worker running; Ctrl-C to stop")
     try:
-        asyncio.run(run_forever(factory, utcnow, interval))
+        asyncio.run(run_forever(factory, utcnow, settings, interval))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -1,6 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.dispatch import models as dispatch_models
+from yiyang.jobs import models as job_models
 from yiyang.orders import models as order_models
 from yiyang.registry.areas import models as area_models
 from yiyang.registry.catalog import models as catalog_models
@@ -10,7 +11,6 @@ from yiyang.registry.providers import models as provider_models
 from yiyang.registry.staff import models as staff_models
 from yiyang.security import models as security_models
 from yiyang.security.audit import models as audit_models
-from yiyang.timers import models as timer_models
 from yiyang.visits import models as visit_models
 
 __all__ = [
@@ -20,10 +20,10 @@ __all__ = [
     "dispatch_models",
     "elder_models",
     "facility_models",
+    "job_models",
     "order_models",
     "provider_models",
     "security_models",
     "staff_models",
-    "timer_models",
     "visit_models",
 ]

@@ -24,6 +24,8 @@ from yiyang.dispatch import picking, states
 from yiyang.dispatch import service as dispatch_service
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
+from yiyang.jobs import timers
+from yiyang.jobs.models import Timer
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
@@ -37,8 +39,6 @@ from yiyang.registry.staff.models import Staff
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
-from yiyang.timers import service as timers
-from yiyang.timers.models import Timer
 
 log = logging.getLogger(__name__)
 NIGHTLY = "dispatch.day_plan"

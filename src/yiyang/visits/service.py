@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from yiyang.config import Settings
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid, NotFound
+from yiyang.jobs import timers
 from yiyang.kit.geo import wgs84_to_gcj02
 from yiyang.orders import rules as order_rules
 from yiyang.orders import service as orders_service
@@ -22,7 +23,6 @@ from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.timers import service as timers
 from yiyang.visits import alerts as alert_service
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit
