@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,11 +16,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.app import create_app
 from yiyang.config import Settings
-from yiyang.db import make_engine
+from yiyang.db import make_engine, make_session_factory
 from yiyang.migrate import upgrade
 from yiyang.web.deps import get_db
 
@@ -119,3 +121,73 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """An HTTP client for the app (no network)."""
     with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
+
+
+@dataclass
+class Live:
+    """An app on its own database with real per-request transactions, and its job worker."""
+
+    app: FastAPI
+    client: TestClient
+    factory: sessionmaker[Session]
+    settings: Settings
+    clock: FakeClock
+
+    def run_jobs(self, limit: int = 20) -> list[int]:
+        """Run every waiting job to its end, as the worker would; returns their ids."""
+        from yiyang.jobs import runner
+        from yiyang.worker import load_tasks
+
+        load_tasks()
+        ran: list[int] = []
+        while len(ran) < limit:
+            job_id = runner.run_next(self.factory, self.clock, self.settings, worker="test")
+            if job_id is None:
+                break
+            ran.append(job_id)
+        return ran
+
+
+@pytest.fixture(scope="session")
+def live_template() -> Iterator[str]:
+    """A migrated database that each live test copies (a file, or a PostgreSQL template)."""
+    with scratch_database(database_url()) as url:
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
+
+
+@contextmanager
+def copied_database(template: str, folder: Path) -> Iterator[str]:
+    """A fresh copy of the template database for one test."""
+    if not template.startswith("postgresql"):
+        path = folder / "live.sqlite3"
+        shutil.copyfile(template.split("///", 1)[-1], path)
+        yield f"sqlite:///{path}"
+        return
+    base = make_url(template)
+    name = f"{base.database}_live_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(template, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{base.database}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def live(live_template: str, clock: FakeClock, tmp_path: Path) -> Iterator[Live]:
+    """The app on a private copy of the migrated database, no shared session, no worker loop."""
+    with copied_database(live_template, tmp_path) as url:
+        settings = Settings(
+            secret_key="test-secret", district_code="410105", instance_dir=tmp_path / "instance"
+        )
+        eng = make_engine(url)
+        application = create_app(settings, engine=eng, clock=clock)
+        with TestClient(application, base_url="http://127.0.0.1") as c:
+            yield Live(application, c, make_session_factory(eng), settings, clock)
+        eng.dispose()

@@ -171,10 +171,16 @@ class JobContext:
             raise WorkerStopping(self.job_id)
 
     def progress(self, done: int, total: int | None, message: str, **params: Any) -> None:
-        """Show how far the job is (in its own short transaction) and stop if asked to."""
+        """Show how far the job is (in its own short transaction) and stop if asked to.
+
+        Once the job has begun writing in `session`, progress is no longer written: on SQLite
+        that transaction holds the one write lock, so the steps after it are not shown.
+        """
         self.check()
         now = time.monotonic()
         if now - self._written_at < PROGRESS_EVERY and (total is None or done < total):
+            return
+        if self._session is not None and self._session.in_transaction():
             return
         self._written_at = now
         cancel = self.fence.touch(

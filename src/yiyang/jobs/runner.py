@@ -189,8 +189,12 @@ def run_claimed(
     beat.start()
     ended = True
     try:
-        outcome = kind.run(ctx)
-        _finish(ctx, outcome)
+        try:
+            outcome = kind.run(ctx)
+            _finish(ctx, outcome)
+        finally:  # the job's transaction ends before its end is recorded in another
+            beat.stop()
+            ctx.close()
     except JobLost:
         log.warning("job %s was taken over by another worker; this run is dropped", job.id)
         ended = False
@@ -213,9 +217,6 @@ def run_claimed(
             fence, JobState.FAILED, error_code="unexpected", error_message=UNEXPECTED,
             error_params={"id": job.id}, error_detail=f"{type(exc).__name__}: {exc}"[:500],
         )  # fmt: skip
-    finally:
-        beat.stop()
-        ctx.close()
     for path in ctx.files:
         if path != ctx.kept:  # partial files and results of runs that did not end done
             path.unlink(missing_ok=True)
