@@ -49,16 +49,18 @@ def database_url() -> str:
 
 
 @contextmanager
-def scratch_database(url: str) -> Iterator[str]:
-    """On PostgreSQL, a private database for this test run (parallel runs never collide)."""
+def scratch_database(url: str, *, template: str | None = None) -> Iterator[str]:
+    """On PostgreSQL, a private database for this test run (parallel runs never collide),
+    a copy of the `template` database when one is named."""
     if not url.startswith("postgresql"):
         yield url
         return
     base = make_url(url)
     name = f"{base.database}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -166,17 +168,8 @@ def copied_database(template: str, folder: Path) -> Iterator[str]:
         shutil.copyfile(template.split("///", 1)[-1], path)
         yield f"sqlite:///{path}"
         return
-    base = make_url(template)
-    name = f"{base.database}_live_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(template, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{base.database}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(template, template=make_url(template).database) as url:
+        yield url
 
 
 @pytest.fixture

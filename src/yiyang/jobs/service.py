@@ -47,6 +47,22 @@ def submit(
     return job
 
 
+def is_large(count: int, settings: Settings) -> bool:
+    """Exports of more rows than `job_sync_rows` run as jobs; smaller ones are answered at once."""
+    return count > settings.job_sync_rows
+
+
+def refuse_large(count: int, settings: Settings) -> None:
+    """A direct answer (GET) only for small exports; the message says how to get the rest."""
+    if is_large(count, settings):
+        raise Conflict(
+            N_("This export has %(count)s rows; more than %(max)s are exported by a job."),
+            code="export_needs_job",
+            count=count,
+            max=settings.job_sync_rows,
+        )
+
+
 def read(session: Session, subject: Subject, job_id: int) -> Job:
     """One of the caller's own jobs."""
     return repository.get(session, subject, job_id)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from yiyang.errors import N_, Conflict
+from yiyang.jobs import service as jobs
 from yiyang.jobs.api import accepted
 from yiyang.jobs.schemas import JobRead
 from yiyang.visits import export_jobs, exports
@@ -36,18 +36,6 @@ def _file(out: FileOut) -> Response:
     )
 
 
-def _refuse_large(request: Request, count: int) -> None:
-    """A direct answer only for small exports; the message says how to get the rest."""
-    settings = request.app.state.settings
-    if export_jobs.is_large(count, settings):
-        raise Conflict(
-            N_("This export has %(count)s rows; more than %(max)s are exported by a job."),
-            code="export_needs_job",
-            count=count,
-            max=settings.job_sync_rows,
-        )
-
-
 @router.get("/visits/evv-export", responses=TOO_LARGE)
 def evv_export(
     request: Request,
@@ -58,7 +46,8 @@ def evv_export(
     fmt: Format = "csv",
 ) -> Response:
     """The six EVV facts of every delivered visit in scope in a period (China dates)."""
-    _refuse_large(request, exports.count_evv(db, subject, date_from, date_to, fmt))
+    count = exports.count_evv(db, subject, date_from, date_to, fmt)
+    jobs.refuse_large(count, request.app.state.settings)
     out = exports.evv_export(db, subject, date_from, date_to, fmt, now=request.app.state.clock())
     return _file(out)
 
@@ -90,7 +79,8 @@ def settlement(
     provider_id: int | None = None,
 ) -> Response:
     """The monthly settlement workbook: a summary sheet and one sheet per provider."""
-    _refuse_large(request, exports.count_settlement(db, subject, month, provider_id))
+    count = exports.count_settlement(db, subject, month, provider_id)
+    jobs.refuse_large(count, request.app.state.settings)
     out = exports.settlement_xlsx(db, subject, month, provider_id, now=request.app.state.clock())
     return _file(out)
 

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from yiyang.config import Settings
 from yiyang.errors import N_
 from yiyang.jobs import service as jobs
 from yiyang.jobs.context import JobContext, JobOutcome, ResultFile
@@ -21,11 +20,6 @@ EVV_TITLE = N_("EVV export of %(start)s to %(end)s (.%(format)s)")
 SETTLEMENT_TITLE = N_("Settlement workbook of %(month)s")
 READING = N_("Reading the delivered visits…")
 WRITING = N_("Writing the file…")
-
-
-def is_large(count: int, settings: Settings) -> bool:
-    """Exports of more rows than this run as jobs; smaller ones are answered at once."""
-    return count > settings.job_sync_rows
 
 
 def submit_evv(

@@ -104,6 +104,17 @@ class CheckedImport:
     id_column: str  # the ID number column as headed in the file
 
 
+def check_upload(subject: Subject, content: bytes, limits: ImportLimits) -> None:
+    """Refuse a caller who may not import and a file past the size limit."""
+    subject.require(Perm.ELDER_IMPORT)
+    if len(content) > limits.max_bytes:
+        raise TooLarge(
+            N_("The file is larger than %(mb)s MB."),
+            field="file",
+            mb=round(limits.max_bytes / 1024 / 1024, 1),
+        )
+
+
 Progress = Callable[[int, int], None]  # rows checked, rows in the file
 PROGRESS_ROWS = 1000  # rows between two progress reports
 
@@ -121,13 +132,7 @@ def check_import(
     progress: Progress | None = None,
 ) -> CheckedImport:
     """Check every row of an uploaded file by the single-creation rules, writing nothing."""
-    subject.require(Perm.ELDER_IMPORT)
-    if len(content) > limits.max_bytes:
-        raise TooLarge(
-            N_("The file is larger than %(mb)s MB."),
-            field="file",
-            mb=round(limits.max_bytes / 1024 / 1024, 1),
-        )
+    check_upload(subject, content, limits)
     sheet = read_sheet(content, limits.max_rows)
     keys = map_header(sheet.header, lambda k: header_text(k, locale))
     headed = {k: sheet.header[i] for i, k in enumerate(keys) if k is not None}

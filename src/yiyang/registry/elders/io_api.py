@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from yiyang.errors import N_, Conflict
+from yiyang.jobs import service as jobs
 from yiyang.jobs.api import ACCEPTED, accepted, accepted_json
 from yiyang.jobs.schemas import JobRead
 from yiyang.registry.elders import io as elder_io
@@ -47,10 +47,14 @@ def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
     return upload.file.read(max_bytes + 1)
 
 
-def limits(request: Request) -> elder_io.ImportLimits:
-    """Upload limits from the app's settings."""
-    settings = request.app.state.settings
-    return elder_io.ImportLimits(settings.max_import_bytes, settings.max_import_rows)
+def export_response(written: io_export.ExportFile) -> FileResponse:
+    """A written export as the download; the temporary file goes once it is sent."""
+    return FileResponse(
+        written.path,
+        media_type=written.media_type,
+        filename=written.file_name,
+        background=BackgroundTask(os.unlink, written.path),
+    )
 
 
 def wants_job(prefer: str | None) -> bool:
@@ -76,7 +80,7 @@ def import_elders(
     problem); larger ones, or any with `Prefer: respond-async`, become a job (202): its
     result says how many were imported, or why none were, with the problem report as file.
     """
-    lim = limits(request)
+    lim = io_jobs.limits(request.app.state.settings)
     content = read_upload(file, lim.max_bytes)
     state = request.app.state
     if wants_job(prefer) or io_jobs.is_large_import(content, state.settings):
@@ -124,19 +128,9 @@ def export_elders(
     """
     now, settings = request.app.state.clock(), request.app.state.settings
     count = io_export.count_export(db, subject, flt, format, now=now)
-    if io_jobs.is_large_export(count, settings):
-        raise Conflict(
-            N_("This export has %(count)s rows; more than %(max)s are exported by a job."),
-            code="export_needs_job",
-            count=count,
-            max=settings.job_sync_rows,
-        )
-    written = io_export.export_elders(db, subject, flt, format, now=now, locale=locale)
-    return FileResponse(
-        written.path,
-        media_type=written.media_type,
-        filename=written.file_name,
-        background=BackgroundTask(os.unlink, written.path),
+    jobs.refuse_large(count, settings)
+    return export_response(
+        io_export.export_elders(db, subject, flt, format, now=now, locale=locale)
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings
-from yiyang.errors import N_, TooLarge
+from yiyang.errors import N_
 from yiyang.jobs import files
 from yiyang.jobs import service as jobs
 from yiyang.jobs.context import JobContext, JobOutcome, ResultFile
@@ -19,7 +19,6 @@ from yiyang.registry.elders import io_export
 from yiyang.registry.elders.io_report import report_bytes
 from yiyang.registry.elders.io_rules import sniff
 from yiyang.registry.elders.schemas import ElderFilter
-from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
 EXPORT = "elders.export"
@@ -33,9 +32,9 @@ SAVING = N_("Saving the elders…")
 SHOWN_ROWS = 500  # problems kept for the page; the CSV report has them all
 
 
-def is_large_export(count: int, settings: Settings) -> bool:
-    """Exports of more rows than this run as jobs; smaller ones are answered at once."""
-    return count > settings.job_sync_rows
+def limits(settings: Settings) -> elder_io.ImportLimits:
+    """Upload limits from the settings."""
+    return elder_io.ImportLimits(settings.max_import_bytes, settings.max_import_rows)
 
 
 def is_large_import(content: bytes, settings: Settings) -> bool:
@@ -73,13 +72,7 @@ def submit_import(
     locale: str,
 ) -> Job:
     """Keep the upload and queue its import; a file that is no spreadsheet is refused now."""
-    subject.require(Perm.ELDER_IMPORT)
-    if len(content) > settings.max_import_bytes:
-        raise TooLarge(
-            N_("The file is larger than %(mb)s MB."),
-            field="file",
-            mb=round(settings.max_import_bytes / 1024 / 1024, 1),
-        )
+    elder_io.check_upload(subject, content, limits(settings))
     kind = sniff(content)
     upload = files.save_upload(settings, content, f".{kind}")
     return jobs.submit(
@@ -121,13 +114,13 @@ def import_job(ctx: JobContext) -> JobOutcome:
     """
     content = files.resolve(ctx.settings, ctx.params[UPLOAD]).read_bytes()
     name, now = ctx.params["file_name"], ctx.now()
-    limits = elder_io.ImportLimits(ctx.settings.max_import_bytes, ctx.settings.max_import_rows)
     ctx.progress(0, None, READING)
     try:
         with ctx.reading() as session:
             checked = elder_io.check_import(
                 session, ctx.subject, content, name, now=now,
-                district_code=ctx.settings.district_code, limits=limits, locale=ctx.locale,
+                district_code=ctx.settings.district_code, limits=limits(ctx.settings),
+                locale=ctx.locale,
                 progress=lambda done, total: ctx.progress(done, total, CHECKING),
             )  # fmt: skip
         ctx.progress(len(checked.rows), len(checked.rows), SAVING)

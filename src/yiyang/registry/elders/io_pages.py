@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import base64
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yiyang.errors import N_, DomainError, NotFound
+from yiyang.jobs import service as jobs
 from yiyang.jobs.pages import job_helpers, job_view
 from yiyang.jobs.schemas import JobRead, is_active
 from yiyang.registry.elders import io as elder_io
 from yiyang.registry.elders import io_export, io_jobs
-from yiyang.registry.elders.io_api import limits, read_upload
+from yiyang.registry.elders.io_api import export_response, read_upload
 from yiyang.registry.elders.io_columns import COLUMNS, header_text
 from yiyang.registry.elders.io_report import rejected_rows, report_bytes
 from yiyang.registry.elders.pages import filter_from
@@ -56,7 +55,7 @@ def import_submit(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Import a small file at once and show the result; a large one is followed as a job."""
-    lim = limits(request)
+    lim = io_jobs.limits(request.app.state.settings)
     content = read_upload(file, lim.max_bytes)
     name = file.filename or "upload"
     state = request.app.state
@@ -149,7 +148,7 @@ def export_form(
         "elders/export.html",
         {
             "count": count,
-            "large": io_jobs.is_large_export(count, state.settings),
+            "large": jobs.is_large(count, state.settings),
             "limit": state.settings.job_sync_rows,
             "query": request.url.query,
             "values": values,
@@ -167,13 +166,7 @@ def export_submit(
     state = request.app.state
     now = state.clock()
     count = io_export.count_export(db, subject, flt, kind, now=now)
-    if io_jobs.is_large_export(count, state.settings):
+    if jobs.is_large(count, state.settings):
         job = io_jobs.submit_export(db, subject, flt, kind, now=now, locale=locale)
         return RedirectResponse(job.link or "/jobs", status_code=303)
-    written = io_export.export_elders(db, subject, flt, kind, now=now, locale=locale)
-    return FileResponse(
-        written.path,
-        media_type=written.media_type,
-        filename=written.file_name,
-        background=BackgroundTask(os.unlink, written.path),
-    )
+    return export_response(io_export.export_elders(db, subject, flt, kind, now=now, locale=locale))
