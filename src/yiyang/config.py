@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         default=512 * 1024, description="Imports up to this size are checked at once, not as jobs"
     )
     worker_job_threads: int = Field(default=1, description="Jobs one worker runs side by side")
+    worker_job_nice: int = Field(
+        default=10, description="Job threads run this much nicer than requests (0: as they)"
+    )
     static_dir: Path = PACKAGE_DIR / "static"
     vendor_dir: Path = PACKAGE_DIR / "static" / "vendor"
     order_max_days_ahead: int = 30

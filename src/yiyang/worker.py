@@ -54,6 +54,7 @@ def job_loop(
     interval: float,
 ) -> None:
     """Run jobs one after another on this thread until `stopping` is set."""
+    lower_priority(settings.worker_job_nice)
     while not stopping.is_set():
         try:
             ran = job_runner.run_next(factory, clock, settings, worker=name, stopping=stopping)
@@ -62,6 +63,17 @@ def job_loop(
             ran = None
         if ran is None:
             stopping.wait(interval)
+
+
+def lower_priority(nice: int) -> None:
+    """Let requests and timers have the CPU first: a job thread runs `nice` steps lower."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:  # on Linux a thread id names the thread alone
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+    except OSError:
+        log.warning("could not lower the priority of job thread %s", threading.current_thread())
 
 
 def start_job_threads(
