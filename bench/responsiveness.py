@@ -1,7 +1,7 @@
 """Benchmark: ordinary requests stay fast while a day plan and a large export run as jobs.
 
     python bench/responsiveness.py [--elders 200000] [--orders 2000] [--database-url URL]
-                                   [--clients 8] [--idle-seconds 30] [--no-doc]
+                                   [--clients 8] [--idle-seconds 30] [--keep-db] [--no-doc]
 
 A private PostgreSQL database (created and dropped on the given server) gets the seeded demo
 district and tomorrow's orders placed by automatic dispatch. Then `yiyang serve --workers 2`
@@ -37,16 +37,19 @@ from typing import Any
 
 import httpx
 import sqlalchemy
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, make_url, select, text
 
 from doc import replace_section
 from seed import DEFAULT_PG, fresh_database, server_version
-from yiyang.db import make_session_factory
-from yiyang.demo import seed_demo
+from yiyang.db import make_engine, make_session_factory
+from yiyang.demo import DEMO_PASSWORD, seed_demo
 from yiyang.demo.day import seed_orders
 from yiyang.kit.clock import utcnow
 from yiyang.kit.localtime import local_today
+from yiyang.migrate import upgrade
+from yiyang.orders.models import ServiceOrder
 from yiyang.orders.seed import seed_policies
+from yiyang.registry.elders.models import Elder
 
 SECTION = "## Responsiveness while jobs run"
 BIN = Path(sys.executable).parent
@@ -105,9 +108,9 @@ def processes(url: str, port: int, folder: Path) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(240):
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
@@ -141,8 +144,8 @@ def seed(engine: Engine, elders: int, orders: int) -> tuple[str, str, int]:
 
 def logged_in(base: str, user: str, password: str) -> tuple[httpx.Cookies, str]:
     """A page session cookie and an API token of the same person."""
-    with httpx.Client(base_url=base, follow_redirects=False) as c:
-        c.post("/login", data={"username": user, "password": password})
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=120) as c:
+        c.post("/login", data={"username": user, "password": password}).raise_for_status()
         cookies = c.cookies
         token = c.post("/api/v1/auth/token", json={"username": user, "password": password})
         token.raise_for_status()
@@ -220,15 +223,50 @@ def figures(sample: Sample, seconds: float) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def database(url: str, keep: bool) -> Iterator[Engine]:
+    """A private scratch database, or with `keep` one named after the run kept for the next."""
+    if not keep:
+        with fresh_database(url, "scratch") as engine:
+            yield engine
+        return
+    kept = make_url(url).set(database=f"{make_url(url).database}_responsiveness")
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                           {"n": kept.database}):  # fmt: skip
+            conn.execute(text(f'CREATE DATABASE "{kept.database}"'))
+    admin.dispose()
+    engine = make_engine(kept.render_as_string(hide_password=False))
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def seeded(engine: Engine, args: argparse.Namespace) -> tuple[str, str, int]:
+    """The district and tomorrow's orders, seeded now or (with --keep-db) on an earlier run."""
+    with make_session_factory(engine)() as session:
+        tomorrow = local_today(utcnow()) + timedelta(days=1)
+        orders = session.scalar(
+            select(func.count(ServiceOrder.id)).where(ServiceOrder.service_date == tomorrow)
+        )
+        if session.scalar(select(func.count(Elder.id))) and orders:
+            return "admin", DEMO_PASSWORD, orders or 0
+    print(f"seeding {args.elders:,} elders and {args.orders:,} orders …", flush=True)
+    t0 = time.perf_counter()
+    found = seed(engine, args.elders, args.orders)
+    print(f"seeded in {time.perf_counter() - t0:.0f} s ({found[2]:,} orders placed)", flush=True)
+    return found
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Seed, start the processes, measure idle, loaded and idle again."""
-    url = args.database_url
-    with fresh_database(url, "scratch") as engine, tempfile.TemporaryDirectory() as tmp:
+    with database(args.database_url, args.keep_db) as engine, tempfile.TemporaryDirectory() as tmp:
         version = server_version(engine)
-        print(f"{version}: seeding {args.elders:,} elders and {args.orders:,} orders …", flush=True)
-        t0 = time.perf_counter()
-        user, password, made = seed(engine, args.elders, args.orders)
-        print(f"seeded in {time.perf_counter() - t0:.0f} s ({made:,} orders placed)", flush=True)
+        print(version, flush=True)
+        user, password, made = seeded(engine, args)
         scratch = engine.url.render_as_string(hide_password=False)
         engine.dispose()
         with processes(scratch, free_port(), Path(tmp)) as base:
@@ -326,6 +364,9 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=30)
     parser.add_argument("--database-url", default=DEFAULT_PG)
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep the seeded database for the next run today"
+    )
     args = parser.parse_args()
     info = machine()
     print(f"machine: {info}", flush=True)

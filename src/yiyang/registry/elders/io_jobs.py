@@ -56,7 +56,7 @@ def submit_export(
     return jobs.submit(
         session, subject, EXPORT,
         {"filter": flt.model_dump(mode="json", exclude_none=True), "format": kind},
-        title=EXPORT_TITLE, title_params={"count": count, "format": kind}, link="/jobs/{id}",
+        title=EXPORT_TITLE, title_params={"count": f"{count:,}", "format": kind}, link="/jobs/{id}",
         locale=locale, now=now,
     )  # fmt: skip
 
@@ -100,7 +100,7 @@ def export_job(ctx: JobContext) -> JobOutcome:
     name, media = io_export.export_name(kind, now)
     return JobOutcome(
         N_("%(count)s elders exported."),
-        {"count": count},
+        {"count": f"{count:,}"},
         data={"count": count, "format": kind},
         file=ResultFile(path, name, media),
     )
@@ -129,7 +129,7 @@ def import_job(ctx: JobContext) -> JobOutcome:
         return _rejected(ctx, exc)
     return JobOutcome(
         N_("%(count)s elders were imported."),
-        {"count": result.count},
+        {"count": f"{result.count:,}"},
         data={"imported": result.count, "sha256": result.sha256, "format": result.kind},
     )
 
