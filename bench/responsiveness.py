@@ -69,6 +69,7 @@ class Sample:
     page: list[float] = field(default_factory=list)
     api: list[float] = field(default_factory=list)
     errors: int = 0
+    load: float = 0.0  # the machine's 1-minute load average at the end of the phase
 
     def all(self) -> list[float]:
         return self.page + self.api
@@ -145,7 +146,9 @@ def seed(engine: Engine, elders: int, orders: int) -> tuple[str, str, int]:
 def logged_in(base: str, user: str, password: str) -> tuple[httpx.Cookies, str]:
     """A page session cookie and an API token of the same person."""
     with httpx.Client(base_url=base, follow_redirects=False, timeout=120) as c:
-        c.post("/login", data={"username": user, "password": password}).raise_for_status()
+        login = c.post("/login", data={"username": user, "password": password})
+        if login.status_code != 303:
+            raise RuntimeError(f"login failed: {login.status_code}")
         cookies = c.cookies
         token = c.post("/api/v1/auth/token", json={"username": user, "password": password})
         token.raise_for_status()
@@ -220,6 +223,7 @@ def figures(sample: Sample, seconds: float) -> dict[str, Any]:
         "page_p95_ms": pct(sample.page, 95),
         "api_p95_ms": pct(sample.api, 95),
         "mean_ms": round(statistics.fmean(values), 1) if values else 0,
+        "load": round(sample.load, 1),
     }
 
 
@@ -276,12 +280,15 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(3)  # warm up: connections, caches
             idle = phase["now"] = Sample()
             time.sleep(args.idle_seconds)
+            idle.load = os.getloadavg()[0]
             loaded = phase["now"] = Sample()
             t1 = time.perf_counter()
             job_seconds, ended = run_jobs(base, token, local_today(utcnow()) + timedelta(days=1))
             loaded_s = time.perf_counter() - t1
+            loaded.load = os.getloadavg()[0]
             after = phase["now"] = Sample()
             time.sleep(args.idle_seconds / 2)
+            after.load = os.getloadavg()[0]
             phase["now"] = None
             for t in threads:
                 t.join(timeout=70)
@@ -299,6 +306,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     base_p95 = result["idle"]["p95_ms"] or 1
     result["p95_ratio"] = round(result["loaded"]["p95_ms"] / base_p95, 2)
     result["p50_ratio"] = round(result["loaded"]["p50_ms"] / (result["idle"]["p50_ms"] or 1), 2)
+    after_p95 = result["idle_after"]["p95_ms"] or 1
+    result["p95_ratio_after"] = round(result["loaded"]["p95_ms"] / after_p95, 2)
     return result
 
 
@@ -336,20 +345,24 @@ def write_doc(command: str, info: dict[str, Any], r: dict[str, Any]) -> None:
         f"Machine: {info['cpus']} CPUs, {info['platform']}, Python {info['python']}, "
         f"SQLAlchemy {info['sqlalchemy']}, {r['database']}; measured {info['date']}.",
         "",
-        "| phase | requests | per s | errors | p50 ms | p95 ms | pages p95 ms | API p95 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| phase | requests | per s | errors | p50 ms | p95 ms | pages p95 ms | API p95 ms"
+        " | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, f in rows:
         lines.append(
             f"| {name} | {f['requests']:,} | {f['per_s']} | {f['errors']} | {f['p50_ms']} | "
-            f"{f['p95_ms']} | {f['page_p95_ms']} | {f['api_p95_ms']} |"
+            f"{f['p95_ms']} | {f['page_p95_ms']} | {f['api_p95_ms']} | {f['load']} |"
         )
     jobs = ", ".join(
         f"{name} {r['jobs_s'][name]} s ({r['jobs'][name]['state']})" for name in r["jobs_s"]
     )
     lines += [
         "",
-        f"p95 under load / idle: ×{r['p95_ratio']} (p50 ×{r['p50_ratio']}). Jobs: {jobs}.",
+        f"p95 under load / idle: ×{r['p95_ratio']} (p50 ×{r['p50_ratio']}); against the idle",
+        f'phase after the jobs: ×{r["p95_ratio_after"]}. Jobs: {jobs}. "load" is the machine\'s',
+        "1-minute load average at the end of each phase: the machine is shared, so a phase's",
+        "figures also carry other people's work.",
         "",
     ]
     replace_section(SECTION, "\n".join(lines))
@@ -374,7 +387,8 @@ def main() -> None:
     for name in ("idle", "loaded", "idle_after"):
         print(f"{name:>10}: {r[name]}")
     print(f"jobs: {r['jobs_s']} {r['jobs']}")
-    print(f"p95 loaded / idle: x{r['p95_ratio']}  (p50 x{r['p50_ratio']})")
+    print(f"p95 loaded / idle: x{r['p95_ratio']}  (p50 x{r['p50_ratio']}), "
+          f"/ idle after: x{r['p95_ratio_after']}")  # fmt: skip
     if not args.no_doc:
         command = "python bench/responsiveness.py" + "".join(f" {a}" for a in sys.argv[1:])
         write_doc(command, info, r)
