@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import socket
 import statistics
@@ -36,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy
 from sqlalchemy import Engine, func, make_url, select, text
 
 from doc import replace_section
+from elder_io import machine
 from seed import DEFAULT_PG, fresh_database, server_version
 from yiyang.db import make_engine, make_session_factory
 from yiyang.demo import DEMO_PASSWORD, seed_demo
@@ -309,17 +308,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     after_p95 = result["idle_after"]["p95_ms"] or 1
     result["p95_ratio_after"] = round(result["loaded"]["p95_ms"] / after_p95, 2)
     return result
-
-
-def machine() -> dict[str, Any]:
-    """The machine the figures come from."""
-    return {
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "sqlalchemy": sqlalchemy.__version__,
-        "date": date.today().isoformat(),
-    }
 
 
 def write_doc(command: str, info: dict[str, Any], r: dict[str, Any]) -> None:
