@@ -47,6 +47,7 @@ from yiyang.dispatch import booking, day_plan, states
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.service import submit_order
 from yiyang.errors import DomainError
+from yiyang.jobs.models import Timer
 from yiyang.kit.clock import utcnow
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders.models import ServiceOrder
@@ -60,7 +61,6 @@ from yiyang.registry.elders.models import Elder
 from yiyang.registry.facilities.models import Facility
 from yiyang.registry.staff.models import Staff
 from yiyang.security.subject import system_subject
-from yiyang.timers.models import Timer
 
 SECTION = "## Dispatch in the database"
 READS = 30

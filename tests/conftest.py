@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.app import create_app
 from yiyang.config import Settings
-from yiyang.db import make_engine
+from yiyang.db import make_engine, make_session_factory
 from yiyang.migrate import upgrade
 from yiyang.web.deps import get_db
 
@@ -48,16 +50,18 @@ def database_url() -> str:
 
 
 @contextmanager
-def scratch_database(url: str) -> Iterator[str]:
-    """On PostgreSQL, a private database for this test run (parallel runs never collide)."""
+def scratch_database(url: str, *, template: str | None = None) -> Iterator[str]:
+    """On PostgreSQL, a private database for this test run (parallel runs never collide),
+    a copy of the `template` database when one is named."""
     if not url.startswith("postgresql"):
         yield url
         return
     base = make_url(url)
     name = f"{base.database}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -180,3 +184,68 @@ def live_client(live_app: FastAPI) -> Iterator[TestClient]:
     address = f"198.18.{n // 250}.{n % 250 + 1}"
     with TestClient(live_app, base_url="http://127.0.0.1", client=(address, 50000)) as c:
         yield c
+
+
+@dataclass
+class Live:
+    """An app on its own database with real per-request transactions, and its job worker."""
+
+    app: FastAPI
+    client: TestClient
+    factory: sessionmaker[Session]
+    settings: Settings
+    clock: FakeClock
+
+    def run_jobs(self, limit: int = 20) -> list[int]:
+        """Run every waiting job to its end, as the worker would; returns their ids."""
+        from yiyang.jobs import runner
+        from yiyang.worker import load_tasks
+
+        load_tasks()
+        ran: list[int] = []
+        while len(ran) < limit:
+            job_id = runner.run_next(self.factory, self.clock, self.settings, worker="test")
+            if job_id is None:
+                break
+            ran.append(job_id)
+        return ran
+
+
+@pytest.fixture(scope="session")
+def live_template() -> Iterator[str]:
+    """A migrated database that each live test copies (a file, or a PostgreSQL template)."""
+    with scratch_database(database_url()) as url:
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
+
+
+@contextmanager
+def copied_database(template: str, folder: Path) -> Iterator[str]:
+    """A fresh copy of the template database for one test."""
+    if not template.startswith("postgresql"):
+        path = folder / "live.sqlite3"
+        shutil.copyfile(template.split("///", 1)[-1], path)
+        yield f"sqlite:///{path}"
+        return
+    with scratch_database(template, template=make_url(template).database) as url:
+        yield url
+
+
+@pytest.fixture
+def live(live_template: str, clock: FakeClock, tmp_path: Path) -> Iterator[Live]:
+    """The app on a private copy of the migrated database, no shared session, no worker loop."""
+    with copied_database(live_template, tmp_path) as url:
+        settings = Settings(
+            secret_key="test-secret",
+            district_code="410105",
+            instance_dir=tmp_path / "instance",
+            cookie_secure=False,
+            totp_required_roles=[],
+        )
+        eng = make_engine(url)
+        application = create_app(settings, engine=eng, clock=clock)
+        with TestClient(application, base_url="http://127.0.0.1") as c:
+            yield Live(application, c, make_session_factory(eng), settings, clock)
+        eng.dispose()

@@ -28,7 +28,9 @@ from yiyang.console import (
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
-from yiyang.dispatch import plan_pages
+from yiyang.dispatch import plan_api, plan_pages
+from yiyang.jobs import api as jobs_api
+from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
 from yiyang.orders import pages as orders_pages
@@ -36,7 +38,7 @@ from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.registry.accounts import api as accounts_api
 from yiyang.security.roles import roles_named
-from yiyang.visits import alert_pages, card_pages
+from yiyang.visits import alert_pages, card_pages, export_api
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
@@ -59,7 +61,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        """Run the timer loop inside the web process in the embedded (SQLite) mode."""
+        """Run the worker loop inside the web process in the embedded (SQLite) mode."""
         task = (
             asyncio.create_task(run_forever(session_factory, clock, settings))
             if embedded_worker
@@ -120,8 +122,11 @@ def create_app(
     app.webhooks.include_router(webhook_docs.router())
     app.include_router(orders_api.router, prefix="/api/v1")
     app.include_router(dispatch_api.router, prefix="/api/v1")
+    app.include_router(plan_api.router, prefix="/api/v1")
+    app.include_router(export_api.router, prefix="/api/v1")  # before /visits/{order_id}
     app.include_router(visits_api.router, prefix="/api/v1")
     app.include_router(audit_api.router, prefix="/api/v1")
+    app.include_router(jobs_api.router, prefix="/api/v1")
     for router in (
         auth_pages.router,
         account_pages.router,
@@ -139,6 +144,12 @@ def create_app(
         visit_pages.router,
     ):
         app.include_router(router)
-    for router in (alert_pages.router, card_pages.router, outbox_pages.router, audit_pages.router):
+    for router in (
+        alert_pages.router,
+        card_pages.router,
+        outbox_pages.router,
+        audit_pages.router,
+        jobs_pages.router,
+    ):
         app.include_router(router)
     return app

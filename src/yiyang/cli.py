@@ -276,7 +276,7 @@ def serve(
 
 @app.command()
 def worker(interval: float = 1.0) -> None:
-    """Fire due timers (offer expiries, late checks) and deliver the outbox until stopped."""
+    """Fire due timers, run jobs (day plans, exports) and deliver the outbox until stopped."""
     from yiyang.db import make_engine, make_session_factory
     from yiyang.kit.clock import utcnow
     from yiyang.worker import run_forever

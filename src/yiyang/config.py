@@ -100,6 +100,23 @@ class Settings(BaseSettings):
     elder_id_lookups_per_hour: int = Field(
         default=20, ge=1, description="Searches by full ID number one user may make in an hour"
     )
+    instance_dir: Path = Field(
+        default=Path("var"), description="Instance folder: job result files and waiting uploads"
+    )
+    job_lease_seconds: int = Field(
+        default=60, description="A running job whose worker is silent this long is taken over"
+    )
+    job_file_hours: int = Field(default=24, description="Job result files are kept this long")
+    job_sync_rows: int = Field(
+        default=5000, description="Exports up to this many rows are answered at once, not as jobs"
+    )
+    job_sync_import_bytes: int = Field(
+        default=512 * 1024, description="Imports up to this size are checked at once, not as jobs"
+    )
+    worker_job_threads: int = Field(default=1, description="Jobs one worker runs side by side")
+    worker_job_nice: int = Field(
+        default=10, description="Job threads run this much nicer than requests (0: as they)"
+    )
     static_dir: Path = PACKAGE_DIR / "static"
     vendor_dir: Path = PACKAGE_DIR / "static" / "vendor"
     order_max_days_ahead: int = 30

@@ -24,6 +24,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+READ_ONLY = "yiyang_read_only"  # execution option of the sessions read_only() opens
+
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite so autoincrement works.
 BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
 # JSONB where available: indexable and compact.
@@ -81,8 +83,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE: a transaction that reads, then writes, waits for the writer (busy
             # timeout) instead of failing at once with "database is locked" when the worker
-            # wrote in between, as a deferred BEGIN does in WAL mode.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # wrote in between, as a deferred BEGIN does in WAL mode. Long read-only work
+            # (read_only below) begins deferred: WAL gives it a snapshot without the lock.
+            read_only_work = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only_work else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -152,3 +156,24 @@ def as_domain_errors() -> Iterator[None]:
         if error is None:
             raise
         raise error from exc
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for long reads (jobs) that never holds up writers; closed (rolled back) after.
+
+    SQLite begins it deferred, so WAL gives it a snapshot without taking the write lock every
+    other transaction waits for; PostgreSQL runs it REPEATABLE READ READ ONLY (one snapshot).
+    """
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        options: dict[str, Any] = {READ_ONLY: True}
+        if bind.dialect.name == "postgresql":
+            options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        session = factory(bind=bind.execution_options(**options))
+    else:  # a session bound to one connection (tests): it keeps that connection's transaction
+        session = factory()
+    try:
+        yield session
+    finally:
+        session.close()  # rolls the transaction back; what was read stays loaded

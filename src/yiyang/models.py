@@ -2,6 +2,7 @@
 
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
+from yiyang.jobs import models as job_models
 from yiyang.orders import models as order_models
 from yiyang.ports import models as port_models
 from yiyang.registry.areas import models as area_models
@@ -12,7 +13,6 @@ from yiyang.registry.providers import models as provider_models
 from yiyang.registry.staff import models as staff_models
 from yiyang.security import models as security_models
 from yiyang.security.audit import models as audit_models
-from yiyang.timers import models as timer_models
 from yiyang.visits import models as visit_models
 
 __all__ = [
@@ -23,11 +23,11 @@ __all__ = [
     "elder_models",
     "event_models",
     "facility_models",
+    "job_models",
     "order_models",
     "port_models",
     "provider_models",
     "security_models",
     "staff_models",
-    "timer_models",
     "visit_models",
 ]

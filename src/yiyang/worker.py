@@ -1,72 +1,143 @@
-"""The worker loop: fire due timers, then deliver due outbox messages, every tick (standalone,
-or inside `serve` when embedded)."""
+"""The worker loop: fire due timers and deliver due outbox messages every tick, and run long
+jobs on threads of their own (standalone, or inside `serve` when embedded, where the threads
+keep requests responsive)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.config import Settings
+from yiyang.console import audit_tasks
 from yiyang.dispatch import day_plan
 from yiyang.events import delivery
+from yiyang.jobs import runner as job_runner
+from yiyang.jobs import tasks as job_tasks
+from yiyang.jobs import timer_runner
 from yiyang.kit.clock import Clock
 from yiyang.orders import recurring
 from yiyang.ports.delivery import deliverers, http_client
-from yiyang.security.audit import tasks as audit_tasks
-from yiyang.timers import runner
 
 log = logging.getLogger(__name__)
 
 
 def load_tasks() -> None:
-    """Import every domain's task module and the event subscribers: importing registers them."""
+    """Import every task module and the event subscribers: importing one registers them."""
     import yiyang.console.notifications
     import yiyang.dispatch.tasks
+    import yiyang.registry.elders.io_jobs
+    import yiyang.visits.export_jobs
     import yiyang.visits.tasks  # noqa: F401
 
 
-def ensure_standing_timers(factory: sessionmaker[Session], clock: Clock) -> None:
+def ensure_standing_timers(
+    factory: sessionmaker[Session], clock: Clock, settings: Settings
+) -> None:
     """Re-arm the daily timers at start-up, in case one was parked after repeated failures."""
     with factory() as session, session.begin():
         recurring.ensure_timer(session, clock())
-        day_plan.ensure_nightly(session, clock())
+        day_plan.ensure_nightly(session, clock(), settings)
+        job_tasks.ensure_cleanup(session, clock())
         audit_tasks.ensure_timer(session, clock())
 
 
-def tick(factory: sessionmaker[Session], clock: Clock) -> int:
+def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:
     """Fire every timer due now, then seal the new audit rows; returns how many timers fired."""
-    fired = runner.run_due(factory, clock())
+    fired = timer_runner.run_due(factory, clock(), settings)
     audit_tasks.upkeep(factory, clock())
     return fired
+
+
+def job_loop(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    settings: Settings,
+    stopping: threading.Event,
+    name: str,
+    interval: float,
+) -> None:
+    """Run jobs one after another on this thread until `stopping` is set."""
+    lower_priority(settings.worker_job_nice)
+    while not stopping.is_set():
+        try:
+            ran = job_runner.run_next(factory, clock, settings, worker=name, stopping=stopping)
+        except Exception:
+            log.exception("job loop failed")
+            ran = None
+        if ran is None:
+            stopping.wait(interval)
+
+
+def lower_priority(nice: int) -> None:
+    """Let requests and timers have the CPU first: a job thread runs `nice` steps lower."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:  # on Linux a thread id names the thread alone
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+    except OSError:
+        log.warning("could not lower the priority of job thread %s", threading.current_thread())
+
+
+def start_job_threads(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    settings: Settings,
+    stopping: threading.Event,
+    interval: float,
+) -> list[threading.Thread]:
+    """Start `worker_job_threads` job loops (daemon threads: a hard stop leaves their jobs to
+    the lease, which hands them to the next worker)."""
+    base = f"{socket.gethostname()}:{os.getpid()}"
+    threads = [
+        threading.Thread(
+            target=job_loop,
+            args=(factory, clock, settings, stopping, f"{base}:{n}", interval),
+            name=f"yiyang-job-{n}",
+            daemon=True,
+        )
+        for n in range(settings.worker_job_threads)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 async def run_forever(
     factory: sessionmaker[Session], clock: Clock, settings: Settings, interval: float = 1.0
 ) -> None:
-    """Tick until cancelled; a failing step is logged and the loop goes on."""
+    """Tick until cancelled, jobs running alongside; a failing step is logged and goes on."""
     load_tasks()
-    await asyncio.to_thread(ensure_standing_timers, factory, clock)
+    await asyncio.to_thread(ensure_standing_timers, factory, clock, settings)
     policy = delivery.policy_of(settings)
-    with http_client(settings) as http:
-        channels = deliverers(settings, factory, clock, http)
-        while True:
-            try:
-                await asyncio.to_thread(tick, factory, clock)
-            except Exception:
-                log.exception("worker tick failed")
-            try:
-                sent = await asyncio.to_thread(
-                    delivery.deliver_due,
-                    factory,
-                    clock,
-                    channels,
-                    policy,
-                    limit=settings.outbox_batch,
-                )
-            except Exception:
-                log.exception("outbox delivery failed")
-                sent = 0
-            if sent < settings.outbox_batch:
-                await asyncio.sleep(interval)
+    stopping = threading.Event()
+    start_job_threads(factory, clock, settings, stopping, interval)
+    try:
+        with http_client(settings) as http:
+            channels = deliverers(settings, factory, clock, http)
+            while True:
+                try:
+                    await asyncio.to_thread(tick, factory, clock, settings)
+                except Exception:
+                    log.exception("worker tick failed")
+                try:
+                    sent = await asyncio.to_thread(
+                        delivery.deliver_due,
+                        factory,
+                        clock,
+                        channels,
+                        policy,
+                        limit=settings.outbox_batch,
+                    )
+                except Exception:
+                    log.exception("outbox delivery failed")
+                    sent = 0
+                if sent < settings.outbox_batch:
+                    await asyncio.sleep(interval)
+    finally:
+        stopping.set()  # running jobs stop at their next step and go back to the queue

@@ -87,6 +87,7 @@ def test_two_concurrent_dispatches_assign_once(pg: Engine, clock: FakeClock) -> 
 
 def _clean(factory, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     """This test commits: remove what it made so other tests see an empty district."""
+    from yiyang.jobs.models import Timer
     from yiyang.orders.models import OrderEvent
     from yiyang.registry.areas.models import Area
     from yiyang.registry.catalog.models import ServiceCategory, ServiceItem, ServicePrice
@@ -95,7 +96,6 @@ def _clean(factory, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     from yiyang.registry.providers.models import Provider
     from yiyang.registry.staff.models import Staff, StaffSkill
     from yiyang.security.models import UserAccount
-    from yiyang.timers.models import Timer
 
     _ = timedelta
     with factory() as s:

@@ -12,10 +12,13 @@ from tests.builders import make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district
 from yiyang import worker
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.dispatch import day_plan, service
 from yiyang.dispatch.models import DispatchQueueItem
 from yiyang.errors import Forbidden, Invalid
+from yiyang.jobs import tasks as job_tasks
+from yiyang.jobs import timer_runner as runner
+from yiyang.jobs import timers
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders import recurring
 from yiyang.orders.models import OrderEvent, ServiceOrder
@@ -25,8 +28,6 @@ from yiyang.registry.staff.models import Staff
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
-from yiyang.timers import runner
-from yiyang.timers import service as timers
 
 SETTINGS = Settings(secret_key="x")
 WEST_OF_A1 = (34.8010, 113.6625)  # about 900 m west of the centre in community a1
@@ -230,19 +231,14 @@ def test_nightly_timer_plans_tomorrow_and_schedules_the_next_night(
     assert day_plan.NIGHTLY in runner.HANDLERS
 
 
-def test_worker_start_re_arms_the_daily_timers(
-    db: Session, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_worker_start_re_arms_the_daily_timers(db: Session, clock: FakeClock) -> None:
     factory = sessionmaker(
         bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
     )
-    monkeypatch.setenv("YIYANG_DISPATCH_DAY_PLAN_AT", "20:30")
-    get_settings.cache_clear()
-    try:
-        worker.ensure_standing_timers(factory, clock)
-        worker.ensure_standing_timers(factory, clock)  # a second start adds nothing
-    finally:
-        get_settings.cache_clear()
+    settings = Settings(secret_key="x", dispatch_day_plan_at="20:30")
+    worker.ensure_standing_timers(factory, clock, settings)
+    worker.ensure_standing_timers(factory, clock, settings)  # a second start adds nothing
     assert len(timers.pending(db, recurring.EXPAND)) == 1
+    assert len(timers.pending(db, job_tasks.CLEANUP)) == 1
     (nightly,) = timers.pending(db, day_plan.NIGHTLY)
     assert nightly.due_at.astimezone(CHINA_TZ).strftime("%H:%M") == "20:30"

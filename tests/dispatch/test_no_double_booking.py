@@ -32,6 +32,7 @@ from yiyang.dispatch import booking, day_plan, picking, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import DomainError
+from yiyang.jobs.models import Timer
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.migrate import upgrade
 from yiyang.orders import service as order_service
@@ -41,7 +42,6 @@ from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
-from yiyang.timers.models import Timer
 from yiyang.web.errors import install_error_handlers
 
 SETTINGS = Settings(secret_key="x")

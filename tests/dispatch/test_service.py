@@ -19,14 +19,14 @@ from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
 from yiyang.errors import Forbidden, Invalid
+from yiyang.jobs import timer_runner as runner
+from yiyang.jobs import timers
 from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import IllegalTransition
 from yiyang.orders.schemas import OrderCreate
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
-from yiyang.timers import runner
-from yiyang.timers import service as timers
 
 SETTINGS = Settings(secret_key="x")
 
@@ -252,10 +252,10 @@ def test_offer_timeouts_move_on_and_survive_a_restart(
     db.flush()
     assert order.staff_id == a1.id
     factory = _factory(connection)  # the worker before the "restart": nothing due yet
-    assert runner.run_due(factory, clock.now) == 0
+    assert runner.run_due(factory, clock.now, SETTINGS) == 0
     restarted = _factory(connection)  # a new process: only the timer row carries the offer
     clock.advance(minutes=10)
-    assert runner.run_due(restarted, clock.now) == 1
+    assert runner.run_due(restarted, clock.now, SETTINGS) == 1
     db.expire_all()
     order = db.get_one(ServiceOrder, order.id)
     assert (order.status, order.staff_id) == ("offered", a2.id)
@@ -266,9 +266,9 @@ def test_offer_timeouts_move_on_and_survive_a_restart(
     service.act(db, prov2, order.id, "org_accept", now=clock.now, settings=SETTINGS)
     db.flush()
     clock.advance(minutes=4)
-    assert runner.run_due(restarted, clock.now) == 0
+    assert runner.run_due(restarted, clock.now, SETTINGS) == 0
     clock.advance(minutes=1)
-    assert runner.run_due(restarted, clock.now) == 1
+    assert runner.run_due(restarted, clock.now, SETTINGS) == 1
     db.expire_all()
     order = db.get_one(ServiceOrder, order.id)
     assert order.status == "queued"  # both caregivers excluded now
@@ -287,7 +287,9 @@ def test_stale_timer_does_nothing(
     service.act(db, op, order.id, "cancel", now=clock.now, reason="no longer needed")
     db.flush()
     clock.advance(minutes=30)
-    assert runner.run_due(_factory(connection), clock.now) == 0  # cancelled with the order
+    assert (
+        runner.run_due(_factory(connection), clock.now, SETTINGS) == 0
+    )  # cancelled with the order
     assert not service.expire_offer(db, order.id, None, step="org", now=clock.now)
 
 

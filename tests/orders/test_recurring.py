@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.builders import PASSWORD, make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, make_item
+from yiyang.config import Settings
 from yiyang.dispatch import tasks
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import Invalid
+from yiyang.jobs import timer_runner as runner
+from yiyang.jobs import timers
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders import recurring
 from yiyang.orders.models import RecurringOrder, ServiceOrder
@@ -26,11 +29,11 @@ from yiyang.security.audit.models import AuditEvent
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
-from yiyang.timers import runner
-from yiyang.timers import service as timers
 
 MONDAY = date(2026, 11, 23)
 MON, TUE, WED, THU, FRI = range(5)
+
+SETTINGS = Settings(secret_key="x")
 
 
 @pytest.fixture
@@ -136,12 +139,12 @@ def test_the_daily_timer_expands_and_reschedules_itself_once(
     timers.schedule(db, recurring.EXPAND, 0, timer.due_at)
     db.flush()
     clock.now = datetime(2026, 11, 24, 0, 30, tzinfo=CHINA_TZ)
-    assert runner.run_due(factory, clock.now) == 2  # both runs, and nothing else was due
+    assert runner.run_due(factory, clock.now, SETTINGS) == 2  # both runs, and nothing else was due
     assert [o.service_date for o in _orders(db)] == [date(2026, 11, 24)]  # Tuesday only
     [following] = timers.pending(db, recurring.EXPAND)
     assert _aware(following.due_at) == datetime(2026, 11, 25, 0, 30, tzinfo=CHINA_TZ)
     clock.now = datetime(2026, 11, 25, 0, 30, tzinfo=CHINA_TZ)
-    runner.run_due(factory, clock.now)  # the run, and the provider's unanswered offer
+    runner.run_due(factory, clock.now, SETTINGS)  # the run, and the provider's unanswered offer
     assert [o.service_date for o in _orders(db)] == [date(2026, 11, 24), date(2026, 11, 26)]
     assert len(timers.pending(db, recurring.EXPAND)) == 1
 
@@ -160,8 +163,8 @@ def test_a_worker_restart_mid_run_loses_nothing_and_doubles_nothing(
         tasks.expand_recurring(crashed, now=clock.now, days_ahead=1)
         crashed.rollback()
     assert _orders(db) == []
-    assert runner.run_due(factory, clock.now) == 1  # the timer is still due: run again
-    assert runner.run_due(factory, clock.now) == 0
+    assert runner.run_due(factory, clock.now, SETTINGS) == 1  # the timer is still due: run again
+    assert runner.run_due(factory, clock.now, SETTINGS) == 0
     assert [o.service_date for o in _orders(db)] == [date(2026, 11, 24)]
 
 

@@ -24,11 +24,11 @@ from tests.visits.scene import (
     metres_north,
 )
 from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
+from yiyang.jobs import timer_runner as runner
+from yiyang.jobs import timers
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
-from yiyang.timers import runner
-from yiyang.timers import service as timers
 from yiyang.visits import alerts, feedback, rules, service
 from yiyang.visits.models import Alert, Visit, VisitCorrection
 from yiyang.visits.schemas import (
@@ -212,9 +212,9 @@ def test_late_caregiver_raises_alert_and_is_replaced(db: Session, clock: FakeClo
     start = scene.order.planned_start_at or scene.order.window_start_at
     factory = factory_on(db)
     clock.now = start + timedelta(minutes=14)
-    assert runner.run_due(factory, clock.now) == 0
+    assert runner.run_due(factory, clock.now, SETTINGS) == 0
     clock.now = start + timedelta(minutes=15)
-    assert runner.run_due(factory, clock.now) == 1
+    assert runner.run_due(factory, clock.now, SETTINGS) == 1
     db.expire_all()
     order = db.get_one(ServiceOrder, scene.order.id)
     alert = db.scalar(select(Alert).where(Alert.order_id == order.id, Alert.kind == "late"))
@@ -241,7 +241,7 @@ def test_on_the_way_is_alerted_then_cleared_on_arrival(db: Session, clock: FakeC
     db.flush()
     start = scene.order.planned_start_at or scene.order.window_start_at
     clock.now = start + timedelta(minutes=16)
-    assert runner.run_due(factory_on(db), clock.now) == 1
+    assert runner.run_due(factory_on(db), clock.now, SETTINGS) == 1
     db.expire_all()
     order = db.get_one(ServiceOrder, scene.order.id)
     assert (order.status, order.staff_id) == ("on_the_way", scene.caregiver.id)
@@ -264,7 +264,9 @@ def test_no_show_while_on_the_way_redispatches(db: Session, clock: FakeClock) ->
     db.flush()
     start = scene.order.planned_start_at or scene.order.window_start_at
     clock.now = start + timedelta(minutes=31)
-    assert runner.run_due(factory_on(db), clock.now) == 2  # late (alert only), then no-show
+    assert (
+        runner.run_due(factory_on(db), clock.now, SETTINGS) == 2
+    )  # late (alert only), then no-show
     db.expire_all()
     order = db.get_one(ServiceOrder, scene.order.id)
     kinds = set(db.scalars(select(Alert.kind).where(Alert.order_id == order.id)))

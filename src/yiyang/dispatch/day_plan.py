@@ -27,6 +27,8 @@ from yiyang.dispatch import booking, picking, plan_moves, states
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.plan_moves import Move
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
+from yiyang.jobs import timers
+from yiyang.jobs.models import Timer
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import rules
 from yiyang.orders.models import ServiceOrder
@@ -39,8 +41,6 @@ from yiyang.registry.staff.models import Staff
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
-from yiyang.timers import service as timers
-from yiyang.timers.models import Timer
 
 log = logging.getLogger(__name__)
 NIGHTLY = "dispatch.day_plan"

@@ -17,6 +17,7 @@ from yiyang.dispatch import booking
 from yiyang.dispatch import service as dispatch_service
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import N_
+from yiyang.jobs import timers
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
@@ -24,7 +25,6 @@ from yiyang.planner.day_plan import DayPlan, Placement
 from yiyang.registry.staff.models import Staff
 from yiyang.security.audit import service as audit
 from yiyang.security.subject import Subject
-from yiyang.timers import service as timers
 
 EXPLANATION = N_(
     "Re-planned with the day's other visits: %(name)s, about %(travel)s min from the visit before"

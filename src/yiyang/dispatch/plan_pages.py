@@ -1,4 +1,4 @@
-"""The day plan page: preview tomorrow's re-planned rounds, then apply them in one step."""
+"""The day plan page: a preview or an apply runs as a job; the page follows it to the result."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch import day_plan
-from yiyang.errors import N_, DomainError, Invalid
+from yiyang.dispatch import day_plan, plan_jobs
+from yiyang.errors import N_, DomainError, Invalid, NotFound
+from yiyang.jobs.pages import job_helpers, job_view
+from yiyang.jobs.schemas import JobRead, is_active
 from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.page_helpers import helpers
@@ -27,6 +29,7 @@ from yiyang.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 PATH = "/dispatch/day-plan"
 KEEP_CHOICES = ("0", "4", "6", "8")  # minutes of trip in that keep a visit's caregiver
+MAX_ID = 2**63 - 1
 
 
 def _day(value: str | None, now: datetime) -> date:
@@ -37,6 +40,23 @@ def _day(value: str | None, now: datetime) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise Invalid(N_("Enter the day as YYYY-MM-DD."), field="day") from exc
+
+
+def _keep(value: str | None) -> float:
+    """The "keep short trips" choice in minutes (0: re-plan everything)."""
+    try:
+        return float(value or 0)
+    except ValueError as exc:
+        raise Invalid(N_("Choose how short a trip keeps its caregiver."), field="keep") from exc
+
+
+def _job_id(value: str | None) -> int | None:
+    """The job named in the address, if any; anything but an id is "not found"."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
+        raise NotFound(N_("Job %(id)s not found."), id=value)
+    return int(value)
 
 
 def _rows(db: Session, outcome: day_plan.Outcome) -> list[dict[str, Any]]:
@@ -67,15 +87,8 @@ def _rows(db: Session, outcome: day_plan.Outcome) -> list[dict[str, Any]]:
             "to_name": names.get(m.to_staff_id, f"#{m.to_staff_id}"),
         }
         for m in outcome.moves
+        if m.order_id in orders  # an order deleted since the plan was made
     ]
-
-
-def _keep(value: str | None) -> float:
-    """The "keep short trips" choice in minutes (0: re-plan everything)."""
-    try:
-        return float(value or 0)
-    except ValueError as exc:
-        raise Invalid(N_("Choose how short a trip keeps its caregiver."), field="keep") from exc
 
 
 def _page(
@@ -86,33 +99,27 @@ def _page(
     *,
     day_text: str | None,
     keep_text: str | None,
-    run: str | None,
+    job: JobRead | None = None,
+    message: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
-    subject.require(Perm.ORDER_DISPATCH)
     now: datetime = request.app.state.clock()
     settings = request.app.state.settings
-    outcome, message, status = None, None, 200
-    day = local_today(now) + timedelta(days=1)
-    try:
-        day, keep = _day(day_text, now), _keep(keep_text)
-        if run == "apply":
-            outcome = day_plan.apply(db, subject, day, now=now, settings=settings, keep_within=keep)
-            db.commit()
-        elif run == "preview":
-            outcome = day_plan.propose(
-                db, subject, day, now=now, settings=settings, keep_within=keep
-            )
-    except DomainError as exc:
-        db.rollback()
-        message, status = error_message(locale, exc), exc.status_code
+    outcome = None
+    if job is not None and job.state == "done" and job.data:
+        outcome = plan_jobs.outcome_of(job.data)
+        day_text, keep_text = outcome.day.isoformat(), f"{job.data['keep']:g}"
     return render(
         request,
         "dispatch/day_plan.html",
         helpers(locale)
+        | job_helpers(locale)
         | {
-            "day": day_text or day.isoformat(),
+            "day": day_text or (local_today(now) + timedelta(days=1)).isoformat(),
             "keep": keep_text or "0",
             "keep_choices": KEEP_CHOICES,
+            "job": job,
+            "polling": job is not None and is_active(job),
             "outcome": outcome,
             "rows": _rows(db, outcome) if outcome else [],
             "message": message,
@@ -131,19 +138,55 @@ def show(
     locale: Locale,
     day: str | None = None,
     keep: str | None = None,
-    preview: str | None = None,
+    job: str | None = None,
 ) -> HTMLResponse:
-    """The form, and with `preview` what re-planning that day would change."""
-    run = "preview" if preview else None
-    return _page(request, db, subject, locale, day_text=day, keep_text=keep, run=run)
+    """The form; with `job`, that preview or apply: its progress, then what it changes."""
+    subject.require(Perm.ORDER_DISPATCH)
+    job_id = _job_id(job)
+    shown = None
+    if job_id is not None:
+        shown = job_view(db, subject, job_id, locale, request.app.state.clock())
+        if shown.kind not in plan_jobs.KINDS:
+            raise NotFound(N_("Job %(id)s not found."), id=job_id)
+        day, keep = None, None
+    return _page(request, db, subject, locale, day_text=day, keep_text=keep, job=shown)
+
+
+def _submit(
+    request: Request, db: Session, subject: Subject, form: Any, locale: str, *, apply: bool
+) -> Response:
+    """Queue the plan and follow it on this page; bad input is shown on the form."""
+    subject.require(Perm.ORDER_DISPATCH)
+    now: datetime = request.app.state.clock()
+    day_text, keep_text = str(form.get("day") or ""), str(form.get("keep") or "")
+    try:
+        day, keep = _day(day_text, now), _keep(keep_text)
+        job = plan_jobs.submit(
+            db, subject, day, keep, apply=apply, now=now,
+            settings=request.app.state.settings, locale=locale,
+        )  # fmt: skip
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise
+        db.rollback()
+        return _page(
+            request, db, subject, locale, day_text=day_text, keep_text=keep_text,
+            message=error_message(locale, exc), status=exc.status_code,
+        )  # fmt: skip
+    return RedirectResponse(job.link or PATH, status_code=303)
+
+
+@router.post(f"{PATH}/preview", response_class=HTMLResponse)
+def preview(
+    request: Request, db: DbSession, subject: PageSubject, form: FormBody, locale: Locale
+) -> Response:
+    """Start a preview of re-planning the day (nothing changes)."""
+    return _submit(request, db, subject, form, locale, apply=False)
 
 
 @router.post(PATH, response_class=HTMLResponse)
 def apply(
     request: Request, db: DbSession, subject: PageSubject, form: FormBody, locale: Locale
-) -> HTMLResponse:
-    """Re-plan the day and reassign the moved orders (all or nothing)."""
-    return _page(
-        request, db, subject, locale,
-        day_text=str(form.get("day") or ""), keep_text=str(form.get("keep") or ""), run="apply",
-    )  # fmt: skip
+) -> Response:
+    """Start re-planning the day and reassigning the moved orders (all or nothing)."""
+    return _submit(request, db, subject, form, locale, apply=True)

@@ -18,6 +18,7 @@ from yiyang.dispatch import booking, picking, record, states
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
 from yiyang.dispatch.picking import exclusions
 from yiyang.errors import N_, Conflict, Forbidden, Invalid
+from yiyang.jobs import timers
 from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
@@ -28,7 +29,6 @@ from yiyang.planner.feasibility import BUSY, SKILL
 from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
-from yiyang.timers import service as timers
 
 ORG_OFFER_EXPIRY = "dispatch.org_offer_expiry"
 CAREGIVER_OFFER_EXPIRY = "dispatch.caregiver_offer_expiry"

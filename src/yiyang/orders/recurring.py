@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, FieldProblem, Invalid
+from yiyang.jobs import timers
+from yiyang.jobs.models import Timer
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import repository
 from yiyang.orders.models import RecurringOrder
@@ -25,8 +27,6 @@ from yiyang.registry.elders.models import Elder
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.timers import service as timers
-from yiyang.timers.models import Timer
 
 EXPAND = "orders.recurring_expand"
 EXPAND_AT = time(0, 30)  # local time of the daily expansion

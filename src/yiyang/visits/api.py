@@ -1,17 +1,15 @@
-"""JSON routes of visits: the caregiver's day and actions, corrections, ratings, alerts, files."""
+"""JSON routes of visits: the caregiver's day and actions, corrections, ratings, alerts."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
-from yiyang.visits import alerts, cards, exports, feedback, service
-from yiyang.visits.exports import FileOut
+from yiyang.visits import alerts, cards, feedback, service
 from yiyang.visits.schemas import (
     AlertFilter,
     AlertNote,
@@ -36,14 +34,6 @@ from yiyang.visits.schemas import (
 from yiyang.web.deps import ApiSubject, DbSession, get_locale
 
 router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
-
-
-def _file(out: FileOut) -> Response:
-    return Response(
-        out.content,
-        media_type=out.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{out.file_name}"'},
-    )
 
 
 def _visit(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
@@ -96,20 +86,6 @@ def order_alerts(
 ) -> list[AlertRead]:
     """Every alert of one order, newest first."""
     return alerts.order_alerts(db, subject, order_id, now=request.app.state.clock())
-
-
-@router.get("/visits/evv-export")
-def evv_export(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    date_from: Annotated[date, Query(alias="from")],
-    date_to: Annotated[date, Query(alias="to")],
-    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
-) -> Response:
-    """The six EVV facts of every delivered visit in scope in a period (China dates)."""
-    out = exports.evv_export(db, subject, date_from, date_to, fmt, now=request.app.state.clock())
-    return _file(out)
 
 
 @router.get("/visits/complaints", response_model=list[ComplaintRead])
@@ -234,16 +210,3 @@ def return_visit(
 def return_visits(db: DbSession, subject: ApiSubject, order_id: int) -> list[ReturnVisitRead]:
     """Follow-up calls of an order."""
     return feedback.list_return_visits(db, subject, order_id)
-
-
-@router.get("/settlements/{month}.xlsx")
-def settlement(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    month: str,
-    provider_id: int | None = None,
-) -> Response:
-    """The monthly settlement workbook: a summary sheet and one sheet per provider."""
-    out = exports.settlement_xlsx(db, subject, month, provider_id, now=request.app.state.clock())
-    return _file(out)

@@ -108,19 +108,25 @@ def _xlsx_single(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]
     return buffer.getvalue()
 
 
-def evv_export(
-    session: Session,
-    subject: Subject,
-    date_from: date,
-    date_to: date,
-    kind: str,
-    *,
-    now: datetime,
-) -> FileOut:
-    """The six facts of every delivered visit in scope whose window started in the period."""
+def _evv_checked(subject: Subject, date_from: date, date_to: date, kind: str) -> None:
     subject.require(Perm.EVV_EXPORT)
     if kind not in FORMATS:
         raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
+    _period(date_from, date_to)
+
+
+def count_evv(session: Session, subject: Subject, date_from: date, date_to: date, kind: str) -> int:
+    """How many rows an EVV export of the period would have (a direct file or a job)."""
+    _evv_checked(subject, date_from, date_to, kind)
+    start, end = _period(date_from, date_to)
+    return repository.count_delivered_between(session, subject, start, end)
+
+
+def evv_file(
+    session: Session, subject: Subject, date_from: date, date_to: date, kind: str
+) -> FileOut:
+    """The six facts of every delivered visit in scope whose window started in the period."""
+    _evv_checked(subject, date_from, date_to, kind)
     start, end = _period(date_from, date_to)
     records = [
         evv_record(o, v) for o, v in repository.delivered_between(session, subject, start, end)
@@ -130,17 +136,40 @@ def evv_export(
         content = _csv(rules.EVV_HEADERS, rows)
     else:
         content = _xlsx_single("evv", rules.EVV_HEADERS, rows)
+    name = f"evv-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{kind}"
+    return FileOut(content, name, FORMATS[kind], len(rows))
+
+
+def record_evv_export(
+    session: Session, subject: Subject, date_from: date, date_to: date, out: FileOut, *,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Audit an EVV export: who, which period, which format, how many rows."""
+    kind = out.file_name.rsplit(".", 1)[-1]
     audit.record(
         session,
         subject,
         "evv_export",
         "visit",
         None,
-        detail=f"{date_from}..{date_to} {kind} rows={len(rows)}",
+        detail=f"{date_from}..{date_to} {kind} rows={out.count}",
         at=now,
     )
-    name = f"evv-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{kind}"
-    return FileOut(content, name, FORMATS[kind], len(rows))
+
+
+def evv_export(
+    session: Session,
+    subject: Subject,
+    date_from: date,
+    date_to: date,
+    kind: str,
+    *,
+    now: datetime,
+) -> FileOut:
+    """The EVV file of the period, audited."""
+    out = evv_file(session, subject, date_from, date_to, kind)
+    record_evv_export(session, subject, date_from, date_to, out, now=now)
+    return out
 
 
 # ---------------------------------------------------------------- monthly settlement
@@ -163,9 +192,7 @@ def settlement(
     session: Session, subject: Subject, month: str, provider_id: int | None
 ) -> list[ProviderSettlement]:
     """The month's delivered orders in scope, summed per provider and service."""
-    subject.require(Perm.SETTLEMENT_READ)
-    if not _MONTH.match(month):
-        raise Invalid(N_("Give the month as YYYY-MM."), field="month")
+    _month_checked(subject, month)
     provider_id = _settlement_provider(subject, provider_id)
     if provider_id is not None and repository.provider(session, provider_id) is None:
         raise NotFound(N_("Provider %(id)s not found."), id=provider_id)
@@ -205,13 +232,24 @@ PROVIDER_HEADER = ("service_code", "service", "count", "total_yuan", "government
                    "elder_yuan")  # fmt: skip
 
 
-def settlement_xlsx(
-    session: Session,
-    subject: Subject,
-    month: str,
-    provider_id: int | None,
-    *,
-    now: datetime,
+def _month_checked(subject: Subject, month: str) -> None:
+    subject.require(Perm.SETTLEMENT_READ)
+    if not _MONTH.match(month):
+        raise Invalid(N_("Give the month as YYYY-MM."), field="month")
+
+
+def count_settlement(
+    session: Session, subject: Subject, month: str, provider_id: int | None
+) -> int:
+    """How many delivered orders a settlement sums (a direct workbook or a job)."""
+    _month_checked(subject, month)
+    start, end = rules.month_bounds(month)
+    provider_id = _settlement_provider(subject, provider_id)
+    return repository.count_delivered_between(session, subject, start, end, provider_id)
+
+
+def settlement_file(
+    session: Session, subject: Subject, month: str, provider_id: int | None
 ) -> FileOut:
     """The settlement workbook: a summary sheet, then one sheet per provider with totals."""
     from openpyxl import Workbook
@@ -249,16 +287,37 @@ def settlement_xlsx(
     )  # fmt: skip
     buffer = io.BytesIO()
     workbook.save(buffer)
+    suffix = f"-{provider_id}" if provider_id else ""
+    return FileOut(
+        buffer.getvalue(), f"settlement-{month}{suffix}.xlsx", FORMATS["xlsx"], len(settled)
+    )
+
+
+def record_settlement_export(
+    session: Session, subject: Subject, month: str, provider_id: int | None, out: FileOut, *,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Audit a settlement export: who, which month and provider, how many providers."""
     audit.record(
         session,
         subject,
         "settlement_export",
         "provider",
         provider_id,
-        detail=f"{month} providers={len(settled)}",
+        detail=f"{month} providers={out.count}",
         at=now,
     )
-    suffix = f"-{provider_id}" if provider_id else ""
-    return FileOut(
-        buffer.getvalue(), f"settlement-{month}{suffix}.xlsx", FORMATS["xlsx"], len(settled)
-    )
+
+
+def settlement_xlsx(
+    session: Session,
+    subject: Subject,
+    month: str,
+    provider_id: int | None,
+    *,
+    now: datetime,
+) -> FileOut:
+    """The settlement workbook of the month, audited."""
+    out = settlement_file(session, subject, month, provider_id)
+    record_settlement_export(session, subject, month, provider_id, out, now=now)
+    return out

@@ -259,6 +259,24 @@ def delivered_between(
     return [(order, visit) for order, visit in session.execute(stmt).unique()]
 
 
+def count_delivered_between(
+    session: Session,
+    subject: Subject,
+    start: datetime,
+    end: datetime,
+    provider_id: int | None = None,
+) -> int:
+    """How many delivered readable orders had their window start in [start, end)."""
+    stmt = readable(subject).where(
+        ServiceOrder.status.in_(DELIVERED),
+        ServiceOrder.window_start_at >= start,
+        ServiceOrder.window_start_at < end,
+    )
+    if provider_id is not None:
+        stmt = stmt.where(ServiceOrder.provider_id == provider_id)
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
 def provider(session: Session, provider_id: int) -> Provider | None:
     """A provider by id (for names on settlement sheets)."""
     return session.get(Provider, provider_id)

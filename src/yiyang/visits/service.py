@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from yiyang.config import Settings
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid, NotFound
+from yiyang.jobs import timers
 from yiyang.kit.geo import wgs84_to_gcj02
 from yiyang.kit.localtime import local_today
 from yiyang.orders import rules as order_rules
@@ -25,7 +26,6 @@ from yiyang.registry.elders.models import Elder
 from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.timers import service as timers
 from yiyang.visits import alerts as alert_service
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit

@@ -8,17 +8,14 @@ check, since pulling them back would only delay the elder further.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
-
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import NotFound
+from yiyang.jobs import timers
+from yiyang.jobs.context import TimerContext
+from yiyang.jobs.models import Timer
+from yiyang.jobs.timer_runner import handles
 from yiyang.orders import rules as order_rules
 from yiyang.security.subject import system_subject
-from yiyang.timers import service as timers
-from yiyang.timers.models import Timer
-from yiyang.timers.runner import handles
 from yiyang.visits import alerts, repository
 from yiyang.visits.rules import AlertKind
 from yiyang.visits.service import LATE_CHECK, NO_SHOW_CHECK, planned_start
@@ -29,8 +26,9 @@ SYSTEM = system_subject("visits")
 WAITING = (S.ASSIGNED, S.CAREGIVER_ACCEPTED, S.ON_THE_WAY)
 
 
-def _check(session: Session, timer: Timer, now: datetime, kind: AlertKind) -> str:
+def _check(ctx: TimerContext, timer: Timer, kind: AlertKind) -> str:
     """Shared body of both checks; returns what it did (for logs and tests)."""
+    session, now = ctx.session, ctx.now
     try:
         order = repository.get_order(session, SYSTEM, timer.ref_id, lock=True)
     except NotFound:
@@ -58,18 +56,19 @@ def _check(session: Session, timer: Timer, now: datetime, kind: AlertKind) -> st
     if kind == AlertKind.LATE:
         timers.cancel(session, NO_SHOW_CHECK, order.id, now=now)
     dispatch_service.act(
-        session, SYSTEM, order.id, E.CAREGIVER_UNAVAILABLE, now=now, reason=str(kind)
-    )
+        session, SYSTEM, order.id, E.CAREGIVER_UNAVAILABLE, now=now, reason=str(kind),
+        settings=ctx.settings,
+    )  # fmt: skip
     return "redispatched"
 
 
 @handles(LATE_CHECK)
-def late_check(session: Session, timer: Timer, now: datetime) -> None:
+def late_check(ctx: TimerContext, timer: Timer) -> None:
     """+15 min without a check-in: alert, and re-dispatch unless the caregiver is on the way."""
-    _check(session, timer, now, AlertKind.LATE)
+    _check(ctx, timer, AlertKind.LATE)
 
 
 @handles(NO_SHOW_CHECK)
-def no_show_check(session: Session, timer: Timer, now: datetime) -> None:
+def no_show_check(ctx: TimerContext, timer: Timer) -> None:
     """+30 min without a check-in: alert and re-dispatch."""
-    _check(session, timer, now, AlertKind.NO_SHOW)
+    _check(ctx, timer, AlertKind.NO_SHOW)

@@ -15,11 +15,13 @@ from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.security.audit.builders import add_events, seal_all, sealed_rows
 from yiyang.config import Settings
-from yiyang.security.audit import archive, repository, tasks
+from yiyang.console import audit_tasks as tasks
+from yiyang.jobs import timers
+from yiyang.jobs.context import TimerContext
+from yiyang.security.audit import archive, repository
 from yiyang.security.audit.models import AuditArchive, AuditEvent
 from yiyang.security.audit.verify import verify
 from yiyang.security.roles import Role
-from yiyang.timers import service as timers
 
 
 @pytest.fixture
@@ -161,14 +163,14 @@ def test_the_timer_archives_then_comes_back_soon_or_tomorrow(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = Settings(audit_online_days=180, audit_archive_dir=tmp_path)
-    monkeypatch.setattr(tasks, "get_settings", lambda: settings)
     monkeypatch.setattr(archive, "MAX_ROWS", 4)
+    ctx = TimerContext(db, clock.now, settings)
     fired = timers.schedule(db, tasks.ARCHIVE, 0, clock.now)
-    tasks.archive_timer(db, fired, clock.now)
+    tasks.archive_timer(ctx, fired)
     fired.fired_at = clock.now
     assert [t.due_at for t in timers.pending(db, tasks.ARCHIVE)] == [clock.now + tasks.AGAIN_SOON]
     again = timers.pending(db, tasks.ARCHIVE)[0]
-    tasks.archive_timer(db, again, clock.now)
+    tasks.archive_timer(ctx, again)
     again.fired_at = clock.now
     assert [t.due_at for t in timers.pending(db, tasks.ARCHIVE)] == [tasks.next_archive(clock.now)]
     assert [m.rows for m in repository.archives(db)] == [2, 1, 1, 1]  # the 4-row run split a day

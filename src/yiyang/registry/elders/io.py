@@ -1,45 +1,34 @@
-"""Elder import and export as .xlsx and .csv: validate everything, then write all or nothing."""
+"""Elder import from .xlsx and .csv: check every row, then write all or nothing."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
-from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, FieldProblem, Invalid, TooLarge
-from yiyang.kit.idcard import make_id_number
 from yiyang.kit.localtime import local_today
 from yiyang.registry.areas.models import Area
-from yiyang.registry.elders import lookups, rules
-from yiyang.registry.elders import repository as elder_repository
+from yiyang.registry.elders import rules
 from yiyang.registry.elders import service as elder_service
-from yiyang.registry.elders.io_columns import COLUMNS, MAX_CONTACTS, format_value, header_text
+from yiyang.registry.elders.io_columns import header_text
 from yiyang.registry.elders.io_rules import column_of, map_header, read_sheet, row_to_schema
 from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
-from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.audit import service as audit
 from yiyang.security.audit.models import AuditEvent
-from yiyang.security.disclosure import Kind, Viewer, mask
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
 REPORT_LIMIT = 10_000  # problems listed in a report; the total is always counted
-FORMATS = ("xlsx", "csv")
 _CHUNK = 2000
-_MEDIA = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 @dataclass(frozen=True)
@@ -91,7 +80,7 @@ class ImportLimits:
     max_rows: int
 
 
-def _communities(session: Session) -> dict[str, Area]:
+def communities(session: Session) -> dict[str, Area]:
     return {a.code: a for a in session.scalars(select(Area).where(Area.level == "community"))}
 
 
@@ -104,7 +93,33 @@ def _taken(session: Session, numbers: Sequence[str]) -> set[str]:
     return found
 
 
-def import_elders(
+@dataclass(frozen=True)
+class CheckedImport:
+    """An uploaded file whose every row passed the checks, ready to be written."""
+
+    rows: list[tuple[int, Any, elder_service.PreparedElder]]  # (row number, data, prepared)
+    file_name: str
+    sha256: str
+    kind: str
+    id_column: str  # the ID number column as headed in the file
+
+
+def check_upload(subject: Subject, content: bytes, limits: ImportLimits) -> None:
+    """Refuse a caller who may not import and a file past the size limit."""
+    subject.require(Perm.ELDER_IMPORT)
+    if len(content) > limits.max_bytes:
+        raise TooLarge(
+            N_("The file is larger than %(mb)s MB."),
+            field="file",
+            mb=round(limits.max_bytes / 1024 / 1024, 1),
+        )
+
+
+Progress = Callable[[int, int], None]  # rows checked, rows in the file
+PROGRESS_ROWS = 1000  # rows between two progress reports
+
+
+def check_import(
     session: Session,
     subject: Subject,
     content: bytes,
@@ -114,20 +129,15 @@ def import_elders(
     district_code: str,
     limits: ImportLimits,
     locale: str = "zh_CN",
-) -> ImportResult:
-    """Validate every row of an uploaded file by the single-creation rules, then insert all."""
-    subject.require(Perm.ELDER_IMPORT)
-    if len(content) > limits.max_bytes:
-        raise TooLarge(
-            N_("The file is larger than %(mb)s MB."),
-            field="file",
-            mb=round(limits.max_bytes / 1024 / 1024, 1),
-        )
+    progress: Progress | None = None,
+) -> CheckedImport:
+    """Check every row of an uploaded file by the single-creation rules, writing nothing."""
+    check_upload(subject, content, limits)
     sheet = read_sheet(content, limits.max_rows)
     keys = map_header(sheet.header, lambda k: header_text(k, locale))
     headed = {k: sheet.header[i] for i, k in enumerate(keys) if k is not None}
     today = local_today(now)
-    communities = _communities(session)
+    found = communities(session)
     problems: list[RowProblem] = []
     total = 0
     bad_rows: set[int] = set()
@@ -146,7 +156,9 @@ def import_elders(
 
     prepared: list[tuple[int, Any, elder_service.PreparedElder]] = []
     first_row: dict[str, int] = {}
-    for number, cells in sheet.rows:
+    for seen, (number, cells) in enumerate(sheet.rows):
+        if progress is not None and seen % PROGRESS_ROWS == 0:
+            progress(seen, len(sheet.rows))
         data, raw, row_problems = row_to_schema(keys, cells)
         if data is None:
             if isinstance(raw.get("id_number"), str) and not any(
@@ -160,7 +172,7 @@ def import_elders(
             continue
         ready, row_problems = elder_service.prepare_new_elder(
             session, subject, data, today=today, district_code=district_code,
-            communities=communities,
+            communities=found,
         )  # fmt: skip
         for p in row_problems:
             report(number, p)
@@ -176,24 +188,68 @@ def import_elders(
             continue
         first_row[id_number] = number
         prepared.append((number, data, ready))
-    taken = _taken(session, [ready.facts.number for _, _, ready in prepared])
-    for number, _data, ready in prepared:
-        if ready.facts.number in taken:
-            report(number, FieldProblem(
-                "id_number", "duplicate_id_number",
-                N_("An elder with this ID number is already registered."),
-            ))  # fmt: skip
+    for number in _registered(session, prepared):
+        report(number, _REGISTERED)
     if total:
         raise ImportRejected(sorted(problems, key=lambda p: p.row), total, len(bad_rows))
-    _insert_all(session, subject, [(d, r) for _, d, r in prepared], now=now, today=today)
     digest = hashlib.sha256(content).hexdigest()
+    id_column = headed.get("id_number", "id_number")
+    return CheckedImport(prepared, file_name, digest, sheet.kind, id_column)
+
+
+_REGISTERED = FieldProblem(
+    "id_number", "duplicate_id_number", N_("An elder with this ID number is already registered.")
+)
+
+
+def _registered(
+    session: Session, prepared: list[tuple[int, Any, elder_service.PreparedElder]]
+) -> list[int]:
+    """Row numbers whose ID number is already registered."""
+    taken = _taken(session, [ready.facts.number for _, _, ready in prepared])
+    return [number for number, _, ready in prepared if ready.facts.number in taken]
+
+
+def write_import(
+    session: Session, subject: Subject, checked: CheckedImport, *, now: datetime
+) -> ImportResult:
+    """Insert checked rows all at once and audit it; ID numbers registered since are refused."""
+    subject.require(Perm.ELDER_IMPORT)
+    late = _registered(session, checked.rows)
+    if late:
+        problems = [
+            RowProblem(n, checked.id_column, "id_number", _REGISTERED.code, _REGISTERED.message)
+            for n in late[:REPORT_LIMIT]
+        ]
+        raise ImportRejected(problems, len(late), len(late))
+    today = local_today(now)
+    _insert_all(session, subject, [(d, r) for _, d, r in checked.rows], now=now, today=today)
     audit.record(
         session, subject, "import", "elder", None,
-        after={"count": len(prepared), "file_name": file_name, "sha256": digest,
-               "format": sheet.kind},
-        detail=file_name[:512], at=now,
+        after={"count": len(checked.rows), "file_name": checked.file_name,
+               "sha256": checked.sha256, "format": checked.kind},
+        detail=checked.file_name[:512], at=now,
     )  # fmt: skip
-    return ImportResult(len(prepared), file_name, digest, sheet.kind)
+    return ImportResult(len(checked.rows), checked.file_name, checked.sha256, checked.kind)
+
+
+def import_elders(
+    session: Session,
+    subject: Subject,
+    content: bytes,
+    file_name: str,
+    *,
+    now: datetime,
+    district_code: str,
+    limits: ImportLimits,
+    locale: str = "zh_CN",
+) -> ImportResult:
+    """Validate every row of an uploaded file by the single-creation rules, then insert all."""
+    checked = check_import(
+        session, subject, content, file_name, now=now, district_code=district_code,
+        limits=limits, locale=locale,
+    )  # fmt: skip
+    return write_import(session, subject, checked, now=now)
 
 
 def _insert_all(
@@ -255,174 +311,6 @@ def _insert_all(
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
-
-
-# ---------------------------------------------------------------- export
-
-
-def _elder_rows(
-    session: Session, subject: Subject, flt: ElderFilter, today: date
-) -> Iterator[dict[str, Any]]:
-    """Matching elders in scope as flat dicts (masked for the subject), fetched by id ranges
-    so memory stays flat."""
-    viewer = Viewer(subject)
-    codes = dict(session.execute(select(Area.id, Area.code)).tuples().all())
-    base = elder_repository.filtered(subject, flt, today)
-    cols = [c for c in Elder.__table__.c if c.key != "version"]
-    last = 0
-    while True:
-        chunk = (
-            session.execute(
-                base.with_only_columns(*cols)
-                .where(Elder.id > last)
-                .order_by(Elder.id)
-                .limit(_CHUNK)
-            )
-            .mappings()
-            .all()
-        )
-        if not chunk:
-            return
-        ids = [r["id"] for r in chunk]
-        last = ids[-1]
-        groups: dict[int, list[str]] = {}
-        for elder_id, code in session.execute(
-            select(ElderGroup.elder_id, ElderGroup.code)
-            .where(ElderGroup.elder_id.in_(ids))
-            .order_by(ElderGroup.elder_id, ElderGroup.code)
-        ):
-            groups.setdefault(elder_id, []).append(code)
-        contacts: dict[int, list[Any]] = {}
-        for contact in session.execute(
-            select(
-                ElderContact.elder_id, ElderContact.name, ElderContact.relationship,
-                ElderContact.phone, ElderContact.has_key,
-            )
-            .where(ElderContact.elder_id.in_(ids))
-            .order_by(ElderContact.elder_id, ElderContact.priority)
-        ):  # fmt: skip
-            contacts.setdefault(contact.elder_id, []).append(contact)
-        for r in chunk:
-            row = dict(r)
-            row["community_code"] = codes.get(row["community_id"])
-            row["special_groups"] = groups.get(row["id"], [])
-            row["id_number"] = mask(Kind.ELDER_ID_NUMBER, row["id_number"], viewer)
-            row["phone"] = mask(Kind.ELDER_PHONE, row["phone"], viewer)
-            for n, c in enumerate(contacts.get(row["id"], [])[:MAX_CONTACTS], start=1):
-                row[f"contact{n}_name"] = c.name
-                row[f"contact{n}_relationship"] = c.relationship
-                row[f"contact{n}_phone"] = mask(Kind.CONTACT_PHONE, c.phone, viewer)
-                row[f"contact{n}_has_key"] = c.has_key
-            yield row
-
-
-def _cells(row: dict[str, Any], locale: str, kind: str) -> list[Any]:
-    guard = kind == "csv"
-    return [format_value(c.key, row.get(c.key), locale, guard) for c in COLUMNS]
-
-
-def _write(kind: str, rows: Iterator[list[Any]], header: list[str], out: IO[bytes]) -> int:
-    """Write a header and rows as xlsx (openpyxl write-only) or CSV (UTF-8 with BOM)."""
-    count = 0
-    if kind == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
-        writer.writerow(header)
-        for cells in rows:
-            writer.writerow(["" if v is None else v for v in cells])
-            count += 1
-        text.flush()
-        text.detach()
-        return count
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("elders")
-    sheet.append(header)
-    for cells in rows:
-        out_cells: list[Any] = []
-        for v in cells:
-            if isinstance(v, str) and v.startswith("="):
-                cell = WriteOnlyCell(sheet, value=v)
-                cell.data_type = "s"  # text, never a formula
-                out_cells.append(cell)
-            else:
-                out_cells.append(v)
-        sheet.append(out_cells)
-        count += 1
-    workbook.save(out)
-    return count
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    """A written export: where it is on disk, how to name and serve it, how many rows."""
-
-    path: Path
-    file_name: str
-    media_type: str
-    count: int
-
-
-def export_elders(
-    session: Session,
-    subject: Subject,
-    flt: ElderFilter,
-    kind: str,
-    *,
-    now: datetime,
-    locale: str,
-    id_lookup_limit: int,
-) -> ExportFile:
-    """Write the elders in scope to a temporary file (masked by role) and audit the export."""
-    subject.require(Perm.ELDER_EXPORT)
-    if kind not in FORMATS:
-        raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
-    lookups.allow(session, subject, flt.q, now=now, limit=id_lookup_limit)
-    today = local_today(now)
-    header = [header_text(c.key, locale) for c in COLUMNS]
-    rows = (_cells(r, locale, kind) for r in _elder_rows(session, subject, flt, today))
-    with tempfile.NamedTemporaryFile(prefix="yiyang-export-", suffix=f".{kind}",
-                                     delete=False) as out:  # fmt: skip
-        count = _write(kind, rows, header, out)
-    audit.record(
-        session, subject, "export", "elder", None,
-        after={"filter": flt.model_dump(mode="json", exclude_none=True), "count": count,
-               "format": kind},
-        at=now,
-    )  # fmt: skip
-    name = f"elders-{today:%Y%m%d}.{kind}"
-    return ExportFile(Path(out.name), name, _MEDIA[kind], count)
-
-
-def template_file(
-    session: Session, subject: Subject, kind: str, *, now: datetime, locale: str
-) -> tuple[bytes, str, str]:
-    """An import template: the header row and one valid example row."""
-    subject.require(Perm.ELDER_IMPORT)
-    if kind not in FORMATS:
-        raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
-    community = next(
-        (c for c in sorted(_communities(session).values(), key=lambda a: a.code)
-         if subject.scope.covers(street_id=c.parent_id, community_id=c.id)),
-        None,
-    )  # fmt: skip
-    example: dict[str, Any] = {
-        "id_number": make_id_number("410105", date(1948, 5, 17), 21, "F"),
-        "name": "王秀英", "phone": "13800001234", "household_registration": "河南省郑州市金水区",
-        "address": "文化路 1 号院 2 号楼 301", "lat": 34.8005, "lon": 113.672,
-        "community_code": community.code if community else "410105001001",
-        "geofence_m": 150, "living_situation": "alone", "special_groups": ["living_alone"],
-        "economic_status": "minimum_living", "capability_level": 1, "consent_given": True,
-        "consent_date": local_today(now), "notes": None, "contact1_name": "李明",
-        "contact1_relationship": "儿子" if locale == "zh_CN" else "son",
-        "contact1_phone": "13900005678", "contact1_has_key": True,
-    }  # fmt: skip
-    out = io.BytesIO()
-    _write(kind, iter([_cells(example, locale, kind)]),
-           [header_text(c.key, locale) for c in COLUMNS], out)  # fmt: skip
-    return out.getvalue(), f"elder-import-template.{kind}", _MEDIA[kind]
 
 
 def report_csv(problems: Sequence[RowProblem], translate: Callable[[str, dict[str, Any]], str],

@@ -52,7 +52,7 @@ def _vocab(value: str | None, allowed: type[Any]) -> str | None:
     return value if value in {str(v) for v in allowed} else None
 
 
-def _filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
+def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
     """The list filter from the query string, and the clean values to show in the form."""
     qp = request.query_params
     raw = {k: (qp.get(k) or "").strip() for k in FILTER_KEYS}
@@ -85,7 +85,7 @@ def elder_list(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale
 ) -> HTMLResponse:
     """The elder list; htmx reloads only the results when a filter changes."""
-    flt, values = _filter_from(request)
+    flt, values = filter_from(request)
     page_params = PageParams(page=_page_number(request), size=PAGE_SIZE)
     state = request.app.state
     live = request.headers.get("hx-target") == "results"

@@ -74,12 +74,18 @@ def filtered(subject: Subject, flt: ElderFilter, today: date) -> Select[tuple[El
     return stmt
 
 
+def count(session: Session, subject: Subject, flt: ElderFilter, today: date) -> int:
+    """How many readable elders match a filter."""
+    stmt = filtered(subject, flt, today)
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
 def search(
     session: Session, subject: Subject, flt: ElderFilter, page: PageParams, today: date
 ) -> tuple[list[Elder], int]:
     """One page of matching elders (with areas and groups loaded) and the total count."""
+    total = count(session, subject, flt, today)
     stmt = filtered(subject, flt, today)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(
         stmt.options(
             joinedload(Elder.street), joinedload(Elder.community), selectinload(Elder.groups)

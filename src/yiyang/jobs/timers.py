@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.timers.models import Timer
+from yiyang.jobs.models import Timer
 
 
 def schedule(

@@ -1,4 +1,5 @@
-"""The daily archive timer and the worker step that keeps the audit chain sealed and archived."""
+"""The daily audit archive timer and the worker step that keeps the audit chain sealed (they
+run on the jobs machinery, which sits above security)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from yiyang.config import get_settings
+from yiyang.jobs import timers
+from yiyang.jobs.context import TimerContext
+from yiyang.jobs.models import Timer
+from yiyang.jobs.timer_runner import handles
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.security.audit import archive, sealer
-from yiyang.timers import service as timers
-from yiyang.timers.models import Timer
-from yiyang.timers.runner import handles
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,9 @@ def ensure_timer(session: Session, now: datetime) -> None:
 
 
 @handles(ARCHIVE)
-def archive_timer(session: Session, timer: Timer, now: datetime) -> None:
+def archive_timer(ctx: TimerContext, timer: Timer) -> None:
     """Archive what is past retention; come back in a minute while more is due, else tomorrow."""
-    settings = get_settings()  # timer handlers get no settings yet (issue 7, section 2)
+    session, now, settings = ctx.session, ctx.now, ctx.settings
     run = archive.archive_due(
         session, now, online_days=settings.audit_online_days, archive_dir=settings.audit_archive_dir
     )

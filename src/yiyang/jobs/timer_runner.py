@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from yiyang.timers.models import Timer
+from yiyang.config import Settings
+from yiyang.jobs.context import TimerContext
+from yiyang.jobs.models import Timer
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, Timer, datetime], None]
+Handler = Callable[[TimerContext, Timer], None]
 HANDLERS: dict[str, Handler] = {}
 MAX_ATTEMPTS = 5
 
@@ -47,6 +49,7 @@ def _claim(session: Session, now: datetime) -> Timer | None:
 def run_due(
     factory: sessionmaker[Session],
     now: datetime,
+    settings: Settings,
     *,
     limit: int = 500,
     handlers: dict[str, Handler] | None = None,
@@ -65,7 +68,7 @@ def run_due(
             try:
                 if handler is None:
                     raise LookupError(f"no handler for timer kind {timer.kind!r}")
-                handler(session, timer, now)
+                handler(TimerContext(session=session, now=now, settings=settings), timer)
                 timer.fired_at = now
                 session.commit()
                 fired += 1

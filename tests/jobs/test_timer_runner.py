@@ -10,9 +10,14 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import FakeClock
+from yiyang.config import Settings
 from yiyang.db import make_session_factory
-from yiyang.timers import runner, service
-from yiyang.timers.models import Timer
+from yiyang.jobs import timer_runner as runner
+from yiyang.jobs import timers as service
+from yiyang.jobs.context import TimerContext
+from yiyang.jobs.models import Timer
+
+SETTINGS = Settings(secret_key="x")
 
 
 @pytest.fixture
@@ -30,11 +35,11 @@ def test_due_timer_fires_once(factory: sessionmaker[Session], clock: FakeClock) 
     with factory() as s:
         service.schedule(s, "t.test", 7, clock.now + timedelta(minutes=10))
         s.commit()
-    handlers = {"t.test": lambda session, timer, now: seen.append(timer.ref_id)}
-    assert runner.run_due(factory, clock.now, handlers=handlers) == 0
+    handlers = {"t.test": lambda ctx, timer: seen.append(timer.ref_id)}
+    assert runner.run_due(factory, clock.now, SETTINGS, handlers=handlers) == 0
     clock.advance(minutes=10)
-    assert runner.run_due(factory, clock.now, handlers=handlers) == 1
-    assert runner.run_due(factory, clock.now, handlers=handlers) == 0
+    assert runner.run_due(factory, clock.now, SETTINGS, handlers=handlers) == 1
+    assert runner.run_due(factory, clock.now, SETTINGS, handlers=handlers) == 0
     assert seen == [7]
 
 
@@ -43,7 +48,7 @@ def test_cancelled_timer_never_fires(factory: sessionmaker[Session], clock: Fake
         service.schedule(s, "t.test", 8, clock.now)
         assert service.cancel(s, "t.test", 8, now=clock.now) == 1
         s.commit()
-    assert runner.run_due(factory, clock.now, handlers={"t.test": lambda *a: None}) == 0
+    assert runner.run_due(factory, clock.now, SETTINGS, handlers={"t.test": lambda *a: None}) == 0
 
 
 def test_failing_handler_backs_off_then_parks(
@@ -54,12 +59,12 @@ def test_failing_handler_backs_off_then_parks(
         s.commit()
         timer_id = timer.id
 
-    def boom(session: Session, timer: Timer, now: object) -> None:
-        session.add(Timer(kind="t.side-effect", ref_id=1, due_at=clock.now))
+    def boom(ctx: TimerContext, timer: Timer) -> None:
+        ctx.session.add(Timer(kind="t.side-effect", ref_id=1, due_at=clock.now))
         raise RuntimeError("handler failed")
 
     for _ in range(runner.MAX_ATTEMPTS):
-        runner.run_due(factory, clock.now, handlers={"t.boom": boom})
+        runner.run_due(factory, clock.now, SETTINGS, handlers={"t.boom": boom})
         clock.advance(hours=1)
     with factory() as s:
         parked = s.get(Timer, timer_id)

@@ -1,0 +1,1 @@
+"""Durable work claimed by the worker: timers (due at a time) and long jobs with progress."""
