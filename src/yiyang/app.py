@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -43,7 +42,9 @@ from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
 from yiyang.web.errors import install_error_handlers
+from yiyang.web.headers import SecurityHeaders
 from yiyang.web.login_guard import install_login_handlers
+from yiyang.web.templating import render
 from yiyang.worker import run_forever
 
 
@@ -99,18 +100,13 @@ def create_app(
         app.add_middleware(
             ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies]
         )
+    app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False), "static")
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
-        """Swagger UI served from the npm-installed swagger-ui-dist, never a CDN."""
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="yiyang API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        """Swagger UI from the npm-installed swagger-ui-dist, started by a static script."""
+        return render(request, "api_docs.html", {"openapi_url": app.openapi_url})
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -270,6 +270,7 @@ def serve(
         # The app believes forwarded headers from YIYANG_TRUSTED_PROXIES only (app.py);
         # uvicorn's own handling would trust 127.0.0.1 whatever the settings say.
         proxy_headers=False,
+        server_header=False,  # never tell the world which server (and version) answers
         log_level="info",
     )
 

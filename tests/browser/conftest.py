@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -12,10 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -46,6 +49,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CSP_LOGGER = "yiyang.web.headers"  # where the app logs the violation reports it receives
 
 ELDER_NAMES = [
     "王秀英", "李桂兰", "张建国", "刘淑珍", "陈玉梅", "杨德明", "赵凤英", "黄志强",
@@ -69,6 +73,7 @@ class LiveApp:
     facility_id: int = 0
     staff_id: int = 0
     engine: Engine | None = None
+    app: FastAPI | None = None
 
 
 def _free_port() -> int:
@@ -179,9 +184,16 @@ def live_app() -> Iterator[LiveApp]:
         cookie_secure=False,  # plain http on 127.0.0.1
         totp_required_roles=[],  # the account pages' own tests turn it on
     )
-    app = create_app(settings, engine=engine)
+    live.app = create_app(settings, engine=engine)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            live.app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            server_header=False,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -210,30 +222,53 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+def keep_local(context: Any) -> list[str]:
+    """Abort every request of the context that would leave 127.0.0.1; the list says which."""
+    escaped: list[str] = []
+
+    def guard(route: Any) -> None:
+        request_url = route.request.url
+        host = urlsplit(request_url).hostname
+        if request_url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            escaped.append(request_url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return escaped
+
+
 @pytest.fixture
 def page(browser: object, live_app: LiveApp) -> Iterator[object]:
     """A fresh browser context in Chinese; any request leaving 127.0.0.1 is aborted and fails."""
     context = browser.new_context(  # type: ignore[attr-defined]
         locale="zh-CN", viewport={"width": 1440, "height": 900}, base_url=live_app.url
     )
-    escaped: list[str] = []
-
-    def guard(route: object) -> None:
-        request_url = route.request.url  # type: ignore[attr-defined]
-        host = urlsplit(request_url).hostname
-        if request_url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            route.continue_()  # type: ignore[attr-defined]
-        else:
-            escaped.append(request_url)
-            route.abort()  # type: ignore[attr-defined]
-
-    context.route("**/*", guard)
+    escaped = keep_local(context)
     tab = context.new_page()
     try:
         yield tab
     finally:
         context.close()
     assert not escaped, f"requests left 127.0.0.1: {escaped}"
+
+
+@pytest.fixture
+def csp_reports() -> Iterator[list[logging.LogRecord]]:
+    """The Content-Security-Policy violation reports the app logs while a test runs."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger, handler = logging.getLogger(CSP_LOGGER), Keep(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
 
 
 def login(page: object, username: str, password: str | None = None) -> None:

@@ -37,6 +37,8 @@ def test_login_bad_password_then_good(page: Any, live_app: LiveApp) -> None:
 
 
 def test_elder_search_narrows_the_list(page: Any, live_app: LiveApp) -> None:
+    from playwright.sync_api import expect
+
     login(page, "admin")
     page.wait_for_url(live_app.url + "/")
     page.goto("/elders")
@@ -44,7 +46,7 @@ def test_elder_search_narrows_the_list(page: Any, live_app: LiveApp) -> None:
     before = int(results.get_attribute("data-total"))
     assert before >= 20
     page.fill("#q", "王秀英")
-    page.wait_for_function("document.querySelector('[data-testid=results]').dataset.total === '1'")
+    expect(results).to_have_attribute("data-total", "1")
     rows = page.locator("#results tbody tr")
     assert rows.count() == 1
     assert "王秀英" in rows.first.inner_text()
@@ -53,11 +55,9 @@ def test_elder_search_narrows_the_list(page: Any, live_app: LiveApp) -> None:
     assert "*" not in rows.first.locator("td.mono").first.inner_text()
     # A street narrows the list and the community choices; the URL keeps both filters.
     page.fill("#q", "")
-    page.wait_for_function(
-        f"document.querySelector('[data-testid=results]').dataset.total === '{before}'"
-    )
+    expect(results).to_have_attribute("data-total", str(before))
     page.select_option("select[name=street_code]", "410105019")
-    page.wait_for_function("document.querySelector('[data-testid=results]').dataset.total === '8'")
+    expect(results).to_have_attribute("data-total", "8")
     assert "street_code=410105019" in page.url
     assert page.locator("select[name=community_code] optgroup").count() == 3
     assert page.eval_on_selector_all(

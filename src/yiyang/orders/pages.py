@@ -20,7 +20,15 @@ from yiyang.registry.providers.schemas import ProviderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.forms import error_message, list_page, page_number, query_filter
+from yiyang.web.forms import (
+    REFUSED_FILTER,
+    error_message,
+    list_page,
+    page_number,
+    query_filter,
+    refused_filters,
+)
+from yiyang.web.i18n import translate
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
@@ -46,11 +54,14 @@ def order_list(
 ) -> HTMLResponse:
     """Orders in the caller's scope; every filter narrows it, an out-of-scope area finds none."""
     flt, values = query_filter(OrderFilter, request, FILTER_KEYS)
+    if dropped := areas_service.drop_unknown_areas(db, values):
+        flt = flt.model_copy(update=dict.fromkeys(dropped))
+    refused = refused_filters(request, FILTER_KEYS, values)
     values.pop("unassigned", None)
     if flt.unassigned:
         values["unassigned"] = "1"
     params = PageParams(page=page_number(request), size=PAGE_SIZE)
-    message = None
+    message = translate(locale, REFUSED_FILTER) if refused else None
     try:
         page = order_service.list_orders(db, subject, flt, params)
     except DomainError as exc:

@@ -133,6 +133,14 @@ def put_required(payload: dict[str, Any], form: FormData, *names: str) -> None:
             payload[name] = value
 
 
+REFUSED_FILTER = N_("A filter value that is not one of the choices was left out.")
+
+
+def refused_filters(request: Request, keys: Iterable[str], values: dict[str, str]) -> list[str]:
+    """The filters the query string gave that did not survive validation into `values`."""
+    return [k for k in keys if (request.query_params.get(k) or "").strip() and k not in values]
+
+
 def query_filter(model: type[M], request: Request, keys: Iterable[str]) -> tuple[M, dict[str, str]]:
     """A list filter from the query string; a value the schema refuses is dropped, never a 422."""
     values: dict[str, str] = {}

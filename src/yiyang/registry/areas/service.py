@@ -62,3 +62,26 @@ def area_choices(session: Session, subject: Subject) -> list[StreetChoice]:
         if communities or scope.covers(street_id=street.id):
             choices.append(StreetChoice(street, communities))
     return choices
+
+
+# The area filters of list pages: which level each names and how long its code is.
+AREA_FILTERS = {"street_code": ("street", 9), "community_code": ("community", 12)}
+
+
+def drop_unknown_areas(session: Session, values: dict[str, str]) -> list[str]:
+    """Remove street and community filter codes that name no such area; the keys removed.
+
+    A known area outside the caller's scope stays (it finds nothing); anything else never
+    reaches a query or a page.
+    """
+    dropped = []
+    for key, (level, length) in AREA_FILTERS.items():
+        code = values.get(key)
+        if code is None:
+            continue
+        well_formed = code.isascii() and code.isdigit() and len(code) == length
+        area = area_repository.by_code(session, code) if well_formed else None
+        if area is None or area.level != level:
+            del values[key]
+            dropped.append(key)
+    return dropped

@@ -21,14 +21,17 @@ from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, 
 from yiyang.security.roles import Perm
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
+    REFUSED_FILTER,
     FormRefusal,
     error_message,
     optional,
     problems_by_field,
     put_required,
+    refused_filters,
     submit_form,
     text,
 )
+from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(prefix="/elders", include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -43,6 +46,7 @@ FILTER_KEYS = (
     "q", "street_code", "community_code", "living_situation", "special_group",
     "economic_status", "status", "age",
 )  # fmt: skip
+VOCAB_KEYS = ("living_situation", "special_group", "economic_status", "status")
 MAX_CONTACTS = 5
 PAGE_SIZE = 20
 
@@ -70,6 +74,9 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
     )
     if not band:
         raw["age"] = ""
+    for key in VOCAB_KEYS:
+        if getattr(flt, key) is None:
+            raw[key] = ""
     return flt, {k: v for k, v in raw.items() if v}
 
 
@@ -86,6 +93,9 @@ def elder_list(
 ) -> HTMLResponse:
     """The elder list; htmx reloads only the results when a filter changes."""
     flt, values = filter_from(request)
+    if dropped := areas_service.drop_unknown_areas(db, values):
+        flt = flt.model_copy(update=dict.fromkeys(dropped))
+    refused = refused_filters(request, FILTER_KEYS, values)
     page_params = PageParams(page=_page_number(request), size=PAGE_SIZE)
     state = request.app.state
     live = request.headers.get("hx-target") == "results"
@@ -107,6 +117,7 @@ def elder_list(
     clean_url = "/elders" + (f"?{query}" if query else "")
     context = {
         "page": page,
+        "message": translate(locale, REFUSED_FILTER) if refused else None,
         "values": values,
         "query": urlencode(values),
         "choices": areas_service.area_choices(db, subject),

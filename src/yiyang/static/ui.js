@@ -1,0 +1,91 @@
+// Page behaviour with no inline script, so the Content-Security-Policy can forbid it: Alpine
+// components registered by name (pages only name them and their methods; request values reach
+// them as data-* attributes, never as code) and a few listeners driven by data-* attributes.
+// Load it before Alpine's CSP build so the components exist when Alpine starts.
+(function () {
+  "use strict";
+
+  document.addEventListener("alpine:init", function () {
+    var Alpine = window.Alpine;
+
+    // Something that opens and shuts (the user menu, the refuse form, the long candidate
+    // list); data-open="true" starts it open.
+    Alpine.data("toggle", function () {
+      return {
+        open: false,
+        init: function () { this.open = this.$el.dataset.open === "true"; },
+        get closed() { return !this.open; },
+        flip: function () { this.open = !this.open; },
+        close: function () { this.open = false; },
+      };
+    });
+
+    // Street and community filters: choosing a street narrows the communities offered.
+    // The form carries the chosen street in data-street; each optgroup names its own.
+    Alpine.data("areaFilter", function () {
+      return {
+        street: "",
+        init: function () { this.street = this.$el.dataset.street || ""; },
+        pickStreet: function (event) {
+          this.street = event.target.value;
+          if (this.$refs.community) this.$refs.community.value = "";
+        },
+        inStreet: function () { return !this.street || this.street === this.$el.dataset.street; },
+      };
+    });
+
+    // The "at a time of my choosing" field of the one-tap order, shown with that slot only.
+    Alpine.data("slotTime", function () {
+      return {
+        show: false,
+        init: function () { this.show = this.$el.dataset.open === "true"; },
+        follow: function () {
+          var at = this.$root.closest("form").querySelector("input[name=slot][value=at]");
+          this.show = Boolean(at && at.checked);
+        },
+      };
+    });
+  });
+
+  // A select that applies its filters as soon as it changes (the catalog).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+      if (el.form.requestSubmit) el.form.requestSubmit(); else el.form.submit();
+    }
+  });
+
+  // A field that searches by itself (its own hx-trigger) keeps its change event from the
+  // form around it, whose hx-trigger="change" would otherwise reload on every search.
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof Element && event.target.hasAttribute("data-own-change")) {
+      event.stopPropagation();
+    }
+  }, true);
+
+  // A form that asks first: data-confirm holds the question.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    if (target.closest("[data-print]")) window.print();
+    var closer = target.closest("[data-close-details]");
+    if (closer && closer.closest("details")) closer.closest("details").open = false;
+  });
+
+  // A list that refreshes itself (the alert screen) holds still while a note is being
+  // written in it: htmx asks before each request, and an open <details> says no.
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute("data-hold-while-open") && elt.querySelector("details[open]")) {
+      event.preventDefault();
+    }
+  });
+})();
