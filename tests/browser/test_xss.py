@@ -23,7 +23,8 @@ from tests.browser.conftest import LiveApp, keep_local, login
 from tests.browser.probe import Probe
 from tests.browser.world import caregiver, carry, centre_near, place, seeded_provider
 from tests.builders import INSIDE, make_catalog_item, make_user
-from yiyang.kit.clock import local_today, utcnow
+from yiyang.kit.clock import utcnow
+from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Role

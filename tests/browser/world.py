@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tests.builders import make_facility, make_staff
 from yiyang.config import Settings
 from yiyang.dispatch import service as dispatch_service
-from yiyang.kit.clock import CHINA_TZ
+from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.schemas import OrderCreate
 from yiyang.registry.areas.models import Area
 from yiyang.registry.elders.models import Elder
