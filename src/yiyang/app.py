@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
@@ -48,6 +50,20 @@ from yiyang.web.templating import render
 from yiyang.worker import run_forever
 
 
+class HeaderedApp(FastAPI):
+    """FastAPI whose security headers sit outside Starlette's error middleware.
+
+    `add_middleware` would put them inside it, so an unexpected 500 would go out bare.
+    """
+
+    def __init__(self, *, https: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.https = https
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), https=self.https)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -74,7 +90,8 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app = FastAPI(
+    app = HeaderedApp(
+        https=settings.cookie_secure,
         lifespan=lifespan,
         title="yiyang 颐养",
         summary="Smart elderly-care service platform for a city district",
@@ -100,7 +117,6 @@ def create_app(
         app.add_middleware(
             ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies]
         )
-    app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False), "static")
 
     @app.get("/api/v1/docs", include_in_schema=False)

@@ -77,8 +77,8 @@ def test_the_auditor_reads_the_trail(
     changed.get_by_test_id("changes").locator("summary").click()
     expect(changed.locator("table.diff")).to_contain_text("居住状况")
     expect(changed.locator("table.diff")).to_contain_text("139****5678")
-    expect(page.locator(".action-refused")).to_contain_text("拒绝：无权限")
-    expect(page.locator(".action-login_failed")).to_contain_text("登录失败")
+    expect(page.locator(".action-refused").first).to_contain_text("拒绝：无权限")
+    expect(page.locator(".action-login_failed").first).to_contain_text("登录失败")
     page.mouse.wheel(0, -10_000)  # back to the top: the sticky bar stays out of the middle
     page.screenshot(path=str(folder / "audit-auditor-zh.png"), full_page=True)
     page.get_by_test_id("filter-action").select_option("refused")

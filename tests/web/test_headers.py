@@ -143,6 +143,23 @@ def test_hsts_and_the_reporting_api_only_when_the_session_cookie_is_secure(
             assert policy.endswith(f"; report-uri {REPORT_PATH}; report-to csp")
 
 
+def test_a_server_error_carries_every_header_too(
+    engine: Engine, db: Session, clock: FakeClock
+) -> None:
+    settings = Settings(secret_key="test-secret", district_code="410105", cookie_secure=False)
+    app = create_app(settings, engine=engine, clock=clock)
+    app.dependency_overrides[get_db] = lambda: db
+
+    @app.get("/api/v1/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as plain:
+        resp = plain.get("/api/v1/broken")
+    assert resp.status_code == 500 and "a bug" not in resp.text
+    assert_secure(resp)
+
+
 def test_the_app_never_announces_its_server() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"server", b"x")]})
