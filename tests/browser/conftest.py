@@ -165,9 +165,8 @@ def seed(session: Session, live: LiveApp) -> None:
     session.flush()
 
 
-@pytest.fixture(scope="session")
-def live_app() -> Iterator[LiveApp]:
-    """The whole app served by uvicorn in a thread, on a free port of 127.0.0.1."""
+def serve_live_app() -> Iterator[LiveApp]:
+    """The whole app served by uvicorn in a thread, on a free port of 127.0.0.1, on its own database."""
     db = _database()
     url = next(db)
     engine = make_engine(url)
@@ -209,6 +208,18 @@ def live_app() -> Iterator[LiveApp]:
         engine.dispose()
         for _ in db:  # runs the PostgreSQL DROP DATABASE
             pass
+
+
+@pytest.fixture(scope="session")
+def live_app() -> Iterator[LiveApp]:
+    """One served app for the modules whose tests leave little behind."""
+    yield from serve_live_app()
+
+
+@pytest.fixture(scope="module")
+def own_live_app() -> Iterator[LiveApp]:
+    """A served app of the module's own, for tests that fill the district with orders and alerts."""
+    yield from serve_live_app()
 
 
 @pytest.fixture(scope="session")

@@ -10,24 +10,33 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import pyotp
 import pytest
 from fastapi.routing import iter_route_contexts
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.browser.conftest import LiveApp, keep_local, login
 from tests.browser.probe import Probe
 from tests.browser.world import caregiver, carry, centre_near, place, seeded_provider
 from tests.builders import INSIDE, make_catalog_item, make_user
+from yiyang.db import make_session_factory
+from yiyang.jobs import runner
 from yiyang.kit.clock import utcnow
 from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
+from yiyang.registry.elders import io_export, io_jobs
 from yiyang.registry.elders.models import Elder
+from yiyang.registry.elders.schemas import ElderFilter
+from yiyang.security import twofactor
+from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
+from yiyang.security.service import subject_for
 from yiyang.visits import alerts
 
 pytestmark = pytest.mark.browser
@@ -42,8 +51,9 @@ PAYLOADS = (
 )
 ROLES = (
     "admin", "street", "community", "provider", "auditor",
-    "op_xss", "carer_xss", "family_xss", "elder_xss",
+    "op_xss", "carer_xss", "family_xss", "elder_xss", "totp_xss",
 )  # fmt: skip
+HALFWAY_ROLES = {"totp_xss"}  # signs in with a password, then stays on the second-factor step
 PHONE_ROLES = {"carer_xss", "family_xss", "elder_xss"}
 NOT_PAGES = {"/api/v1/openapi.json", "/healthz"}  # JSON, not HTML
 SAME_FOR_EVERYONE = {"/api/v1/docs"}  # opened by the first role only
@@ -52,7 +62,10 @@ QUERY_KEYS_JS = """
 (path) => {
   const keys = new Set(["lang"]);
   for (const form of document.forms) {
-    if (form.method !== "get" || new URL(form.action).pathname !== path) continue;
+    // Attributes, not form.method / form.action: a field named "action" shadows the property.
+    const method = (form.getAttribute("method") || "get").toLowerCase();
+    const action = new URL(form.getAttribute("action") || location.href, location.href);
+    if (method !== "get" || action.pathname !== path) continue;
     for (const el of form.elements) if (el.name) keys.add(el.name);
   }
   for (const el of document.querySelectorAll("[href], [hx-get]")) {
@@ -74,7 +87,10 @@ LINK_KEYS_JS = """
   return found;
 }
 """
-POST_FORMS = "[...document.forms].filter(f => f.method === 'post' && new URL(f.action).pathname !== '/logout')"
+POST_FORMS = (
+    "[...document.forms].filter(f => (f.getAttribute('method') || '').toLowerCase() === 'post'"
+    " && new URL(f.getAttribute('action') || location.href, location.href).pathname !== '/logout')"
+)
 FILL_JS = f"""
 ([index, payload]) => {{
   const form = {POST_FORMS}[index];
@@ -98,7 +114,8 @@ FORM_KINDS_JS = f"""
   const names = [...f.elements].map(e => e.name).filter(Boolean);
   const fillable = [...f.elements].some(
     e => e.name && e.name !== "csrf_token" && !["file", "submit", "button"].includes(e.type));
-  return [i, new URL(f.action).pathname.replace(/\\d+/g, "N") + " " + names.join(","), fillable];
+  const action = new URL(f.getAttribute("action") || location.href, location.href);
+  return [i, action.pathname.replace(/\\d+/g, "N") + " " + names.join(","), fillable];
 }})
 """
 
@@ -114,6 +131,7 @@ class XssWorld:
     params: dict[str, str]
     orders: dict[str, int] = field(default_factory=dict)
     states: list[str] = field(default_factory=list)
+    jobs: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str) -> str | None:
         """The route's path with its parameters filled in, or None when one is unknown."""
@@ -122,12 +140,21 @@ class XssWorld:
             if path.startswith(prefix):
                 values["order_id"] = str(order_id)
                 break
+        for prefix, job_id in self.jobs.items():
+            if path.startswith(prefix):
+                values["job_id"] = str(job_id)
         if path.startswith("/lang/"):
             values["code"] = "en"
         try:
             return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
         except KeyError:
             return None
+
+
+@pytest.fixture(scope="module")
+def live_app(own_live_app: LiveApp) -> LiveApp:
+    """A served app of this module's own: its orders and alerts stay out of other modules' counts."""
+    return own_live_app
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +187,16 @@ def xss_world(live_app: LiveApp) -> XssWorld:
             carry(s, operator, carer, order_id, staff.id, elder, upto=upto, now=now)
         late = s.get_one(ServiceOrder, accepted)
         alerts.raise_alert(s, late, "late", now=now, detail={"minutes_late": 15})
+        job_id, import_id = _jobs(s, live_app, now)
+        _, totp = make_user(s, Role.AUDITOR, username="totp_xss")
+        secret = twofactor.begin(s, totp, now=now, issuer="yiyang").secret
+        twofactor.confirm(s, totp, pyotp.TOTP(secret).now(), now=now)
         s.commit()
         params = {
             "elder_id": str(elder.id), "facility_id": str(centre.id), "staff_id": str(staff.id),
             "provider_id": str(provider.id), "code": "xss_rehab", "order_id": str(offered),
         }  # fmt: skip
+    _run_jobs(live_app)
     after = (tomorrow + timedelta(days=1)).isoformat()
     states = [
         "/m/visits?day=tomorrow",
@@ -174,7 +206,32 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         "/m/order/xss_rehab?day=tomorrow&slot=morning",
     ]
     orders = {"/m/visits/": accepted, "/dispatch/orders/": queued, "/m/orders/": offered}
-    return XssWorld(params, orders, states)
+    jobs = {"/jobs/": job_id, "/elders/import/jobs/": import_id}
+    return XssWorld(params, orders, states, jobs)
+
+
+def _jobs(session: Session, live_app: LiveApp, now: datetime) -> tuple[int, int]:
+    """An export and an import of the district admin's, the import's file named by a payload."""
+    assert live_app.app is not None
+    admin = session.scalars(select(UserAccount).where(UserAccount.username == "admin")).one()
+    subject = subject_for(admin, "127.0.0.1")
+    export = io_jobs.submit_export(
+        session, subject, ElderFilter(), "csv", now=now, locale="zh_CN", id_lookup_limit=100
+    )
+    template, _, _ = io_export.template_file(session, subject, "xlsx", now=now, locale="zh_CN")
+    upload = io_jobs.submit_import(
+        session, subject, template, f"{PAYLOADS[0]}.xlsx", now=now,
+        settings=live_app.app.state.settings, locale="zh_CN",
+    )  # fmt: skip
+    return export.id, upload.id
+
+
+def _run_jobs(live_app: LiveApp) -> None:
+    """No worker serves the test app: run the queued jobs here, so their pages show results."""
+    assert live_app.engine is not None and live_app.app is not None
+    factory, settings = make_session_factory(live_app.engine), live_app.app.state.settings
+    while runner.run_next(factory, utcnow, settings, worker="browser-test"):
+        pass
 
 
 def _page_routes(live_app: LiveApp) -> list[str]:
@@ -210,7 +267,10 @@ class Attack:
         context, page, escaped = _tab(browser, live_app, role)
         probe = Probe(page, live_app.url)
         try:
-            if role != "anonymous":
+            if role in HALFWAY_ROLES:
+                login(page, role)
+                page.wait_for_url(re.compile(r"/login/code"))
+            elif role != "anonymous":
                 login(page, role)
                 page.wait_for_url(re.compile(r"^(?!.*/login)"))
             opened = self._open_pages(page, probe, role)
