@@ -93,3 +93,46 @@ def test_a_reading_of_the_trail_is_summarised_by_its_filter() -> None:
     assert Words("en", ADMIN).summary(read) == (
         "Action: Failed login; Role: Call-centre operator · Rows: 4"
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "detail", "zh", "en"),
+    [
+        ("login", "password", "密码", "Password"),
+        ("login", "password+totp", "密码 + 验证器动态码", "Password + authenticator code"),
+        ("login", "password+recovery", "密码 + 恢复码", "Password + recovery code"),
+        ("login_failed", "bad_credentials", "用户名或密码错误", "Wrong user name or password"),
+        ("login_failed", "bad_code", "验证码错误或已过期", "Wrong or expired code"),
+        ("login_locked", "2026-11-20T16:30:00+00:00", "锁定至 2026-11-21 00:30",
+         "Locked until 2026-11-21 00:30"),
+    ],
+)  # fmt: skip
+def test_sign_in_details_read_as_words(action: str, detail: str, zh: str, en: str) -> None:
+    row = event(action=action, entity="user", detail=detail)
+    assert (Words("zh_CN", AUDITOR).summary(row), Words("en", AUDITOR).summary(row)) == (zh, en)
+
+
+def _recorded_codes() -> set[tuple[str, str]]:
+    """Every (action, kind of record) the product code writes to the trail with literal codes."""
+    import re
+    from pathlib import Path
+
+    import yiyang
+
+    call = re.compile(
+        r"audit\.record(?:_detached)?\(\s*\w+,\s*\w+,\s*\"([\w.]+)\",\s*f?\"([\w{}.]+)\""
+    )
+    found: set[tuple[str, str]] = set()
+    for path in Path(yiyang.__file__).parent.rglob("*.py"):
+        found |= set(call.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_action_and_kind_of_record_the_code_writes_has_words() -> None:
+    from yiyang.console.audit_labels import ACTION_LABELS, ENTITY_LABELS
+
+    codes = _recorded_codes()
+    assert len(codes) > 20  # the scan found the calls
+    entities = {e.replace("{kind}", k) for _, e in codes for k in ("session", "api")}
+    assert sorted({a for a, _ in codes} - set(ACTION_LABELS)) == []
+    assert sorted({e for e in entities if "{" not in e} - set(ENTITY_LABELS)) == []

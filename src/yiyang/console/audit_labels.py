@@ -24,6 +24,28 @@ ACTION_LABELS: dict[str, str] = {
     "resolve": N_("Resolved an alert"),
     "refused": N_("Refused: no permission"),
     "read_audit": N_("Read the audit trail"),
+    "delete": N_("Deleted"),
+    "id_lookup": N_("Looked up an ID number"),
+    "login_locked": N_("Account locked"),
+    "outbox_retry": N_("Sent a message again"),
+    "recovery_code_use": N_("Used a recovery code"),
+    "recovery_codes_new": N_("Made new recovery codes"),
+    "revoke": N_("Revoked"),
+    "totp_disable": N_("Turned two-factor sign-in off"),
+    "totp_enrol": N_("Turned two-factor sign-in on"),
+}
+
+# How a person signed in (a login row's detail: "password", "password+totp", ...).
+SIGN_IN_WORDS: dict[str, str] = {
+    "password": N_("Password"),
+    "totp": N_("authenticator code"),
+    "recovery": N_("recovery code"),
+}
+
+# Why a sign-in failed (a failed login row's detail: the error's code).
+SIGN_IN_FAILURES: dict[str, str] = {
+    "bad_credentials": N_("Wrong user name or password"),
+    "bad_code": N_("Wrong or expired code"),
 }
 
 ENTITY_LABELS: dict[str, str] = {
@@ -40,6 +62,10 @@ ENTITY_LABELS: dict[str, str] = {
     "day": N_("Day plan"),
     "request": N_("Request"),
     "audit_event": N_("Audit trail"),
+    "webhook": N_("Webhook subscriber"),
+    "outbox_message": N_("Outgoing message"),
+    "session_token": N_("Signed-in session"),
+    "api_token": N_("API token"),
 }
 
 # Record pages an auditor can open from a row.

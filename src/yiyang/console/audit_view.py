@@ -22,6 +22,8 @@ from yiyang.console.audit_labels import (
     FIELD_LABELS,
     PERM_LABELS,
     REFUSAL_LABELS,
+    SIGN_IN_FAILURES,
+    SIGN_IN_WORDS,
 )
 from yiyang.errors import N_
 from yiyang.kit.localtime import CHINA_TZ, local_today
@@ -105,6 +107,7 @@ class EntryView:
 _ELDER_KINDS = {"id_number": Kind.ELDER_ID_NUMBER, "phone": Kind.ELDER_PHONE}
 _STAFF_KINDS = {"id_number": Kind.STAFF_ID_NUMBER, "phone": Kind.STAFF_PHONE}
 _CONTACT_KINDS = {"phone": Kind.CONTACT_PHONE}
+_SIGN_IN_ACTIONS = {"login", "login_failed", "login_locked"}
 
 
 class Words:
@@ -208,7 +211,18 @@ class Words:
             if after.get("format"):
                 parts.append(str(after["format"]).upper())
             return " · ".join(parts)
-        return event.detail or ""
+        return self._sign_in(event) if event.action in _SIGN_IN_ACTIONS else event.detail or ""
+
+    def _sign_in(self, event: AuditEvent) -> str:
+        """How someone signed in, why they could not, or until when their account is locked."""
+        detail = event.detail or ""
+        if event.action == "login":
+            words = [self._word(SIGN_IN_WORDS, part) for part in detail.split("+")]
+            return " + ".join(words)
+        if event.action == "login_failed":
+            return self._word(SIGN_IN_FAILURES, detail)
+        until = _local_time(detail)
+        return self._t(N_("Locked until %(time)s"), time=until) if until else ""
 
     def _refusal(self, after: dict[str, Any]) -> str:
         """Why a request was refused: the permission missing, else the refusal's own words."""
