@@ -172,6 +172,7 @@ def test_the_app_never_announces_its_server() -> None:
 def test_serve_starts_uvicorn_without_its_server_header(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setenv("YIYANG_EMBEDDED_WORKER", "0")  # serve() sets it; restored after
+    monkeypatch.setenv("YIYANG_SECRET_KEY", "headers-test-secret")  # PostgreSQL requires one
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append(kwargs))
     cli.serve(host="127.0.0.1", port=8123, workers=1, with_worker=False)
     assert calls and calls[0]["server_header"] is False
