@@ -32,15 +32,7 @@ SELECT_ALLOWED_PREFIXES = ("demo/", "migrations/", "jobs/", "events/", "ports/")
 SELECT_ALLOWED = {
     "cli.py",
     "orders/seed.py",
-    # Waiting for their own repositories (issue 7): dispatch's queries, the elder files'.
-    "dispatch/service.py",
-    "dispatch/states.py",
-    "dispatch/day_plan.py",
-    "dispatch/picking.py",
-    "dispatch/plan_pages.py",
-    "dispatch/booking.py",
-    "dispatch/plan_moves.py",
-    "dispatch/record.py",
+    # Waiting for their own repository (issue 7): the elder files'.
     "registry/elders/io.py",
     "registry/elders/io_export.py",
 }

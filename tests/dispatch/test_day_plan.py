@@ -13,7 +13,7 @@ from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district
 from yiyang import worker
 from yiyang.config import Settings
-from yiyang.dispatch import day_plan, service
+from yiyang.dispatch import day_plan, repository, service
 from yiyang.dispatch.models import DispatchQueueItem
 from yiyang.errors import Forbidden, Invalid
 from yiyang.jobs import tasks as job_tasks
@@ -85,7 +85,7 @@ def test_apply_uncrosses_rounds_with_a_decision_and_a_timeline_row(
     assert (first.staff_id, second.staff_id) == (near.id, far.id)
     for o in (first, second):
         assert o.status == "assigned" and o.caregiver_status == "offered"
-        decision = service.current_decision(db, o.id)
+        decision = repository.current_decision(db, o.id)
         assert decision is not None and decision.tier == "day_plan"
         assert decision.outcome == "offered" and decision.decided_by_id == dispatcher.user_id
         last = db.scalars(

@@ -14,7 +14,7 @@ from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
-from yiyang.dispatch import booking, service
+from yiyang.dispatch import booking, repository, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
@@ -50,7 +50,7 @@ def _submit(
 
 
 def _latest(db: Session, order_id: int) -> DispatchDecision:
-    decision = service.current_decision(db, order_id)
+    decision = repository.current_decision(db, order_id)
     assert decision is not None
     return decision
 
@@ -148,7 +148,7 @@ def test_refusals_redispatch_without_those_who_refused(
         db, carer, order.id, "caregiver_refuse", now=clock.now, reason="ill", settings=SETTINGS
     )
     assert (order.status, order.staff_id) == ("offered", b1.id)
-    outcomes = [d.outcome for d in service.decisions(db, order.id)]
+    outcomes = [d.outcome for d in repository.decisions(db, order.id)]
     assert outcomes == ["org_refused", "caregiver_refused", "offered"]
 
     events = [e.event for e in order_repository.timeline(db, order.id)]
@@ -229,7 +229,7 @@ def test_second_dispatch_of_a_placed_order_is_refused(
     order = _submit(db, district, clock)
     with pytest.raises(service.AlreadyDispatched):
         service.dispatch(db, order.id, now=clock.now, settings=SETTINGS)
-    assert len(service.decisions(db, order.id)) == 1
+    assert len(repository.decisions(db, order.id)) == 1
 
 
 @pytest.fixture
@@ -259,7 +259,7 @@ def test_offer_timeouts_move_on_and_survive_a_restart(
     db.expire_all()
     order = db.get_one(ServiceOrder, order.id)
     assert (order.status, order.staff_id) == ("offered", a2.id)
-    outcomes = [d.outcome for d in service.decisions(db, order.id)]
+    outcomes = [d.outcome for d in repository.decisions(db, order.id)]
     assert outcomes == ["org_timeout", "offered"]
     # The second provider accepts, the caregiver never answers: 5 minutes later, the queue.
     _, prov2 = make_user(db, Role.PROVIDER_ADMIN, provider=district.p2)
@@ -272,7 +272,7 @@ def test_offer_timeouts_move_on_and_survive_a_restart(
     db.expire_all()
     order = db.get_one(ServiceOrder, order.id)
     assert order.status == "queued"  # both caregivers excluded now
-    assert [d.outcome for d in service.decisions(db, order.id)][-2:] == [
+    assert [d.outcome for d in repository.decisions(db, order.id)][-2:] == [
         "caregiver_timeout",
         "unplaceable",
     ]

@@ -18,36 +18,28 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings, get_settings
 from yiyang.db import as_domain_errors
-from yiyang.dispatch import booking, picking, plan_moves, states
-from yiyang.dispatch.models import DispatchDecision
+from yiyang.dispatch import booking, plan_moves, repository, states
 from yiyang.dispatch.plan_moves import Move
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
 from yiyang.jobs import timers
 from yiyang.jobs.models import Timer
 from yiyang.kit.localtime import CHINA_TZ, local_today
-from yiyang.orders import rules
 from yiyang.orders.models import ServiceOrder
 from yiyang.planner.day_plan import DayPlan, Placement, plan_day, round_travel, with_placements
 from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job, Window
-from yiyang.registry.staff.models import Staff
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
 
 log = logging.getLogger(__name__)
 NIGHTLY = "dispatch.day_plan"
-S = rules.Status
-MOVABLE = frozenset(
-    {S.QUEUED, S.OFFERED, S.ORG_ACCEPTED, S.ASSIGNED, S.CAREGIVER_ACCEPTED, S.ORG_REFUSED}
-)
 MAX_KEEP_WITHIN = 30  # minutes; beyond it "keep" would mean "do not re-plan"
 RETIME_SECONDS = 60  # smaller shifts of a planned start are not worth telling anyone
 
@@ -107,21 +99,10 @@ def movable_orders(
     session: Session, day: date, *, now: datetime, settings: Settings, lock: bool = False
 ) -> list[ServiceOrder]:
     """That day's orders a plan may move: not pinned, not started, starting after the freeze."""
-    stmt = (
-        select(ServiceOrder)
-        .where(
-            ServiceOrder.service_date == day,
-            ServiceOrder.pinned.is_(False),
-            ServiceOrder.status.in_([str(s) for s in MOVABLE]),
-        )
-        .order_by(ServiceOrder.id)
-    )
-    if lock:
-        stmt = stmt.with_for_update()
     frozen_until = now + timedelta(minutes=settings.dispatch_day_plan_freeze_minutes)
     return [
         o
-        for o in session.scalars(stmt)
+        for o in repository.day_orders(session, day, lock=lock)
         if (o.planned_start_at or o.window_start_at) >= frozen_until and o.window_start_at >= now
     ]
 
@@ -130,11 +111,9 @@ def _jobs(session: Session, orders: list[ServiceOrder], now: datetime) -> list[J
     """Planner jobs with refusals: refused staff and every caregiver of a refusing provider."""
     jobs = []
     for order in orders:
-        staff, providers = picking.exclusions(session, order.id)
+        staff, providers = repository.exclusions(session, order.id)
         if providers:
-            staff = staff | frozenset(
-                session.scalars(select(Staff.id).where(Staff.provider_id.in_(providers)))
-            )
+            staff = staff | repository.staff_of_providers(session, providers)
         jobs.append(states.job_for(session, order, excluded=staff, now=now))
     return jobs
 
@@ -146,18 +125,7 @@ def _per_visit(total_and_visits: tuple[float, int]) -> float:
 
 def _settled_legs(session: Session, orders: list[ServiceOrder]) -> dict[int, float]:
     """The trip in of each held order's current placement (its open decision)."""
-    legs: dict[int, float] = {}
-    for order_id, travel_min in session.execute(
-        select(DispatchDecision.order_id, DispatchDecision.travel_min)
-        .where(
-            DispatchDecision.order_id.in_([o.id for o in orders if o.staff_id is not None]),
-            DispatchDecision.outcome.in_(("offered", "accepted")),
-            DispatchDecision.travel_min.is_not(None),
-        )
-        .order_by(DispatchDecision.id)
-    ):
-        legs[order_id] = travel_min
-    return legs
+    return repository.settled_legs(session, [o.id for o in orders if o.staff_id is not None])
 
 
 Planned = tuple[Outcome, list[CaregiverState], list[Job], DayPlan]
