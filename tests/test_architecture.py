@@ -32,9 +32,6 @@ SELECT_ALLOWED_PREFIXES = ("demo/", "migrations/", "jobs/", "events/", "ports/")
 SELECT_ALLOWED = {
     "cli.py",
     "orders/seed.py",
-    # Waiting for their own repository (issue 7): the elder files'.
-    "registry/elders/io.py",
-    "registry/elders/io_export.py",
 }
 MAX_LINES = 500
 
