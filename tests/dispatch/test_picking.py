@@ -216,7 +216,9 @@ def test_a_street_dispatcher_sees_and_assigns_only_their_streets_caregivers(
     }  # fmt: skip
     across = next(c for c in everyone if facilities[c.fit.staff_id] == district.f_b1.id)
     with pytest.raises(Invalid) as refused:
-        service.assign(db, street, order.id, across.fit.staff_id, now=clock.now, reason="x")
+        service.assign(
+            db, street, order.id, across.fit.staff_id, now=clock.now, reason="x", settings=SETTINGS
+        )
     assert refused.value.field == "staff_id"
     _, other_street = make_user(db, Role.STREET_ADMIN, area=district.tree.street_b)
     with pytest.raises(NotFound):

@@ -207,11 +207,22 @@ def test_manual_assign_pins_and_records_who_and_why(
     assert order.status == "queued"
     _, family = make_user(db, Role.FAMILY, elder=district.elder)
     with pytest.raises(Forbidden):
-        service.assign(db, family, order.id, chosen.id, now=clock.now, reason="x")
+        service.assign(
+            db, family, order.id, chosen.id, now=clock.now, reason="x", settings=SETTINGS
+        )
     _, op = make_user(db, Role.OPERATOR)
     with pytest.raises(Invalid):
-        service.assign(db, op, order.id, chosen.id, now=clock.now, reason="  ")
-    service.assign(db, op, order.id, chosen.id, now=clock.now, reason="knows the elder", pin=True)
+        service.assign(db, op, order.id, chosen.id, now=clock.now, reason="  ", settings=SETTINGS)
+    service.assign(
+        db,
+        op,
+        order.id,
+        chosen.id,
+        now=clock.now,
+        reason="knows the elder",
+        pin=True,
+        settings=SETTINGS,
+    )
     assert (order.status, order.staff_id, order.pinned) == ("assigned", chosen.id, True)
     decision = _latest(db, order.id)
     assert decision.manual and decision.decided_by_id == op.user_id
@@ -284,13 +295,17 @@ def test_stale_timer_does_nothing(
     make_caregiver(db, district.f_a1)
     order = _submit(db, district, clock)
     _, op = make_user(db, Role.OPERATOR)
-    service.act(db, op, order.id, "cancel", now=clock.now, reason="no longer needed")
+    service.act(
+        db, op, order.id, "cancel", now=clock.now, reason="no longer needed", settings=SETTINGS
+    )
     db.flush()
     clock.advance(minutes=30)
     assert (
         runner.run_due(_factory(connection), clock.now, SETTINGS) == 0
     )  # cancelled with the order
-    assert not service.expire_offer(db, order.id, None, step="org", now=clock.now)
+    assert not service.expire_offer(
+        db, order.id, None, step="org", now=clock.now, settings=SETTINGS
+    )
 
 
 def test_a_winner_taken_meanwhile_is_planned_again_then_with_everyone_able_locked(

@@ -20,7 +20,7 @@ from datetime import time as clock_time
 
 from sqlalchemy.orm import Session
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.db import as_domain_errors
 from yiyang.dispatch import booking, plan_moves, repository, states
 from yiyang.dispatch.plan_moves import Move
@@ -70,15 +70,14 @@ class Outcome:
 
 
 def _checked(
-    subject: Subject, day: date, now: datetime, settings: Settings | None, keep_within: float
-) -> Settings:
+    subject: Subject, day: date, now: datetime, settings: Settings, keep_within: float
+) -> None:
     """Refuse anyone but a district dispatcher, a day gone or too far ahead, a bad keep."""
     subject.require(Perm.ORDER_DISPATCH)
     if not subject.district_wide:
         raise Forbidden(
             N_("Only a district dispatcher may re-plan the whole day."), code="district_only"
         )
-    settings = settings or get_settings()
     today = local_today(now)
     if day < today:
         raise Invalid(N_("The day %(day)s has passed."), field="day", day=day.isoformat())
@@ -92,7 +91,6 @@ def _checked(
             field="keep_within",
             max=MAX_KEEP_WITHIN,
         )
-    return settings
 
 
 def movable_orders(
@@ -242,7 +240,7 @@ def propose(
     day: date,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
     keep_within: float = 0.0,
 ) -> Outcome:
     """What re-planning the day would change, without changing anything.
@@ -250,7 +248,7 @@ def propose(
     `keep_within` (minutes): held visits whose trip in is that short keep their caregiver
     (their time may still move), for a calmer plan that changes fewer people's days.
     """
-    settings = _checked(subject, day, now, settings, keep_within)
+    _checked(subject, day, now, settings, keep_within)
     orders = movable_orders(session, day, now=now, settings=settings)
     return _plan(session, day, orders, now=now, keep_within=keep_within)[0]
 
@@ -262,11 +260,11 @@ def apply(
     day: date,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
     keep_within: float = 0.0,
 ) -> Outcome:
     """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
-    settings = _checked(subject, day, now, settings, keep_within)
+    _checked(subject, day, now, settings, keep_within)
     orders = movable_orders(session, day, now=now, settings=settings, lock=True)
     first = _plan(session, day, orders, now=now, keep_within=keep_within)
     outcome, around, jobs, plan = _locked(
@@ -331,14 +329,13 @@ def next_run(now: datetime, settings: Settings) -> datetime | None:
 
 
 def run_nightly(
-    session: Session, fired: Timer, *, now: datetime, settings: Settings | None = None
+    session: Session, fired: Timer, *, now: datetime, settings: Settings
 ) -> Outcome | None:
     """The timer's work: apply tomorrow's plan as the system, then schedule the next night.
 
     A plan that cannot be applied is logged and skipped; the next night is scheduled anyway,
     unless another nightly timer is already pending (they never double up).
     """
-    settings = settings or get_settings()
     day = local_today(now) + timedelta(days=1)
     outcome = None
     try:
@@ -352,8 +349,8 @@ def run_nightly(
     return outcome
 
 
-def ensure_nightly(session: Session, now: datetime, settings: Settings | None = None) -> None:
+def ensure_nightly(session: Session, now: datetime, settings: Settings) -> None:
     """Schedule the nightly plan once, if it is switched on and none is pending."""
-    due = next_run(now, settings or get_settings())
+    due = next_run(now, settings)
     if due is not None and not timers.pending(session, NIGHTLY):
         timers.schedule(session, NIGHTLY, 0, due)

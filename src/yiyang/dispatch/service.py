@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.db import as_domain_errors
 from yiyang.dispatch import booking, picking, record, repository, states
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
@@ -38,10 +38,6 @@ class AlreadyDispatched(Conflict):
     """The order is not waiting for dispatch (another dispatch placed it, or it moved on)."""
 
     code = "already_dispatched"
-
-
-def _settings(settings: Settings | None) -> Settings:
-    return settings or get_settings()
 
 
 def resolve_queue(session: Session, order_id: int, *, now: datetime, by: Subject, how: str) -> None:
@@ -134,7 +130,7 @@ def _place(
 
 @as_domain_errors()
 def dispatch(
-    session: Session, order_id: int, *, now: datetime, settings: Settings | None = None
+    session: Session, order_id: int, *, now: datetime, settings: Settings
 ) -> DispatchDecision:
     """Place an order awaiting dispatch; the order row is locked so it is placed only once."""
     order = order_repository.get(session, SYSTEM, order_id, lock=True)
@@ -144,7 +140,7 @@ def dispatch(
             id=order_id,
             status=order.status,
         )
-    return _place(session, order, now=now, settings=_settings(settings))
+    return _place(session, order, now=now, settings=settings)
 
 
 @as_domain_errors()
@@ -155,11 +151,10 @@ def submit_order(
     *,
     now: datetime,
     idempotency_key: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     recurring_id: int | None = None,
 ) -> ServiceOrder:
     """Take an order from any channel and dispatch it in the same transaction."""
-    settings = _settings(settings)
     order, created = order_service.create_order(
         session,
         subject,
@@ -225,10 +220,9 @@ def act(
     now: datetime,
     reason: str | None = None,
     staff_id: int | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> ServiceOrder:
     """Fire an event by hand, with the dispatch consequences (timers, next attempt)."""
-    settings = _settings(settings)
     _check_actor(subject, event)
     order = order_repository.get(session, subject, order_id, lock=True)
     rules.transition(order.status, event)  # refuse illegal moves before any side effect
@@ -291,7 +285,7 @@ def expire_offer(
     *,
     step: str,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> bool:
     """A timer fired: if that offer is still open, time it out and try the next candidate."""
     order = order_repository.get(session, SYSTEM, order_id, lock=True)
@@ -304,7 +298,7 @@ def expire_offer(
     event = E.ORG_TIMEOUT if step == "org" else E.CAREGIVER_TIMEOUT
     order_service.record(session, order, event, actor=None, now=now, reason="offer_expired")
     decision.outcome = "org_timeout" if step == "org" else "caregiver_timeout"
-    _redispatch(session, order, now=now, settings=_settings(settings))
+    _redispatch(session, order, now=now, settings=settings)
     session.flush()
     return True
 
@@ -320,7 +314,7 @@ def assign(
     reason: str,
     pin: bool = False,
     override_busy: bool = False,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> ServiceOrder:
     """A dispatcher's override: assign (or reassign, or pin) a caregiver by hand, with a reason.
 
@@ -331,7 +325,6 @@ def assign(
     their other visits. A visit on top of another is never made (DoubleBooked names it).
     """
     subject.require(Perm.ORDER_DISPATCH)
-    settings = _settings(settings)
     reason = reason.strip()
     if not reason:
         raise Invalid(N_("Give a reason for the manual assignment."), field="reason")
@@ -417,7 +410,7 @@ def redispatch(
     order_id: int,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> DispatchDecision:
     """A dispatcher asks automatic dispatch to try a queued order again."""
     subject.require(Perm.ORDER_DISPATCH)
