@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from doc import replace_section
 from seed import DEFAULT_PG, fresh_database, server_version
+from yiyang.config import Settings, get_settings
 from yiyang.demo import seed_demo
 from yiyang.demo.day import MIX
 from yiyang.dispatch import booking, day_plan, states
@@ -154,7 +155,9 @@ def overlapping_pairs(engine: Engine) -> int:
         )
 
 
-def rush(engine: Engine, clients: int, count: int, now: datetime) -> dict[str, Any]:
+def rush(
+    engine: Engine, clients: int, count: int, now: datetime, settings: Settings
+) -> dict[str, Any]:
     """`count` orders of one community's elders for the same hours, from `clients` threads."""
     with Session(engine) as session:
         community = session.scalar(
@@ -195,8 +198,9 @@ def rush(engine: Engine, clients: int, count: int, now: datetime) -> dict[str, A
             with Session(engine) as session:
                 try:
                     order = submit_order(
-                        session, subject, data, now=now, idempotency_key=f"rush:{first + n}"
-                    )
+                        session, subject, data, now=now, idempotency_key=f"rush:{first + n}",
+                        settings=settings,
+                    )  # fmt: skip
                     status = order.status
                     session.commit()
                     key = "offered" if status == "offered" else "queued"
@@ -234,7 +238,9 @@ def rush(engine: Engine, clients: int, count: int, now: datetime) -> dict[str, A
     }
 
 
-def place_orders(engine: Engine, count: int, now: datetime) -> tuple[dict[str, list[float]], int]:
+def place_orders(
+    engine: Engine, count: int, now: datetime, settings: Settings
+) -> tuple[dict[str, list[float]], int]:
     """Tomorrow's orders one request (transaction) each, placed by the variants in turn.
 
     Returns the times in ms per variant and how many took. Alternating order by order gives
@@ -261,7 +267,10 @@ def place_orders(engine: Engine, count: int, now: datetime) -> tuple[dict[str, l
         t0 = time.perf_counter()
         with placement(variant), Session(engine) as session:
             try:
-                submit_order(session, subject, data, now=now, idempotency_key=f"bench:{n}")
+                submit_order(
+                    session, subject, data, now=now, idempotency_key=f"bench:{n}",
+                    settings=settings,
+                )  # fmt: skip
                 session.commit()
                 made += 1
             except DomainError:
@@ -274,22 +283,24 @@ def run_target(url: str | None, args: argparse.Namespace) -> dict[str, Any]:
     """Seed one fresh database and measure reads, placements, the day plan and the rush."""
     with fresh_database(url, "scratch") as engine:
         seed_demo(engine, elders=args.elders)
-        now = utcnow()
+        now, settings = utcnow(), get_settings()
         with Session(engine) as session:
             day = local_today(now) + timedelta(days=1)
             caregivers = states.caregivers_for(session, day)
             rows_ms = median_ms(lambda s: states.caregivers_for(s, day), session)
             orm_ms = median_ms(orm_read, session)
-        serial, made = place_orders(engine, args.orders, now)
+        serial, made = place_orders(engine, args.orders, now, settings)
         with Session(engine) as session:
             t0 = time.perf_counter()
-            outcome = day_plan.propose(session, system_subject("bench"), day, now=now)
+            outcome = day_plan.propose(
+                session, system_subject("bench"), day, now=now, settings=settings
+            )
             plan_s = time.perf_counter() - t0
         rushes: dict[str, dict[str, Any]] = {}
         for variant in VARIANTS:
             clean(engine)
             with placement(variant):
-                rushes[variant] = rush(engine, args.clients, args.rush, now)
+                rushes[variant] = rush(engine, args.clients, args.rush, now, settings)
         clean(engine)
         times = serial["locked"]
         q = statistics.quantiles(times, n=100, method="inclusive")

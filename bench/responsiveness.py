@@ -40,6 +40,7 @@ from sqlalchemy import Engine, func, make_url, select, text
 from doc import replace_section
 from elder_io import machine
 from seed import DEFAULT_PG, fresh_database, server_version
+from yiyang.config import get_settings
 from yiyang.db import make_engine, make_session_factory
 from yiyang.demo import DEMO_PASSWORD, seed_demo
 from yiyang.demo.day import seed_orders
@@ -136,7 +137,7 @@ def seed(engine: Engine, elders: int, orders: int) -> tuple[str, str, int]:
     with make_session_factory(engine)() as session:
         seed_policies(session, local_today(now))
         session.commit()
-        made = seed_orders(session, now=now, count=orders)
+        made = seed_orders(session, now=now, settings=get_settings(), count=orders)
         session.commit()
     user, password = next((u, p) for u, p, role in report.logins if role == "district_admin")
     return user, password, made

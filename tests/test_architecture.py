@@ -32,17 +32,6 @@ SELECT_ALLOWED_PREFIXES = ("demo/", "migrations/", "jobs/", "events/", "ports/")
 SELECT_ALLOWED = {
     "cli.py",
     "orders/seed.py",
-    # Waiting for their own repositories (issue 7): dispatch's queries, the elder files'.
-    "dispatch/service.py",
-    "dispatch/states.py",
-    "dispatch/day_plan.py",
-    "dispatch/picking.py",
-    "dispatch/plan_pages.py",
-    "dispatch/booking.py",
-    "dispatch/plan_moves.py",
-    "dispatch/record.py",
-    "registry/elders/io.py",
-    "registry/elders/io_export.py",
 }
 MAX_LINES = 500
 

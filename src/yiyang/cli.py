@@ -292,7 +292,7 @@ def worker(interval: float = 1.0) -> None:
         sys.exit(0)
 
 
-def _seed_tomorrow(engine: Engine) -> None:
+def _seed_tomorrow(engine: Engine, settings: Settings) -> None:
     """Give the demo a day of orders for tomorrow unless it already has some."""
     from sqlalchemy import func, select
 
@@ -311,7 +311,7 @@ def _seed_tomorrow(engine: Engine) -> None:
         if booked:
             return
         typer.echo(f"placing demo orders for {tomorrow} (automatic dispatch)…")
-        made = seed_orders(session, now=now)
+        made = seed_orders(session, now=now, settings=settings)
         session.commit()
     typer.echo(f"{made} orders placed")
 
@@ -361,6 +361,6 @@ def demo(
             session.commit()
         typer.echo(f"seeded in {report.seconds:.1f} s")
         _print_logins(report.logins)
-    _seed_tomorrow(engine)
+    _seed_tomorrow(engine, settings)
     typer.echo(f"\nOpen http://{host}:{port}/ in a browser.\n")
     serve(host=host, port=port, workers=1, with_worker=True)

@@ -91,7 +91,13 @@ def alert_world(live_app: LiveApp) -> AlertWorld:
             )  # fmt: skip
             order = dispatch_service.submit_order(s, operator, data, now=now, settings=settings)
             dispatch_service.assign(
-                s, operator, order.id, staff.id, now=now, reason="regular caregiver"
+                s,
+                operator,
+                order.id,
+                staff.id,
+                now=now,
+                reason="regular caregiver",
+                settings=settings,
             )
             visit_service.answer_offer(
                 s, carer, order.id, OfferAnswer(accept=True), now=now, settings=settings

@@ -70,7 +70,9 @@ def carry(
     """Take an order along the visit up to `upto`: assigned, accepted, checked_in, completed."""
     steps = ("assigned", "accepted", "checked_in", "completed")
     reach = steps.index(upto)
-    dispatch_service.assign(s, operator, order_id, staff_id, now=now, reason="regular caregiver")
+    dispatch_service.assign(
+        s, operator, order_id, staff_id, now=now, reason="regular caregiver", settings=SETTINGS
+    )
     if reach >= 1:
         answer = OfferAnswer(accept=True)
         visit_service.answer_offer(s, carer, order_id, answer, now=now, settings=SETTINGS)

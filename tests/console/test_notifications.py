@@ -14,6 +14,7 @@ from tests.events.helpers import committing_factory
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
 from yiyang.console.notifications import local_time
+from yiyang.dispatch import repository as dispatch_repository
 from yiyang.dispatch import service as dispatch_service
 from yiyang.events import delivery
 from yiyang.events.models import DomainEventRow, OutboxMessage
@@ -160,7 +161,7 @@ def test_events_carry_actor_and_cause(db: Session, clock: FakeClock) -> None:
     order, operator = _submitted(db, d, clock)
     clock.advance(minutes=SETTINGS.dispatch_org_offer_minutes)
     dispatch_service.expire_offer(
-        db, order.id, dispatch_service.current_decision(db, order.id).id,  # type: ignore[union-attr]
+        db, order.id, dispatch_repository.current_decision(db, order.id).id,  # type: ignore[union-attr]
         step="org", now=clock.now, settings=SETTINGS,
     )  # fmt: skip
     db.flush()

@@ -13,7 +13,7 @@ from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district
 from yiyang import worker
 from yiyang.config import Settings
-from yiyang.dispatch import day_plan, service
+from yiyang.dispatch import day_plan, repository, service
 from yiyang.dispatch.models import DispatchQueueItem
 from yiyang.errors import Forbidden, Invalid
 from yiyang.jobs import tasks as job_tasks
@@ -85,7 +85,7 @@ def test_apply_uncrosses_rounds_with_a_decision_and_a_timeline_row(
     assert (first.staff_id, second.staff_id) == (near.id, far.id)
     for o in (first, second):
         assert o.status == "assigned" and o.caregiver_status == "offered"
-        decision = service.current_decision(db, o.id)
+        decision = repository.current_decision(db, o.id)
         assert decision is not None and decision.tier == "day_plan"
         assert decision.outcome == "offered" and decision.decided_by_id == dispatcher.user_id
         last = db.scalars(
@@ -160,7 +160,7 @@ def test_keeping_short_trips_changes_fewer_caregivers(
     calm = day_plan.propose(db, dispatcher, day, now=clock.now, settings=SETTINGS, keep_within=15)
     assert calm.reassigned == 0  # both trips are under a quarter of an hour
     with pytest.raises(Invalid) as bad:
-        day_plan.propose(db, dispatcher, day, now=clock.now, keep_within=90)
+        day_plan.propose(db, dispatcher, day, now=clock.now, keep_within=90, settings=SETTINGS)
     assert bad.value.field == "keep_within"
 
 
@@ -205,10 +205,10 @@ def test_only_a_district_dispatcher_for_a_day_to_come(
         with pytest.raises(Forbidden):
             day_plan.apply(db, subject, day, now=clock.now, settings=SETTINGS)
     with pytest.raises(Invalid) as passed:
-        day_plan.propose(db, dispatcher, day - timedelta(days=3), now=clock.now)
+        day_plan.propose(db, dispatcher, day - timedelta(days=3), now=clock.now, settings=SETTINGS)
     assert passed.value.field == "day"
     with pytest.raises(Invalid):
-        day_plan.propose(db, dispatcher, day + timedelta(days=90), now=clock.now)
+        day_plan.propose(db, dispatcher, day + timedelta(days=90), now=clock.now, settings=SETTINGS)
 
 
 def test_nightly_timer_plans_tomorrow_and_schedules_the_next_night(

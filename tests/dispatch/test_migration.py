@@ -146,7 +146,9 @@ def _three_orders(engine: Engine) -> tuple[int, int, int]:
         create = order_service.create_order
         made = [create(s, admin, data, now=NOW, settings=settings)[0].id for _ in range(3)]
         for order_id, staff in zip(made, (one, two), strict=False):
-            dispatch_service.assign(s, admin, order_id, staff.id, now=NOW, reason="x")
+            dispatch_service.assign(
+                s, admin, order_id, staff.id, now=NOW, reason="x", settings=settings
+            )
         s.commit()
     return made[0], made[1], made[2]
 

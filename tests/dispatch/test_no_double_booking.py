@@ -28,7 +28,7 @@ from tests.orders.test_api import auth
 from yiyang.app import create_app
 from yiyang.config import Settings
 from yiyang.db import make_engine, make_session_factory, refusal
-from yiyang.dispatch import booking, day_plan, picking, service
+from yiyang.dispatch import booking, day_plan, picking, repository, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import DomainError
@@ -299,7 +299,7 @@ def test_concurrent_redispatches_give_a_free_caregiver_one_of_them(
                     settings=SETTINGS,
                 )  # fmt: skip
             elif how == "caregiver_timeout":
-                decision = service.current_decision(s, order_id)
+                decision = repository.current_decision(s, order_id)
                 assert decision is not None
                 service.expire_offer(
                     s, order_id, decision.id, step="caregiver", now=clock.now, settings=SETTINGS

@@ -12,7 +12,7 @@ from tests.builders import INSIDE_2, make_elder, make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, make_item, window
 from yiyang.config import Settings
-from yiyang.dispatch import picking, service
+from yiyang.dispatch import picking, repository, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
 from yiyang.dispatch.wording import explanation
@@ -143,7 +143,7 @@ def test_a_busy_caregiver_is_refused_unless_the_dispatcher_overrides_it(
     _assign(db, operator, second, only, clock, override_busy=True)
     assert (second.status, second.staff_id) == ("assigned", only.id)
     assert second.planned_start_at == first.planned_end_at  # as the first ends, not on top
-    decision = service.current_decision(db, second.id)
+    decision = repository.current_decision(db, second.id)
     assert decision is not None and decision.busy_overridden and decision.manual
     assert decision.tier == "district"
     text = explanation("en", decision.explanation_lines)
@@ -180,7 +180,7 @@ def test_an_override_that_was_not_needed_is_not_recorded(
     other = make_caregiver(db, district.f_a2)
     order = _submit(db, district, clock, operator)
     _assign(db, operator, order, other, clock, override_busy=True)
-    decision = service.current_decision(db, order.id)
+    decision = repository.current_decision(db, order.id)
     assert decision is not None and not decision.busy_overridden
 
 
@@ -195,7 +195,7 @@ def test_the_visit_starts_at_the_caregivers_free_slot_not_the_window_start(
     _assign(db, operator, second, aide, clock)
     assert second.planned_start_at is not None
     assert second.planned_start_at >= first.window_start_at + timedelta(minutes=60)
-    decision = service.current_decision(db, second.id)
+    decision = repository.current_decision(db, second.id)
     assert decision is not None and not decision.busy_overridden
     assert "can start at" in explanation("en", decision.explanation_lines)
 
@@ -216,7 +216,9 @@ def test_a_street_dispatcher_sees_and_assigns_only_their_streets_caregivers(
     }  # fmt: skip
     across = next(c for c in everyone if facilities[c.fit.staff_id] == district.f_b1.id)
     with pytest.raises(Invalid) as refused:
-        service.assign(db, street, order.id, across.fit.staff_id, now=clock.now, reason="x")
+        service.assign(
+            db, street, order.id, across.fit.staff_id, now=clock.now, reason="x", settings=SETTINGS
+        )
     assert refused.value.field == "staff_id"
     _, other_street = make_user(db, Role.STREET_ADMIN, area=district.tree.street_b)
     with pytest.raises(NotFound):

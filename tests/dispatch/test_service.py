@@ -14,7 +14,7 @@ from tests.builders import make_user
 from tests.conftest import FakeClock
 from tests.orders.builders import District, make_caregiver, make_district, window
 from yiyang.config import Settings
-from yiyang.dispatch import booking, service
+from yiyang.dispatch import booking, repository, service
 from yiyang.dispatch.booking import DoubleBooked
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.wording import explanation
@@ -50,7 +50,7 @@ def _submit(
 
 
 def _latest(db: Session, order_id: int) -> DispatchDecision:
-    decision = service.current_decision(db, order_id)
+    decision = repository.current_decision(db, order_id)
     assert decision is not None
     return decision
 
@@ -148,7 +148,7 @@ def test_refusals_redispatch_without_those_who_refused(
         db, carer, order.id, "caregiver_refuse", now=clock.now, reason="ill", settings=SETTINGS
     )
     assert (order.status, order.staff_id) == ("offered", b1.id)
-    outcomes = [d.outcome for d in service.decisions(db, order.id)]
+    outcomes = [d.outcome for d in repository.decisions(db, order.id)]
     assert outcomes == ["org_refused", "caregiver_refused", "offered"]
 
     events = [e.event for e in order_repository.timeline(db, order.id)]
@@ -207,11 +207,22 @@ def test_manual_assign_pins_and_records_who_and_why(
     assert order.status == "queued"
     _, family = make_user(db, Role.FAMILY, elder=district.elder)
     with pytest.raises(Forbidden):
-        service.assign(db, family, order.id, chosen.id, now=clock.now, reason="x")
+        service.assign(
+            db, family, order.id, chosen.id, now=clock.now, reason="x", settings=SETTINGS
+        )
     _, op = make_user(db, Role.OPERATOR)
     with pytest.raises(Invalid):
-        service.assign(db, op, order.id, chosen.id, now=clock.now, reason="  ")
-    service.assign(db, op, order.id, chosen.id, now=clock.now, reason="knows the elder", pin=True)
+        service.assign(db, op, order.id, chosen.id, now=clock.now, reason="  ", settings=SETTINGS)
+    service.assign(
+        db,
+        op,
+        order.id,
+        chosen.id,
+        now=clock.now,
+        reason="knows the elder",
+        pin=True,
+        settings=SETTINGS,
+    )
     assert (order.status, order.staff_id, order.pinned) == ("assigned", chosen.id, True)
     decision = _latest(db, order.id)
     assert decision.manual and decision.decided_by_id == op.user_id
@@ -229,7 +240,7 @@ def test_second_dispatch_of_a_placed_order_is_refused(
     order = _submit(db, district, clock)
     with pytest.raises(service.AlreadyDispatched):
         service.dispatch(db, order.id, now=clock.now, settings=SETTINGS)
-    assert len(service.decisions(db, order.id)) == 1
+    assert len(repository.decisions(db, order.id)) == 1
 
 
 @pytest.fixture
@@ -259,7 +270,7 @@ def test_offer_timeouts_move_on_and_survive_a_restart(
     db.expire_all()
     order = db.get_one(ServiceOrder, order.id)
     assert (order.status, order.staff_id) == ("offered", a2.id)
-    outcomes = [d.outcome for d in service.decisions(db, order.id)]
+    outcomes = [d.outcome for d in repository.decisions(db, order.id)]
     assert outcomes == ["org_timeout", "offered"]
     # The second provider accepts, the caregiver never answers: 5 minutes later, the queue.
     _, prov2 = make_user(db, Role.PROVIDER_ADMIN, provider=district.p2)
@@ -272,7 +283,7 @@ def test_offer_timeouts_move_on_and_survive_a_restart(
     db.expire_all()
     order = db.get_one(ServiceOrder, order.id)
     assert order.status == "queued"  # both caregivers excluded now
-    assert [d.outcome for d in service.decisions(db, order.id)][-2:] == [
+    assert [d.outcome for d in repository.decisions(db, order.id)][-2:] == [
         "caregiver_timeout",
         "unplaceable",
     ]
@@ -284,13 +295,17 @@ def test_stale_timer_does_nothing(
     make_caregiver(db, district.f_a1)
     order = _submit(db, district, clock)
     _, op = make_user(db, Role.OPERATOR)
-    service.act(db, op, order.id, "cancel", now=clock.now, reason="no longer needed")
+    service.act(
+        db, op, order.id, "cancel", now=clock.now, reason="no longer needed", settings=SETTINGS
+    )
     db.flush()
     clock.advance(minutes=30)
     assert (
         runner.run_due(_factory(connection), clock.now, SETTINGS) == 0
     )  # cancelled with the order
-    assert not service.expire_offer(db, order.id, None, step="org", now=clock.now)
+    assert not service.expire_offer(
+        db, order.id, None, step="org", now=clock.now, settings=SETTINGS
+    )
 
 
 def test_a_winner_taken_meanwhile_is_planned_again_then_with_everyone_able_locked(

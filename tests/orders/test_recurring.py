@@ -6,6 +6,7 @@ The clock starts on Monday 2026-11-23 at 09:00 in Zhengzhou.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,8 +73,9 @@ def test_expansion_makes_the_right_weekdays_once_and_dispatches_them(
     db: Session, district: District, operator: Subject, clock: FakeClock
 ) -> None:
     rec = _series(db, operator, district, clock)
-    assert tasks.expand_recurring(db, now=clock.now, days_ahead=3) == 2  # Monday and Wednesday
-    assert tasks.expand_recurring(db, now=clock.now, days_ahead=3) == 0  # the timer ran twice
+    expand = partial(tasks.expand_recurring, db, now=clock.now, settings=SETTINGS)
+    assert expand(days_ahead=3) == 2  # Monday and Wednesday
+    assert expand(days_ahead=3) == 0  # the timer ran twice
     orders = _orders(db)
     assert [o.service_date for o in orders] == [MONDAY, MONDAY + timedelta(days=2)]
     for o in orders:
@@ -97,7 +99,7 @@ def test_a_window_already_begun_is_left_out(
 ) -> None:
     _series(db, operator, district, clock, weekdays=[MON, TUE], start_time=time(8, 0),
             end_time=time(9, 30))  # fmt: skip
-    assert tasks.expand_recurring(db, now=clock.now, days_ahead=1) == 1
+    assert tasks.expand_recurring(db, now=clock.now, days_ahead=1, settings=SETTINGS) == 1
     assert [o.service_date for o in _orders(db)] == [MONDAY + timedelta(days=1)]
 
 
@@ -112,7 +114,7 @@ def test_paused_ended_not_started_and_deceased_are_skipped(
     _series(db, operator, district, clock, elder_id=gone.id)
     gone.status = "deceased"
     db.flush()
-    assert tasks.expand_recurring(db, now=clock.now, days_ahead=3) == 1
+    assert tasks.expand_recurring(db, now=clock.now, days_ahead=3, settings=SETTINGS) == 1
     [only] = _orders(db)
     assert (only.service_date, only.elder_id) == (MONDAY, district.elder.id)
     assert gone.id not in {r.elder_id for r in recurring.due_on(db, MONDAY)}
@@ -160,7 +162,7 @@ def test_a_worker_restart_mid_run_loses_nothing_and_doubles_nothing(
     db.flush()
     clock.now = datetime(2026, 11, 24, 0, 30, tzinfo=CHINA_TZ)
     with factory() as crashed:  # the worker dies before its transaction commits
-        tasks.expand_recurring(crashed, now=clock.now, days_ahead=1)
+        tasks.expand_recurring(crashed, now=clock.now, days_ahead=1, settings=SETTINGS)
         crashed.rollback()
     assert _orders(db) == []
     assert runner.run_due(factory, clock.now, SETTINGS) == 1  # the timer is still due: run again

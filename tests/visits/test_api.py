@@ -184,7 +184,13 @@ def _two_providers_delivered(db: Session, clock: FakeClock) -> tuple[Scene, list
     _, far_carer = make_user(db, Role.CAREGIVER, provider=scene.d.p3, staff_id=far.id)
     third = place_order(db, scene.d, clock, scene.operator, hours=8)
     dispatch_service.assign(
-        db, scene.operator, third.id, far.id, now=clock.now, reason="elder asked for 远方"
+        db,
+        scene.operator,
+        third.id,
+        far.id,
+        now=clock.now,
+        reason="elder asked for 远方",
+        settings=SETTINGS,
     )
     service.answer_offer(
         db, far_carer, third.id, OfferAnswer(accept=True), now=clock.now, settings=SETTINGS

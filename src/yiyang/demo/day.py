@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yiyang.config import Settings
 from yiyang.dispatch.service import act, submit_order
 from yiyang.errors import DomainError
 from yiyang.kit.localtime import CHINA_TZ, local_today
@@ -44,7 +45,9 @@ def _start(rng: random.Random, code: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def seed_orders(session: Session, *, now: datetime, count: int = 300, seed: int = 2026) -> int:
+def seed_orders(
+    session: Session, *, now: datetime, settings: Settings, count: int = 300, seed: int = 2026
+) -> int:
     """Place `count` orders for tomorrow for elders who need care most; returns how many took."""
     rng = random.Random(seed)
     items = session.scalars(
@@ -77,10 +80,15 @@ def seed_orders(session: Session, *, now: datetime, count: int = 300, seed: int 
         )
         try:
             with session.begin_nested():
-                order = submit_order(session, subject, data, now=now, idempotency_key=f"demo:{n}")
+                order = submit_order(
+                    session, subject, data, now=now, idempotency_key=f"demo:{n}", settings=settings
+                )
                 if order.status == Status.OFFERED and rng.random() < ANSWERED:
-                    act(session, subject, order.id, Event.ORG_ACCEPT, now=now, reason="demo")
-                    act(session, subject, order.id, Event.CAREGIVER_ACCEPT, now=now, reason="demo")
+                    for event in (Event.ORG_ACCEPT, Event.CAREGIVER_ACCEPT):
+                        act(
+                            session, subject, order.id, event, now=now, reason="demo",
+                            settings=settings,
+                        )  # fmt: skip
         except DomainError:
             continue  # e.g. the service needs more time than the window leaves
         made += 1

@@ -182,4 +182,5 @@ def _expand(request: Request, db: DbSession, recurring_id: int) -> None:
         now=request.app.state.clock(),
         days_ahead=request.app.state.settings.recurring_days_ahead,
         recurring_id=recurring_id,
+        settings=request.app.state.settings,
     )

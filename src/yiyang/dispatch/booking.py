@@ -14,22 +14,20 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch import rules, states
+from yiyang.dispatch import repository, rules, states
 from yiyang.errors import N_, Conflict, on_constraint
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.masking import mask_name
 from yiyang.orders.models import ServiceOrder
-from yiyang.orders.rules import HOLDS_CAREGIVER
 from yiyang.planner.choose import choose
 from yiyang.planner.feasibility import Slot, check, has_skills
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Decision, Job, Window
-from yiyang.registry.elders.models import Elder
 from yiyang.registry.staff.models import Staff
 
 NO_DOUBLE_BOOKING = "ex_service_order_no_double_booking"  # migration 0007, PostgreSQL only
@@ -74,12 +72,7 @@ def lock_staff(session: Session, staff_ids: Iterable[int]) -> None:
     """Lock caregivers' staff rows, ascending (two transactions never wait on each other)."""
     ids = sorted(set(staff_ids))
     if ids:
-        session.execute(
-            select(Staff.id)
-            .where(Staff.id.in_(ids))
-            .order_by(Staff.id)
-            .with_for_update(key_share=True)  # FOR NO KEY UPDATE: foreign keys still check
-        )
+        repository.lock_staff(session, ids)
 
 
 @contextmanager
@@ -102,24 +95,7 @@ def checked_when_written(session: Session) -> Iterator[None]:
 
 def visits_of(session: Session, staff_id: int, order: ServiceOrder) -> list[Visit]:
     """The caregiver's other visits that hold their time around the order's day (lock first)."""
-    day = order.service_date
-    rows = session.execute(
-        select(
-            ServiceOrder.id,
-            ServiceOrder.planned_start_at,
-            ServiceOrder.window_start_at,
-            ServiceOrder.standard_minutes,
-            Elder.name,
-        )
-        .join(Elder, Elder.id == ServiceOrder.elder_id)
-        .where(
-            ServiceOrder.staff_id == staff_id,
-            ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
-            ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
-            ServiceOrder.id != order.id,
-        )
-        .order_by(ServiceOrder.planned_start_at, ServiceOrder.id)
-    ).all()
+    rows = repository.caregiver_visit_rows(session, staff_id, order)
     return [
         Visit(i, _interval(planned or opens, minutes), name)
         for i, planned, opens, minutes, name in rows

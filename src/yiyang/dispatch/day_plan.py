@@ -18,36 +18,28 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.db import as_domain_errors
-from yiyang.dispatch import booking, picking, plan_moves, states
-from yiyang.dispatch.models import DispatchDecision
+from yiyang.dispatch import booking, plan_moves, repository, states
 from yiyang.dispatch.plan_moves import Move
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid
 from yiyang.jobs import timers
 from yiyang.jobs.models import Timer
 from yiyang.kit.localtime import CHINA_TZ, local_today
-from yiyang.orders import rules
 from yiyang.orders.models import ServiceOrder
 from yiyang.planner.day_plan import DayPlan, Placement, plan_day, round_travel, with_placements
 from yiyang.planner.feasibility import Slot, check, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job, Window
-from yiyang.registry.staff.models import Staff
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
 
 log = logging.getLogger(__name__)
 NIGHTLY = "dispatch.day_plan"
-S = rules.Status
-MOVABLE = frozenset(
-    {S.QUEUED, S.OFFERED, S.ORG_ACCEPTED, S.ASSIGNED, S.CAREGIVER_ACCEPTED, S.ORG_REFUSED}
-)
 MAX_KEEP_WITHIN = 30  # minutes; beyond it "keep" would mean "do not re-plan"
 RETIME_SECONDS = 60  # smaller shifts of a planned start are not worth telling anyone
 
@@ -78,15 +70,14 @@ class Outcome:
 
 
 def _checked(
-    subject: Subject, day: date, now: datetime, settings: Settings | None, keep_within: float
-) -> Settings:
+    subject: Subject, day: date, now: datetime, settings: Settings, keep_within: float
+) -> None:
     """Refuse anyone but a district dispatcher, a day gone or too far ahead, a bad keep."""
     subject.require(Perm.ORDER_DISPATCH)
     if not subject.district_wide:
         raise Forbidden(
             N_("Only a district dispatcher may re-plan the whole day."), code="district_only"
         )
-    settings = settings or get_settings()
     today = local_today(now)
     if day < today:
         raise Invalid(N_("The day %(day)s has passed."), field="day", day=day.isoformat())
@@ -100,28 +91,16 @@ def _checked(
             field="keep_within",
             max=MAX_KEEP_WITHIN,
         )
-    return settings
 
 
 def movable_orders(
     session: Session, day: date, *, now: datetime, settings: Settings, lock: bool = False
 ) -> list[ServiceOrder]:
     """That day's orders a plan may move: not pinned, not started, starting after the freeze."""
-    stmt = (
-        select(ServiceOrder)
-        .where(
-            ServiceOrder.service_date == day,
-            ServiceOrder.pinned.is_(False),
-            ServiceOrder.status.in_([str(s) for s in MOVABLE]),
-        )
-        .order_by(ServiceOrder.id)
-    )
-    if lock:
-        stmt = stmt.with_for_update()
     frozen_until = now + timedelta(minutes=settings.dispatch_day_plan_freeze_minutes)
     return [
         o
-        for o in session.scalars(stmt)
+        for o in repository.day_orders(session, day, lock=lock)
         if (o.planned_start_at or o.window_start_at) >= frozen_until and o.window_start_at >= now
     ]
 
@@ -130,11 +109,9 @@ def _jobs(session: Session, orders: list[ServiceOrder], now: datetime) -> list[J
     """Planner jobs with refusals: refused staff and every caregiver of a refusing provider."""
     jobs = []
     for order in orders:
-        staff, providers = picking.exclusions(session, order.id)
+        staff, providers = repository.exclusions(session, order.id)
         if providers:
-            staff = staff | frozenset(
-                session.scalars(select(Staff.id).where(Staff.provider_id.in_(providers)))
-            )
+            staff = staff | repository.staff_of_providers(session, providers)
         jobs.append(states.job_for(session, order, excluded=staff, now=now))
     return jobs
 
@@ -146,18 +123,7 @@ def _per_visit(total_and_visits: tuple[float, int]) -> float:
 
 def _settled_legs(session: Session, orders: list[ServiceOrder]) -> dict[int, float]:
     """The trip in of each held order's current placement (its open decision)."""
-    legs: dict[int, float] = {}
-    for order_id, travel_min in session.execute(
-        select(DispatchDecision.order_id, DispatchDecision.travel_min)
-        .where(
-            DispatchDecision.order_id.in_([o.id for o in orders if o.staff_id is not None]),
-            DispatchDecision.outcome.in_(("offered", "accepted")),
-            DispatchDecision.travel_min.is_not(None),
-        )
-        .order_by(DispatchDecision.id)
-    ):
-        legs[order_id] = travel_min
-    return legs
+    return repository.settled_legs(session, [o.id for o in orders if o.staff_id is not None])
 
 
 Planned = tuple[Outcome, list[CaregiverState], list[Job], DayPlan]
@@ -274,7 +240,7 @@ def propose(
     day: date,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
     keep_within: float = 0.0,
 ) -> Outcome:
     """What re-planning the day would change, without changing anything.
@@ -282,7 +248,7 @@ def propose(
     `keep_within` (minutes): held visits whose trip in is that short keep their caregiver
     (their time may still move), for a calmer plan that changes fewer people's days.
     """
-    settings = _checked(subject, day, now, settings, keep_within)
+    _checked(subject, day, now, settings, keep_within)
     orders = movable_orders(session, day, now=now, settings=settings)
     return _plan(session, day, orders, now=now, keep_within=keep_within)[0]
 
@@ -294,11 +260,11 @@ def apply(
     day: date,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
     keep_within: float = 0.0,
 ) -> Outcome:
     """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
-    settings = _checked(subject, day, now, settings, keep_within)
+    _checked(subject, day, now, settings, keep_within)
     orders = movable_orders(session, day, now=now, settings=settings, lock=True)
     first = _plan(session, day, orders, now=now, keep_within=keep_within)
     outcome, around, jobs, plan = _locked(
@@ -363,14 +329,13 @@ def next_run(now: datetime, settings: Settings) -> datetime | None:
 
 
 def run_nightly(
-    session: Session, fired: Timer, *, now: datetime, settings: Settings | None = None
+    session: Session, fired: Timer, *, now: datetime, settings: Settings
 ) -> Outcome | None:
     """The timer's work: apply tomorrow's plan as the system, then schedule the next night.
 
     A plan that cannot be applied is logged and skipped; the next night is scheduled anyway,
     unless another nightly timer is already pending (they never double up).
     """
-    settings = settings or get_settings()
     day = local_today(now) + timedelta(days=1)
     outcome = None
     try:
@@ -384,8 +349,8 @@ def run_nightly(
     return outcome
 
 
-def ensure_nightly(session: Session, now: datetime, settings: Settings | None = None) -> None:
+def ensure_nightly(session: Session, now: datetime, settings: Settings) -> None:
     """Schedule the nightly plan once, if it is switched on and none is pending."""
-    due = next_run(now, settings or get_settings())
+    due = next_run(now, settings)
     if due is not None and not timers.pending(session, NIGHTLY):
         timers.schedule(session, NIGHTLY, 0, due)

@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch import states
-from yiyang.dispatch.models import DispatchDecision
+from yiyang.dispatch import repository, states
 from yiyang.errors import N_, Invalid
 from yiyang.orders import repository as order_repository
 from yiyang.orders import rules
@@ -22,16 +20,9 @@ from yiyang.orders.models import ServiceOrder
 from yiyang.planner.assess import Fit, assess, fit
 from yiyang.planner.travel import StraightLineTravel
 from yiyang.planner.types import CaregiverState, Job
-from yiyang.registry.facilities.models import Facility
-from yiyang.registry.providers.models import Provider
-from yiyang.registry.staff import repository as staff_repository
 from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-
-# Decision outcomes that keep the winner (or its provider) out of later attempts.
-EXCLUDING = ("org_refused", "org_timeout", "caregiver_refused", "caregiver_timeout", "unavailable")
-PROVIDER_EXCLUDING = ("org_refused", "org_timeout")
 
 
 @dataclass(frozen=True)
@@ -46,31 +37,13 @@ class Choice:
     current: bool  # the order's caregiver at the moment
 
 
-def exclusions(session: Session, order_id: int) -> tuple[frozenset[int], frozenset[int]]:
-    """Caregivers, and providers, who refused, let the offer lapse or became unavailable."""
-    rows = session.execute(
-        select(
-            DispatchDecision.winner_staff_id,
-            DispatchDecision.winner_provider_id,
-            DispatchDecision.outcome,
-        ).where(DispatchDecision.order_id == order_id, DispatchDecision.outcome.in_(EXCLUDING))
-    ).all()
-    staff = frozenset(s for s, _, _ in rows if s is not None)
-    providers = frozenset(p for _, p, o in rows if p is not None and o in PROVIDER_EXCLUDING)
-    return staff, providers
-
-
 def _inputs(
     session: Session, order: ServiceOrder, now: datetime
 ) -> tuple[Job, list[CaregiverState]]:
-    refused, _ = exclusions(session, order.id)
+    refused, _ = repository.exclusions(session, order.id)
     job = states.job_for(session, order, excluded=refused, now=now)
     day = states.caregivers_for(session, order.service_date, except_orders=(order.id,))
     return job, day
-
-
-def _in_scope(session: Session, subject: Subject) -> set[int]:
-    return set(session.scalars(staff_repository.readable(subject).with_only_columns(Staff.id)))
 
 
 def candidates(
@@ -81,17 +54,11 @@ def candidates(
     order = order_repository.get(session, subject, order_id)
     rules.transition(order.status, rules.Event.REASSIGN)
     job, day = _inputs(session, order, now)
-    scope = _in_scope(session, subject)
+    scope = repository.staff_in_scope(session, subject)
     wanted = set(job.required_skills)
     pool = [c for c in day if c.staff_id in scope and (not wanted or wanted & set(c.skills))]
     fits = assess(job, pool, StraightLineTravel())
-    rows = session.execute(
-        select(Staff.id, Staff.name, Staff.code, Provider.name, Facility.name)
-        .join(Provider, Provider.id == Staff.provider_id)
-        .join(Facility, Facility.id == Staff.facility_id)
-        .where(Staff.id.in_([f.staff_id for f in fits]))
-    ).all()
-    about = {sid: (name, code, provider, facility) for sid, name, code, provider, facility in rows}
+    about = repository.staff_about(session, [f.staff_id for f in fits])
     return order, [
         Choice(f, *about[f.staff_id], current=f.staff_id == order.staff_id) for f in fits
     ]
@@ -101,9 +68,7 @@ def fit_of(
     session: Session, subject: Subject, order: ServiceOrder, staff_id: int, *, now: datetime
 ) -> tuple[Fit, Staff, Job]:
     """How one caregiver in the dispatcher's scope fits the order; refused if not assignable."""
-    staff = session.scalar(
-        staff_repository.readable(subject).where(Staff.id == staff_id, Staff.status == "active")
-    )
+    staff = repository.assignable_staff(session, subject, staff_id)
     job, day = _inputs(session, order, now)
     state = next((c for c in day if c.staff_id == staff_id), None)
     if staff is None or state is None:

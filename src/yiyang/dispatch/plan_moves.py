@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings
-from yiyang.dispatch import booking
+from yiyang.dispatch import booking, repository
 from yiyang.dispatch import service as dispatch_service
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.errors import N_
@@ -22,7 +21,6 @@ from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.models import ServiceOrder
 from yiyang.planner.day_plan import DayPlan, Placement
-from yiyang.registry.staff.models import Staff
 from yiyang.security.audit import service as audit
 from yiyang.security.subject import Subject
 
@@ -59,9 +57,7 @@ def write(
 ) -> None:
     """Reassign or retime every moved order; refused whole if two visits would overlap."""
     chosen = {m.to_staff_id for m in moves}
-    names = {
-        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(chosen)))
-    }
+    names = repository.staff_names(session, chosen)
     with booking.checked_when_written(session):
         for move in moves:
             order = by_id[move.order_id]
@@ -103,7 +99,7 @@ def _reassign(
     settings: Settings,
 ) -> None:
     """Give the order to the plan's caregiver: a decision, a timeline row, a caregiver offer."""
-    previous = dispatch_service.current_decision(session, order.id)
+    previous = repository.current_decision(session, order.id)
     if previous is not None and previous.outcome in ("offered", "accepted"):
         previous.outcome = "superseded"
     dispatch_service.cancel_timers(session, order.id, now)

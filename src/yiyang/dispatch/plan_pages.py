@@ -7,19 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch import day_plan, plan_jobs
+from yiyang.dispatch import day_plan, plan_jobs, repository
 from yiyang.errors import N_, DomainError, Invalid, NotFound
 from yiyang.jobs.pages import job_helpers, job_view
 from yiyang.jobs.schemas import JobRead, is_active
 from yiyang.kit.localtime import local_today
-from yiyang.orders.models import ServiceOrder
 from yiyang.orders.page_helpers import helpers
-from yiyang.registry.catalog.models import ServiceItem
-from yiyang.registry.elders.models import Elder
-from yiyang.registry.staff.models import Staff
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
@@ -62,21 +57,11 @@ def _job_id(value: str | None) -> int | None:
 def _rows(db: Session, outcome: day_plan.Outcome) -> list[dict[str, Any]]:
     """The moves with the order's elder and service and both caregivers' names."""
     ids = [m.order_id for m in outcome.moves]
-    orders = {
-        o.id: (o, name, zh, en)
-        for o, name, zh, en in db.execute(
-            select(ServiceOrder, Elder.name, ServiceItem.name_zh, ServiceItem.name_en)
-            .join(Elder, Elder.id == ServiceOrder.elder_id)
-            .join(ServiceItem, ServiceItem.id == ServiceOrder.item_id)
-            .where(ServiceOrder.id.in_(ids))
-        ).tuples()
-    }
+    orders = repository.orders_with_names(db, ids)
     staff_ids = {m.to_staff_id for m in outcome.moves} | {
         m.from_staff_id for m in outcome.moves if m.from_staff_id
     }
-    names = {
-        i: n for i, n in db.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids)))
-    }
+    names = repository.staff_names(db, staff_ids)
     return [
         {
             "move": m,

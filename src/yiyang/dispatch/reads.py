@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch import repository as dispatch_repository
 from yiyang.dispatch import wording
 from yiyang.dispatch.models import DispatchDecision
 from yiyang.dispatch.schemas import DecisionRead, OrderDetail, WeighedCandidate
@@ -117,7 +117,7 @@ def read_order(db: Session, subject: Subject, order_id: int, *, locale: str) -> 
     providers = order_repository.actor_providers(db, order.id)
     decisions = []
     if may_see(viewer, Kind.DISPATCH_DECISIONS):
-        stored = dispatch_service.decisions(db, order.id)
+        stored = dispatch_repository.decisions(db, order.id)
         names = weighed_names(db, stored)
         decisions = [decision_read(d, locale, viewer, names) for d in stored]
     values = order_service.list_values(order) | {

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yiyang.dispatch import repository
 from yiyang.planner.explain import Line, explain
 from yiyang.planner.types import Decision
-from yiyang.registry.areas.models import Area
-from yiyang.registry.staff.models import Staff
 
 
 def explanation(session: Session, decision: Decision) -> list[Line]:
     """The decision's explanation lines, with the caregivers' and areas' names filled in."""
     ids = [c.staff_id for c in decision.considered]
-    names = {
-        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
-    }
-    area_ids = [decision.job.community_id, decision.job.street_id]
-    areas = {
-        i: n for i, n in session.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))
-    }
+    names = repository.staff_names(session, ids)
+    areas = repository.area_names(session, [decision.job.community_id, decision.job.street_id])
     return explain(
         decision,
         names=names,

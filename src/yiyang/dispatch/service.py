@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiyang.config import Settings, get_settings
+from yiyang.config import Settings
 from yiyang.db import as_domain_errors
-from yiyang.dispatch import booking, picking, record, states
+from yiyang.dispatch import booking, picking, record, repository, states
 from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
-from yiyang.dispatch.picking import exclusions
 from yiyang.errors import N_, Conflict, Forbidden, Invalid
 from yiyang.jobs import timers
 from yiyang.orders import repository as order_repository
@@ -42,27 +40,9 @@ class AlreadyDispatched(Conflict):
     code = "already_dispatched"
 
 
-def _settings(settings: Settings | None) -> Settings:
-    return settings or get_settings()
-
-
-def current_decision(session: Session, order_id: int) -> DispatchDecision | None:
-    """The latest decision of an order."""
-    return session.scalar(
-        select(DispatchDecision)
-        .where(DispatchDecision.order_id == order_id)
-        .order_by(DispatchDecision.id.desc())
-        .limit(1)
-    )
-
-
 def resolve_queue(session: Session, order_id: int, *, now: datetime, by: Subject, how: str) -> None:
     """Close the order's open queue items: someone (or something) placed it."""
-    for item in session.scalars(
-        select(DispatchQueueItem).where(
-            DispatchQueueItem.order_id == order_id, DispatchQueueItem.resolved_at.is_(None)
-        )
-    ):
+    for item in repository.open_queue_items(session, order_id):
         item.resolved_at, item.resolved_by_id, item.resolution = now, by.user_id, how
 
 
@@ -79,7 +59,7 @@ def _place(
 
     The winner's staff row is locked and its slot confirmed before it is booked (booking).
     """
-    excluded_staff, excluded_providers = exclusions(session, order.id)
+    excluded_staff, excluded_providers = repository.exclusions(session, order.id)
     job = states.job_for(session, order, excluded=excluded_staff, now=now)
     decision = booking.choose_locked(
         session, order, job, excluded_providers=excluded_providers, k=settings.dispatch_top_k
@@ -150,7 +130,7 @@ def _place(
 
 @as_domain_errors()
 def dispatch(
-    session: Session, order_id: int, *, now: datetime, settings: Settings | None = None
+    session: Session, order_id: int, *, now: datetime, settings: Settings
 ) -> DispatchDecision:
     """Place an order awaiting dispatch; the order row is locked so it is placed only once."""
     order = order_repository.get(session, SYSTEM, order_id, lock=True)
@@ -160,7 +140,7 @@ def dispatch(
             id=order_id,
             status=order.status,
         )
-    return _place(session, order, now=now, settings=_settings(settings))
+    return _place(session, order, now=now, settings=settings)
 
 
 @as_domain_errors()
@@ -171,11 +151,10 @@ def submit_order(
     *,
     now: datetime,
     idempotency_key: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     recurring_id: int | None = None,
 ) -> ServiceOrder:
     """Take an order from any channel and dispatch it in the same transaction."""
-    settings = _settings(settings)
     order, created = order_service.create_order(
         session,
         subject,
@@ -214,7 +193,7 @@ def _redispatch(
 
 def _mark(session: Session, order: ServiceOrder, outcome: str) -> None:
     """Close the current decision; an accepted one can still become unavailable (late, ill)."""
-    decision = current_decision(session, order.id)
+    decision = repository.current_decision(session, order.id)
     if decision is None:
         return
     if decision.outcome == "offered" or (
@@ -241,10 +220,9 @@ def act(
     now: datetime,
     reason: str | None = None,
     staff_id: int | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> ServiceOrder:
     """Fire an event by hand, with the dispatch consequences (timers, next attempt)."""
-    settings = _settings(settings)
     _check_actor(subject, event)
     order = order_repository.get(session, subject, order_id, lock=True)
     rules.transition(order.status, event)  # refuse illegal moves before any side effect
@@ -256,7 +234,7 @@ def act(
         order_service.record(
             session, order, E.ASSIGN, actor=None, now=now, detail={"staff_id": order.staff_id}
         )
-        decision = current_decision(session, order.id)
+        decision = repository.current_decision(session, order.id)
         timers.schedule(
             session,
             CAREGIVER_OFFER_EXPIRY,
@@ -307,11 +285,11 @@ def expire_offer(
     *,
     step: str,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> bool:
     """A timer fired: if that offer is still open, time it out and try the next candidate."""
     order = order_repository.get(session, SYSTEM, order_id, lock=True)
-    decision = current_decision(session, order.id)
+    decision = repository.current_decision(session, order.id)
     if decision is None or decision.id != decision_id or decision.outcome != "offered":
         return False
     waiting = rules.Status.OFFERED if step == "org" else rules.Status.ASSIGNED
@@ -320,7 +298,7 @@ def expire_offer(
     event = E.ORG_TIMEOUT if step == "org" else E.CAREGIVER_TIMEOUT
     order_service.record(session, order, event, actor=None, now=now, reason="offer_expired")
     decision.outcome = "org_timeout" if step == "org" else "caregiver_timeout"
-    _redispatch(session, order, now=now, settings=_settings(settings))
+    _redispatch(session, order, now=now, settings=settings)
     session.flush()
     return True
 
@@ -336,7 +314,7 @@ def assign(
     reason: str,
     pin: bool = False,
     override_busy: bool = False,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> ServiceOrder:
     """A dispatcher's override: assign (or reassign, or pin) a caregiver by hand, with a reason.
 
@@ -347,7 +325,6 @@ def assign(
     their other visits. A visit on top of another is never made (DoubleBooked names it).
     """
     subject.require(Perm.ORDER_DISPATCH)
-    settings = _settings(settings)
     reason = reason.strip()
     if not reason:
         raise Invalid(N_("Give a reason for the manual assignment."), field="reason")
@@ -375,7 +352,7 @@ def assign(
         start = fit.candidate.start
     else:
         start = booking.free_start(session, staff, order, job)
-    previous = current_decision(session, order.id)
+    previous = repository.current_decision(session, order.id)
     if previous is not None and previous.outcome == "offered":
         previous.outcome = "superseded"
     cancel_timers(session, order.id, now)
@@ -433,7 +410,7 @@ def redispatch(
     order_id: int,
     *,
     now: datetime,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> DispatchDecision:
     """A dispatcher asks automatic dispatch to try a queued order again."""
     subject.require(Perm.ORDER_DISPATCH)
@@ -447,26 +424,4 @@ def redispatch(
 def queue(session: Session, subject: Subject) -> list[tuple[DispatchQueueItem, ServiceOrder]]:
     """Open queue items of orders in the dispatcher's scope, oldest first."""
     subject.require(Perm.ORDER_DISPATCH)
-    readable = order_repository.readable(subject).subquery()
-    rows = session.execute(
-        select(DispatchQueueItem, ServiceOrder)
-        .join(ServiceOrder, ServiceOrder.id == DispatchQueueItem.order_id)
-        .where(
-            DispatchQueueItem.resolved_at.is_(None),
-            ServiceOrder.id.in_(select(readable.c.id)),
-        )
-        .order_by(DispatchQueueItem.created_at, DispatchQueueItem.id)
-        .options(*order_repository.LIST_LOADS)
-    ).all()
-    return [(item, order) for item, order in rows]
-
-
-def decisions(session: Session, order_id: int) -> list[DispatchDecision]:
-    """Every decision of an order, oldest first (caller checked scope)."""
-    return list(
-        session.scalars(
-            select(DispatchDecision)
-            .where(DispatchDecision.order_id == order_id)
-            .order_by(DispatchDecision.id)
-        )
-    )
+    return repository.open_queue(session, subject)

@@ -7,26 +7,21 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yiyang.dispatch import repository
 from yiyang.dispatch.rules import planned_end
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
-from yiyang.orders.rules import HOLDS_CAREGIVER, Status
 from yiyang.planner.types import CaregiverState, Job, Point, Window
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
-from yiyang.registry.facilities.models import Facility
-from yiyang.registry.staff.models import Staff, StaffSkill
 
 # Staff roles that may be sent to an elder's home; skills then decide who fits the job.
 FIELD_ROLES = frozenset(
     {"caregiver", "nurse", "bath_aide", "care_butler", "social_worker", "driver"}
 )
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DONE = (Status.CHECKED_OUT, Status.COMPLETED, Status.CONFIRMED, Status.SETTLED)
-CONTINUITY_DAYS = 90
 
 
 def _clock(value: str) -> time:
@@ -67,20 +62,7 @@ def job_for(
     item = session.get_one(ServiceItem, order.item_id)
     latest_start = order.window_end_at - timedelta(minutes=order.standard_minutes)
     earliest = max(order.window_start_at, now)
-    previous = {
-        staff_id: n
-        for staff_id, n in session.execute(
-            select(ServiceOrder.staff_id, func.count())
-            .where(
-                ServiceOrder.elder_id == order.elder_id,
-                ServiceOrder.staff_id.is_not(None),
-                ServiceOrder.status.in_([str(s) for s in DONE]),
-                ServiceOrder.service_date >= order.service_date - timedelta(CONTINUITY_DAYS),
-            )
-            .group_by(ServiceOrder.staff_id)
-        )
-        if staff_id is not None
-    }
+    previous = repository.past_caregivers(session, order)
     return Job(
         order_id=order.id,
         elder_id=elder.id,
@@ -109,24 +91,9 @@ def held_visits(
 
     In time order (ties by end and place), so that two reads of an unchanged day are equal.
     """
-    held = session.execute(
-        select(
-            ServiceOrder.staff_id,
-            ServiceOrder.planned_start_at,
-            ServiceOrder.window_start_at,
-            ServiceOrder.standard_minutes,
-            Elder.lat,
-            Elder.lon,
-        )
-        .join(Elder, Elder.id == ServiceOrder.elder_id)
-        .where(
-            ServiceOrder.staff_id.is_not(None),
-            ServiceOrder.status.in_([str(s) for s in HOLDS_CAREGIVER]),
-            ServiceOrder.service_date.between(day - timedelta(days=1), day + timedelta(days=1)),
-            ServiceOrder.id.not_in(list(except_orders)),
-            *([] if staff_ids is None else [ServiceOrder.staff_id.in_(list(staff_ids))]),
-        )
-    ).all()
+    held = repository.held_visit_rows(
+        session, day, except_orders=except_orders, staff_ids=staff_ids
+    )
     busy: dict[int, Visits] = {}
     for staff_id, planned, window_start, minutes, lat, lon in held:
         start = planned or window_start
@@ -152,40 +119,8 @@ def caregivers_for(
     left out: they are what the planner is placing. `staff_ids` narrows the read to those
     caregivers (a fresh look at the ones just locked).
     """
-    # Plain rows, not ORM objects: every dispatch reads every field caregiver of the district.
-    active = [Staff.status == "active", Staff.facility_id.is_not(None)]
-    if staff_ids is not None:
-        active.append(Staff.id.in_(list(staff_ids)))
-    staff = session.execute(
-        select(
-            Staff.id,
-            Staff.provider_id,
-            Staff.facility_id,
-            Staff.roles,
-            Staff.travel_mode,
-            Staff.working_pattern,
-        ).where(*active)
-    ).all()
-    skills: dict[int, dict[str, int]] = {}
-    for staff_id, skill, level in session.execute(
-        select(StaffSkill.staff_id, StaffSkill.skill, StaffSkill.level)
-        .join(Staff, Staff.id == StaffSkill.staff_id)
-        .where(*active)
-    ):
-        skills.setdefault(staff_id, {})[skill] = level
-    facilities = {
-        row.id: row
-        for row in session.execute(
-            select(
-                Facility.id,
-                Facility.street_id,
-                Facility.community_id,
-                Facility.lat,
-                Facility.lon,
-                Facility.active,
-            ).where(Facility.id.in_({s.facility_id for s in staff}))
-        )
-    }
+    rows = repository.caregiver_rows(session, staff_ids)
+    staff, skills, facilities = rows.staff, rows.skills, rows.facilities
     busy = held_visits(session, day, except_orders=except_orders, staff_ids=staff_ids)
     states = []
     for s in staff:

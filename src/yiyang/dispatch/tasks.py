@@ -45,7 +45,7 @@ def expand_recurring(
     now: datetime,
     days_ahead: int = 1,
     recurring_id: int | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> int:
     """Create (and dispatch) the orders standing orders owe from today to `days_ahead`."""
     subject = system_subject("recurring")

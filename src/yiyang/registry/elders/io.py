@@ -9,19 +9,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, FieldProblem, Invalid, TooLarge
 from yiyang.kit.localtime import local_today
-from yiyang.registry.areas.models import Area
+from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules
 from yiyang.registry.elders import service as elder_service
 from yiyang.registry.elders.io_columns import header_text
 from yiyang.registry.elders.io_rules import column_of, map_header, read_sheet, row_to_schema
-from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
+from yiyang.registry.elders.models import ElderContact, ElderGroup
 from yiyang.security.audit import service as audit
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Perm
@@ -80,19 +79,6 @@ class ImportLimits:
     max_rows: int
 
 
-def communities(session: Session) -> dict[str, Area]:
-    return {a.code: a for a in session.scalars(select(Area).where(Area.level == "community"))}
-
-
-def _taken(session: Session, numbers: Sequence[str]) -> set[str]:
-    """ID numbers already registered anywhere in the district (chunked IN queries)."""
-    found: set[str] = set()
-    for start in range(0, len(numbers), 900):
-        chunk = numbers[start : start + 900]
-        found.update(session.scalars(select(Elder.id_number).where(Elder.id_number.in_(chunk))))
-    return found
-
-
 @dataclass(frozen=True)
 class CheckedImport:
     """An uploaded file whose every row passed the checks, ready to be written."""
@@ -137,7 +123,7 @@ def check_import(
     keys = map_header(sheet.header, lambda k: header_text(k, locale))
     headed = {k: sheet.header[i] for i, k in enumerate(keys) if k is not None}
     today = local_today(now)
-    found = communities(session)
+    found = elder_repository.communities_by_code(session)
     problems: list[RowProblem] = []
     total = 0
     bad_rows: set[int] = set()
@@ -206,7 +192,9 @@ def _registered(
     session: Session, prepared: list[tuple[int, Any, elder_service.PreparedElder]]
 ) -> list[int]:
     """Row numbers whose ID number is already registered."""
-    taken = _taken(session, [ready.facts.number for _, _, ready in prepared])
+    taken = elder_repository.registered_id_numbers(
+        session, [ready.facts.number for _, _, ready in prepared]
+    )
     return [number for number, _, ready in prepared if ready.facts.number in taken]
 
 
@@ -261,7 +249,6 @@ def _insert_all(
     today: date,
 ) -> None:
     """Bulk-insert elders, their groups and contacts, and one audit row per elder."""
-    elder_table = cast(Table, Elder.__table__)
     values: list[dict[str, Any]] = []
     for data, ready in rows:
         values.append({
@@ -278,13 +265,7 @@ def _insert_all(
             "created_at": now, "updated_at": now, "version": 1,
         })  # fmt: skip
     session.flush()
-    ids: list[int] = []
-    for start in range(0, len(values), _CHUNK):
-        result = session.execute(
-            insert(elder_table).returning(elder_table.c.id, sort_by_parameter_order=True),
-            values[start : start + _CHUNK],
-        )
-        ids.extend(result.scalars().all())
+    ids = elder_repository.insert_elders(session, values, _CHUNK)
     groups: list[dict[str, Any]] = []
     contacts: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
@@ -304,9 +285,7 @@ def _insert_all(
             "ip": subject.ip, "detail": "import",
         })  # fmt: skip
     for model, params in ((ElderGroup, groups), (ElderContact, contacts), (AuditEvent, audits)):
-        table = cast(Table, model.__table__)
-        for start in range(0, len(params), _CHUNK):
-            session.execute(insert(table), params[start : start + _CHUNK])
+        elder_repository.insert_rows(session, model, params, _CHUNK)
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

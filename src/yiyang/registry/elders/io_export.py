@@ -11,18 +11,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Invalid
 from yiyang.kit.idcard import make_id_number
 from yiyang.kit.localtime import local_today
-from yiyang.registry.areas.models import Area
 from yiyang.registry.elders import lookups
 from yiyang.registry.elders import repository as elder_repository
-from yiyang.registry.elders.io import communities
 from yiyang.registry.elders.io_columns import COLUMNS, MAX_CONTACTS, format_value, header_text
-from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.audit import service as audit
 from yiyang.security.disclosure import Kind, Viewer, mask
@@ -43,42 +39,11 @@ def _elder_rows(
     """Matching elders in scope as flat dicts (masked for the subject), fetched by id ranges
     so memory stays flat."""
     viewer = Viewer(subject)
-    codes = dict(session.execute(select(Area.id, Area.code)).tuples().all())
-    base = elder_repository.filtered(subject, flt, today)
-    cols = [c for c in Elder.__table__.c if c.key != "version"]
-    last = 0
-    while True:
-        chunk = (
-            session.execute(
-                base.with_only_columns(*cols)
-                .where(Elder.id > last)
-                .order_by(Elder.id)
-                .limit(_CHUNK)
-            )
-            .mappings()
-            .all()
-        )
-        if not chunk:
-            return
+    codes = elder_repository.area_codes(session)
+    for chunk in elder_repository.export_chunks(session, subject, flt, today, _CHUNK):
         ids = [r["id"] for r in chunk]
-        last = ids[-1]
-        groups: dict[int, list[str]] = {}
-        for elder_id, code in session.execute(
-            select(ElderGroup.elder_id, ElderGroup.code)
-            .where(ElderGroup.elder_id.in_(ids))
-            .order_by(ElderGroup.elder_id, ElderGroup.code)
-        ):
-            groups.setdefault(elder_id, []).append(code)
-        contacts: dict[int, list[Any]] = {}
-        for contact in session.execute(
-            select(
-                ElderContact.elder_id, ElderContact.name, ElderContact.relationship,
-                ElderContact.phone, ElderContact.has_key,
-            )
-            .where(ElderContact.elder_id.in_(ids))
-            .order_by(ElderContact.elder_id, ElderContact.priority)
-        ):  # fmt: skip
-            contacts.setdefault(contact.elder_id, []).append(contact)
+        groups = elder_repository.group_codes(session, ids)
+        contacts = elder_repository.contacts_of(session, ids)
         for r in chunk:
             row = dict(r)
             row["community_code"] = codes.get(row["community_id"])
@@ -240,8 +205,9 @@ def template_file(
     subject.require(Perm.ELDER_IMPORT)
     if kind not in FORMATS:
         raise Invalid(N_("Unknown file format: %(value)s."), field="format", value=kind)
+    communities = elder_repository.communities_by_code(session)
     community = next(
-        (c for c in sorted(communities(session).values(), key=lambda a: a.code)
+        (c for c in sorted(communities.values(), key=lambda a: a.code)
          if subject.scope.covers(street_id=c.parent_id, community_id=c.id)),
         None,
     )  # fmt: skip

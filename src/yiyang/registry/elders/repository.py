@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, exists, func, or_, select
+from sqlalchemy import Row, RowMapping, Select, Table, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from yiyang.db import Base
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
@@ -238,3 +241,93 @@ def names(session: Session, subject: Subject, ids: set[int]) -> dict[int, str]:
         return {}
     stmt = readable(subject).with_only_columns(Elder.id, Elder.name).where(Elder.id.in_(ids))
     return {row.id: row.name for row in session.execute(stmt)}
+
+
+def communities_by_code(session: Session) -> dict[str, Area]:
+    """Every community by its code, so that a bulk import resolves its rows in one query."""
+    return {a.code: a for a in session.scalars(select(Area).where(Area.level == "community"))}
+
+
+def registered_id_numbers(session: Session, numbers: Sequence[str]) -> set[str]:
+    """Those of `numbers` already registered anywhere in the district (chunked IN queries)."""
+    found: set[str] = set()
+    for start in range(0, len(numbers), 900):
+        chunk = numbers[start : start + 900]
+        found.update(session.scalars(select(Elder.id_number).where(Elder.id_number.in_(chunk))))
+    return found
+
+
+def insert_elders(session: Session, values: list[dict[str, Any]], chunk: int) -> list[int]:
+    """Bulk-insert elder rows `chunk` at a time; their new ids in the order of `values`."""
+    elder_table = cast(Table, Elder.__table__)
+    ids: list[int] = []
+    for start in range(0, len(values), chunk):
+        result = session.execute(
+            insert(elder_table).returning(elder_table.c.id, sort_by_parameter_order=True),
+            values[start : start + chunk],
+        )
+        ids.extend(result.scalars().all())
+    return ids
+
+
+def insert_rows(
+    session: Session, model: type[Base], params: list[dict[str, Any]], chunk: int
+) -> None:
+    """Bulk-insert plain rows of a table (an import's groups, contacts, audit rows)."""
+    table = cast(Table, model.__table__)
+    for start in range(0, len(params), chunk):
+        session.execute(insert(table), params[start : start + chunk])
+
+
+def area_codes(session: Session) -> dict[int, str]:
+    """Every area's code by id, for exports that name communities by code."""
+    return dict(session.execute(select(Area.id, Area.code)).tuples().all())
+
+
+def export_chunks(
+    session: Session, subject: Subject, flt: ElderFilter, today: date, chunk: int
+) -> Iterator[Sequence[RowMapping]]:
+    """The matching elders' columns (no version), `chunk` rows at a time by id ranges, so
+    that an export's memory stays flat."""
+    base = filtered(subject, flt, today)
+    cols = [c for c in Elder.__table__.c if c.key != "version"]
+    last = 0
+    while True:
+        rows = (
+            session.execute(
+                base.with_only_columns(*cols).where(Elder.id > last).order_by(Elder.id).limit(chunk)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        last = rows[-1]["id"]
+        yield rows
+
+
+def group_codes(session: Session, elder_ids: list[int]) -> dict[int, list[str]]:
+    """The special-group codes of these elders, in code order."""
+    groups: dict[int, list[str]] = {}
+    for elder_id, code in session.execute(
+        select(ElderGroup.elder_id, ElderGroup.code)
+        .where(ElderGroup.elder_id.in_(elder_ids))
+        .order_by(ElderGroup.elder_id, ElderGroup.code)
+    ):
+        groups.setdefault(elder_id, []).append(code)
+    return groups
+
+
+def contacts_of(session: Session, elder_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """The emergency contacts of these elders as plain rows, in priority order."""
+    contacts: dict[int, list[Row[Any]]] = {}
+    for contact in session.execute(
+        select(
+            ElderContact.elder_id, ElderContact.name, ElderContact.relationship,
+            ElderContact.phone, ElderContact.has_key,
+        )
+        .where(ElderContact.elder_id.in_(elder_ids))
+        .order_by(ElderContact.elder_id, ElderContact.priority)
+    ):  # fmt: skip
+        contacts.setdefault(contact.elder_id, []).append(contact)
+    return contacts
