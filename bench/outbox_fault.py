@@ -126,6 +126,7 @@ def _worker(url: str, lease: float, log_path: Path) -> subprocess.Popen[bytes]:
         "YIYANG_SECRET_KEY": "bench-outbox-fault",
         "YIYANG_OUTBOX_LEASE_SECONDS": str(lease),
         "YIYANG_WEBHOOK_ADAPTER": "http",
+        "YIYANG_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receiver runs here
     }
     out = log_path.open("ab")
     return subprocess.Popen(

@@ -149,6 +149,13 @@ class Settings(BaseSettings):
         default="http", description="Webhooks: `http` posts them, `log` only writes them down"
     )
     webhook_timeout_seconds: float = Field(default=10, gt=0)
+    webhook_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated private networks webhooks may be posted to (e.g. 10.20.0.0/16 for"
+            " an in-house receiver); public addresses are always allowed, others never"
+        ),
+    )
     audit_online_days: int = Field(
         default=180, ge=1, le=36_500, description="Audit rows older than this move to archive files"
     )
@@ -157,7 +164,9 @@ class Settings(BaseSettings):
         description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
     )
 
-    @field_validator("trusted_proxies", "totp_required_roles", mode="before")
+    @field_validator(
+        "trusted_proxies", "totp_required_roles", "webhook_allowed_networks", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         """Environment variables list their items separated by commas."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from ipaddress import ip_network
 
 import pytest
 from sqlalchemy import Engine, delete, select
@@ -194,12 +195,12 @@ def test_webhook_subscribers_get_one_message_per_event_type_they_chose(
     visits = subscriptions.create(
         db, admin, WebhookCreate(url="http://127.0.0.1:9/hook",  # type: ignore[arg-type]
                                  event_types=["order.caregiver_assigned", "visit.checked_in"]),
-        now=clock.now,
+        now=clock.now, allowed_networks=[ip_network("127.0.0.0/8")],
     )  # fmt: skip
     off = subscriptions.create(
         db, admin, WebhookCreate(url="http://127.0.0.1:9/off",  # type: ignore[arg-type]
                                  event_types=["order.caregiver_assigned"]),
-        now=clock.now,
+        now=clock.now, allowed_networks=[ip_network("127.0.0.0/8")],
     )  # fmt: skip
     off.active = False
     order, operator = _order(db, d, clock)

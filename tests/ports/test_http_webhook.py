@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_network
 
 import pytest
 from sqlalchemy import Engine, select
@@ -17,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from tests.builders import make_user
 from tests.events.helpers import committing_factory, event
 from yiyang.config import Settings
+from yiyang.errors import Invalid
 from yiyang.events import bus, delivery
 from yiyang.events.models import OutboxMessage
 from yiyang.orders.events import CaregiverAssigned
@@ -25,6 +27,8 @@ from yiyang.ports.delivery import deliverers, http_client
 from yiyang.ports.models import PortLog
 from yiyang.ports.schemas import WebhookCreate
 from yiyang.security.roles import Role
+
+LOOPBACK = [ip_network("127.0.0.0/8")]  # the receiver runs on this machine
 
 
 @dataclass
@@ -77,7 +81,7 @@ def _subscribe_and_publish(factory: sessionmaker[Session], url: str) -> tuple[st
         sub = subscriptions.create(
             s, admin,
             WebhookCreate(url=url, event_types=["order.caregiver_assigned"]),  # type: ignore[arg-type]
-            now=now,
+            now=now, allowed_networks=LOOPBACK,
         )  # fmt: skip
         published = event(CaregiverAssigned, 42, now)
         bus.publish(s, published)
@@ -98,7 +102,7 @@ def test_a_published_event_reaches_the_subscriber_signed(
 ) -> None:
     seen, url = receiver
     seen.secret, event_id = _subscribe_and_publish(factory, url)
-    assert _deliver(factory, Settings(secret_key="x")) == 1
+    assert _deliver(factory, Settings(secret_key="x", webhook_allowed_networks=LOOPBACK)) == 1
     assert seen.bad_signatures == 0
     ((key, body),) = seen.bodies.items()
     assert key.startswith("webhook:") and key.endswith(event_id)
@@ -112,7 +116,7 @@ def test_a_refusing_subscriber_is_tried_again_later(
     seen, url = receiver
     seen.secret, _ = _subscribe_and_publish(factory, url)
     seen.status = 503
-    assert _deliver(factory, Settings(secret_key="x")) == 0
+    assert _deliver(factory, Settings(secret_key="x", webhook_allowed_networks=LOOPBACK)) == 0
     with factory() as s:
         (message,) = s.scalars(select(OutboxMessage)).all()
         assert message.state == "pending" and message.attempts == 1
@@ -125,9 +129,42 @@ def test_the_log_adapter_writes_the_webhook_down_instead(
 ) -> None:
     seen, url = receiver
     seen.secret, event_id = _subscribe_and_publish(factory, url)
-    assert _deliver(factory, Settings(secret_key="x", webhook_adapter="log")) == 1
+    assert (
+        _deliver(
+            factory,
+            Settings(secret_key="x", webhook_adapter="log", webhook_allowed_networks=LOOPBACK),
+        )
+        == 1
+    )
     assert seen.bodies == {}
     with factory() as s:
         (logged,) = s.scalars(select(PortLog)).all()
         assert logged.channel == "webhook" and logged.destination == url
         assert json.loads(logged.text)["id"] == event_id
+
+
+def test_a_subscriber_inside_a_private_network_is_never_posted_to(
+    factory: sessionmaker[Session], receiver: tuple[Receiver, str]
+) -> None:
+    seen, url = receiver
+    seen.secret, _ = _subscribe_and_publish(factory, url)  # allowed when it was saved
+    assert _deliver(factory, Settings(secret_key="x")) == 0  # no longer allowed
+    assert seen.bodies == {}
+    with factory() as s:
+        (message,) = s.scalars(select(OutboxMessage)).all()
+        assert message.state == "dead" and "private address" in (message.last_error or "")
+
+
+def test_saving_a_private_address_is_refused_with_its_reason(
+    factory: sessionmaker[Session],
+) -> None:
+    with factory() as s:
+        _, admin = make_user(s, Role.DISTRICT_ADMIN)
+        for url in ("http://127.0.0.1:8000/x", "http://169.254.169.254/", "http://localhost/x"):
+            with pytest.raises(Invalid) as refused:
+                subscriptions.create(
+                    s, admin, WebhookCreate(url=url, event_types=["order.created"]),  # type: ignore[arg-type]
+                    now=datetime.now(UTC),
+                )  # fmt: skip
+            assert refused.value.problems[0].field == "url"
+        s.rollback()

@@ -181,7 +181,10 @@ def create_webhook(
     form = {"url": url, "event_types": event_types or [], "description": description}
     try:
         data = WebhookCreate.model_validate(form | {"description": description or None})
-        sub = subscriptions.create(db, subject, data, now=_now(request))
+        sub = subscriptions.create(
+            db, subject, data, now=_now(request),
+            allowed_networks=request.app.state.settings.webhook_allowed_networks,
+        )  # fmt: skip
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status_code in (403, 404):
             raise

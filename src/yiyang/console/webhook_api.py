@@ -22,7 +22,10 @@ def create_webhook(
     request: Request, db: DbSession, subject: ApiSubject, body: WebhookCreate
 ) -> WebhookCreated:
     """Subscribe a URL to event types; the answer holds the signing secret, shown only now."""
-    sub = subscriptions.create(db, subject, body, now=request.app.state.clock())
+    sub = subscriptions.create(
+        db, subject, body, now=request.app.state.clock(),
+        allowed_networks=request.app.state.settings.webhook_allowed_networks,
+    )  # fmt: skip
     return WebhookCreated.model_validate(sub)
 
 
@@ -37,7 +40,10 @@ def update_webhook(
     request: Request, db: DbSession, subject: ApiSubject, sub_id: int, body: WebhookUpdate
 ) -> WebhookRead:
     """Change the URL or event types, or switch the subscription off and on."""
-    sub = subscriptions.update(db, subject, sub_id, body, now=request.app.state.clock())
+    sub = subscriptions.update(
+        db, subject, sub_id, body, now=request.app.state.clock(),
+        allowed_networks=request.app.state.settings.webhook_allowed_networks,
+    )  # fmt: skip
     return WebhookRead.model_validate(sub)
 
 

@@ -32,7 +32,7 @@ def sender_for(
 ) -> WebhookSender:
     """The webhook adapter of YIYANG_WEBHOOK_ADAPTER: `http` posts, `log` writes it down."""
     if settings.webhook_adapter == "http":
-        return HttpWebhookSender(http, clock)
+        return HttpWebhookSender(http, clock, [*settings.webhook_allowed_networks])
     if settings.webhook_adapter == "log":
         return LogWebhookSender(factory, clock)
     raise ValueError(f"unknown webhook adapter {settings.webhook_adapter!r}")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, FieldProblem, Forbidden, Invalid, NotFound
 from yiyang.events.types import EVENT_TYPES
+from yiyang.ports.destinations import Networks, literal_problem
 from yiyang.ports.models import WebhookSubscription
 from yiyang.ports.schemas import WebhookCreate, WebhookUpdate
 from yiyang.ports.webhook import new_secret
@@ -41,6 +42,17 @@ def _check_types(types: list[str]) -> list[str]:
     return sorted(set(types))
 
 
+def _check_url(url: str, allowed: Networks) -> str:
+    """The URL, unless its written host is loopback or private and no setting allows it."""
+    if literal_problem(url, allowed) is not None:
+        message = N_(
+            "Webhooks go to public addresses only; this address is inside a private network"
+            " (an administrator can allow one with YIYANG_WEBHOOK_ALLOWED_NETWORKS)."
+        )
+        raise Invalid(message, problems=[FieldProblem("url", "private_address", message, {})])
+    return url
+
+
 def _snapshot(sub: WebhookSubscription) -> dict[str, object]:
     return {"url": sub.url, "event_types": sub.event_types, "active": sub.active}
 
@@ -61,12 +73,13 @@ def get(session: Session, subject: Subject, sub_id: int) -> WebhookSubscription:
 
 
 def create(
-    session: Session, subject: Subject, data: WebhookCreate, *, now: datetime
-) -> WebhookSubscription:
+    session: Session, subject: Subject, data: WebhookCreate, *, now: datetime,
+    allowed_networks: Networks = (),
+) -> WebhookSubscription:  # fmt: skip
     """Add a subscription with a fresh signing secret."""
     require_admin(subject)
     sub = WebhookSubscription(
-        url=str(data.url),
+        url=_check_url(str(data.url), allowed_networks),
         secret=new_secret(),
         event_types=_check_types(data.event_types),
         description=(data.description or "").strip() or None,
@@ -82,13 +95,14 @@ def create(
 
 
 def update(
-    session: Session, subject: Subject, sub_id: int, data: WebhookUpdate, *, now: datetime
-) -> WebhookSubscription:
+    session: Session, subject: Subject, sub_id: int, data: WebhookUpdate, *, now: datetime,
+    allowed_networks: Networks = (),
+) -> WebhookSubscription:  # fmt: skip
     """Change the URL, event types, description or switch it on or off."""
     sub = get(session, subject, sub_id)
     before = _snapshot(sub)
     if data.url is not None:
-        sub.url = str(data.url)
+        sub.url = _check_url(str(data.url), allowed_networks)
     if data.event_types is not None:
         sub.event_types = _check_types(data.event_types)
     if data.description is not None:

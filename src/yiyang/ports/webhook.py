@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.kit.clock import Clock
 from yiyang.ports import log
+from yiyang.ports.destinations import Networks, check_url
 
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "yiyang-webhooks/1"
@@ -67,11 +68,13 @@ class WebhookRefused(Exception):
 class HttpWebhookSender:
     """Real adapter: POST with httpx; any answer but 2xx is a failed try (retried later)."""
 
-    def __init__(self, client: httpx.Client, clock: Clock) -> None:
-        self._client, self._clock = client, clock
+    def __init__(self, client: httpx.Client, clock: Clock, allowed: Networks = ()) -> None:
+        """`allowed`: the private networks a subscriber may sit in (public ones always may)."""
+        self._client, self._clock, self._allowed = client, clock, allowed
 
     def post(self, url: str, secret: str, body: bytes, *, key: str, event_type: str | None) -> None:
-        """Send and check the status."""
+        """Check where the URL leads, send and check the status."""
+        check_url(url, self._allowed)
         stamp = int(self._clock().timestamp())
         headers = signed_headers(secret, key=key, timestamp=stamp, body=body, event_type=event_type)
         response = self._client.post(url, content=body, headers=headers)
