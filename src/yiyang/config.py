@@ -107,6 +107,15 @@ class Settings(BaseSettings):
         default=60, description="A running job whose worker is silent this long is taken over"
     )
     job_file_hours: int = Field(default=24, description="Job result files are kept this long")
+    job_keep_days: int = Field(
+        default=30, ge=1, le=3650, description="Ended jobs stay listed this long, then go"
+    )
+    auth_keep_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Ended sessions and API tokens, and idle sign-in counters, are kept this long",
+    )
     job_sync_rows: int = Field(
         default=5000, description="Exports up to this many rows are answered at once, not as jobs"
     )

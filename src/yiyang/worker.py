@@ -13,7 +13,7 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.config import Settings
-from yiyang.console import audit_tasks
+from yiyang.console import audit_tasks, security_tasks
 from yiyang.dispatch import day_plan
 from yiyang.events import delivery
 from yiyang.jobs import runner as job_runner
@@ -44,6 +44,7 @@ def ensure_standing_timers(
         day_plan.ensure_nightly(session, clock(), settings)
         job_tasks.ensure_cleanup(session, clock())
         audit_tasks.ensure_timer(session, clock())
+        security_tasks.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

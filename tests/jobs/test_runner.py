@@ -311,3 +311,21 @@ def test_only_the_owner_reads_a_job(live: Live) -> None:
         assert service.mine(s, other) == []
         with pytest.raises(Exception, match="not found"):
             service.cancel(s, other, job_id, now=live.clock.now)
+
+
+def test_jobs_that_ended_long_ago_are_forgotten_and_running_ones_kept(live: Live) -> None:
+    owner = _owner(live)
+    old_id = _submit(live, owner)
+    _run(live, lambda ctx: JobOutcome(N_("Done.")))
+    waiting_id = _submit(live, owner)
+    with live.factory() as s:
+        tasks.ensure_cleanup(s, live.clock.now)
+        s.commit()
+    live.clock.advance(days=live.settings.job_keep_days - 1)
+    assert run_due(live.factory, live.clock.now, live.settings) == 1
+    assert _job(live, old_id).state == JobState.DONE  # not old enough yet
+    live.clock.advance(days=2)
+    assert run_due(live.factory, live.clock.now, live.settings) == 1
+    with live.factory() as s:
+        assert s.get(Job, old_id) is None
+        assert s.get_one(Job, waiting_id).state == JobState.QUEUED  # never started: kept

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, NotFound
@@ -51,3 +51,13 @@ def ended_with_upload(session: Session) -> list[Job]:
             )
         )
     )
+
+
+def forget_ended(session: Session, before: datetime) -> int:
+    """Delete jobs that ended before `before` and hold no file any more; how many went."""
+    gone = session.execute(
+        delete(Job).where(
+            Job.state.not_in(list(ACTIVE)), Job.finished_at < before, Job.file_path.is_(None)
+        )
+    )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]

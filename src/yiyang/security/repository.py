@@ -246,3 +246,25 @@ def forget_second_factor(session: Session, user_id: int) -> None:
     """Delete the account's authenticator key and recovery codes."""
     forget_recovery_codes(session, user_id)
     session.execute(delete(TotpCredential).where(TotpCredential.user_id == user_id))
+
+
+def forget_idle_counters(session: Session, before: datetime, now: datetime) -> int:
+    """Delete sign-in counters untouched since `before` that hold no lock; how many went.
+
+    Anyone can make a counter by typing a name, so without this the table only grows.
+    """
+    gone = session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.updated_at < before,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+        )
+    )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_ended_tokens(session: Session, before: datetime) -> int:
+    """Delete sessions and API tokens that expired or were revoked before `before`."""
+    gone = session.execute(
+        delete(AuthToken).where(or_(AuthToken.expires_at < before, AuthToken.revoked_at < before))
+    )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
