@@ -6,13 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from yiyang.kit.types import LongText
+
 
 class WebhookCreate(BaseModel):
     """A new subscription: where to post and which event types."""
 
     url: HttpUrl = Field(description="http(s) URL the events are posted to")
     event_types: list[str] = Field(min_length=1, max_length=64, description="e.g. visit.checked_in")
-    description: str | None = Field(default=None, max_length=200)
+    description: LongText | None = Field(default=None, max_length=200)
 
 
 class WebhookUpdate(BaseModel):
@@ -20,7 +22,7 @@ class WebhookUpdate(BaseModel):
 
     url: HttpUrl | None = None
     event_types: list[str] | None = Field(default=None, min_length=1, max_length=64)
-    description: str | None = Field(default=None, max_length=200)
+    description: LongText | None = Field(default=None, max_length=200)
     active: bool | None = None
 
 

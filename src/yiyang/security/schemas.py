@@ -7,13 +7,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from yiyang.kit.types import Name, PlainText, RowId, SaneDateTime
 from yiyang.security.roles import Role
 
 
 class TokenRequest(BaseModel):
     """Credentials exchanged for an API bearer token."""
 
-    username: str = Field(min_length=1, max_length=64)
+    username: Name = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     otp: str | None = Field(
         default=None,
@@ -46,11 +47,11 @@ class TokenCreate(BaseModel):
 class TokenCreated(BaseModel):
     """A new named API token; the value is shown this once and never again."""
 
-    id: int
-    name: str
+    id: RowId
+    name: Name
     access_token: str
     token_type: str = "bearer"
-    expires_at: datetime
+    expires_at: SaneDateTime
 
 
 class TokenRead(BaseModel):
@@ -91,14 +92,14 @@ class Me(BaseModel):
 class UserCreate(BaseModel):
     """A new account with the binding its role needs."""
 
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    username: Name = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     password: str = Field(min_length=1, max_length=256)
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: Name = Field(min_length=1, max_length=64)
     role: Role
-    area_code: str | None = None
-    provider_id: int | None = None
-    staff_id: int | None = None
-    elder_id: int | None = None
+    area_code: PlainText | None = None
+    provider_id: RowId | None = None
+    staff_id: RowId | None = None
+    elder_id: RowId | None = None
 
 
 class UserRead(BaseModel):

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from yiyang.errors import FieldProblem, TooManyRequests
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
@@ -303,14 +304,16 @@ def create(
 
 
 @router.get("/{elder_id}", response_class=HTMLResponse)
-def view(request: Request, db: DbSession, subject: PageSubject, elder_id: int) -> HTMLResponse:
+def view(request: Request, db: DbSession, subject: PageSubject, elder_id: RowId) -> HTMLResponse:
     """An elder's full record (the service audits the read)."""
     elder = elder_service.read_elder(db, subject, elder_id, now=request.app.state.clock())
     return render(request, "elders/view.html", {"elder": elder})
 
 
 @router.get("/{elder_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, db: DbSession, subject: PageSubject, elder_id: int) -> HTMLResponse:
+def edit_form(
+    request: Request, db: DbSession, subject: PageSubject, elder_id: RowId
+) -> HTMLResponse:
     """The edit form filled with the current record."""
     subject.require(Perm.ELDER_WRITE)
     elder = elder_service.read_elder(db, subject, elder_id, now=request.app.state.clock())
@@ -324,7 +327,7 @@ def update(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    elder_id: int,
+    elder_id: RowId,
 ) -> Response:
     """Save changes; problems come back next to their fields, nothing half-written."""
     subject.require(Perm.ELDER_WRITE)

@@ -120,6 +120,19 @@ def status_date_problem(status_date: date | None, birth: date, today: date) -> F
     return None
 
 
+def consent_date_problem(
+    consent_date: date | None, birth: date, today: date
+) -> FieldProblem | None:
+    """Consent is given by a living person: not before birth and not in the future."""
+    if consent_date is None:
+        return None
+    if consent_date > today or consent_date < birth:
+        return FieldProblem(
+            "consent_date", "date_range", N_("The consent date must lie between birth and today.")
+        )
+    return None
+
+
 HIGH_RISK_SITUATIONS = {"alone", "empty_nest"}
 HIGH_RISK_GROUPS = {"living_alone", "empty_nest", "left_behind", "no_family"}
 KEY_GROUPS = {"disabled", "severe_disability", "lost_only_child"}
