@@ -8,6 +8,7 @@ from typing import Annotated
 
 from annotated_types import Interval
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 MAX_ROW_ID = 2**63 - 1  # the largest BIGINT (and SQLite INTEGER)
 MAX_PAGE = 1_000_000
@@ -26,17 +27,23 @@ def bad_character(value: str, *, multiline: bool = False) -> str | None:
     return None
 
 
+def _refuse_control(ch: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "control_character",
+        "must not contain control characters (found {char})",
+        {"char": f"U+{ord(ch):04X}"},
+    )
+
+
 def _single_line(value: str) -> str:
-    ch = bad_character(value)
-    if ch is not None:
-        raise ValueError(f"must not contain control characters (found U+{ord(ch):04X})")
+    if (ch := bad_character(value)) is not None:
+        raise _refuse_control(ch)
     return value
 
 
 def _multi_line(value: str) -> str:
-    ch = bad_character(value, multiline=True)
-    if ch is not None:
-        raise ValueError(f"must not contain control characters (found U+{ord(ch):04X})")
+    if (ch := bad_character(value, multiline=True)) is not None:
+        raise _refuse_control(ch)
     return value
 
 
@@ -46,21 +53,29 @@ def _strip(value: object) -> object:
 
 def _non_empty(value: str) -> str:
     if not value:
-        raise ValueError("must not be empty or only spaces")
+        raise PydanticCustomError("blank", "must not be empty or only spaces")
     return value
+
+
+def _out_of_range() -> PydanticCustomError:
+    return PydanticCustomError(
+        "year_range",
+        "must lie between the years {first} and {last}",
+        {"first": FIRST_YEAR, "last": LAST_YEAR},
+    )
 
 
 def _sane_date(value: date) -> date:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
+        raise _out_of_range()
     return value
 
 
 def _sane_datetime(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("must carry a time zone offset")
+        raise PydanticCustomError("timezone_aware", "must carry a time zone offset")
     if not FIRST_YEAR < value.year < LAST_YEAR:  # a year inside, so any offset stays in range
-        raise ValueError(f"must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
+        raise _out_of_range()
     return value.astimezone(UTC)
 
 

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from yiyang.errors import FieldProblem, TooManyRequests
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
-from yiyang.kit.types import RowId
+from yiyang.kit.types import RowId, parse_page
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
@@ -82,10 +82,7 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
 
 
 def _page_number(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
+    return parse_page(request.query_params.get("page"))
 
 
 @router.get("", response_class=HTMLResponse)

@@ -35,10 +35,10 @@ class ContactOut(BaseModel):
 class ElderBase(BaseModel):
     """Fields shared by create and full read."""
 
-    name: str = Field(min_length=1, max_length=64)
-    phone: str | None = Field(default=None, max_length=20)
-    household_registration: str | None = Field(default=None, max_length=256)
-    address: str = Field(min_length=1, max_length=256)
+    name: Name = Field(min_length=1, max_length=64)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    household_registration: PlainText | None = Field(default=None, max_length=256)
+    address: PlainText = Field(min_length=1, max_length=256)
     lat: float
     lon: float
     geofence_m: int = Field(default=150, ge=50, le=500)
@@ -47,8 +47,8 @@ class ElderBase(BaseModel):
     economic_status: EconomicStatus = EconomicStatus.NONE
     capability_level: int | None = Field(default=None, ge=0, le=4)
     consent_given: bool = False
-    consent_date: date | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    consent_date: SaneDate | None = None
+    notes: LongText | None = Field(default=None, max_length=2000)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=5)
 
 
@@ -81,7 +81,9 @@ class ElderUpdate(BaseModel):
     status_date: SaneDate | None = None
     notes: LongText | None = Field(default=None, max_length=2000)
     contacts: list[ContactIn] | None = Field(default=None, max_length=5)
-    version: int | None = Field(default=None, description="Optimistic lock: the version read")
+    version: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="Optimistic lock: the version read"
+    )
 
 
 class ElderFilter(BaseModel):

@@ -25,9 +25,9 @@ class FacilityCreate(BaseModel):
     lat: float
     lon: float
     phone: PlainText | None = Field(default=None, max_length=20)
-    beds_long_stay: int = Field(default=0, ge=0)
-    day_places: int = Field(default=0, ge=0)
-    meals_per_day: int = Field(default=0, ge=0)
+    beds_long_stay: int = Field(default=0, ge=0, le=100_000)
+    day_places: int = Field(default=0, ge=0, le=100_000)
+    meals_per_day: int = Field(default=0, ge=0, le=100_000)
     opening_hours: dict[str, list[str]] = Field(default_factory=dict)
     active: bool = True
 
@@ -44,9 +44,9 @@ class FacilityUpdate(BaseModel):
     lat: float | None = None
     lon: float | None = None
     phone: PlainText | None = Field(default=None, max_length=20)
-    beds_long_stay: int | None = Field(default=None, ge=0)
-    day_places: int | None = Field(default=None, ge=0)
-    meals_per_day: int | None = Field(default=None, ge=0)
+    beds_long_stay: int | None = Field(default=None, ge=0, le=100_000)
+    day_places: int | None = Field(default=None, ge=0, le=100_000)
+    meals_per_day: int | None = Field(default=None, ge=0, le=100_000)
     opening_hours: dict[str, list[str]] | None = None
     active: bool | None = None
 
