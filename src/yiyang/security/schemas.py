@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from yiyang.kit.types import Name, PlainText, RowId, SaneDateTime
+from yiyang.kit.types import Name, PlainText, RowId
 from yiyang.security.roles import Role
 
 
@@ -39,19 +38,17 @@ class TokenResponse(BaseModel):
 class TokenCreate(BaseModel):
     """A named API token for oneself (a script, an integration)."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
-        Field(pattern=r"^[^\x00-\x1f\x7f]+$", description="What the token is for")
-    )
+    name: Name = Field(max_length=64, description="What the token is for")
 
 
 class TokenCreated(BaseModel):
     """A new named API token; the value is shown this once and never again."""
 
-    id: RowId
-    name: Name
+    id: int
+    name: str
     access_token: str
     token_type: str = "bearer"
-    expires_at: SaneDateTime
+    expires_at: datetime
 
 
 class TokenRead(BaseModel):

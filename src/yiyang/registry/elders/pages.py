@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from yiyang.errors import FieldProblem, TooManyRequests
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
-from yiyang.kit.types import RowId, parse_page
+from yiyang.kit.types import RowId, bad_character, parse_page
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
@@ -61,6 +61,8 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
     """The list filter from the query string, and the clean values to show in the form."""
     qp = request.query_params
     raw = {k: (qp.get(k) or "").strip() for k in FILTER_KEYS}
+    # A value with control characters (NUL, escapes) is no choice: left out with the message.
+    raw = {k: "" if bad_character(v) is not None else v for k, v in raw.items()}
     band = AGE_BANDS.get(raw["age"])
     flt = ElderFilter(
         q=raw["q"][:64] or None,
