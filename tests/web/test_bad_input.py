@@ -161,6 +161,21 @@ def test_pages_with_impossible_ids_are_404(client: TestClient, db: Session) -> N
     assert client.get(f"/elders/{HUGE}").status_code == 404
 
 
+def test_order_form_and_day_plan_at_the_ends_of_time_answer_a_page(
+    client: TestClient, db: Session
+) -> None:
+    d = make_district(db)
+    user, _ = make_user(db, Role.DISTRICT_ADMIN)
+    login(client, user.username)
+    for day in ("0001-01-01", "9999-12-31"):
+        params = {"elder_id": str(d.elder.id), "item_code": d.item.code, "date": day,
+                  "start": "00:00", "end": "01:00"}  # fmt: skip
+        resp = client.get("/orders/new", params=params)
+        assert resp.status_code == 200, resp.text
+        resp = client.get("/dispatch/day-plan", params={"day": day})
+        assert resp.status_code in (200, 422) and "<html" in resp.text, resp.text
+
+
 def test_one_name_with_control_characters_does_not_break_the_export(
     client: TestClient, db: Session
 ) -> None:

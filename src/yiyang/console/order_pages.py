@@ -20,7 +20,7 @@ from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
-from yiyang.kit.types import RowId, parse_row_id
+from yiyang.kit.types import RowId, parse_row_id, parse_sane_date
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
@@ -74,16 +74,11 @@ def operator_form(
 
 def _operator_day(values: dict[str, str], now: datetime) -> date:
     """The day the operator picked; today until a valid one is picked (prices, quotas)."""
-    try:
-        return date.fromisoformat(values.get("date", ""))
-    except ValueError:
-        return local_today(now)
+    return parse_sane_date(values.get("date")) or local_today(now)
 
 
 def _operator_window(values: dict[str, str]) -> tuple[datetime | None, datetime | None]:
-    try:
-        day = date.fromisoformat(values.get("date", ""))
-    except ValueError:
+    if (day := parse_sane_date(values.get("date"))) is None:
         return None, None
     lo, hi = clock_time(values.get("start", "")), clock_time(values.get("end", ""))
     if lo is None or hi is None:

@@ -75,10 +75,15 @@ def seed_orders(session: Session, *, now: datetime, count: int = 300, seed: int 
             window_end=start + timedelta(hours=rng.choice((1, 2))),
             channel=rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0],
         )
+        # Drawn before the order is placed, so that the draws never depend on what happened
+        # and a second run sends the very same bodies under the same keys.
+        answered = rng.random() < ANSWERED
         try:
             with session.begin_nested():
-                order = submit_order(session, subject, data, now=now, idempotency_key=f"demo:{n}")
-                if order.status == Status.OFFERED and rng.random() < ANSWERED:
+                order = submit_order(
+                    session, subject, data, now=now, idempotency_key=f"demo:{day}:{n}"
+                )
+                if order.status == Status.OFFERED and answered:
                     act(session, subject, order.id, Event.ORG_ACCEPT, now=now, reason="demo")
                     act(session, subject, order.id, Event.CAREGIVER_ACCEPT, now=now, reason="demo")
         except DomainError:

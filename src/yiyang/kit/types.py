@@ -121,3 +121,12 @@ Month = Annotated[
 ]
 # A short code (area, catalog item) from a path: printable, bounded.
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_single_line)]
+
+
+def parse_sane_date(text: str | None) -> date | None:
+    """A YYYY-MM-DD date from a query or form string in the sane years, else None."""
+    try:
+        day = date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
