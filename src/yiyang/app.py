@@ -43,8 +43,9 @@ from yiyang.visits import alert_pages, card_pages, export_api
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
-from yiyang.web.errors import install_error_handlers
+from yiyang.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from yiyang.web.headers import SecurityHeaders
+from yiyang.web.limits import BodyLimit
 from yiyang.web.login_guard import install_login_handlers
 from yiyang.web.templating import render
 from yiyang.worker import run_forever
@@ -117,6 +118,9 @@ def create_app(
         app.add_middleware(
             ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies]
         )
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_import_bytes
+    )
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False), "static")
 
     @app.get("/api/v1/docs", include_in_schema=False)
@@ -129,16 +133,22 @@ def create_app(
         """Liveness probe for the proxy and the tests."""
         return {"status": "ok"}
 
-    for router in (auth_api.router, accounts_api.router, registry_api.router, webhook_api.router):
-        app.include_router(router, prefix="/api/v1")
     app.webhooks.include_router(webhook_docs.router())
-    app.include_router(orders_api.router, prefix="/api/v1")
-    app.include_router(dispatch_api.router, prefix="/api/v1")
-    app.include_router(plan_api.router, prefix="/api/v1")
-    app.include_router(export_api.router, prefix="/api/v1")  # before /visits/{order_id}
-    app.include_router(visits_api.router, prefix="/api/v1")
-    app.include_router(audit_api.router, prefix="/api/v1")
-    app.include_router(jobs_api.router, prefix="/api/v1")
+    for router in (
+        auth_api.router,
+        accounts_api.router,
+        registry_api.router,
+        webhook_api.router,
+        orders_api.router,
+        dispatch_api.router,
+        plan_api.router,
+        export_api.router,  # before /visits/{order_id}
+        visits_api.router,
+        audit_api.router,
+        jobs_api.router,
+    ):
+        # Every JSON route documents the error statuses it may answer (see web/errors.py).
+        app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
     for router in (
         auth_pages.router,
         account_pages.router,

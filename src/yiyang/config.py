@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         default="yiyang", description="The name authenticator apps show next to the code"
     )
     max_import_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body (JSON or form); the elder import allows its file size",
+    )
     max_import_rows: int = 250_000
     elder_id_lookups_per_hour: int = Field(
         default=20, ge=1, description="Searches by full ID number one user may make in an hour"

@@ -17,7 +17,7 @@ from tests.builders import PASSWORD, make_tree, make_user
 from tests.conftest import FakeClock
 from yiyang import cli
 from yiyang.app import create_app
-from yiyang.config import Settings
+from yiyang.config import Settings, get_settings
 from yiyang.security.roles import Role
 from yiyang.web.deps import get_db
 from yiyang.web.headers import REPORT_PATH, SecurityHeaders
@@ -174,7 +174,11 @@ def test_serve_starts_uvicorn_without_its_server_header(monkeypatch: pytest.Monk
     monkeypatch.setenv("YIYANG_EMBEDDED_WORKER", "0")  # serve() sets it; restored after
     monkeypatch.setenv("YIYANG_SECRET_KEY", "headers-test-secret")  # PostgreSQL requires one
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append(kwargs))
-    cli.serve(host="127.0.0.1", port=8123, workers=1, with_worker=False)
+    get_settings.cache_clear()  # the settings of this environment, forgotten again after
+    try:
+        cli.serve(host="127.0.0.1", port=8123, workers=1, with_worker=False)
+    finally:
+        get_settings.cache_clear()
     assert calls and calls[0]["server_header"] is False
 
 

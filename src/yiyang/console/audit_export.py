@@ -12,11 +12,11 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
 from yiyang.console.audit_view import EntryView, Words, local_text, views
 from yiyang.errors import N_
+from yiyang.kit.sheets import cell_value
 from yiyang.security.audit import service as audit
 from yiyang.security.audit.schemas import AuditFilter
 from yiyang.security.subject import Subject
@@ -33,7 +33,6 @@ HEADERS = (
     N_("Chain no."),
 )  # fmt: skip
 CHUNK = 500
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,6 @@ def _cells(view: EntryView) -> list[Any]:
     ]  # fmt: skip
 
 
-def _text_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula stays text; control characters become U+FFFD."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _write(kind: str, header: list[str], rows: Iterator[list[Any]], out: IO[bytes]) -> int:
     count = 0
     if kind == "csv":
@@ -72,7 +63,7 @@ def _write(kind: str, header: list[str], rows: Iterator[list[Any]], out: IO[byte
         writer = csv.writer(text)
         writer.writerow(header)
         for cells in rows:
-            writer.writerow(["" if v is None else _text_cell(v) for v in cells])
+            writer.writerow(["" if v is None else cell_value(v) for v in cells])
             count += 1
         text.flush()
         text.detach()
@@ -83,7 +74,7 @@ def _write(kind: str, header: list[str], rows: Iterator[list[Any]], out: IO[byte
     sheet = workbook.create_sheet("audit")
     sheet.append(header)
     for cells in rows:
-        sheet.append([_text_cell(v) for v in cells])
+        sheet.append([cell_value(v) for v in cells])
         count += 1
     workbook.save(out)
     return count

@@ -29,6 +29,7 @@ from yiyang.errors import N_
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.money import fen_to_yuan_str
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import PlainText
 from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.schemas import ElderFilter
@@ -53,7 +54,7 @@ ACTOR_ROLES: dict[str, str] = dict(ROLE_LABELS) | {audit_service.ANONYMOUS: N_("
 class AuditQuery(AuditFields):
     """The audit filters as a reader types them: an elder by name or phone, not by id."""
 
-    elder: str | None = Field(default=None, min_length=1, max_length=64)
+    elder: PlainText | None = Field(default=None, min_length=1, max_length=64)
 
 
 FILTER_KEYS = tuple(AuditQuery.model_fields)

@@ -30,6 +30,7 @@ from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import FAMILY_STEPS, SETTLED_VIEW
@@ -218,7 +219,7 @@ def my_orders(
 
 @router.get("/m/orders/{order_id}", response_class=HTMLResponse)
 def follow(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> HTMLResponse:
     """Follow one order from dispatch to the door; htmx refreshes the status every few seconds."""
     view = order_view(request, db, subject, order_id)
@@ -245,7 +246,7 @@ def rate(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Confirm the visit with 1–5 stars and a comment."""
     try:
@@ -273,7 +274,7 @@ def _follow_with_errors(
     db: DbSession,
     subject: Subject,
     locale: str,
-    order_id: int,
+    order_id: RowId,
     problems: list[FieldProblem],
     status_code: int,
 ) -> HTMLResponse:
@@ -291,7 +292,7 @@ def _follow_with_errors(
 
 @router.post("/m/orders/{order_id}/cancel", response_model=None)
 def family_cancel(
-    request: Request, db: DbSession, subject: PageSubject, form: FormBody, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, form: FormBody, order_id: RowId
 ) -> Response:
     """Cancel an order that has not started."""
     dispatch_service.act(

@@ -20,6 +20,7 @@ from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId, parse_row_id, parse_sane_date
 from yiyang.orders import rules
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
@@ -73,16 +74,11 @@ def operator_form(
 
 def _operator_day(values: dict[str, str], now: datetime) -> date:
     """The day the operator picked; today until a valid one is picked (prices, quotas)."""
-    try:
-        return date.fromisoformat(values.get("date", ""))
-    except ValueError:
-        return local_today(now)
+    return parse_sane_date(values.get("date")) or local_today(now)
 
 
 def _operator_window(values: dict[str, str]) -> tuple[datetime | None, datetime | None]:
-    try:
-        day = date.fromisoformat(values.get("date", ""))
-    except ValueError:
+    if (day := parse_sane_date(values.get("date"))) is None:
         return None, None
     lo, hi = clock_time(values.get("start", "")), clock_time(values.get("end", ""))
     if lo is None or hi is None:
@@ -114,8 +110,8 @@ def _operator_page(
             id_lookup_limit=request.app.state.settings.elder_id_lookups_per_hour,
         ).items
     elder = None
-    if values.get("elder_id", "").isdigit():
-        elder = elder_service.read_elder(db, subject, int(values["elder_id"]), now=now)
+    if (chosen := parse_row_id(values.get("elder_id"))) is not None:
+        elder = elder_service.read_elder(db, subject, chosen, now=now)
     listing, services_message = None, None
     if elder is not None:
         try:
@@ -171,12 +167,13 @@ def operator_confirm(
     }
     start, end = _operator_window(values)
     try:
-        if not values["elder_id"].isdigit():
+        elder_id = parse_row_id(values["elder_id"])
+        if elder_id is None:
             raise Invalid(N_("Choose the elder first."), field="elder_id", code="no_elder")
         if start is None or end is None:
             raise Invalid(N_("Choose a day and a time."), field="window_start", code="no_window")
         data = OrderCreate(
-            elder_id=int(values["elder_id"]),
+            elder_id=elder_id,
             item_code=values["item_code"],
             window_start=start,
             window_end=end,
@@ -220,7 +217,7 @@ def actions_for(subject: Subject, status: str) -> list[str]:
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_detail(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> HTMLResponse:
     """One order: money, timeline, dispatch decisions, visit facts, alerts, actions."""
     return _detail(request, db, subject, locale, order_id)
@@ -231,7 +228,7 @@ def _detail(
     db: DbSession,
     subject: Subject,
     locale: str,
-    order_id: int,
+    order_id: RowId,
     *,
     errors: dict[str, list[str]] | None = None,
     message: str | None = None,
@@ -263,7 +260,7 @@ def order_act(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Fire one event by hand (accept, refuse, cancel, complete…) with a reason."""
     event = str(form.get("event") or "")
@@ -276,7 +273,7 @@ def order_act(
             event,
             now=now_of(request),
             reason=str(form.get("reason") or "").strip() or None,
-            staff_id=int(staff) if staff.isdigit() else None,
+            staff_id=parse_row_id(staff),
             settings=request.app.state.settings,
         )
     except DomainError as exc:

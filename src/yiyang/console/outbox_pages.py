@@ -19,6 +19,7 @@ from yiyang.events import outbox
 from yiyang.events.types import EVENT_TYPES
 from yiyang.kit.masking import mask_phone
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId
 from yiyang.orders.page_helpers import md_hm
 from yiyang.ports import log as port_log
 from yiyang.ports import subscriptions
@@ -135,7 +136,7 @@ def retry(
     request: Request,
     db: DbSession,
     subject: PageSubject,
-    message_id: int,
+    message_id: RowId,
     next_url: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     """Try a waiting or dead message again now, with a fresh set of tries (audited)."""
@@ -202,7 +203,7 @@ def switch_webhook(
     request: Request,
     db: DbSession,
     subject: PageSubject,
-    sub_id: int,
+    sub_id: RowId,
     active: Annotated[bool, Form()] = False,
 ) -> Response:
     """Switch a subscription off or on again."""
@@ -211,7 +212,9 @@ def switch_webhook(
 
 
 @router.post("/console/webhooks/{sub_id}/delete", response_model=None)
-def delete_webhook(request: Request, db: DbSession, subject: PageSubject, sub_id: int) -> Response:
+def delete_webhook(
+    request: Request, db: DbSession, subject: PageSubject, sub_id: RowId
+) -> Response:
     """Remove a subscription."""
     subscriptions.delete(db, subject, sub_id, now=_now(request))
     return RedirectResponse("/console/outbox#webhooks", status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from yiyang.kit.types import RowId
 from yiyang.ports import subscriptions
 from yiyang.ports.schemas import WebhookCreate, WebhookCreated, WebhookRead, WebhookUpdate
 from yiyang.web.deps import ApiSubject, DbSession, get_locale
@@ -30,14 +31,14 @@ def create_webhook(
 
 
 @router.get("/webhooks/{sub_id}", response_model=WebhookRead)
-def get_webhook(db: DbSession, subject: ApiSubject, sub_id: int) -> WebhookRead:
+def get_webhook(db: DbSession, subject: ApiSubject, sub_id: RowId) -> WebhookRead:
     """One subscription."""
     return WebhookRead.model_validate(subscriptions.get(db, subject, sub_id))
 
 
 @router.patch("/webhooks/{sub_id}", response_model=WebhookRead)
 def update_webhook(
-    request: Request, db: DbSession, subject: ApiSubject, sub_id: int, body: WebhookUpdate
+    request: Request, db: DbSession, subject: ApiSubject, sub_id: RowId, body: WebhookUpdate
 ) -> WebhookRead:
     """Change the URL or event types, or switch the subscription off and on."""
     sub = subscriptions.update(
@@ -48,7 +49,7 @@ def update_webhook(
 
 
 @router.delete("/webhooks/{sub_id}", status_code=204)
-def delete_webhook(request: Request, db: DbSession, subject: ApiSubject, sub_id: int) -> Response:
+def delete_webhook(request: Request, db: DbSession, subject: ApiSubject, sub_id: RowId) -> Response:
     """Remove a subscription."""
     subscriptions.delete(db, subject, sub_id, now=request.app.state.clock())
     return Response(status_code=204)

@@ -78,12 +78,16 @@ def seed_orders(
             window_end=start + timedelta(hours=rng.choice((1, 2))),
             channel=rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0],
         )
+        # Drawn before the order is placed, so that the draws never depend on what happened
+        # and a second run sends the very same bodies under the same keys.
+        answered = rng.random() < ANSWERED
         try:
             with session.begin_nested():
                 order = submit_order(
-                    session, subject, data, now=now, idempotency_key=f"demo:{n}", settings=settings
-                )
-                if order.status == Status.OFFERED and rng.random() < ANSWERED:
+                    session, subject, data, now=now, idempotency_key=f"demo:{day}:{n}",
+                    settings=settings,
+                )  # fmt: skip
+                if order.status == Status.OFFERED and answered:
                     for event in (Event.ORG_ACCEPT, Event.CAREGIVER_ACCEPT):
                         act(
                             session, subject, order.id, event, now=now, reason="demo",

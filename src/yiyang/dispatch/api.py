@@ -10,6 +10,7 @@ from yiyang.dispatch import picking, tasks, wording
 from yiyang.dispatch import service as dispatch_service
 from yiyang.dispatch.reads import decision_read, read_order, weighed_names
 from yiyang.dispatch.schemas import AssignIn, CandidateRead, DecisionRead, OrderDetail
+from yiyang.kit.types import RowId
 from yiyang.orders import recurring, rules
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
@@ -48,7 +49,7 @@ def create_order(
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetail)
-def get_order(db: DbSession, subject: ApiSubject, locale: Locale, order_id: int) -> OrderDetail:
+def get_order(db: DbSession, subject: ApiSubject, locale: Locale, order_id: RowId) -> OrderDetail:
     """One order with its timeline and dispatch decisions."""
     return read_order(db, subject, order_id, locale=locale)
 
@@ -59,7 +60,7 @@ def fire_event(
     db: DbSession,
     subject: ApiSubject,
     locale: Locale,
-    order_id: int,
+    order_id: RowId,
     event: rules.Event,
     body: EventIn | None = None,
 ) -> OrderDetail:
@@ -84,7 +85,7 @@ def assign(
     db: DbSession,
     subject: ApiSubject,
     locale: Locale,
-    order_id: int,
+    order_id: RowId,
     body: AssignIn,
 ) -> OrderDetail:
     """A dispatcher assigns, reassigns or pins a caregiver by hand, with a reason.
@@ -108,7 +109,7 @@ def assign(
 
 @router.get("/orders/{order_id}/candidates", response_model=list[CandidateRead])
 def candidates(
-    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: RowId
 ) -> list[CandidateRead]:
     """Everyone in the dispatcher's scope with a skill the order needs, best fit first."""
     _, choices = picking.candidates(db, subject, order_id, now=request.app.state.clock())
@@ -139,7 +140,7 @@ def candidates(
 
 @router.post("/orders/{order_id}/redispatch", response_model=DecisionRead)
 def redispatch(
-    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: ApiSubject, locale: Locale, order_id: RowId
 ) -> DecisionRead:
     """A dispatcher asks automatic dispatch to try a waiting order again."""
     decision = dispatch_service.redispatch(
@@ -167,7 +168,7 @@ def create_recurring(
 
 @router.patch("/recurring-orders/{recurring_id}", response_model=RecurringRead)
 def update_recurring(
-    request: Request, db: DbSession, subject: ApiSubject, recurring_id: int, body: RecurringUpdate
+    request: Request, db: DbSession, subject: ApiSubject, recurring_id: RowId, body: RecurringUpdate
 ) -> RecurringRead:
     """Change, pause or end a standing order (orders already made stay as they are)."""
     row = recurring.update(db, subject, recurring_id, body, now=request.app.state.clock())
@@ -175,7 +176,7 @@ def update_recurring(
     return RecurringRead.model_validate(row)
 
 
-def _expand(request: Request, db: DbSession, recurring_id: int) -> None:
+def _expand(request: Request, db: DbSession, recurring_id: RowId) -> None:
     """Make the orders one standing order owes now rather than at the next nightly run."""
     tasks.expand_recurring(
         db,

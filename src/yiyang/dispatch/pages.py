@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from yiyang.dispatch import picking, wording
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, Invalid
+from yiyang.kit.types import RowId, parse_row_id
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import helpers
 from yiyang.planner.explain import SKILLS
@@ -87,7 +88,7 @@ def _picker(
     db: DbSession,
     subject: Subject,
     locale: str,
-    order_id: int,
+    order_id: RowId,
     *,
     template: str,
     values: dict[str, Any] | None = None,
@@ -121,7 +122,7 @@ def _picker(
 
 @router.get("/dispatch/orders/{order_id}/picker", response_class=HTMLResponse)
 def picker(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> HTMLResponse:
     """The candidate picker of an order (htmx fragment for the queue and the order page)."""
     return _picker(request, db, subject, locale, order_id, template="dispatch/_picker.html")
@@ -129,7 +130,7 @@ def picker(
 
 @router.get("/dispatch/orders/{order_id}/assign", response_class=HTMLResponse)
 def assign_page(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> HTMLResponse:
     """Assign an order by hand: the ranked candidates, a reason, pin and override."""
     return _picker(request, db, subject, locale, order_id, template="dispatch/assign.html")
@@ -142,11 +143,11 @@ def assign(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Assign (or reassign, or pin) the chosen caregiver; a reason is required."""
     staff = str(form.get("staff_id") or "").strip()
-    staff_id = int(staff) if staff.isdigit() else None
+    staff_id = parse_row_id(staff)
     reason = str(form.get("reason") or "")
     pin, override = form.get("pin") == "1", form.get("override_busy") == "1"
     back = _back(str(form.get("next") or ""), QUEUE)
@@ -180,7 +181,7 @@ def assign(
 
 @router.post("/dispatch/orders/{order_id}/redispatch", response_model=None)
 def redispatch(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> Response:
     """Ask automatic dispatch to try a queued order again (e.g. after a caregiver came back)."""
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
@@ -11,6 +11,7 @@ from yiyang.dispatch import plan_jobs
 from yiyang.jobs.api import accepted
 from yiyang.jobs.schemas import JobRead
 from yiyang.kit.localtime import local_today
+from yiyang.kit.types import SaneDate
 from yiyang.web.deps import ApiSubject, DbSession, Locale, get_locale
 
 router = APIRouter(tags=["dispatch"], dependencies=[Depends(get_locale)])
@@ -19,7 +20,7 @@ router = APIRouter(tags=["dispatch"], dependencies=[Depends(get_locale)])
 class DayPlanIn(BaseModel):
     """Which day to re-plan, how calm the plan should be, and whether to apply it."""
 
-    day: date | None = Field(default=None, description="China date; tomorrow when left out")
+    day: SaneDate | None = Field(default=None, description="China date; tomorrow when left out")
     keep_within: float = Field(
         default=0,
         ge=0,

@@ -14,6 +14,7 @@ from yiyang.errors import N_, DomainError, Invalid, NotFound
 from yiyang.jobs.pages import job_helpers, job_view
 from yiyang.jobs.schemas import JobRead, is_active
 from yiyang.kit.localtime import local_today
+from yiyang.kit.types import parse_sane_date
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
@@ -31,10 +32,9 @@ def _day(value: str | None, now: datetime) -> date:
     """The day asked for, tomorrow when none; a malformed date names the field."""
     if not value:
         return local_today(now) + timedelta(days=1)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(N_("Enter the day as YYYY-MM-DD."), field="day") from exc
+    if (day := parse_sane_date(value)) is None:
+        raise Invalid(N_("Enter the day as YYYY-MM-DD."), field="day")
+    return day
 
 
 def _keep(value: str | None) -> float:

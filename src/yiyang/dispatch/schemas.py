@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from yiyang.kit.types import LongText, RowId
 from yiyang.orders.schemas import OrderRead
 from yiyang.security.disclosure import Kind, Sensitive
 
@@ -17,8 +18,8 @@ Weighed = Sensitive(Kind.DISPATCHED_STAFF)
 class AssignIn(BaseModel):
     """A dispatcher's manual assignment (a reason is required)."""
 
-    staff_id: int
-    reason: str = Field(min_length=1, max_length=500)
+    staff_id: RowId
+    reason: LongText = Field(min_length=1, max_length=500)
     pin: bool = False
     override_busy: bool = False  # assign even though the caregiver has a visit at that time
 

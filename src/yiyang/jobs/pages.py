@@ -14,6 +14,7 @@ from yiyang.errors import N_, Conflict
 from yiyang.jobs import service
 from yiyang.jobs.schemas import JobRead, is_active, job_read
 from yiyang.kit.localtime import CHINA_TZ
+from yiyang.kit.types import RowId
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.i18n import translate
@@ -61,7 +62,7 @@ def job_helpers(locale: str) -> dict[str, Any]:
     }
 
 
-def job_view(db: Session, subject: Subject, job_id: int, locale: str, now: datetime) -> JobRead:
+def job_view(db: Session, subject: Subject, job_id: RowId, locale: str, now: datetime) -> JobRead:
     """One of the caller's jobs as the pages show it."""
     return job_read(service.read(db, subject, job_id), locale, now)
 
@@ -87,7 +88,7 @@ def one_job(
     return render(request, "jobs/view.html", job_helpers(locale) | {"job": job})
 
 
-def _back(value: object, job_id: int) -> str:
+def _back(value: object, job_id: RowId) -> str:
     """Where to go after cancelling: a local page named by the form, else the job's page."""
     target = str(value or "")
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:

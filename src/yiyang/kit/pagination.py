@@ -6,14 +6,16 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from yiyang.kit.types import MAX_PAGE, MAX_PAGE_SIZE
+
 T = TypeVar("T")
 
 
 class PageParams(BaseModel):
     """1-based page number and page size, bounded so a list can never dump a whole table."""
 
-    page: int = Field(default=1, ge=1)
-    size: int = Field(default=50, ge=1, le=500)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
     @property
     def offset(self) -> int:

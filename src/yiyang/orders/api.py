@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import RowId, SaneDate
 from yiyang.orders import orderable, recurring
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
@@ -45,7 +45,11 @@ def list_orders(
 
 @router.get("/elders/{elder_id}/orderable-services", response_model=OrderableServices)
 def orderable_services(
-    request: Request, db: DbSession, subject: ApiSubject, elder_id: int, on: date | None = None
+    request: Request,
+    db: DbSession,
+    subject: ApiSubject,
+    elder_id: RowId,
+    on: SaneDate | None = None,
 ) -> OrderableServices:
     """What this elder may order on a day (default today): price and government share of each."""
     now = request.app.state.clock()
@@ -56,7 +60,7 @@ def orderable_services(
 
 @router.get("/recurring-orders", response_model=list[RecurringRead])
 def list_recurring(
-    db: DbSession, subject: ApiSubject, elder_id: int | None = None
+    db: DbSession, subject: ApiSubject, elder_id: RowId | None = None
 ) -> list[RecurringRead]:
     """Standing orders in scope."""
     return [RecurringRead.model_validate(r) for r in recurring.list_for(db, subject, elder_id)]

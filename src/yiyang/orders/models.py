@@ -129,6 +129,8 @@ class ServiceOrder(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_policy.id"), index=True)
     subsidy_reason: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(80))
+    # SHA-256 of the normalised body first sent with the key: another body under it is refused.
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     recurring_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_order.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import parse_row_id
 from yiyang.orders.models import OrderEvent, RecurringOrder, ServiceOrder, SubsidyPolicy
 from yiyang.orders.rules import COUNTS_FOR_QUOTA, WITHOUT_CAREGIVER
 from yiyang.orders.schemas import OrderFilter
@@ -96,9 +97,8 @@ def filtered(subject: Subject, flt: OrderFilter) -> Select[tuple[ServiceOrder]]:
         by_name = ServiceOrder.elder_id.in_(
             select(Elder.id).where(Elder.name.contains(q, autoescape=True))
         )
-        number = q.lstrip("#")
-        if number.isdigit() and len(number) <= 18:
-            stmt = stmt.where(or_(ServiceOrder.id == int(number), by_name))
+        if (number := parse_row_id(q.lstrip("#"))) is not None:  # not "²", nor past BIGINT
+            stmt = stmt.where(or_(ServiceOrder.id == number, by_name))
         else:
             stmt = stmt.where(by_name)
     if flt.status:

@@ -176,6 +176,9 @@ def price_for(prices: Iterable[PriceFacts], day: date) -> PriceFacts | None:
     return max(in_force, key=lambda p: p.effective_date) if in_force else None
 
 
+MAX_WINDOW = timedelta(hours=12)  # a visit is asked for within a day, never "any time this year"
+
+
 def window_problems(
     start: datetime,
     end: datetime,
@@ -194,6 +197,15 @@ def window_problems(
     if end <= start:
         problems.append(
             FieldProblem("window_end", "inverted", N_("The time window ends before it starts."))
+        )
+    elif end - start > MAX_WINDOW:
+        problems.append(
+            FieldProblem(
+                "window_end",
+                "too_long",
+                N_("The time window may be at most %(hours)s hours long."),
+                {"hours": MAX_WINDOW // timedelta(hours=1)},
+            )
         )
     elif end - start < timedelta(minutes=standard_minutes):
         problems.append(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import LongText, PlainText, RowId, SaneDate, SaneDateTime, SearchText
 from yiyang.orders.rules import Channel, Status
 from yiyang.security.disclosure import Kind, Sensitive
 
@@ -22,22 +23,22 @@ class OrderCreate(BaseModel):
     false means the elder pays all, null applies a subsidy when one is due.
     """
 
-    elder_id: int
-    item_code: str = Field(min_length=1, max_length=32)
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    elder_id: RowId
+    item_code: PlainText = Field(min_length=1, max_length=32)
+    window_start: SaneDateTime
+    window_end: SaneDateTime
     channel: Channel = Channel.APP
     government_purchase: bool | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: LongText | None = Field(default=None, max_length=2000)
 
 
 class QuoteRequest(BaseModel):
     """What a quote needs: the order without channel or notes."""
 
-    elder_id: int
-    item_code: str = Field(min_length=1, max_length=32)
-    window_start: AwareDatetime
-    window_end: AwareDatetime | None = None
+    elder_id: RowId
+    item_code: PlainText = Field(min_length=1, max_length=32)
+    window_start: SaneDateTime
+    window_end: SaneDateTime | None = None
     government_purchase: bool | None = None
 
 
@@ -65,26 +66,26 @@ class OrderFilter(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    q: str | None = Field(default=None, max_length=64)
+    q: SearchText | None = Field(default=None, max_length=64)
     status: Status | None = None
     unassigned: bool = False
-    elder_id: int | None = None
-    item_code: str | None = Field(default=None, max_length=32)
+    elder_id: RowId | None = None
+    item_code: PlainText | None = Field(default=None, max_length=32)
     channel: Channel | None = None
-    provider_id: int | None = None
-    staff_id: int | None = None
-    street_code: str | None = Field(default=None, max_length=32)
-    community_code: str | None = Field(default=None, max_length=32)
-    service_date: date | None = Field(default=None, alias="date")
-    date_from: date | None = None
-    date_to: date | None = None
+    provider_id: RowId | None = None
+    staff_id: RowId | None = None
+    street_code: PlainText | None = Field(default=None, max_length=32)
+    community_code: PlainText | None = Field(default=None, max_length=32)
+    service_date: SaneDate | None = Field(default=None, alias="date")
+    date_from: SaneDate | None = None
+    date_to: SaneDate | None = None
 
 
 class EventIn(BaseModel):
     """Why an event happens; an organisation accepting may name its own caregiver."""
 
-    reason: str | None = Field(default=None, max_length=500)
-    staff_id: int | None = None
+    reason: LongText | None = Field(default=None, max_length=500)
+    staff_id: RowId | None = None
 
 
 class OrderEventRead(BaseModel):
@@ -153,14 +154,14 @@ class OrderRead(OrderListItem):
 class RecurringIn(BaseModel):
     """A standing order: weekdays (0 = Monday, at least one) and a local time window."""
 
-    elder_id: int
-    item_code: str = Field(min_length=1, max_length=32)
+    elder_id: RowId
+    item_code: PlainText = Field(min_length=1, max_length=32)
     weekdays: list[int] = Field(max_length=7)
     start_time: time
     end_time: time
-    start_date: date
-    end_date: date | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    start_date: SaneDate
+    end_date: SaneDate | None = None
+    notes: LongText | None = Field(default=None, max_length=2000)
 
 
 class RecurringUpdate(BaseModel):
@@ -169,9 +170,9 @@ class RecurringUpdate(BaseModel):
     weekdays: list[int] | None = Field(default=None, max_length=7)
     start_time: time | None = None
     end_time: time | None = None
-    end_date: date | None = None
+    end_date: SaneDate | None = None
     active: bool | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: LongText | None = Field(default=None, max_length=2000)
 
 
 class RecurringRead(BaseModel):

@@ -6,6 +6,7 @@ dispatch depends on orders and never the other way round.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -243,6 +244,23 @@ def record(
     return row
 
 
+def body_hash(data: OrderCreate) -> str:
+    """SHA-256 of the validated body (times in UTC, defaults filled): the same request twice
+    hashes the same however its JSON was spelled."""
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+
+
+def _replayed(session: Session, subject: Subject, found: ServiceOrder, digest: str) -> ServiceOrder:
+    """The first order of a reused key, unless the key now comes with another body."""
+    if found.idempotency_hash is not None and found.idempotency_hash != digest:
+        raise Invalid(
+            N_("This Idempotency-Key was already used for a different order: use a new key."),
+            code="idempotency_key_reused",
+            field="idempotency_key",
+        )
+    return repository.get(session, subject, found.id)
+
+
 def create_order(
     session: Session,
     subject: Subject,
@@ -263,7 +281,7 @@ def create_order(
         if len(key) > 80:
             raise Invalid(N_("The idempotency key is too long."), field="idempotency_key")
         if found := repository.by_idempotency_key(session, subject.user_id, key):
-            return repository.get(session, subject, found.id), False
+            return _replayed(session, subject, found, body_hash(data)), False
     priced = price_order(
         session,
         subject,
@@ -293,6 +311,7 @@ def create_order(
         policy_id=q.policy_id,
         subsidy_reason=q.subsidy_reason,
         idempotency_key=key,
+        idempotency_hash=body_hash(data) if key else None,
         recurring_id=recurring_id,
         created_by_id=subject.user_id,
         notes=data.notes,
@@ -308,7 +327,7 @@ def create_order(
         found = repository.by_idempotency_key(session, subject.user_id, key) if key else None
         if found is None:
             raise
-        return repository.get(session, subject, found.id), False
+        return _replayed(session, subject, found, body_hash(data)), False
     created = OrderEvent(
         order_id=order.id,
         at=now,

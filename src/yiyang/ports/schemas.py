@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from yiyang.kit.types import LongText, PlainText
+
+EventType = Annotated[PlainText, Field(min_length=1, max_length=64)]
 
 
 class WebhookCreate(BaseModel):
     """A new subscription: where to post and which event types."""
 
     url: HttpUrl = Field(description="http(s) URL the events are posted to")
-    event_types: list[str] = Field(min_length=1, max_length=64, description="e.g. visit.checked_in")
-    description: str | None = Field(default=None, max_length=200)
+    event_types: list[EventType] = Field(
+        min_length=1, max_length=64, description="e.g. visit.checked_in"
+    )
+    description: LongText | None = Field(default=None, max_length=200)
 
 
 class WebhookUpdate(BaseModel):
     """Change a subscription; fields left out stay as they are."""
 
     url: HttpUrl | None = None
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=64)
-    description: str | None = Field(default=None, max_length=200)
+    event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=64)
+    description: LongText | None = Field(default=None, max_length=200)
     active: bool | None = None
 
 
@@ -31,7 +38,7 @@ class WebhookRead(BaseModel):
 
     id: int
     url: str
-    event_types: list[str]
+    event_types: list[EventType]
     description: str | None
     active: bool
     created_at: datetime

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.facilities import service as facility_service
 from yiyang.registry.facilities.schemas import FacilityFilter
 from yiyang.registry.providers import service as provider_service
@@ -35,7 +36,7 @@ def provider_list(request: Request, db: DbSession, subject: PageSubject) -> HTML
 
 
 @router.get("/{provider_id}", response_class=HTMLResponse)
-def view(request: Request, db: DbSession, subject: PageSubject, provider_id: int) -> HTMLResponse:
+def view(request: Request, db: DbSession, subject: PageSubject, provider_id: RowId) -> HTMLResponse:
     """A provider with the facilities and staff the caller may see."""
     now = request.app.state.clock()
     provider = provider_service.read_provider(db, subject, provider_id)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
+from yiyang.kit.types import Name, PlainText, RowId
 from yiyang.security.roles import Role
 
 
 class TokenRequest(BaseModel):
     """Credentials exchanged for an API bearer token."""
 
-    username: str = Field(min_length=1, max_length=64)
+    username: Name = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     otp: str | None = Field(
         default=None,
@@ -38,9 +38,7 @@ class TokenResponse(BaseModel):
 class TokenCreate(BaseModel):
     """A named API token for oneself (a script, an integration)."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
-        Field(pattern=r"^[^\x00-\x1f\x7f]+$", description="What the token is for")
-    )
+    name: Name = Field(max_length=64, description="What the token is for")
 
 
 class TokenCreated(BaseModel):
@@ -91,14 +89,14 @@ class Me(BaseModel):
 class UserCreate(BaseModel):
     """A new account with the binding its role needs."""
 
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    username: Name = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     password: str = Field(min_length=1, max_length=256)
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: Name = Field(min_length=1, max_length=64)
     role: Role
-    area_code: str | None = None
-    provider_id: int | None = None
-    staff_id: int | None = None
-    elder_id: int | None = None
+    area_code: PlainText | None = None
+    provider_id: RowId | None = None
+    staff_id: RowId | None = None
+    elder_id: RowId | None = None
 
 
 class UserRead(BaseModel):

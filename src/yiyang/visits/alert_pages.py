@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from yiyang.errors import N_, DomainError
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId, parse_page
 from yiyang.orders.page_helpers import helpers
 from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.areas import service as areas_service
@@ -65,7 +66,7 @@ def _filter_from(params: Mapping[str, str]) -> tuple[AlertFilter, dict[str, str]
         except ValidationError:
             continue
     page = params.get("page", "1")
-    return AlertFilter.model_validate(values), values, int(page) if page.isdigit() else 1
+    return AlertFilter.model_validate(values), values, parse_page(page)
 
 
 def _streets(db: Session, subject: Subject) -> list[Area]:
@@ -146,7 +147,7 @@ def _act(
     subject: Subject,
     form: FormData,
     locale: str,
-    alert_id: int,
+    alert_id: RowId,
     act: Callable[..., object],
 ) -> Response:
     """Acknowledge or resolve; a refusal shows the screen again with the note kept."""
@@ -178,7 +179,7 @@ def acknowledge(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    alert_id: int,
+    alert_id: RowId,
 ) -> Response:
     """A person is on it, with a note."""
     return _act(request, db, subject, form, locale, alert_id, alerts.acknowledge)
@@ -191,7 +192,7 @@ def resolve(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    alert_id: int,
+    alert_id: RowId,
 ) -> Response:
     """Close the alert with a note saying what was done."""
     return _act(request, db, subject, form, locale, alert_id, alerts.resolve)

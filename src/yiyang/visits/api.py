@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import RowId, SaneDate
 from yiyang.visits import alerts, cards, feedback, service
 from yiyang.visits.schemas import (
     AlertFilter,
@@ -36,7 +36,7 @@ from yiyang.web.deps import ApiSubject, DbSession, get_locale
 router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
 
 
-def _visit(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
+def _visit(request: Request, db: DbSession, subject: ApiSubject, order_id: RowId) -> VisitRead:
     return service.read_visit(db, subject, order_id, now=request.app.state.clock())
 
 
@@ -45,7 +45,7 @@ def my_visits(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[SaneDate | None, Query(alias="date")] = None,
 ) -> list[VisitItem]:
     """The caregiver's visits of a day (today by default), in time order."""
     now = request.app.state.clock()
@@ -66,7 +66,7 @@ def list_alerts(
 
 @router.post("/visits/alerts/{alert_id}/acknowledge", response_model=AlertRead)
 def acknowledge_alert(
-    request: Request, db: DbSession, subject: ApiSubject, alert_id: int, body: AlertNote
+    request: Request, db: DbSession, subject: ApiSubject, alert_id: RowId, body: AlertNote
 ) -> AlertRead:
     """A person is on it: the note says what they are doing (who and when are recorded)."""
     return alerts.acknowledge(db, subject, alert_id, body, now=request.app.state.clock())
@@ -74,7 +74,7 @@ def acknowledge_alert(
 
 @router.post("/visits/alerts/{alert_id}/resolve", response_model=AlertRead)
 def resolve_alert(
-    request: Request, db: DbSession, subject: ApiSubject, alert_id: int, body: AlertNote
+    request: Request, db: DbSession, subject: ApiSubject, alert_id: RowId, body: AlertNote
 ) -> AlertRead:
     """Close an alert with a note saying what was done."""
     return alerts.resolve(db, subject, alert_id, body, now=request.app.state.clock())
@@ -82,7 +82,7 @@ def resolve_alert(
 
 @router.get("/orders/{order_id}/alerts", response_model=list[AlertRead])
 def order_alerts(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId
 ) -> list[AlertRead]:
     """Every alert of one order, newest first."""
     return alerts.order_alerts(db, subject, order_id, now=request.app.state.clock())
@@ -95,7 +95,7 @@ def list_complaints(db: DbSession, subject: ApiSubject) -> list[ComplaintRead]:
 
 
 @router.get("/visits/card-code/{elder_id}", response_model=CardCode)
-def card_code(request: Request, db: DbSession, subject: ApiSubject, elder_id: int) -> CardCode:
+def card_code(request: Request, db: DbSession, subject: ApiSubject, elder_id: RowId) -> CardCode:
     """The signed code to print as a QR on an elder's card (check-in fallback)."""
     state = request.app.state
     card = cards.card_of(db, subject, elder_id, secret_key=state.secret_key, now=state.clock())
@@ -103,14 +103,14 @@ def card_code(request: Request, db: DbSession, subject: ApiSubject, elder_id: in
 
 
 @router.get("/visits/{order_id}", response_model=VisitRead)
-def read_visit(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
+def read_visit(request: Request, db: DbSession, subject: ApiSubject, order_id: RowId) -> VisitRead:
     """One visit: both checks, checklist, notes, corrections and rating."""
     return _visit(request, db, subject, order_id)
 
 
 @router.post("/visits/{order_id}/answer", response_model=OfferResult)
 def answer_offer(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: OfferAnswer
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: OfferAnswer
 ) -> OfferResult:
     """The caregiver accepts or refuses an offered visit (a refused one leaves their list)."""
     state = request.app.state
@@ -123,7 +123,7 @@ def answer_offer(
 
 
 @router.post("/visits/{order_id}/depart", response_model=VisitRead)
-def depart(request: Request, db: DbSession, subject: ApiSubject, order_id: int) -> VisitRead:
+def depart(request: Request, db: DbSession, subject: ApiSubject, order_id: RowId) -> VisitRead:
     """The caregiver is on the way."""
     service.depart(db, subject, order_id, now=request.app.state.clock())
     return _visit(request, db, subject, order_id)
@@ -131,7 +131,7 @@ def depart(request: Request, db: DbSession, subject: ApiSubject, order_id: int) 
 
 @router.post("/visits/{order_id}/check-in", response_model=VisitRead)
 def check_in(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: CheckIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: CheckIn
 ) -> VisitRead:
     """Arrival with time, GPS and accuracy, or the elder card's QR code."""
     state = request.app.state
@@ -144,7 +144,7 @@ def check_in(
 
 @router.post("/visits/{order_id}/check-out", response_model=VisitRead)
 def check_out(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: CheckOut
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: CheckOut
 ) -> VisitRead:
     """Departure; a short visit needs a reason; the order is completed."""
     state = request.app.state
@@ -157,7 +157,7 @@ def check_out(
 
 @router.post("/visits/{order_id}/checklist", response_model=VisitRead)
 def checklist(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: ChecklistIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: ChecklistIn
 ) -> VisitRead:
     """Mark checklist items done or not done."""
     service.save_checklist(db, subject, order_id, body, now=request.app.state.clock())
@@ -166,7 +166,7 @@ def checklist(
 
 @router.post("/visits/{order_id}/notes", response_model=VisitRead)
 def notes(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: NoteIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: NoteIn
 ) -> VisitRead:
     """Append a note to the visit."""
     service.add_note(db, subject, order_id, body, now=request.app.state.clock())
@@ -175,7 +175,7 @@ def notes(
 
 @router.post("/visits/{order_id}/corrections", response_model=VisitRead)
 def correct(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: CorrectionIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: CorrectionIn
 ) -> VisitRead:
     """Correct a visit time by hand, with a reason code (recorded and marked manual)."""
     feedback.correct(db, subject, order_id, body, now=request.app.state.clock())
@@ -184,7 +184,7 @@ def correct(
 
 @router.post("/orders/{order_id}/confirm", response_model=RatingRead, status_code=201)
 def confirm(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: RatingIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: RatingIn
 ) -> RatingRead:
     """The elder or family confirms the visit and rates it."""
     return feedback.confirm(db, subject, order_id, body, now=request.app.state.clock())
@@ -192,7 +192,7 @@ def confirm(
 
 @router.post("/orders/{order_id}/complaints", response_model=ComplaintRead, status_code=201)
 def complain(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: ComplaintIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: ComplaintIn
 ) -> ComplaintRead:
     """File a complaint about an order."""
     return feedback.file_complaint(db, subject, order_id, body, now=request.app.state.clock())
@@ -200,13 +200,13 @@ def complain(
 
 @router.post("/orders/{order_id}/return-visits", response_model=ReturnVisitRead, status_code=201)
 def return_visit(
-    request: Request, db: DbSession, subject: ApiSubject, order_id: int, body: ReturnVisitIn
+    request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: ReturnVisitIn
 ) -> ReturnVisitRead:
     """Record a call-centre follow-up call (回访)."""
     return feedback.record_return_visit(db, subject, order_id, body, now=request.app.state.clock())
 
 
 @router.get("/orders/{order_id}/return-visits", response_model=list[ReturnVisitRead])
-def return_visits(db: DbSession, subject: ApiSubject, order_id: int) -> list[ReturnVisitRead]:
+def return_visits(db: DbSession, subject: ApiSubject, order_id: RowId) -> list[ReturnVisitRead]:
     """Follow-up calls of an order."""
     return feedback.list_return_visits(db, subject, order_id)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from yiyang.kit.types import RowId
 from yiyang.visits import cards
 from yiyang.web.deps import DbSession, PageSubject, get_locale
 from yiyang.web.templating import render
@@ -21,7 +22,7 @@ def qr_svg(code: str, scale: int) -> Markup:
 
 
 def _card(
-    request: Request, db: DbSession, subject: PageSubject, elder_id: int, *, printing: bool
+    request: Request, db: DbSession, subject: PageSubject, elder_id: RowId, *, printing: bool
 ) -> cards.VisitCard:
     state = request.app.state
     return cards.card_of(
@@ -31,7 +32,7 @@ def _card(
 
 @router.get("/elders/{elder_id}/visit-card", response_class=HTMLResponse)
 def print_card(
-    request: Request, db: DbSession, subject: PageSubject, elder_id: int
+    request: Request, db: DbSession, subject: PageSubject, elder_id: RowId
 ) -> HTMLResponse:
     """The card to print and put up in the elder's home (printing it is audited)."""
     card = _card(request, db, subject, elder_id, printing=True)
@@ -39,7 +40,7 @@ def print_card(
 
 
 @router.get("/elders/{elder_id}/visit-card/preview", response_class=HTMLResponse)
-def preview(request: Request, db: DbSession, subject: PageSubject, elder_id: int) -> HTMLResponse:
+def preview(request: Request, db: DbSession, subject: PageSubject, elder_id: RowId) -> HTMLResponse:
     """A small QR and the code, loaded into the elder's record."""
     card = _card(request, db, subject, elder_id, printing=False)
     return render(request, "cards/_preview.html", {"card": card, "qr": qr_svg(card.code, 3)})

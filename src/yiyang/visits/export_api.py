@@ -6,7 +6,6 @@ the same export runs it as a job of any size (202 and the job to follow, then it
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,13 +14,14 @@ from fastapi.responses import Response
 from yiyang.jobs import service as jobs
 from yiyang.jobs.api import accepted
 from yiyang.jobs.schemas import JobRead
+from yiyang.kit.types import Month, RowId, SaneDate
 from yiyang.visits import export_jobs, exports
 from yiyang.visits.exports import FileOut
 from yiyang.web.deps import ApiSubject, DbSession, Locale, get_locale
 
 router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
-From = Annotated[date, Query(alias="from")]
-To = Annotated[date, Query(alias="to")]
+From = Annotated[SaneDate, Query(alias="from")]
+To = Annotated[SaneDate, Query(alias="to")]
 Format = Annotated[Literal["csv", "xlsx"], Query(alias="format")]
 TOO_LARGE: dict[int | str, dict[str, Any]] = {
     409: {"description": "Too many rows for a direct answer: POST to run it as a job"}
@@ -75,8 +75,8 @@ def settlement(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
-    month: str,
-    provider_id: int | None = None,
+    month: Month,
+    provider_id: RowId | None = None,
 ) -> Response:
     """The monthly settlement workbook: a summary sheet and one sheet per provider."""
     count = exports.count_settlement(db, subject, month, provider_id)
@@ -92,8 +92,8 @@ def settlement_job(
     db: DbSession,
     subject: ApiSubject,
     locale: Locale,
-    month: str,
-    provider_id: int | None = None,
+    month: Month,
+    provider_id: RowId | None = None,
 ) -> JobRead:
     """The monthly settlement workbook as a job: follow it, then download its file."""
     job = export_jobs.submit_settlement(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Invalid, NotFound
 from yiyang.kit.localtime import CHINA_TZ
+from yiyang.kit.sheets import cell_value
 from yiyang.orders.models import ServiceOrder
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
@@ -28,7 +29,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAX_EXPORT_DAYS = 366
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -77,19 +77,12 @@ def _period(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _safe(value: Any) -> Any:
-    """Keep spreadsheet programs from reading a cell as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
+        writer.writerow(["" if v is None else cell_value(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -102,7 +95,7 @@ def _xlsx_single(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]
     sheet.title = title
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append([cell_value(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -264,15 +257,15 @@ def settlement_file(
     used = {"summary"}
     for prov in settled:
         summary.append(
-            [prov.provider_id, _safe(prov.provider_name), prov.count, _yuan(prov.total_fen),
+            [prov.provider_id, cell_value(prov.provider_name), prov.count, _yuan(prov.total_fen),
              _yuan(prov.government_fen), _yuan(prov.elder_fen)]
         )  # fmt: skip
         sheet = workbook.create_sheet(_sheet_title(prov, used))
-        sheet.append([_safe(prov.provider_name), month])
+        sheet.append([cell_value(prov.provider_name), month])
         sheet.append(list(PROVIDER_HEADER))
         for line in prov.lines:
             sheet.append(
-                [line.service_code, _safe(line.service_name), line.count,
+                [line.service_code, cell_value(line.service_name), line.count,
                  _yuan(line.total_fen), _yuan(line.government_fen), _yuan(line.elder_fen)]
             )  # fmt: skip
         sheet.append(

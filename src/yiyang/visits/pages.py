@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from yiyang.errors import N_, DomainError
 from yiyang.kit.geo import haversine_m
 from yiyang.kit.localtime import local_today
+from yiyang.kit.types import RowId
 from yiyang.orders.page_helpers import REFUSE_REASONS, SHORT_REASON_LABELS, helpers
 from yiyang.security.subject import Subject
 from yiyang.visits import service as visit_service
@@ -125,7 +126,7 @@ def _visit_page(
     db: DbSession,
     subject: Subject,
     locale: str,
-    order_id: int,
+    order_id: RowId,
     *,
     errors: dict[str, list[str]] | None = None,
     message: str | None = None,
@@ -138,7 +139,7 @@ def _visit_page(
 
 @router.get("/{order_id}", response_class=HTMLResponse)
 def visit_page(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> HTMLResponse:
     """One visit: who, where, what to do, and the next step's button."""
     return _visit_page(request, db, subject, locale, order_id)
@@ -166,7 +167,7 @@ def _outcome(
     db: DbSession,
     subject: Subject,
     locale: str,
-    order_id: int,
+    order_id: RowId,
     step: Callable[[], Response | None],
 ) -> Response:
     """Run one caregiver action; on a refusal show the visit page with the problems."""
@@ -203,7 +204,7 @@ def answer(
     subject: PageSubject,
     locale: Locale,
     form: FormBody,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Accept the offered visit, or refuse it with a reason (it is dispatched again)."""
     accept = form.get("accept") == "1"
@@ -224,7 +225,7 @@ def answer(
 
 @router.post("/{order_id}/depart", response_model=None)
 def depart(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: int
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, order_id: RowId
 ) -> Response:
     """On the way."""
 
@@ -241,7 +242,7 @@ def check_in(
     subject: PageSubject,
     locale: Locale,
     form: FormBody,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Check in with the phone's position (or the QR card); outside the geofence is flagged."""
     state = request.app.state
@@ -270,7 +271,7 @@ def check_out(
     subject: PageSubject,
     locale: Locale,
     form: FormBody,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Check out; a short visit needs a reason."""
     state = request.app.state
@@ -303,7 +304,7 @@ def checklist(
     subject: PageSubject,
     locale: Locale,
     form: FormBody,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Save the ticks of the service's checklist."""
     names = [str(n) for n in form.getlist("item_names")]
@@ -323,7 +324,7 @@ def note(
     subject: PageSubject,
     locale: Locale,
     form: FormBody,
-    order_id: int,
+    order_id: RowId,
 ) -> Response:
     """Add a note to the visit."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import parse_row_id
 from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.areas.models import Area
@@ -142,7 +143,8 @@ def _filtered(subject: Subject, flt: AlertFilter, now: datetime) -> Select[tuple
         stmt = stmt.where(Elder.street_id.in_(street.scalar_subquery()))
     if flt.elder:
         text = flt.elder.strip()  # a name, a phone number or an elder number
-        by_id = Elder.id == int(text) if text.isdigit() and len(text) <= 10 else false()
+        elder_id = parse_row_id(text)  # not "²", nor past BIGINT
+        by_id = Elder.id == elder_id if elder_id is not None else false()
         # By phone only for readers who see phones in full: for others a match would
         # confirm the masked digits.
         by_phone = Elder.phone == text if may_see(Viewer(subject), Kind.ELDER_PHONE) else false()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import LongText, Name, PlainText, RowId, SaneDate, SaneDateTime
 from yiyang.orders.schemas import Serving
 from yiyang.security.disclosure import Kind, Sensitive
 
@@ -26,7 +27,7 @@ class CheckIn(BaseModel):
 
     method: Literal["gps", "qr"] = "gps"
     position: Position | None = None
-    qr_code: str | None = Field(default=None, max_length=80)
+    qr_code: PlainText | None = Field(default=None, max_length=80)
 
 
 class CheckOut(BaseModel):
@@ -34,16 +35,16 @@ class CheckOut(BaseModel):
 
     method: Literal["gps", "qr"] = "gps"
     position: Position | None = None
-    qr_code: str | None = Field(default=None, max_length=80)
-    short_reason: str | None = Field(default=None, max_length=32)
-    note: str | None = Field(default=None, max_length=2000)
+    qr_code: PlainText | None = Field(default=None, max_length=80)
+    short_reason: LongText | None = Field(default=None, max_length=32)
+    note: LongText | None = Field(default=None, max_length=2000)
 
 
 class OfferAnswer(BaseModel):
     """The caregiver's answer to an offered visit."""
 
     accept: bool
-    reason: str | None = Field(default=None, max_length=500)
+    reason: LongText | None = Field(default=None, max_length=500)
 
 
 class OfferResult(BaseModel):
@@ -63,30 +64,30 @@ class ChecklistIn(BaseModel):
 class NoteIn(BaseModel):
     """A note appended to the visit."""
 
-    text: str = Field(min_length=1, max_length=2000)
+    text: LongText = Field(min_length=1, max_length=2000)
 
 
 class CorrectionIn(BaseModel):
     """A manual correction of a visit time, with a reason code from the fixed list."""
 
     field_name: Literal["check_in_at", "check_out_at"]
-    value: datetime | None = None
-    reason: str | None = Field(default=None, max_length=32)
-    note: str | None = Field(default=None, max_length=2000)
+    value: SaneDateTime | None = None
+    reason: LongText | None = Field(default=None, max_length=32)
+    note: LongText | None = Field(default=None, max_length=2000)
 
 
 class RatingIn(BaseModel):
     """The elder's or family's confirmation of a visit."""
 
     score: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: LongText | None = Field(default=None, max_length=2000)
 
 
 class ComplaintIn(BaseModel):
     """A complaint about a visit."""
 
     category: Literal["lateness", "quality", "attitude", "safety", "billing", "other"] = "other"
-    text: str = Field(min_length=1, max_length=4000)
+    text: LongText = Field(min_length=1, max_length=4000)
 
 
 class ReturnVisitIn(BaseModel):
@@ -94,7 +95,7 @@ class ReturnVisitIn(BaseModel):
 
     reached: bool = True
     satisfaction: int | None = Field(default=None, ge=1, le=5)
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: LongText | None = Field(default=None, max_length=4000)
 
 
 class CheckRead(BaseModel):
@@ -115,14 +116,14 @@ class CorrectionRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    at: datetime
-    by_name: str
-    by_role: str
-    field_name: str
-    before: str | None
-    after: str | None
-    reason_code: str
-    note: str | None
+    at: SaneDateTime
+    by_name: Name
+    by_role: PlainText
+    field_name: Name
+    before: PlainText | None
+    after: PlainText | None
+    reason_code: PlainText
+    note: LongText | None
 
 
 class VisitItem(BaseModel):
@@ -252,11 +253,11 @@ class AlertFilter(BaseModel):
 
     kind: AlertKindCode | None = None
     status: AlertStatus | Literal["all"] | None = None
-    street_code: str | None = Field(default=None, max_length=32)
-    elder: str | None = Field(default=None, max_length=64)
-    order_id: int | None = Field(default=None, ge=1)
-    caregiver: str | None = Field(default=None, max_length=64)
-    staff_id: int | None = Field(default=None, ge=1)
+    street_code: PlainText | None = Field(default=None, max_length=32)
+    elder: PlainText | None = Field(default=None, max_length=64)
+    order_id: RowId | None = Field(default=None, ge=1)
+    caregiver: PlainText | None = Field(default=None, max_length=64)
+    staff_id: RowId | None = Field(default=None, ge=1)
     older_than_min: int | None = Field(default=None, ge=0, le=100_000)
     sort: Literal["urgent", "newest"] = "urgent"
 
@@ -264,7 +265,7 @@ class AlertFilter(BaseModel):
 class AlertNote(BaseModel):
     """What a person did about an alert (acknowledging or resolving it needs one)."""
 
-    note: str = Field(default="", max_length=2000)
+    note: LongText = Field(default="", max_length=2000)
 
 
 class CardCode(BaseModel):
@@ -277,5 +278,5 @@ class CardCode(BaseModel):
 class EvvQuery(BaseModel):
     """The period of an EVV export (China dates, inclusive)."""
 
-    date_from: date
-    date_to: date
+    date_from: SaneDate
+    date_to: SaneDate

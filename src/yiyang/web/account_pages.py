@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.localtime import CHINA_TZ
+from yiyang.kit.types import RowId
 from yiyang.security import sessions
 from yiyang.security.schemas import TokenCreate
 from yiyang.security.subject import Subject
@@ -121,7 +122,7 @@ def end_session(
 
 
 def _revoke(
-    request: Request, db: Session, subject: Subject, locale: str, token_id: int, kind: str
+    request: Request, db: Session, subject: Subject, locale: str, token_id: RowId, kind: str
 ) -> Response:
     try:
         sessions.revoke_own(db, subject, token_id, kind, now=request.app.state.clock())

@@ -6,20 +6,80 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yiyang.db import refusal
-from yiyang.errors import N_, Conflict, DomainError, FieldProblem, Forbidden
+from yiyang.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    TooLarge,
+)
 from yiyang.security.audit import service as audit
 from yiyang.security.subject import Subject
 from yiyang.web.deps import LoginRequired
 from yiyang.web.i18n import negotiate, translate
+from yiyang.web.limits import BodyTooLarge
 
 log = logging.getLogger(__name__)
 REFUSED = "refused"
+
+
+class ProblemOut(BaseModel):
+    """One field at fault and why."""
+
+    field: str
+    code: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code, a translated message, the field at fault."""
+
+    code: str
+    message: str
+    field: str | None = None
+    problems: list[ProblemOut] = []
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer of the JSON API."""
+
+    error: ErrorDetail
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# The error statuses every JSON route may answer, documented once for the whole API.
+API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("`bad_request`: the body is not valid JSON or a form cannot be parsed"),
+    401: _documented("`unauthorized`: no valid bearer token (or it has expired)"),
+    403: _documented("`forbidden`: the role may not do this at all"),
+    404: _documented("`not_found`: no such record, or it lies outside the caller's scope"),
+    409: _documented("`conflict`: clashes with the current state (duplicate, transition)"),
+    413: _documented("`too_large`: the request body (or the export) is over the limit"),
+    422: _documented("`validation` or `invalid`: a value breaks a rule; `problems` names it"),
+    429: _documented("`too_many_requests`: a rate limit; `Retry-After` says when to retry"),
+}
+
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_MESSAGES = {
+    400: N_("The request could not be read: send valid JSON or form data."),
+    404: N_("There is no such address in the API."),
+    405: N_("This address does not take that method."),
+}
 
 
 def _is_api(request: Request) -> bool:
@@ -104,6 +164,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request) and any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # A page address with an impossible id (/elders/99999999999999999999) is no page.
+            return _respond(request, NotFound(N_("There is no such page.")))
         problems = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
@@ -116,6 +179,22 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         domain.status_code, domain.code = 422, "validation"
         return _respond(request, domain)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc, BodyTooLarge):
+            return _respond(
+                request,
+                TooLarge(N_("The request is too large: at most %(limit)s bytes."), limit=exc.limit),
+            )
+        if not _is_api(request):
+            return await http_exception_handler(request, exc)
+        domain = DomainError(_HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
+        domain.status_code = exc.status_code
+        domain.code = _HTTP_CODES.get(exc.status_code, "error")
+        response = _respond(request, domain)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from yiyang.errors import N_, DomainError, FieldProblem
+from yiyang.kit.types import parse_page
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
@@ -37,6 +38,10 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
     "too_long": N_("At most %(limit)s entries."),
     "bool_parsing": N_("Choose yes or no."),
+    "control_character": N_("Remove the control characters (such as %(char)s) from this field."),
+    "blank": N_("This field is required."),
+    "year_range": N_("Enter a date between the years %(first)s and %(last)s."),
+    "timezone_aware": N_("Enter a time with its time zone."),
 }
 _GENERIC = N_("This value is not valid.")
 
@@ -50,6 +55,7 @@ def validation_problems(exc: ValidationError) -> list[FieldProblem]:
         limit = next((ctx[k] for k in ("max_length", "ge", "le", "min_length") if k in ctx), None)
         message = _PYDANTIC_MESSAGES.get(err["type"], _GENERIC)
         params = {"limit": limit} if "%(limit)s" in message else {}
+        params |= {k: ctx[k] for k in ("char", "first", "last") if k in ctx}
         if err["type"] == "string_too_short" and (limit or 1) > 1:
             message, params = N_("Too short: at least %(min)s characters."), {"min": limit}
         problems.append(FieldProblem(where or "request", err["type"], message, params))
@@ -158,10 +164,7 @@ def query_filter(model: type[M], request: Request, keys: Iterable[str]) -> tuple
 
 def page_number(request: Request) -> int:
     """The 1-based page asked for; anything odd means the first page."""
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
+    return parse_page(request.query_params.get("page"))
 
 
 def list_page(

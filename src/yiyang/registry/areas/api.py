@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from yiyang.kit.types import Code
 from yiyang.registry.areas import service as area_service
 from yiyang.registry.areas.schemas import AreaDetail, AreaFilter, AreaOut
 from yiyang.web.deps import ApiSubject, DbSession, get_locale
@@ -22,6 +23,6 @@ def list_areas(
 
 
 @router.get("/{code}", response_model=AreaDetail)
-def read_area(db: DbSession, subject: ApiSubject, code: str) -> AreaDetail:
+def read_area(db: DbSession, subject: ApiSubject, code: Code) -> AreaDetail:
     """One area with its direct children."""
     return area_service.read_area(db, subject, code)

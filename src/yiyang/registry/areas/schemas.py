@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import PlainText
 from yiyang.registry.vocab import AreaLevel
 
 
@@ -11,7 +12,7 @@ class AreaFilter(BaseModel):
     """List filters: a level and/or the code of the parent area."""
 
     level: AreaLevel | None = None
-    parent_code: str | None = Field(default=None, max_length=12)
+    parent_code: PlainText | None = Field(default=None, max_length=12)
 
 
 class AreaOut(BaseModel):

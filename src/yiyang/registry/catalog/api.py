@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from yiyang.kit.localtime import local_today
+from yiyang.kit.types import Code, SaneDate
 from yiyang.registry.catalog import service as catalog_service
 from yiyang.registry.catalog.schemas import (
     CategoryOut,
@@ -50,8 +50,8 @@ def read_item(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
-    code: str,
-    on: Annotated[date | None, Query()] = None,
+    code: Code,
+    on: Annotated[SaneDate | None, Query()] = None,
 ) -> ItemRead:
     """One item with its whole price history."""
     return catalog_service.read_item(db, subject, code, now=request.app.state.clock(), on=on)
@@ -59,7 +59,7 @@ def read_item(
 
 @router.patch("/items/{code}", response_model=ItemRead)
 def update_item(
-    request: Request, db: DbSession, subject: ApiSubject, code: str, body: ItemUpdate
+    request: Request, db: DbSession, subject: ApiSubject, code: Code, body: ItemUpdate
 ) -> ItemRead:
     """Change an item's description (prices change only through new versions)."""
     now = request.app.state.clock()
@@ -69,7 +69,7 @@ def update_item(
 
 @router.post("/items/{code}/prices", response_model=ItemRead, status_code=201)
 def add_price(
-    request: Request, db: DbSession, subject: ApiSubject, code: str, body: PriceIn
+    request: Request, db: DbSession, subject: ApiSubject, code: Code, body: PriceIn
 ) -> ItemRead:
     """Add a price version taking effect today or later; returns the item's history."""
     now = request.app.state.clock()

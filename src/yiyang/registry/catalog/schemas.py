@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import PlainText, SaneDate
 from yiyang.registry.vocab import Skill
 
 
@@ -23,7 +24,7 @@ class CategoryOut(BaseModel):
 class PriceIn(BaseModel):
     """A price version: from this date on, the item costs this much and takes this long."""
 
-    effective_date: date
+    effective_date: SaneDate
     price_fen: int = Field(ge=0, le=100_000_000)
     standard_minutes: int = Field(gt=0, le=24 * 60)
 
@@ -38,11 +39,11 @@ class PriceOut(PriceIn):
 class ItemCreate(BaseModel):
     """A new service item with its first price version."""
 
-    code: str = Field(min_length=1, max_length=32)
-    category_code: str = Field(min_length=1, max_length=32)
-    name_zh: str = Field(min_length=1, max_length=64)
-    name_en: str = Field(min_length=1, max_length=64)
-    unit: str = Field(default="visit", min_length=1, max_length=16)
+    code: PlainText = Field(min_length=1, max_length=32)
+    category_code: PlainText = Field(min_length=1, max_length=32)
+    name_zh: PlainText = Field(min_length=1, max_length=64)
+    name_en: PlainText = Field(min_length=1, max_length=64)
+    unit: PlainText = Field(default="visit", min_length=1, max_length=16)
     required_skills: list[Skill] = Field(default_factory=list, max_length=10)
     government_purchasable: bool = False
     home_visit: bool = True
@@ -53,10 +54,10 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     """A partial change of an item's description (prices change only by new versions)."""
 
-    category_code: str | None = Field(default=None, min_length=1, max_length=32)
-    name_zh: str | None = Field(default=None, min_length=1, max_length=64)
-    name_en: str | None = Field(default=None, min_length=1, max_length=64)
-    unit: str | None = Field(default=None, min_length=1, max_length=16)
+    category_code: PlainText | None = Field(default=None, min_length=1, max_length=32)
+    name_zh: PlainText | None = Field(default=None, min_length=1, max_length=64)
+    name_en: PlainText | None = Field(default=None, min_length=1, max_length=64)
+    unit: PlainText | None = Field(default=None, min_length=1, max_length=16)
     required_skills: list[Skill] | None = Field(default=None, max_length=10)
     government_purchasable: bool | None = None
     home_visit: bool | None = None
@@ -66,10 +67,10 @@ class ItemUpdate(BaseModel):
 class ItemFilter(BaseModel):
     """List filters; `on` is the date whose prices are shown (default: today in China)."""
 
-    category: str | None = Field(default=None, max_length=32)
+    category: PlainText | None = Field(default=None, max_length=32)
     government_purchasable: bool | None = None
     active: bool | None = None
-    on: date | None = None
+    on: SaneDate | None = None
 
 
 class CategoryRef(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.elders import service as elder_service
 from yiyang.registry.elders.schemas import (
     ElderCreate,
@@ -54,14 +55,14 @@ def create_elder(
 
 
 @router.get("/{elder_id}", response_model=ElderRead)
-def read_elder(request: Request, db: DbSession, subject: ApiSubject, elder_id: int) -> ElderRead:
+def read_elder(request: Request, db: DbSession, subject: ApiSubject, elder_id: RowId) -> ElderRead:
     """An elder's full record (the read is audited)."""
     return elder_service.read_elder(db, subject, elder_id, now=request.app.state.clock())
 
 
 @router.patch("/{elder_id}", response_model=ElderRead)
 def update_elder(
-    request: Request, db: DbSession, subject: ApiSubject, elder_id: int, body: ElderUpdate
+    request: Request, db: DbSession, subject: ApiSubject, elder_id: RowId, body: ElderUpdate
 ) -> ElderRead:
     """Change some fields of an elder (pass `version` to guard against lost updates)."""
     now = request.app.state.clock()

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from yiyang.errors import N_, FieldProblem
+from yiyang.kit.sheets import FORMULA_START, cell_value
 from yiyang.registry.vocab import LABELS, EconomicStatus, LivingSituation, SpecialGroup
 
 MAX_CONTACTS = 3
@@ -64,7 +65,6 @@ FREE_TEXT = frozenset(
     {"name", "household_registration", "address", "notes"}
     | {f"contact{n}_{p}" for n in range(1, MAX_CONTACTS + 1) for p in ("name", "relationship")}
 )
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def _norm_header(text: str) -> str:
@@ -178,7 +178,7 @@ def parse_cell(column: Column, raw: Any) -> tuple[Any, FieldProblem | None]:
     """Convert one cell to the value the elder schema expects, or say what is wrong."""
     text = raw if isinstance(raw, str) else cell_text(raw)
     text = text.strip()
-    if column.key in FREE_TEXT and len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+    if column.key in FREE_TEXT and len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         text = text[1:]  # undo the formula guard our exports add
     if text == "":
         return None, None
@@ -263,6 +263,4 @@ def format_value(key: str, value: Any, locale: str, guard: bool = False) -> Any:
         return "yes" if value else "no"
     if kind == "date":
         return value.isoformat()
-    if guard and key in FREE_TEXT and isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return cell_value(value, guard=guard and key in FREE_TEXT)

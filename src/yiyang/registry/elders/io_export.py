@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from yiyang.errors import N_, Invalid
 from yiyang.kit.idcard import make_id_number
 from yiyang.kit.localtime import local_today
+from yiyang.kit.sheets import cell_value
 from yiyang.registry.elders import lookups
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.io_columns import COLUMNS, MAX_CONTACTS, format_value, header_text
@@ -71,7 +72,7 @@ def _write(kind: str, rows: Iterator[list[Any]], header: list[str], out: IO[byte
         writer = csv.writer(text)
         writer.writerow(header)
         for cells in rows:
-            writer.writerow(["" if v is None else v for v in cells])
+            writer.writerow(["" if v is None else cell_value(v, guard=False) for v in cells])
             count += 1
         text.flush()
         text.detach()
@@ -85,6 +86,7 @@ def _write(kind: str, rows: Iterator[list[Any]], header: list[str], out: IO[byte
     for cells in rows:
         out_cells: list[Any] = []
         for v in cells:
+            v = cell_value(v, guard=False)  # control characters would spoil the workbook
             if isinstance(v, str) and v.startswith("="):
                 cell = WriteOnlyCell(sheet, value=v)
                 cell.data_type = "s"  # text, never a formula

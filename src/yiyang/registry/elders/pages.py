@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from yiyang.errors import FieldProblem, TooManyRequests
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId, bad_character, parse_page
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
@@ -60,6 +61,8 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
     """The list filter from the query string, and the clean values to show in the form."""
     qp = request.query_params
     raw = {k: (qp.get(k) or "").strip() for k in FILTER_KEYS}
+    # A value with control characters (NUL, escapes) is no choice: left out with the message.
+    raw = {k: "" if bad_character(v) is not None else v for k, v in raw.items()}
     band = AGE_BANDS.get(raw["age"])
     flt = ElderFilter(
         q=raw["q"][:64] or None,
@@ -81,10 +84,7 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
 
 
 def _page_number(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
+    return parse_page(request.query_params.get("page"))
 
 
 @router.get("", response_class=HTMLResponse)
@@ -303,14 +303,16 @@ def create(
 
 
 @router.get("/{elder_id}", response_class=HTMLResponse)
-def view(request: Request, db: DbSession, subject: PageSubject, elder_id: int) -> HTMLResponse:
+def view(request: Request, db: DbSession, subject: PageSubject, elder_id: RowId) -> HTMLResponse:
     """An elder's full record (the service audits the read)."""
     elder = elder_service.read_elder(db, subject, elder_id, now=request.app.state.clock())
     return render(request, "elders/view.html", {"elder": elder})
 
 
 @router.get("/{elder_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, db: DbSession, subject: PageSubject, elder_id: int) -> HTMLResponse:
+def edit_form(
+    request: Request, db: DbSession, subject: PageSubject, elder_id: RowId
+) -> HTMLResponse:
     """The edit form filled with the current record."""
     subject.require(Perm.ELDER_WRITE)
     elder = elder_service.read_elder(db, subject, elder_id, now=request.app.state.clock())
@@ -324,7 +326,7 @@ def update(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    elder_id: int,
+    elder_id: RowId,
 ) -> Response:
     """Save changes; problems come back next to their fields, nothing half-written."""
     subject.require(Perm.ELDER_WRITE)

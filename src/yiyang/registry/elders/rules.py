@@ -109,15 +109,26 @@ def contacts_problems(
     return problems
 
 
+def _lifetime_problem(
+    field: str, day: date | None, birth: date, today: date, message: str
+) -> FieldProblem | None:
+    if day is not None and not birth <= day <= today:
+        return FieldProblem(field, "date_range", message)
+    return None
+
+
 def status_date_problem(status_date: date | None, birth: date, today: date) -> FieldProblem | None:
     """A status date cannot be in the future nor before birth."""
-    if status_date is None:
-        return None
-    if status_date > today or status_date < birth:
-        return FieldProblem(
-            "status_date", "date_range", N_("The date must lie between birth and today.")
-        )
-    return None
+    message = N_("The date must lie between birth and today.")
+    return _lifetime_problem("status_date", status_date, birth, today, message)
+
+
+def consent_date_problem(
+    consent_date: date | None, birth: date, today: date
+) -> FieldProblem | None:
+    """Consent is given by a living person: not before birth and not in the future."""
+    message = N_("The consent date must lie between birth and today.")
+    return _lifetime_problem("consent_date", consent_date, birth, today, message)
 
 
 HIGH_RISK_SITUATIONS = {"alone", "empty_nest"}

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import LongText, Name, PlainText, SaneDate, SearchText
 from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
 from yiyang.security.disclosure import Kind, Sensitive
 
@@ -14,9 +15,9 @@ from yiyang.security.disclosure import Kind, Sensitive
 class ContactIn(BaseModel):
     """An emergency contact as entered; priority is its position in the list."""
 
-    name: str = Field(min_length=1, max_length=64)
-    relationship: str = Field(min_length=1, max_length=32)
-    phone: str = Field(min_length=5, max_length=20)
+    name: Name = Field(min_length=1, max_length=64)
+    relationship: Name = Field(min_length=1, max_length=32)
+    phone: PlainText = Field(min_length=5, max_length=20)
     has_key: bool = False
 
 
@@ -34,10 +35,10 @@ class ContactOut(BaseModel):
 class ElderBase(BaseModel):
     """Fields shared by create and full read."""
 
-    name: str = Field(min_length=1, max_length=64)
-    phone: str | None = Field(default=None, max_length=20)
-    household_registration: str | None = Field(default=None, max_length=256)
-    address: str = Field(min_length=1, max_length=256)
+    name: Name = Field(min_length=1, max_length=64)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    household_registration: PlainText | None = Field(default=None, max_length=256)
+    address: PlainText = Field(min_length=1, max_length=256)
     lat: float
     lon: float
     geofence_m: int = Field(default=150, ge=50, le=500)
@@ -46,27 +47,27 @@ class ElderBase(BaseModel):
     economic_status: EconomicStatus = EconomicStatus.NONE
     capability_level: int | None = Field(default=None, ge=0, le=4)
     consent_given: bool = False
-    consent_date: date | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    consent_date: SaneDate | None = None
+    notes: LongText | None = Field(default=None, max_length=2000)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=5)
 
 
 class ElderCreate(ElderBase):
     """A new elder; birth date and sex are derived from the ID number."""
 
-    id_number: str = Field(min_length=1, max_length=32)
-    community_code: str = Field(min_length=1, max_length=12)
+    id_number: PlainText = Field(min_length=1, max_length=32)
+    community_code: PlainText = Field(min_length=1, max_length=12)
 
 
 class ElderUpdate(BaseModel):
     """A partial change; only the fields given are changed."""
 
-    id_number: str | None = Field(default=None, max_length=32)
-    community_code: str | None = Field(default=None, max_length=12)
-    name: str | None = Field(default=None, min_length=1, max_length=64)
-    phone: str | None = Field(default=None, max_length=20)
-    household_registration: str | None = Field(default=None, max_length=256)
-    address: str | None = Field(default=None, min_length=1, max_length=256)
+    id_number: PlainText | None = Field(default=None, max_length=32)
+    community_code: PlainText | None = Field(default=None, max_length=12)
+    name: Name | None = Field(default=None, min_length=1, max_length=64)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    household_registration: PlainText | None = Field(default=None, max_length=256)
+    address: PlainText | None = Field(default=None, min_length=1, max_length=256)
     lat: float | None = None
     lon: float | None = None
     geofence_m: int | None = Field(default=None, ge=50, le=500)
@@ -75,21 +76,23 @@ class ElderUpdate(BaseModel):
     economic_status: EconomicStatus | None = None
     capability_level: int | None = Field(default=None, ge=0, le=4)
     consent_given: bool | None = None
-    consent_date: date | None = None
+    consent_date: SaneDate | None = None
     status: ElderStatus | None = None
-    status_date: date | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    status_date: SaneDate | None = None
+    notes: LongText | None = Field(default=None, max_length=2000)
     contacts: list[ContactIn] | None = Field(default=None, max_length=5)
-    version: int | None = Field(default=None, description="Optimistic lock: the version read")
+    version: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="Optimistic lock: the version read"
+    )
 
 
 class ElderFilter(BaseModel):
     """List filters; q searches the name, a full ID number (an exact lookup, limited per
     hour) and, for roles that see phones, part of the phone number."""
 
-    q: str | None = Field(default=None, max_length=64)
-    street_code: str | None = None
-    community_code: str | None = None
+    q: SearchText | None = Field(default=None, max_length=64)
+    street_code: PlainText | None = None
+    community_code: PlainText | None = None
     living_situation: LivingSituation | None = None
     special_group: SpecialGroup | None = None
     economic_status: EconomicStatus | None = None

@@ -127,6 +127,8 @@ def prepare_new_elder(
     parsed = rules.id_number_problem(data.id_number, today)
     if isinstance(parsed, FieldProblem):
         problems.append(parsed)
+    elif bad := rules.consent_date_problem(data.consent_date, parsed.birth_date, today):
+        problems.append(bad)
     phone = rules.normalise_phone(data.phone)
     if bad := rules.phone_problem(phone, "phone"):
         problems.append(bad)
@@ -277,6 +279,10 @@ def update_elder(
         elder.contacts = rows
     if data.status_date is not None and (
         bad := rules.status_date_problem(data.status_date, elder.birth_date, today)
+    ):
+        problems.append(bad)
+    if data.consent_date is not None and (
+        bad := rules.consent_date_problem(data.consent_date, elder.birth_date, today)
     ):
         problems.append(bad)
     _raise_if(problems)

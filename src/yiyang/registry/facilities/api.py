@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.facilities import service as facility_service
 from yiyang.registry.facilities.schemas import (
     FacilityCreate,
@@ -47,14 +48,14 @@ def create_facility(
 
 
 @router.get("/{facility_id}", response_model=FacilityRead)
-def read_facility(db: DbSession, subject: ApiSubject, facility_id: int) -> FacilityRead:
+def read_facility(db: DbSession, subject: ApiSubject, facility_id: RowId) -> FacilityRead:
     """One facility's record."""
     return facility_service.read_facility(db, subject, facility_id)
 
 
 @router.patch("/{facility_id}", response_model=FacilityRead)
 def update_facility(
-    request: Request, db: DbSession, subject: ApiSubject, facility_id: int, body: FacilityUpdate
+    request: Request, db: DbSession, subject: ApiSubject, facility_id: RowId, body: FacilityUpdate
 ) -> FacilityRead:
     """Change some fields of a facility."""
     facility = facility_service.update_facility(

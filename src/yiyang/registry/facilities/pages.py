@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.facilities import service as facility_service
 from yiyang.registry.facilities.schemas import (
@@ -154,7 +155,7 @@ def create(
 
 
 @router.get("/{facility_id}", response_class=HTMLResponse)
-def view(request: Request, db: DbSession, subject: PageSubject, facility_id: int) -> HTMLResponse:
+def view(request: Request, db: DbSession, subject: PageSubject, facility_id: RowId) -> HTMLResponse:
     """A facility's record."""
     facility = facility_service.read_facility(db, subject, facility_id)
     return render(request, "facilities/view.html", {"facility": facility})
@@ -162,7 +163,7 @@ def view(request: Request, db: DbSession, subject: PageSubject, facility_id: int
 
 @router.get("/{facility_id}/edit", response_class=HTMLResponse)
 def edit_form(
-    request: Request, db: DbSession, subject: PageSubject, facility_id: int
+    request: Request, db: DbSession, subject: PageSubject, facility_id: RowId
 ) -> HTMLResponse:
     """The edit form filled with the current record."""
     subject.require(Perm.FACILITY_WRITE)
@@ -181,7 +182,7 @@ def update(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    facility_id: int,
+    facility_id: RowId,
 ) -> Response:
     """Save changes to a facility; nothing is written when a field is wrong."""
     subject.require(Perm.FACILITY_WRITE)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from yiyang.kit.types import Name, PlainText, RowId, SearchText
 from yiyang.registry.elders.schemas import AreaRef
 from yiyang.registry.providers.schemas import ProviderRef
 from yiyang.registry.vocab import FacilityKind
@@ -14,19 +15,19 @@ from yiyang.registry.vocab import FacilityKind
 class FacilityCreate(BaseModel):
     """A new facility; opening hours map weekdays (mon..sun) to ["HH:MM", "HH:MM"]."""
 
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=128)
+    code: PlainText = Field(min_length=1, max_length=32)
+    name: Name = Field(min_length=1, max_length=128)
     kind: FacilityKind
-    street_code: str = Field(min_length=1, max_length=12)
-    community_code: str | None = Field(default=None, max_length=12)
-    provider_id: int | None = None
-    address: str = Field(min_length=1, max_length=256)
+    street_code: PlainText = Field(min_length=1, max_length=12)
+    community_code: PlainText | None = Field(default=None, max_length=12)
+    provider_id: RowId | None = None
+    address: PlainText = Field(min_length=1, max_length=256)
     lat: float
     lon: float
-    phone: str | None = Field(default=None, max_length=20)
-    beds_long_stay: int = Field(default=0, ge=0)
-    day_places: int = Field(default=0, ge=0)
-    meals_per_day: int = Field(default=0, ge=0)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    beds_long_stay: int = Field(default=0, ge=0, le=100_000)
+    day_places: int = Field(default=0, ge=0, le=100_000)
+    meals_per_day: int = Field(default=0, ge=0, le=100_000)
     opening_hours: dict[str, list[str]] = Field(default_factory=dict)
     active: bool = True
 
@@ -34,18 +35,18 @@ class FacilityCreate(BaseModel):
 class FacilityUpdate(BaseModel):
     """A partial change; only the fields given are changed (the code never changes)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=128)
+    name: Name | None = Field(default=None, min_length=1, max_length=128)
     kind: FacilityKind | None = None
-    street_code: str | None = Field(default=None, max_length=12)
-    community_code: str | None = Field(default=None, max_length=12)
-    provider_id: int | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=256)
+    street_code: PlainText | None = Field(default=None, max_length=12)
+    community_code: PlainText | None = Field(default=None, max_length=12)
+    provider_id: RowId | None = None
+    address: PlainText | None = Field(default=None, min_length=1, max_length=256)
     lat: float | None = None
     lon: float | None = None
-    phone: str | None = Field(default=None, max_length=20)
-    beds_long_stay: int | None = Field(default=None, ge=0)
-    day_places: int | None = Field(default=None, ge=0)
-    meals_per_day: int | None = Field(default=None, ge=0)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    beds_long_stay: int | None = Field(default=None, ge=0, le=100_000)
+    day_places: int | None = Field(default=None, ge=0, le=100_000)
+    meals_per_day: int | None = Field(default=None, ge=0, le=100_000)
     opening_hours: dict[str, list[str]] | None = None
     active: bool | None = None
 
@@ -53,11 +54,11 @@ class FacilityUpdate(BaseModel):
 class FacilityFilter(BaseModel):
     """List filters; q searches name and address."""
 
-    q: str | None = Field(default=None, max_length=64)
+    q: SearchText | None = Field(default=None, max_length=64)
     kind: FacilityKind | None = None
-    street_code: str | None = Field(default=None, max_length=12)
-    community_code: str | None = Field(default=None, max_length=12)
-    provider_id: int | None = None
+    street_code: PlainText | None = Field(default=None, max_length=12)
+    community_code: PlainText | None = Field(default=None, max_length=12)
+    provider_id: RowId | None = None
     active: bool | None = None
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.providers import service as provider_service
 from yiyang.registry.providers.schemas import (
     ProviderCreate,
@@ -41,14 +42,14 @@ def create_provider(
 
 
 @router.get("/{provider_id}", response_model=ProviderRead)
-def read_provider(db: DbSession, subject: ApiSubject, provider_id: int) -> ProviderRead:
+def read_provider(db: DbSession, subject: ApiSubject, provider_id: RowId) -> ProviderRead:
     """One provider's record."""
     return provider_service.read_provider(db, subject, provider_id)
 
 
 @router.patch("/{provider_id}", response_model=ProviderRead)
 def update_provider(
-    request: Request, db: DbSession, subject: ApiSubject, provider_id: int, body: ProviderUpdate
+    request: Request, db: DbSession, subject: ApiSubject, provider_id: RowId, body: ProviderUpdate
 ) -> ProviderRead:
     """Change some fields of a provider (district administrators)."""
     provider = provider_service.update_provider(

@@ -6,34 +6,36 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import Name, PlainText, SearchText
+
 
 class ProviderCreate(BaseModel):
     """A new service organisation."""
 
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=128)
-    credit_code: str | None = Field(default=None, max_length=24)
-    contact_name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=20)
-    address: str | None = Field(default=None, max_length=256)
+    code: PlainText = Field(min_length=1, max_length=32)
+    name: Name = Field(min_length=1, max_length=128)
+    credit_code: PlainText | None = Field(default=None, max_length=24)
+    contact_name: Name | None = Field(default=None, max_length=64)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    address: PlainText | None = Field(default=None, max_length=256)
     active: bool = True
 
 
 class ProviderUpdate(BaseModel):
     """A partial change; only the fields given are changed (the code never changes)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=128)
-    credit_code: str | None = Field(default=None, max_length=24)
-    contact_name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=20)
-    address: str | None = Field(default=None, max_length=256)
+    name: Name | None = Field(default=None, min_length=1, max_length=128)
+    credit_code: PlainText | None = Field(default=None, max_length=24)
+    contact_name: Name | None = Field(default=None, max_length=64)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    address: PlainText | None = Field(default=None, max_length=256)
     active: bool | None = None
 
 
 class ProviderFilter(BaseModel):
     """List filters; q searches name, code and credit code."""
 
-    q: str | None = Field(default=None, max_length=64)
+    q: SearchText | None = Field(default=None, max_length=64)
     active: bool | None = None
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.staff import service as staff_service
 from yiyang.registry.staff.schemas import (
     StaffCreate,
@@ -48,14 +49,14 @@ def create_staff(
 
 
 @router.get("/{staff_id}", response_model=StaffRead)
-def read_staff(db: DbSession, subject: ApiSubject, staff_id: int) -> StaffRead:
+def read_staff(db: DbSession, subject: ApiSubject, staff_id: RowId) -> StaffRead:
     """One staff member's full record."""
     return staff_service.read_staff(db, subject, staff_id)
 
 
 @router.patch("/{staff_id}", response_model=StaffRead)
 def update_staff(
-    request: Request, db: DbSession, subject: ApiSubject, staff_id: int, body: StaffUpdate
+    request: Request, db: DbSession, subject: ApiSubject, staff_id: RowId, body: StaffUpdate
 ) -> StaffRead:
     """Change some fields of a staff member; lists given replace the stored ones."""
     staff = staff_service.update_staff(

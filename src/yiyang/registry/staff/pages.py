@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId
 from yiyang.registry.facilities import service as facility_service
 from yiyang.registry.facilities.pages import providers_in_scope
 from yiyang.registry.facilities.schemas import FacilityFilter, FacilityRead
@@ -161,14 +162,16 @@ def create(
 
 
 @router.get("/{staff_id}", response_class=HTMLResponse)
-def view(request: Request, db: DbSession, subject: PageSubject, staff_id: int) -> HTMLResponse:
+def view(request: Request, db: DbSession, subject: PageSubject, staff_id: RowId) -> HTMLResponse:
     """A staff member's record."""
     staff = staff_service.read_staff(db, subject, staff_id)
     return render(request, "staff/view.html", {"staff": staff})
 
 
 @router.get("/{staff_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, db: DbSession, subject: PageSubject, staff_id: int) -> HTMLResponse:
+def edit_form(
+    request: Request, db: DbSession, subject: PageSubject, staff_id: RowId
+) -> HTMLResponse:
     """The edit form filled with the current record."""
     subject.require(Perm.STAFF_WRITE)
     staff = staff_service.read_staff(db, subject, staff_id)
@@ -186,7 +189,7 @@ def update(
     subject: PageSubject,
     form: FormBody,
     locale: Locale,
-    staff_id: int,
+    staff_id: RowId,
 ) -> Response:
     """Save changes to a staff member; nothing is written when a field is wrong."""
     subject.require(Perm.STAFF_WRITE)

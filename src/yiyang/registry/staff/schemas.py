@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.types import Name, PlainText, RowId, SaneDate, SearchText
 from yiyang.registry.facilities.schemas import FacilityRef
 from yiyang.registry.providers.schemas import ProviderRef
 from yiyang.registry.vocab import Sex, Skill, StaffRole, StaffStatus, TravelMode
@@ -31,10 +32,10 @@ class SkillOut(BaseModel):
 class CertificateIn(BaseModel):
     """A qualification certificate and its validity."""
 
-    kind: str = Field(min_length=1, max_length=64)
-    number: str | None = Field(default=None, max_length=64)
-    issued_date: date | None = None
-    expires_date: date | None = None
+    kind: PlainText = Field(min_length=1, max_length=64)
+    number: PlainText | None = Field(default=None, max_length=64)
+    issued_date: SaneDate | None = None
+    expires_date: SaneDate | None = None
 
 
 class CertificateOut(CertificateIn):
@@ -47,18 +48,18 @@ class CertificateOut(CertificateIn):
 class StaffCreate(BaseModel):
     """A new staff member; with an ID number the sex is derived from it."""
 
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=64)
+    code: PlainText = Field(min_length=1, max_length=32)
+    name: Name = Field(min_length=1, max_length=64)
     sex: Sex | None = None
-    phone: str = Field(min_length=1, max_length=20)
-    id_number: str | None = Field(default=None, max_length=32)
-    provider_id: int
-    facility_id: int | None = None
+    phone: PlainText = Field(min_length=1, max_length=20)
+    id_number: PlainText | None = Field(default=None, max_length=32)
+    provider_id: RowId
+    facility_id: RowId | None = None
     roles: list[StaffRole] = Field(min_length=1, max_length=9)
     travel_mode: TravelMode = TravelMode.EBIKE
     working_pattern: dict[str, list[str]] = Field(default_factory=dict)
     status: StaffStatus = StaffStatus.ACTIVE
-    hired_date: date | None = None
+    hired_date: SaneDate | None = None
     skills: list[SkillIn] = Field(default_factory=list, max_length=30)
     certificates: list[CertificateIn] = Field(default_factory=list, max_length=20)
 
@@ -66,17 +67,17 @@ class StaffCreate(BaseModel):
 class StaffUpdate(BaseModel):
     """A partial change; lists given replace the stored ones (the code never changes)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: Name | None = Field(default=None, min_length=1, max_length=64)
     sex: Sex | None = None
-    phone: str | None = Field(default=None, min_length=1, max_length=20)
-    id_number: str | None = Field(default=None, max_length=32)
-    provider_id: int | None = None
-    facility_id: int | None = None
+    phone: PlainText | None = Field(default=None, min_length=1, max_length=20)
+    id_number: PlainText | None = Field(default=None, max_length=32)
+    provider_id: RowId | None = None
+    facility_id: RowId | None = None
     roles: list[StaffRole] | None = Field(default=None, min_length=1, max_length=9)
     travel_mode: TravelMode | None = None
     working_pattern: dict[str, list[str]] | None = None
     status: StaffStatus | None = None
-    hired_date: date | None = None
+    hired_date: SaneDate | None = None
     skills: list[SkillIn] | None = Field(default=None, max_length=30)
     certificates: list[CertificateIn] | None = Field(default=None, max_length=20)
 
@@ -84,9 +85,9 @@ class StaffUpdate(BaseModel):
 class StaffFilter(BaseModel):
     """List filters; q searches name and phone."""
 
-    q: str | None = Field(default=None, max_length=64)
-    provider_id: int | None = None
-    facility_id: int | None = None
+    q: SearchText | None = Field(default=None, max_length=64)
+    provider_id: RowId | None = None
+    facility_id: RowId | None = None
     role: StaffRole | None = None
     skill: Skill | None = None
     status: StaffStatus | None = None

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from yiyang.kit.types import PlainText, RowId, SaneDate
 from yiyang.security.roles import Role
 
 MAX_ID = 2**63 - 1
@@ -17,14 +18,14 @@ LAST_DAY = date(2099, 12, 31)
 class AuditFields(BaseModel):
     """Who did what to which record, when (local dates, both ends included) and from where."""
 
-    person: str | None = Field(default=None, min_length=1, max_length=64)
+    person: PlainText | None = Field(default=None, min_length=1, max_length=64)
     role: Role | None = None
-    action: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_.]*$")
-    entity: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
-    entity_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    date_from: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
-    date_to: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
-    ip: str | None = Field(default=None, max_length=45, pattern=r"^[0-9A-Fa-f:.]+$")
+    action: PlainText | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_.]*$")
+    entity: PlainText | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    entity_id: RowId | None = Field(default=None, ge=1, le=MAX_ID)
+    date_from: SaneDate | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
+    date_to: SaneDate | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
+    ip: PlainText | None = Field(default=None, max_length=45, pattern=r"^[0-9A-Fa-f:.]+$")
 
 
 class AuditFilter(AuditFields):
