@@ -21,7 +21,7 @@ from tests.builders import (
 from yiyang.kit.idcard import make_id_number
 from yiyang.registry.facilities.models import Facility
 from yiyang.registry.providers.models import Provider
-from yiyang.registry.staff.models import Staff, StaffSkill
+from yiyang.registry.staff.models import Staff, StaffCertificate, StaffSkill
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
 
@@ -322,3 +322,18 @@ def test_bad_update_and_duplicate_id_change_nothing(client: TestClient, db: Sess
     again = db.get(Staff, second.id)
     assert again is not None and again.name == "周丽" and again.id_number is None
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.entity == "staff")) == 0
+
+
+def test_a_certificate_stored_before_the_input_rules_still_reads(
+    client: TestClient, db: Session
+) -> None:
+    tree = make_tree(db)
+    provider = make_provider(db)
+    centre = make_facility(db, tree.street_a, community=tree.comm_a1, provider=provider)
+    staff = make_staff(db, provider, facility=centre)
+    db.add(StaffCertificate(staff_id=staff.id, kind="护理员\x07三级", number="\x1b"))
+    db.flush()
+    admin, _ = make_user(db, Role.PROVIDER_ADMIN, provider=provider)
+    resp = client.get(f"/api/v1/staff/{staff.id}", headers=auth(client, admin.username))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["certificates"][0]["kind"] == "护理员\x07三级"

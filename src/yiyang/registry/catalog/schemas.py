@@ -29,10 +29,13 @@ class PriceIn(BaseModel):
     standard_minutes: int = Field(gt=0, le=24 * 60)
 
 
-class PriceOut(PriceIn):
-    """A stored price version."""
+class PriceOut(BaseModel):
+    """A stored price version (read as it is: rows older than the input rules still read)."""
 
     model_config = ConfigDict(from_attributes=True)
+    effective_date: date
+    price_fen: int
+    standard_minutes: int
     created_at: datetime
 
 

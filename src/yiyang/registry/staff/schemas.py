@@ -38,11 +38,15 @@ class CertificateIn(BaseModel):
     expires_date: SaneDate | None = None
 
 
-class CertificateOut(CertificateIn):
-    """A certificate as stored."""
+class CertificateOut(BaseModel):
+    """A certificate as stored (read as it is: rows older than the input rules still read)."""
 
     model_config = ConfigDict(from_attributes=True)
     id: int
+    kind: str
+    number: str | None = None
+    issued_date: date | None = None
+    expires_date: date | None = None
 
 
 class StaffCreate(BaseModel):
