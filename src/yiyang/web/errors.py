@@ -81,6 +81,13 @@ _HTTP_MESSAGES = {
     405: N_("This address does not take that method."),
 }
 
+# The same for a page address: the person gets a page in their language.
+_PAGE_MESSAGES = {
+    400: N_("The form could not be read. Please try again."),
+    404: N_("There is no such page."),
+    405: N_("This page cannot be opened this way."),
+}
+
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
@@ -118,6 +125,7 @@ def _respond(request: Request, exc: DomainError) -> Response:
         return JSONResponse(error_payload(locale, exc), status_code=exc.status_code)
     from yiyang.web.templating import render
 
+    request.state.locale = locale  # a page no route served has none yet: the message's own
     return render(
         request,
         "error.html",
@@ -187,9 +195,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 request,
                 TooLarge(N_("The request is too large: at most %(limit)s bytes."), limit=exc.limit),
             )
-        if not _is_api(request):
+        if _is_api(request):
+            message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        elif exc.status_code in _PAGE_MESSAGES:
+            message = _PAGE_MESSAGES[exc.status_code]
+        else:
             return await http_exception_handler(request, exc)
-        domain = DomainError(_HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
+        domain = DomainError(message)
         domain.status_code = exc.status_code
         domain.code = _HTTP_CODES.get(exc.status_code, "error")
         response = _respond(request, domain)
