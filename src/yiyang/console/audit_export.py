@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.console.audit_view import EntryView, Words, local_text, views
 from yiyang.errors import N_
-from yiyang.kit.sheets import cell_value
+from yiyang.kit.sheets import write_table
 from yiyang.security.audit import service as audit
 from yiyang.security.audit.schemas import AuditFilter
 from yiyang.security.subject import Subject
@@ -57,27 +55,7 @@ def _cells(view: EntryView) -> list[Any]:
 
 
 def _write(kind: str, header: list[str], rows: Iterator[list[Any]], out: IO[bytes]) -> int:
-    count = 0
-    if kind == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
-        writer.writerow(header)
-        for cells in rows:
-            writer.writerow(["" if v is None else cell_value(v) for v in cells])
-            count += 1
-        text.flush()
-        text.detach()
-        return count
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("audit")
-    sheet.append(header)
-    for cells in rows:
-        sheet.append([cell_value(v) for v in cells])
-        count += 1
-    workbook.save(out)
-    return count
+    return write_table(kind, header, rows, out, sheet="audit")
 
 
 def export(

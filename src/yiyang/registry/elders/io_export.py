@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from yiyang.errors import N_, Invalid
 from yiyang.kit.idcard import make_id_number
 from yiyang.kit.localtime import local_today
-from yiyang.kit.sheets import cell_value
+from yiyang.kit.sheets import write_table
 from yiyang.registry.elders import lookups
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.io_columns import COLUMNS, MAX_CONTACTS, format_value, header_text
@@ -65,38 +64,8 @@ def _cells(row: dict[str, Any], locale: str, kind: str) -> list[Any]:
 
 
 def _write(kind: str, rows: Iterator[list[Any]], header: list[str], out: IO[bytes]) -> int:
-    """Write a header and rows as xlsx (openpyxl write-only) or CSV (UTF-8 with BOM)."""
-    count = 0
-    if kind == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
-        writer.writerow(header)
-        for cells in rows:
-            writer.writerow(["" if v is None else cell_value(v, guard=False) for v in cells])
-            count += 1
-        text.flush()
-        text.detach()
-        return count
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("elders")
-    sheet.append(header)
-    for cells in rows:
-        out_cells: list[Any] = []
-        for v in cells:
-            v = cell_value(v, guard=False)  # control characters would spoil the workbook
-            if isinstance(v, str) and v.startswith("="):
-                cell = WriteOnlyCell(sheet, value=v)
-                cell.data_type = "s"  # text, never a formula
-                out_cells.append(cell)
-            else:
-                out_cells.append(v)
-        sheet.append(out_cells)
-        count += 1
-    workbook.save(out)
-    return count
+    """Write a header and rows as xlsx or CSV; cells keep a leading "=" as text."""
+    return write_table(kind, header, rows, out, sheet="elders", guard=False)
 
 
 @dataclass(frozen=True)
