@@ -25,6 +25,7 @@ from yiyang.console import (
     outbox_pages,
     webhook_api,
     webhook_docs,
+    work_pages,
 )
 from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
@@ -172,6 +173,7 @@ def create_app(
         outbox_pages.router,
         audit_pages.router,
         jobs_pages.router,
+        work_pages.router,
     ):
         app.include_router(router)
     return app

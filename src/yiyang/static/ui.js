@@ -34,6 +34,36 @@
       };
     });
 
+    // Time left before an offer runs out (the provider's home page): the deadline comes as
+    // data-deadline (ISO 8601), the words shown once it has passed as data-expired.
+    Alpine.data("countdown", function () {
+      return {
+        left: "",
+        timer: null,
+        init: function () {
+          var self = this;
+          var deadline = Date.parse(this.$el.dataset.deadline || "");
+          if (isNaN(deadline)) return;
+          var tick = function () {
+            var seconds = Math.floor((deadline - Date.now()) / 1000);
+            if (seconds <= 0) {
+              self.left = self.$el.dataset.expired || "0:00";
+              self.$el.classList.add("is-expired");
+              window.clearInterval(self.timer);
+              return;
+            }
+            var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+            var s = seconds % 60, pad = function (n) { return (n < 10 ? "0" : "") + n; };
+            self.left = (h ? h + ":" + pad(m) : m) + ":" + pad(s);
+            self.$el.classList.toggle("is-soon", seconds < 300);
+          };
+          tick();
+          this.timer = window.setInterval(tick, 1000);
+        },
+        destroy: function () { window.clearInterval(this.timer); },
+      };
+    });
+
     // The "at a time of my choosing" field of the one-tap order, shown with that slot only.
     Alpine.data("slotTime", function () {
       return {

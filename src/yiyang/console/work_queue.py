@@ -1,0 +1,195 @@
+"""The work queue at the top of each role's home page: what is waiting for this person now.
+
+Statistics come second (console/overview.py). Everything here is read within the caller's
+data scope through the repositories' `readable(subject)`; the pages only lay it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from yiyang.dispatch import service as dispatch_service
+from yiyang.dispatch.models import DispatchQueueItem
+from yiyang.kit.localtime import local_today
+from yiyang.kit.pagination import PageParams
+from yiyang.orders import day_repository
+from yiyang.orders import service as order_service
+from yiyang.orders.day_repository import DueElder
+from yiyang.orders.models import ServiceOrder
+from yiyang.orders.rules import Status
+from yiyang.orders.schemas import OrderListItem
+from yiyang.registry.facilities.models import Facility
+from yiyang.security.roles import Perm, Role
+from yiyang.security.subject import Subject
+from yiyang.visits import alerts
+from yiyang.visits.schemas import AlertFilter, AlertRead
+
+# Roles whose home page is the call centre's work page (console/work_pages.py).
+DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+# Roles whose home page is their area's day.
+AREA_ROLES = frozenset({Role.STREET_ADMIN, Role.COMMUNITY_STAFF})
+# An elder living alone, in an empty nest or in a special group is due a visit when nobody
+# visited in this many days and none is booked for the next DUE_AHEAD_DAYS.
+DUE_AFTER_DAYS = 30
+DUE_AHEAD_DAYS = 7
+SHOWN = 10  # rows of each list on a home page; the link beside it opens the whole list
+ALERTS_SHOWN = 8
+OFFER_TIMERS = {
+    Status.OFFERED: (dispatch_service.ORG_OFFER_EXPIRY,),
+    Status.ASSIGNED: (dispatch_service.CAREGIVER_OFFER_EXPIRY,),
+}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An order waiting for the organisation's (offered) or its caregiver's (assigned) answer,
+    and when the offer runs out and goes to the next candidate (None: no timer pending)."""
+
+    order: OrderListItem
+    step: str  # "org" or "caregiver"
+    deadline: datetime | None
+
+
+@dataclass
+class CaregiverDay:
+    """One caregiver's visits of the day in time order."""
+
+    name: str
+    facility: str | None
+    visits: list[OrderListItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AreaOrder:
+    """An order of the area's day that needs someone: no caregiver yet, or late."""
+
+    order: OrderListItem
+    late: bool
+
+
+@dataclass
+class WorkQueue:
+    """What a home page lists first; empty lists are left out by the template."""
+
+    role: str
+    today: date
+    offers: list[Offer] = field(default_factory=list)
+    caregivers: list[CaregiverDay] = field(default_factory=list)
+    orders: list[AreaOrder] = field(default_factory=list)
+    orders_total: int = 0
+    due: list[DueElder] = field(default_factory=list)
+    due_total: int = 0
+    due_days: int = DUE_AFTER_DAYS
+    due_ahead: int = DUE_AHEAD_DAYS
+    facilities: list[tuple[Facility, int]] = field(default_factory=list)
+    alerts: list[AlertRead] = field(default_factory=list)
+    alerts_open: int = 0
+    queue: list[tuple[DispatchQueueItem, OrderListItem]] = field(default_factory=list)
+    queue_total: int = 0
+    months: list[str] = field(default_factory=list)  # settlement months offered, newest first
+    # LEAD: the return-visit queue of the operators' work page. Fill it in `work_queue` below
+    # with `return_visits_due(session, subject, now)` (the return-visit helper's function) and
+    # give its rows a shape the card in templates/work/desk.html lists. Empty until then.
+    return_visits: list[object] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # which cards to show, in order
+
+
+def _start(order: ServiceOrder) -> datetime:
+    return order.planned_start_at or order.window_start_at
+
+
+def offers(session: Session, subject: Subject, *, limit: int) -> list[Offer]:
+    """Offers in scope still waiting for an answer, with the moment each one expires."""
+    rows = day_repository.awaiting_answer(session, subject, limit=limit)
+    kinds = [kind for kinds in OFFER_TIMERS.values() for kind in kinds]
+    due = day_repository.due_times(session, kinds, [o.id for o in rows])
+    return [
+        Offer(
+            order_service.to_list_item(subject, o),
+            "org" if o.status == Status.OFFERED else "caregiver",
+            due.get(o.id),
+        )
+        for o in rows
+    ]
+
+
+def caregivers_day(session: Session, subject: Subject, day: date) -> list[CaregiverDay]:
+    """The day of each caregiver in scope who has visits that day."""
+    days: dict[int, CaregiverDay] = {}
+    for o in day_repository.caregivers_day(session, subject, day):
+        if o.staff is None or o.staff_id is None:
+            continue
+        facility = o.staff.facility.name if o.staff.facility else None
+        days.setdefault(o.staff_id, CaregiverDay(o.staff.name, facility))
+        days[o.staff_id].visits.append(order_service.to_list_item(subject, o))
+    return sorted(days.values(), key=lambda d: (d.name, d.facility or ""))
+
+
+def area_orders(
+    session: Session, subject: Subject, *, now: datetime, limit: int
+) -> tuple[list[AreaOrder], int]:
+    """Today's and tomorrow's orders in scope without a caregiver, or late, by start time."""
+    rows, total = day_repository.waiting_or_late(
+        session, subject, now=now, today=local_today(now), limit=limit
+    )
+    return [AreaOrder(order_service.to_list_item(subject, o), _start(o) < now) for o in rows], total
+
+
+def open_alerts(
+    session: Session, subject: Subject, *, now: datetime
+) -> tuple[list[AlertRead], int]:
+    """The most urgent alerts still to handle, and how many nobody acknowledged yet."""
+    if not subject.can(Perm.ALERT_READ):
+        return [], 0
+    page = alerts.open_alerts(
+        session, subject, AlertFilter(), PageParams(page=1, size=ALERTS_SHOWN), now=now
+    )
+    return page.items, alerts.open_count(session, subject)
+
+
+def dispatch_queue(
+    session: Session, subject: Subject, *, limit: int
+) -> tuple[list[tuple[DispatchQueueItem, OrderListItem]], int]:
+    """The oldest orders automatic dispatch could not place, and how many wait in all."""
+    if not subject.can(Perm.ORDER_DISPATCH):
+        return [], 0
+    rows = dispatch_service.queue(session, subject)
+    return [(i, order_service.to_list_item(subject, o)) for i, o in rows[:limit]], len(rows)
+
+
+def _months(today: date) -> list[str]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return [today.strftime("%Y-%m"), last.strftime("%Y-%m")]
+
+
+def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueue:
+    """The work queue of the caller's role, every list inside its data scope."""
+    today = local_today(now)
+    work = WorkQueue(role=subject.role, today=today)
+    if subject.role == Role.PROVIDER_ADMIN:
+        work.offers = offers(session, subject, limit=50)
+        work.caregivers = caregivers_day(session, subject, today)
+        work.months = _months(today) if subject.can(Perm.SETTLEMENT_READ) else []
+        work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
+        work.sections = ["offers", "caregivers", "alerts", "settlement"]
+    elif subject.role in AREA_ROLES:
+        work.orders, work.orders_total = area_orders(session, subject, now=now, limit=SHOWN)
+        work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
+        work.due, work.due_total = day_repository.elders_due_visit(
+            session, subject, today=today, days=DUE_AFTER_DAYS, ahead=DUE_AHEAD_DAYS, limit=SHOWN
+        )
+        work.facilities = day_repository.facilities_today(session, subject, today, limit=SHOWN)
+        work.sections = ["orders", "alerts", "due", "facilities"]
+    elif subject.role == Role.DISTRICT_ADMIN:
+        work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
+        work.orders, work.orders_total = area_orders(session, subject, now=now, limit=SHOWN)
+        work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
+        work.sections = ["exceptions", "queue", "orders", "alerts"]
+    elif subject.role in DESK_ROLES:
+        work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
+        work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
+        work.sections = ["alerts", "queue"]
+    return work
