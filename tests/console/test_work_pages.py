@@ -179,7 +179,8 @@ def test_caller_lookup_keeps_to_scope_and_disclosure(
     auditor, _ = make_user(db, Role.AUDITOR)  # sees elders, not their phone numbers
     login(client, auditor)
     resp = client.get("/work/caller", params={"phone": "13800002222"})
-    assert resp.status_code == 403 and 'data-testid="caller"' not in resp.text
+    assert resp.status_code == 403 and 'data-testid="caller-error"' in resp.text
+    assert 'data-testid="caller"' not in resp.text
     assert "钱桂芝" not in resp.text
 
 

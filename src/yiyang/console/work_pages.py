@@ -185,7 +185,7 @@ def caller(
     raw = phone[:64]
     try:
         found = find_callers(db, subject, caller_digits(phone), now=now)
-    except Invalid as exc:
+    except (Invalid, Forbidden) as exc:
         context = _context(locale, phone=raw, callers=None, caller_error=error_message(locale, exc))
         template = "work/_caller.html" if request.headers.get("hx-request") else "work/caller.html"
         return render(request, template, context, status_code=exc.status_code)

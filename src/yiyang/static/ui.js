@@ -110,6 +110,17 @@
     if (closer && closer.closest("details")) closer.closest("details").open = false;
   });
 
+  // A form whose refusal is a page of words (422 with the field's message, the caller
+  // lookup) shows it in place: data-swap-refusals around the element it replaces.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.target instanceof Element ? event.target : null;
+    var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+    if (elt && elt.closest("[data-swap-refusals]") && (status === 422 || status === 403)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // A list that refreshes itself (the alert screen) holds still while a note is being
   // written in it: htmx asks before each request, and an open <details> says no.
   document.addEventListener("htmx:confirm", function (event) {
