@@ -69,7 +69,7 @@ def test_the_auditor_reads_the_trail(
     page.on("response", lambda r: problems.append(r.url) if r.status >= 400 else None)
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     login(page, "auditor")
-    page.wait_for_url(live_app.url + "/")
+    page.wait_for_url(live_app.url + "/audit")  # the auditor's home page is the trail
     page.get_by_role("link", name="审计日志").click()
     expect(page.get_by_test_id("audit-results")).to_be_visible()
     expect(page.locator("h1")).to_have_text("审计日志")
