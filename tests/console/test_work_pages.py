@@ -182,6 +182,11 @@ def test_caller_lookup_keeps_to_scope_and_disclosure(
     assert resp.status_code == 403 and 'data-testid="caller-error"' in resp.text
     assert 'data-testid="caller"' not in resp.text
     assert "钱桂芝" not in resp.text
+    provider, _ = make_user(db, Role.PROVIDER_ADMIN, provider=w.two.scene.d.p3)
+    login(client, provider)
+    resp = client.get("/work/caller", params={"phone": "13800002222", "lang": "en"})
+    assert resp.status_code == 403 and "may not look callers up" in resp.text
+    assert "elder.read" not in resp.text
 
 
 @pytest.mark.parametrize(

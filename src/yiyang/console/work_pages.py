@@ -94,8 +94,11 @@ def find_callers(session: Session, subject: Subject, digits: str, *, now: dateti
     permission allows (security/disclosure.py). Only roles that see phone numbers may look a
     caller up by one: for others it would reveal masked numbers one guess at a time.
     """
-    subject.require(Perm.ELDER_READ)
     viewer = Viewer(subject)
+    if not subject.can(Perm.ELDER_READ):
+        raise Forbidden(
+            N_("Your role does not see the elders' records, so it may not look callers up.")
+        )
     if not may_see(viewer, Kind.ELDER_PHONE):
         raise Forbidden(
             N_("Your role does not see phone numbers, so it may not look callers up by one.")

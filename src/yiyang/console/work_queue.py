@@ -187,7 +187,7 @@ def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueu
         work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
         work.orders, work.orders_total = area_orders(session, subject, now=now, limit=SHOWN)
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
-        work.sections = ["exceptions", "queue", "orders", "alerts"]
+        work.sections = ["exceptions", "alerts", "queue", "orders"]
     elif subject.role in DESK_ROLES:
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
         work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
