@@ -193,6 +193,7 @@ def test_home_chart_draws_and_its_tooltip_keeps_the_policy(tab: Tabs, shots: Pat
         ".bars .bar rect", "rs => rs.map(r => r.getAttribute('width'))"
     )
     assert widths and widths[0] == "100.0%" and all(w.endswith("%") for w in widths)
+    page.locator("#chart-areas").scroll_into_view_if_needed()  # below the work queue
     box = page.locator("#chart-areas").bounding_box()
     before = chart.locator("text").count()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)

@@ -164,6 +164,8 @@ def test_caller_lookup_by_elder_and_by_contact(
     assert _rows(by_contact, "caller") == [str(w.caller.id)]
     assert 'data-matched="contact"' in by_contact and "13712345678" in by_contact
     assert "钱桂芝" in by_contact and "岁" in by_contact
+    form = client.get("/work/caller")  # no number yet: the lookup form alone
+    assert form.status_code == 200 and 'id="caller-phone"' in form.text
     nobody = client.get("/work/caller", params={"phone": "13100000000"})
     assert nobody.status_code == 200 and _rows(nobody.text, "caller") == []
 

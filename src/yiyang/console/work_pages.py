@@ -178,20 +178,28 @@ def live(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
 
 @router.get("/work/caller", response_class=HTMLResponse)
 def caller(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, phone: str = ""
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    phone: str | None = None,
 ) -> HTMLResponse:
     """Who is calling from this number: the screen-pop target of the telephone system.
 
-    One match opens straight onto the elder's card on this page; several list side by side.
+    Each match is a card with the elder's areas, age and address; without a number the page
+    is the lookup form alone.
     """
     now = _now(request)
+    template = "work/_caller.html" if request.headers.get("hx-request") else "work/caller.html"
+    if phone is None:
+        return render(
+            request, template, _context(locale, phone="", callers=None, caller_error=None)
+        )
     raw = phone[:64]
     try:
         found = find_callers(db, subject, caller_digits(phone), now=now)
     except (Invalid, Forbidden) as exc:
         context = _context(locale, phone=raw, callers=None, caller_error=error_message(locale, exc))
-        template = "work/_caller.html" if request.headers.get("hx-request") else "work/caller.html"
         return render(request, template, context, status_code=exc.status_code)
     context = _context(locale, phone=raw, callers=found, caller_error=None)
-    template = "work/_caller.html" if request.headers.get("hx-request") else "work/caller.html"
     return render(request, template, context)
