@@ -35,6 +35,7 @@ from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
 from yiyang.orders import pages as orders_pages
+from yiyang.orders import policy_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.registry.accounts import api as accounts_api
@@ -173,5 +174,7 @@ def create_app(
         audit_pages.router,
         jobs_pages.router,
     ):
+        app.include_router(router)
+    for router in (policy_pages.router,):
         app.include_router(router)
     return app

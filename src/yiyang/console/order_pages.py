@@ -21,7 +21,7 @@ from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, parse_row_id, parse_sane_date
-from yiyang.orders import rules
+from yiyang.orders import rules, subsidy_words
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
     OrderCreate,
@@ -136,6 +136,7 @@ def _operator_page(
                 now=now,
                 settings=request.app.state.settings,
             )
+            quote = subsidy_words.worded(quote, locale)
         except DomainError as exc:
             quote_errors = problems_by_field(locale, exc.problems)
             quote_message = error_message(locale, exc)

@@ -26,6 +26,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
             SubsidyPolicy(
                 code=SPECIAL_DIFFICULTY,
                 name="特殊困难老人政府购买服务（每月600元）",
+                name_en="Government purchase for special-difficulty elders (600 yuan a month)",
                 effective_date=start,
                 eligibility=[
                     {"economic_statuses": ["extreme_poverty", "minimum_living"]},
@@ -47,6 +48,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
             SubsidyPolicy(
                 code=MEAL,
                 name="助餐补贴（每餐3元，每周至多5餐）",
+                name_en="Meal subsidy (3 yuan a meal, at most 5 meals a week)",
                 effective_date=start,
                 eligibility=[{"min_age": 60}],
                 item_codes=list(meal_items) or ["meal_delivery", "meal_centre"],
