@@ -223,6 +223,7 @@ class AllowanceRead(BaseModel):
 
     policy_code: str
     policy_name: str
+    policy_name_en: str | None = None
     share_percent: int
     per_order_cap_fen: int | None
     item_codes: list[str]

@@ -39,7 +39,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
                 share_percent=100,
                 monthly_quota_fen=60_000,
                 priority=10,
-                notes="DOMAIN.md §5 example (verify): 600 元 of services a month.",
+                notes="DOMAIN.md §5 example (verify): 600 yuan of services a month.",
             )
         )
         added += 1
@@ -56,7 +56,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
                 per_order_cap_fen=300,
                 weekly_quota_count=5,
                 priority=0,
-                notes="DOMAIN.md §5 example (verify): 3 元 a meal, at most 5 a week.",
+                notes="DOMAIN.md §5 example (verify): 3 yuan a meal, at most 5 a week.",
             )
         )
         added += 1

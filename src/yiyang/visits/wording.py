@@ -11,10 +11,10 @@ STATUS_WORDS = {
     "closed": N_("Closed"),
 }
 STEP_WORDS = {
-    "file": N_("Filed"),
-    "assign": N_("Assigned"),
-    "respond": N_("Answered"),
-    "close": N_("Closed"),
+    "file": N_("Complaint filed"),
+    "assign": N_("Handed on"),
+    "respond": N_("Answer given"),
+    "close": N_("Closed with an outcome"),
 }
 OUTCOME_WORDS = {
     "upheld_fixed": N_("Upheld, put right"),
