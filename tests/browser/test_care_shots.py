@@ -103,6 +103,7 @@ def care_world(live_app: LiveApp) -> dict[str, int]:
         )  # fmt: skip
         ids["complaint"] = filed[0].id
         ids["elder"] = live_app.elder_ids[ELDERS[2]]
+        make_user(s, Role.FAMILY, elder=s.get_one(Elder, ids["elder"]), username="fam_care")
         ids["provider"] = provider.id
         s.commit()
     return ids
@@ -184,3 +185,28 @@ def test_policies_complaints_and_return_visits(
     finally:
         context.close()
     assert not errors and not escaped, (errors, escaped)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_family_sees_why_the_government_pays_nothing(
+    browser: Any, live_app: LiveApp, care_world: dict[str, int], folder: Path, lang: str
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(
+        locale="zh-CN" if lang == "zh_CN" else "en-US", viewport={"width": 390, "height": 844},
+        is_mobile=True, has_touch=True, base_url=live_app.url,
+    )  # fmt: skip
+    escaped = keep_local(context)
+    page = context.new_page()
+    try:
+        login(page, "fam_care")
+        page.wait_for_load_state("networkidle")
+        page.goto(f"/m/order/care_clean?day=tomorrow&slot=afternoon&lang={lang}")
+        expect(page.get_by_test_id("quote")).to_be_visible()
+        text = page.get_by_test_id("quote").inner_text()
+        assert ("needs" in text) if lang == "en" else ("需" in text), text
+        page.screenshot(path=str(folder / f"care-family-quote-{lang}-phone.png"), full_page=True)
+    finally:
+        context.close()
+    assert not escaped

@@ -17,7 +17,7 @@ from tests.web.test_order_pages import login
 from yiyang.events.models import OutboxMessage
 from yiyang.kit.localtime import local_today
 from yiyang.security.roles import Role
-from yiyang.visits import continuity, return_visits
+from yiyang.visits import care_repository, care_tasks, continuity, return_visits
 from yiyang.visits.care_models import ReturnVisitDue
 from yiyang.visits.care_rules import sample, sample_size
 from yiyang.visits.care_schemas import CallIn
@@ -98,6 +98,14 @@ def test_a_complaint_goes_to_the_end(client: TestClient, db: Session, clock: Fak
     assert "态度不好" not in client.get("/complaints").text  # closed ones are not open
     order_page = client.get(f"/orders/{scene.order.id}")
     assert 'data-testid="order-complaint"' in order_page.text
+    # a street admin of the other street does not find it, on the list or by its address
+    login(client, make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_b)[0])
+    assert client.get(f"/complaints/{cid}").status_code == 404
+    assert "态度不好" not in client.get("/complaints?status=all").text
+    login(client, make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_a)[0])
+    assert "态度不好" in client.get(f"/complaints/{cid}").text
+    order_page = client.get(f"/orders/{scene.order.id}")
+    assert 'data-testid="order-complaint"' in order_page.text
 
 
 def test_return_visit_sample_is_stable_and_never_doubles(
@@ -119,9 +127,9 @@ def test_return_visit_sample_is_stable_and_never_doubles(
     assert sorted(d.order_id for d in dues) == sorted([scene.order.id, order2.id])
     # the next day the operator sees them due and records the calls
     clock.now += timedelta(days=1)
-    summary = return_visits.return_visits_due(db, scene.operator, clock.now)
+    summary = care_repository.return_visits_due(db, scene.operator, clock.now)
     assert (summary.due_today, summary.overdue, len(summary.first)) == (2, 0, 2)
-    assert return_visits.return_visits_due(db, scene.carer, clock.now).due_today == 0
+    assert return_visits.due_summary(db, scene.carer, clock.now).due_today == 0
     first, second = sorted(dues, key=lambda d: d.id)
     op_user = make_user(db, Role.OPERATOR)[0]
     headers = auth(client, op_user.username)
@@ -187,3 +195,17 @@ def test_continuity_per_elder_and_provider(
     assert frag.status_code == 200 and 'data-testid="continuity-bands"' in frag.text
     elder = client.get(f"/console/continuity/elders/{scene.d.elder.id}")
     assert elder.status_code == 200 and ">1<" in elder.text
+
+
+def test_the_daily_sample_timer_runs_at_six_china_time(db: Session, clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    assert care_tasks.next_run(datetime(2026, 11, 22, 21, 0, tzinfo=UTC)) == datetime(
+        2026, 11, 22, 22, 0, tzinfo=UTC
+    )  # 05:00 in China → 06:00 the same day
+    assert care_tasks.next_run(clock.now) == datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+    care_tasks.ensure_timer(db, clock.now)
+    care_tasks.ensure_timer(db, clock.now)
+    from yiyang.jobs import timers
+
+    assert len(timers.pending(db, care_tasks.SAMPLE)) == 1

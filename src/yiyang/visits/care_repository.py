@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
+from yiyang.kit.localtime import local_today
 from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.elders.models import Elder
 from yiyang.security.subject import Subject
 from yiyang.visits.care_models import ComplaintStep, ReturnVisitDue
+from yiyang.visits.care_schemas import DueRead, DueSummary
 from yiyang.visits.models import Complaint, Visit
 
 DELIVERED = ("completed", "confirmed", "settled")
@@ -187,3 +189,29 @@ def provider_caregivers_since(
         )
     )
     return [(e, s, at) for e, s, at in session.execute(stmt) if s is not None and at is not None]
+
+
+def due_read(d: ReturnVisitDue) -> DueRead:
+    """A call-back row as the API and the work page read it."""
+    return DueRead(
+        id=d.id,
+        order_id=d.order_id,
+        due_date=d.due_date,
+        attempts=d.attempts,
+        done=d.done_at is not None,
+        last_result=d.last_result,
+    )
+
+
+def return_visits_due(session: Session, subject: Subject, now: datetime) -> DueSummary:
+    """Call-backs due today and overdue in the subject's scope, with the first five (overdue
+    first): the counts and the short list an operator's work page shows."""
+    today = local_today(now)
+    counts = due_counts(session, subject, today)
+    first = due_rows(session, subject, "overdue", today, limit=5)
+    first += due_rows(session, subject, "today", today, limit=5)
+    return DueSummary(
+        due_today=counts["today"],
+        overdue=counts["overdue"],
+        first=[due_read(d) for d, _o, _e, _v in first[:5]],
+    )

@@ -15,7 +15,7 @@ router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
 @router.get("/return-visits/due", response_model=DueSummary)
 def due(request: Request, db: DbSession, subject: ApiSubject) -> DueSummary:
     """Call-backs due today and overdue in scope, with the first few."""
-    return return_visits.return_visits_due(db, subject, request.app.state.clock())
+    return return_visits.due_summary(db, subject, request.app.state.clock())
 
 
 @router.post("/return-visits/{due_id}/calls", response_model=DueRead, status_code=201)

@@ -54,30 +54,14 @@ def sample_day(session: Session, day: date, settings: Settings, *, now: datetime
 
 
 def _due_read(d: ReturnVisitDue) -> DueRead:
-    return DueRead(
-        id=d.id,
-        order_id=d.order_id,
-        due_date=d.due_date,
-        attempts=d.attempts,
-        done=d.done_at is not None,
-        last_result=d.last_result,
-    )
+    return care_repository.due_read(d)
 
 
-def return_visits_due(session: Session, subject: Subject, now: datetime) -> DueSummary:
-    """How many call-backs are due today and overdue in the caller's scope, and the first few
-    (empty for a role that does not call back)."""
+def due_summary(session: Session, subject: Subject, now: datetime) -> DueSummary:
+    """What is due for the caller (nothing for a role that does not call back)."""
     if not subject.can(Perm.RETURN_VISIT_WRITE):
         return DueSummary(due_today=0, overdue=0, first=[])
-    today = local_today(now)
-    counts = care_repository.due_counts(session, subject, today)
-    first = care_repository.due_rows(session, subject, "overdue", today, limit=5)
-    first += care_repository.due_rows(session, subject, "today", today, limit=5)
-    return DueSummary(
-        due_today=counts["today"],
-        overdue=counts["overdue"],
-        first=[_due_read(d) for d, _o, _e, _v in first[:5]],
-    )
+    return care_repository.return_visits_due(session, subject, now)
 
 
 @dataclass(frozen=True)
