@@ -14,11 +14,13 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
     audit_pages,
+    continuity_pages,
     family_pages,
     home,
     order_pages,
@@ -36,11 +38,20 @@ from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
 from yiyang.orders import api as orders_api
 from yiyang.orders import pages as orders_pages
+from yiyang.orders import policy_pages
 from yiyang.registry import api as registry_api
 from yiyang.registry import pages as registry_pages
 from yiyang.registry.accounts import api as accounts_api
 from yiyang.security.roles import roles_named
-from yiyang.visits import alert_pages, card_pages, export_api
+from yiyang.visits import (
+    alert_pages,
+    card_pages,
+    complaint_api,
+    complaint_pages,
+    export_api,
+    return_visit_api,
+    return_visit_pages,
+)
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
@@ -145,6 +156,8 @@ def create_app(
         plan_api.router,
         export_api.router,  # before /visits/{order_id}
         visits_api.router,
+        complaint_api.router,
+        return_visit_api.router,
         audit_api.router,
         jobs_api.router,
     ):
@@ -174,6 +187,13 @@ def create_app(
         audit_pages.router,
         jobs_pages.router,
         work_pages.router,
+    ):
+        app.include_router(router)
+    for router in (
+        policy_pages.router,
+        complaint_pages.router,
+        return_visit_pages.router,
+        continuity_pages.router,
     ):
         app.include_router(router)
     return app

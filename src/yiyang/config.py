@@ -134,6 +134,12 @@ class Settings(BaseSettings):
     static_dir: Path = PACKAGE_DIR / "static"
     vendor_dir: Path = PACKAGE_DIR / "static" / "vendor"
     order_max_days_ahead: int = 30
+    return_visit_share_percent: int = Field(
+        default=10, ge=0, le=100, description="Share of a day's completed visits called back"
+    )
+    return_visit_daily_max: int = Field(
+        default=30, ge=0, description="At most this many call-backs are sampled a day"
+    )
     dispatch_org_offer_minutes: int = 10
     dispatch_caregiver_offer_minutes: int = 5
     dispatch_top_k: int = 5

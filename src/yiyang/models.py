@@ -13,11 +13,13 @@ from yiyang.registry.providers import models as provider_models
 from yiyang.registry.staff import models as staff_models
 from yiyang.security import models as security_models
 from yiyang.security.audit import models as audit_models
+from yiyang.visits import care_models
 from yiyang.visits import models as visit_models
 
 __all__ = [
     "area_models",
     "audit_models",
+    "care_models",
     "catalog_models",
     "dispatch_models",
     "elder_models",

@@ -22,15 +22,18 @@ from yiyang.jobs import timer_runner
 from yiyang.kit.clock import Clock
 from yiyang.orders import recurring
 from yiyang.ports.delivery import deliverers, http_client
+from yiyang.visits import care_tasks
 
 log = logging.getLogger(__name__)
 
 
 def load_tasks() -> None:
     """Import every task module and the event subscribers: importing one registers them."""
+    import yiyang.console.care_notifications
     import yiyang.console.notifications
     import yiyang.dispatch.tasks
     import yiyang.registry.elders.io_jobs
+    import yiyang.visits.care_tasks
     import yiyang.visits.export_jobs
     import yiyang.visits.tasks  # noqa: F401
 
@@ -45,6 +48,7 @@ def ensure_standing_timers(
         job_tasks.ensure_cleanup(session, clock())
         audit_tasks.ensure_timer(session, clock())
         security_tasks.ensure_timer(session, clock())
+        care_tasks.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

@@ -33,6 +33,13 @@ ACTION_LABELS: dict[str, str] = {
     "revoke": N_("Revoked"),
     "totp_disable": N_("Turned two-factor sign-in off"),
     "totp_enrol": N_("Turned two-factor sign-in on"),
+    "policy_create": N_("Added a subsidy policy"),
+    "policy_version": N_("Added a policy version"),
+    "policy_retire": N_("Retired a subsidy policy"),
+    "complaint_assign": N_("Assigned a complaint"),
+    "complaint_respond": N_("Answered a complaint"),
+    "complaint_close": N_("Closed a complaint"),
+    "return_visit_call": N_("Recorded a return-visit call"),
 }
 
 # How a person signed in (a login row's detail: "password", "password+totp", ...).
@@ -58,6 +65,9 @@ ENTITY_LABELS: dict[str, str] = {
     "service_order": N_("Order"),
     "user": N_("User account"),
     "visit": N_("Visit"),
+    "subsidy_policy": N_("Subsidy policy"),
+    "complaint": N_("Complaint"),
+    "return_visit_due": N_("Return visit"),
     "visit_alert": N_("Visit alert"),
     "day": N_("Day plan"),
     "request": N_("Request"),
@@ -200,6 +210,8 @@ PERM_LABELS: dict[str, str] = {
     "visit.rate": N_("Confirm and rate visits"),
     "complaint.write": N_("Record complaints"),
     "complaint.read": N_("See complaints"),
+    "complaint.handle": N_("Assign and close complaints"),
+    "complaint.respond": N_("Answer complaints"),
     "return_visit.write": N_("Record return visits"),
     "alert.read": N_("See visit alerts"),
     "alert.ack": N_("Handle visit alerts"),

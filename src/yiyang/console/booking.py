@@ -11,7 +11,7 @@ from fastapi import Request
 from yiyang.dispatch.reads import read_order
 from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
-from yiyang.orders import orderable
+from yiyang.orders import orderable, subsidy_words
 from yiyang.orders import service as order_service
 from yiyang.orders.page_helpers import helpers
 from yiyang.orders.schemas import (
@@ -138,7 +138,7 @@ def quote_for(
         )
     except DomainError as exc:
         return None, problems_by_field(locale, exc.problems), error_message(locale, exc)
-    return found, {}, None
+    return subsidy_words.worded(found, locale), {}, None
 
 
 def window_end(choice: WindowChoice, standard_minutes: int) -> datetime:

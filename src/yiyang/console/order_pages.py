@@ -21,7 +21,7 @@ from yiyang.errors import N_, DomainError, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, parse_row_id, parse_sane_date
-from yiyang.orders import rules
+from yiyang.orders import rules, subsidy_words
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
     OrderCreate,
@@ -32,6 +32,8 @@ from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts as alert_service
+from yiyang.visits import complaints
+from yiyang.visits.complaint_pages import words as complaint_words
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field, validation_problems
 from yiyang.web.templating import render
@@ -136,6 +138,7 @@ def _operator_page(
                 now=now,
                 settings=request.app.state.settings,
             )
+            quote = subsidy_words.worded(quote, locale)
         except DomainError as exc:
             quote_errors = problems_by_field(locale, exc.problems)
             quote_message = error_message(locale, exc)
@@ -243,6 +246,12 @@ def _detail(
     context = page_context(
         locale,
         **view,
+        **complaint_words(locale),
+        complaints=(
+            complaints.order_complaints(db, subject, order_id)
+            if subject.can(Perm.COMPLAINT_READ)
+            else []
+        ),
         alerts=alerts,
         actions=actions_for(subject, view["order"].status),
         can_dispatch=subject.can(Perm.ORDER_DISPATCH),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.kit.types import RowId, SaneDate
-from yiyang.orders import orderable, recurring
+from yiyang.orders import orderable, recurring, subsidy_words
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import (
     OrderableServices,
@@ -27,9 +27,10 @@ router = APIRouter(tags=["orders"], dependencies=[Depends(get_locale)])
 @router.post("/orders/quote", response_model=Quote)
 def quote(request: Request, db: DbSession, subject: ApiSubject, body: QuoteRequest) -> Quote:
     """Price and government/elder split before confirming; nothing is written."""
-    return order_service.quote(
+    found = order_service.quote(
         db, subject, body, now=request.app.state.clock(), settings=request.app.state.settings
     )
+    return subsidy_words.worded(found, request.state.locale)
 
 
 @router.get("/orders", response_model=Page[OrderListItem])

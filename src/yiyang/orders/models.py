@@ -43,7 +43,8 @@ class SubsidyPolicy(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(48), index=True)
-    name: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(128))  # Chinese, the district's own wording
+    name_en: Mapped[str | None] = mapped_column(String(128))
     effective_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     eligibility: Mapped[list[Any]] = mapped_column(Json, default=list)
@@ -55,7 +56,10 @@ class SubsidyPolicy(Base):
     weekly_quota_count: Mapped[int | None] = mapped_column(Integer)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A retired version ends the policy from its effective date (history stays as it was).
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -53,6 +53,7 @@ def _allowance(a: subsidy.Allowance) -> AllowanceRead:
     return AllowanceRead(
         policy_code=p.code,
         policy_name=p.name,
+        policy_name_en=p.name_en,
         share_percent=p.share_percent,
         per_order_cap_fen=p.per_order_cap_fen,
         item_codes=sorted(p.item_codes),

@@ -39,7 +39,7 @@ FILTER_KEYS = (
 )  # fmt: skip
 
 
-def _providers(db: DbSession, subject: Subject, request: Request) -> list[Any]:
+def provider_choices(db: DbSession, subject: Subject, request: Request) -> list[Any]:
     """Providers to filter by: none for a provider admin (it sees only its own orders)."""
     if not subject.can(Perm.PROVIDER_READ) or subject.role == Role.PROVIDER_ADMIN:
         return []
@@ -75,7 +75,7 @@ def order_list(
         "channels": list(CHANNEL_LABELS),
         "choices": areas_service.area_choices(db, subject),
         "items": catalog_service.list_items(db, subject, ItemFilter(), now=now),
-        "providers": _providers(db, subject, request),
+        "providers": provider_choices(db, subject, request),
     }
     return list_page(
         request, "/orders", "orders/list.html", "orders/_results.html", values, context

@@ -165,6 +165,8 @@ def to_facts(p: SubsidyPolicy) -> PolicyFacts:
         id=p.id,
         code=p.code,
         name=p.name,
+        name_en=p.name_en,
+        retired=p.retired,
         effective_date=p.effective_date,
         end_date=p.end_date,
         eligibility=tuple(p.eligibility or ()),

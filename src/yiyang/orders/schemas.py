@@ -42,8 +42,32 @@ class QuoteRequest(BaseModel):
     government_purchase: bool | None = None
 
 
+class UnmetRead(BaseModel):
+    """One eligibility condition the elder fails: the clause key, what it needs, what is."""
+
+    condition: str
+    required: list[str] | int
+    actual: list[str] | str | int | None
+
+
+class SubsidyMissRead(BaseModel):
+    """Why one policy in force pays nothing: a reason code and, for "not eligible", the
+    conditions each of its clauses failed (any one clause met would have been enough)."""
+
+    policy_code: str
+    policy_name: str
+    policy_name_en: str | None = None
+    reason: str
+    clauses: list[list[UnmetRead]] = []
+    limit: int | None = None
+
+
 class Quote(BaseModel):
-    """The price in force and who pays what, before the order is confirmed."""
+    """The price in force and who pays what, before the order is confirmed.
+
+    When the government pays nothing, `subsidy_misses` says why policy by policy and
+    `subsidy_why` says it in words (in the reader's language).
+    """
 
     item_code: str
     price_id: int
@@ -55,6 +79,8 @@ class Quote(BaseModel):
     subsidy_reason: str
     policy_id: int | None = None
     policy_code: str | None = None
+    subsidy_misses: list[SubsidyMissRead] = []
+    subsidy_why: list[str] = []
 
 
 class OrderFilter(BaseModel):
@@ -197,6 +223,7 @@ class AllowanceRead(BaseModel):
 
     policy_code: str
     policy_name: str
+    policy_name_en: str | None = None
     share_percent: int
     per_order_cap_fen: int | None
     item_codes: list[str]

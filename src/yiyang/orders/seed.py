@@ -26,6 +26,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
             SubsidyPolicy(
                 code=SPECIAL_DIFFICULTY,
                 name="特殊困难老人政府购买服务（每月600元）",
+                name_en="Government purchase for special-difficulty elders (600 yuan a month)",
                 effective_date=start,
                 eligibility=[
                     {"economic_statuses": ["extreme_poverty", "minimum_living"]},
@@ -38,7 +39,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
                 share_percent=100,
                 monthly_quota_fen=60_000,
                 priority=10,
-                notes="DOMAIN.md §5 example (verify): 600 元 of services a month.",
+                notes="DOMAIN.md §5 example (verify): 600 yuan of services a month.",
             )
         )
         added += 1
@@ -47,6 +48,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
             SubsidyPolicy(
                 code=MEAL,
                 name="助餐补贴（每餐3元，每周至多5餐）",
+                name_en="Meal subsidy (3 yuan a meal, at most 5 meals a week)",
                 effective_date=start,
                 eligibility=[{"min_age": 60}],
                 item_codes=list(meal_items) or ["meal_delivery", "meal_centre"],
@@ -54,7 +56,7 @@ def seed_policies(session: Session, today: date, *, meal_items: tuple[str, ...] 
                 per_order_cap_fen=300,
                 weekly_quota_count=5,
                 priority=0,
-                notes="DOMAIN.md §5 example (verify): 3 元 a meal, at most 5 a week.",
+                notes="DOMAIN.md §5 example (verify): 3 yuan a meal, at most 5 a week.",
             )
         )
         added += 1

@@ -19,7 +19,7 @@ from yiyang.errors import N_, FieldProblem, Forbidden, Invalid
 from yiyang.kit.idcard import age_on
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
-from yiyang.orders import repository, rules
+from yiyang.orders import repository, rules, subsidy_words
 from yiyang.orders import subsidy_rules as subsidy
 from yiyang.orders.disclosure import order_viewer
 from yiyang.orders.events import publish_timeline
@@ -167,6 +167,7 @@ def price_order(
                 N_("This elder is not eligible for government purchase of this service."),
                 field="government_purchase",
                 code="not_eligible",
+                problems=subsidy_words.problems(split.misses),
             )
     quote = Quote(
         item_code=item.code,
@@ -179,6 +180,7 @@ def price_order(
         subsidy_reason=split.reason,
         policy_id=split.policy_id if split.government_fen > 0 else None,
         policy_code=split.policy_code if split.government_fen > 0 else None,
+        subsidy_misses=[subsidy_words.miss_read(m) for m in split.misses],
     )
     return Priced(elder, item, quote)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,29 @@ class PolicyFacts:
     monthly_quota_count: int | None = None
     weekly_quota_count: int | None = None
     priority: int = 0
+    name_en: str | None = None
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One condition of an eligibility clause the elder does not meet, with both sides."""
+
+    condition: str  # a clause key: special_groups, economic_statuses, min_age, …
+    required: tuple[str, ...] | int
+    actual: tuple[str, ...] | str | int | None
+
+
+@dataclass(frozen=True)
+class Miss:
+    """Why one policy in force pays nothing for this order (the words come from the pages)."""
+
+    policy_code: str
+    policy_name: str
+    policy_name_en: str | None
+    reason: str
+    clauses: tuple[tuple[Unmet, ...], ...] = ()  # per clause, the conditions it failed
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,7 @@ class Split:
     policy_id: int | None = None
     policy_code: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
+    misses: tuple[Miss, ...] = ()  # when nothing is paid: why, policy by policy
 
 
 # Reason codes (pages translate them).
@@ -73,33 +97,59 @@ INELIGIBLE_REASONS = frozenset({NO_POLICY, NOT_ELIGIBLE, ITEM_NOT_COVERED})
 
 
 def in_force(policies: Iterable[PolicyFacts], day: date) -> list[PolicyFacts]:
-    """The version of each policy code in force on `day` (ended policies drop out)."""
+    """The version of each policy code in force on `day` (ended and retired policies drop out)."""
     latest: dict[str, PolicyFacts] = {}
     for p in policies:
         if p.effective_date <= day and (
             p.code not in latest or p.effective_date > latest[p.code].effective_date
         ):
             latest[p.code] = p
-    return [p for p in latest.values() if p.end_date is None or p.end_date > day]
+    return [
+        p for p in latest.values() if not p.retired and (p.end_date is None or p.end_date > day)
+    ]
+
+
+def version_on(versions: Iterable[PolicyFacts], day: date) -> PolicyFacts | None:
+    """The version of one policy in force on `day` (None before its first, or once retired)."""
+    found = in_force(versions, day)
+    return found[0] if found else None
+
+
+def new_version_problem(versions: Sequence[date], effective_date: date, today: date) -> str | None:
+    """Why a new version cannot start on `effective_date`, or None: a version never rewrites a
+    day already priced, nor lands on or before a version already planned."""
+    if effective_date < today:
+        return "past"
+    if any(d >= effective_date for d in versions):
+        return "not_after_latest"
+    return None
+
+
+def unmet_conditions(clause: Mapping[str, Any], elder: ElderFacts) -> tuple[Unmet, ...]:
+    """The conditions of one clause this elder fails (empty: the clause matches)."""
+    out: list[Unmet] = []
+    groups = clause.get("special_groups")
+    if groups and not elder.special_groups & set(groups):
+        out.append(Unmet("special_groups", tuple(groups), tuple(sorted(elder.special_groups))))
+    statuses = clause.get("economic_statuses")
+    if statuses and elder.economic_status not in statuses:
+        out.append(Unmet("economic_statuses", tuple(statuses), elder.economic_status))
+    situations = clause.get("living_situations")
+    if situations and elder.living_situation not in situations:
+        out.append(Unmet("living_situations", tuple(situations), elder.living_situation))
+    min_age = clause.get("min_age")
+    if min_age is not None and elder.age < int(min_age):
+        out.append(Unmet("min_age", int(min_age), elder.age))
+    min_level = clause.get("min_capability_level")
+    if min_level is not None and (
+        elder.capability_level is None or elder.capability_level < int(min_level)
+    ):
+        out.append(Unmet("min_capability_level", int(min_level), elder.capability_level))
+    return tuple(out)
 
 
 def _clause_matches(clause: Mapping[str, Any], elder: ElderFacts) -> bool:
-    groups = clause.get("special_groups")
-    if groups and not elder.special_groups & set(groups):
-        return False
-    statuses = clause.get("economic_statuses")
-    if statuses and elder.economic_status not in statuses:
-        return False
-    situations = clause.get("living_situations")
-    if situations and elder.living_situation not in situations:
-        return False
-    min_age = clause.get("min_age")
-    if min_age is not None and elder.age < int(min_age):
-        return False
-    min_level = clause.get("min_capability_level")
-    return min_level is None or (
-        elder.capability_level is not None and elder.capability_level >= int(min_level)
-    )
+    return not unmet_conditions(clause, elder)
 
 
 def eligible(policy: PolicyFacts, elder: ElderFacts) -> bool:
@@ -131,7 +181,9 @@ def split(
     if not covers(policy, item_code, government_purchasable):
         return elder_pays(ITEM_NOT_COVERED)
     if not eligible(policy, elder):
-        return elder_pays(NOT_ELIGIBLE)
+        return elder_pays(
+            NOT_ELIGIBLE, unmet=[unmet_conditions(c, elder) for c in policy.eligibility]
+        )
     if policy.weekly_quota_count is not None and usage.week_count >= policy.weekly_quota_count:
         return elder_pays(WEEKLY_COUNT_EXHAUSTED, limit=policy.weekly_quota_count)
     if policy.monthly_quota_count is not None and usage.month_count >= policy.monthly_quota_count:
@@ -166,8 +218,10 @@ def best_split(
 ) -> Split:
     """The most favourable split for the elder among the policies in force; elder pays if none.
 
-    When nothing is paid, the most telling reason wins (an exhausted quota over "not eligible").
+    When nothing is paid, the most telling reason wins (an exhausted quota over "not eligible"),
+    and `misses` says for every policy in force why it pays nothing.
     """
+    policies = list(policies)
     splits = [
         split(
             price_fen,
@@ -181,7 +235,24 @@ def best_split(
     ]
     if not splits:
         return Split(0, price_fen, NO_POLICY)
-    return min(splits, key=lambda s: (-s.government_fen, _REASON_RANK.get(s.reason, 9)))
+    best = min(splits, key=lambda s: (-s.government_fen, _REASON_RANK.get(s.reason, 9)))
+    if best.government_fen > 0:
+        return best
+    by_code = {p.code: p for p in policies}
+    misses = tuple(_miss(by_code[s.policy_code], s) for s in splits if s.policy_code in by_code)
+    return replace(best, misses=misses)
+
+
+def _miss(policy: PolicyFacts, s: Split) -> Miss:
+    limit = s.detail.get("limit", s.detail.get("limit_fen"))
+    return Miss(
+        policy.code,
+        policy.name,
+        policy.name_en,
+        s.reason,
+        tuple(s.detail.get("unmet", ())),
+        int(limit) if limit is not None else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ class Perm(StrEnum):
     VISIT_RATE = "visit.rate"  # elder or family: confirm and rate
     COMPLAINT_WRITE = "complaint.write"
     COMPLAINT_READ = "complaint.read"
+    COMPLAINT_HANDLE = "complaint.handle"  # assign a complaint, close it with an outcome
+    COMPLAINT_RESPOND = "complaint.respond"  # answer a complaint (a provider for its own)
     RETURN_VISIT_WRITE = "return_visit.write"
     ALERT_READ = "alert.read"
     ALERT_ACK = "alert.ack"
@@ -184,6 +186,10 @@ _VISIT_GRANTS: dict[Role, set[Perm]] = {
         Perm.SETTLEMENT_READ,
     },
 }  # fmt: skip
+# Complaint handling: the call centre and street admins take them to the end.
+for _role in (Role.STREET_ADMIN, Role.OPERATOR, Role.SUPERVISOR):
+    _VISIT_GRANTS[_role] |= {Perm.COMPLAINT_HANDLE, Perm.COMPLAINT_RESPOND}
+_VISIT_GRANTS[Role.PROVIDER_ADMIN] |= {Perm.COMPLAINT_RESPOND}
 ROLE_PERMISSIONS = {
     role: perms | _VISIT_GRANTS.get(role, set()) for role, perms in ROLE_PERMISSIONS.items()
 }

@@ -12,7 +12,7 @@ from yiyang.orders import service as orders_service
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.visits import repository, rules
+from yiyang.visits import complaints, repository, rules
 from yiyang.visits import service as visit_service
 from yiyang.visits.models import Complaint, ReturnVisit, Visit, VisitCorrection, VisitRating
 from yiyang.visits.schemas import (
@@ -68,6 +68,7 @@ def file_complaint(
     )
     session.add(complaint)
     session.flush()
+    complaints.record_filed(session, subject, complaint)
     return ComplaintRead.model_validate(complaint)
 
 

@@ -128,6 +128,12 @@ class Complaint(Base):
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column()
+    responded_at: Mapped[datetime | None] = mapped_column()
+    response: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(24))
 
 
 class ReturnVisit(Base):
@@ -148,6 +154,7 @@ class ReturnVisit(Base):
     reached: Mapped[bool] = mapped_column(Boolean, default=True)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(String(16))  # visits.care_rules.CallResult
 
 
 class Alert(Base):
