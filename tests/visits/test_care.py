@@ -132,6 +132,9 @@ def test_return_visit_sample_is_stable_and_never_doubles(
     assert return_visits.due_summary(db, scene.carer, clock.now).due_today == 0
     first, second = sorted(dues, key=lambda d: d.id)
     op_user = make_user(db, Role.OPERATOR)[0]
+    login(client, op_user)
+    home = client.get("/").text  # the operator's work page lists them
+    assert home.count('data-testid="return-visit"') == 2 and scene.d.elder.name in home
     headers = auth(client, op_user.username)
     url = f"/api/v1/return-visits/{first.id}/calls"
     no_score = client.post(url, json={"result": "reached"}, headers=headers)

@@ -24,7 +24,8 @@ from yiyang.orders.schemas import OrderListItem
 from yiyang.registry.facilities.models import Facility
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
-from yiyang.visits import alerts
+from yiyang.visits import alerts, return_visits
+from yiyang.visits.return_visits import QueueRow
 from yiyang.visits.schemas import AlertFilter, AlertRead
 
 # Roles whose home page is the call centre's work page (console/work_pages.py).
@@ -90,10 +91,8 @@ class WorkQueue:
     queue: list[tuple[DispatchQueueItem, OrderListItem]] = field(default_factory=list)
     queue_total: int = 0
     months: list[str] = field(default_factory=list)  # settlement months offered, newest first
-    # LEAD: the return-visit queue of the operators' work page. Fill it in `work_queue` below
-    # with `return_visits_due(session, subject, now)` (the return-visit helper's function) and
-    # give its rows a shape the card in templates/work/desk.html lists. Empty until then.
-    return_visits: list[object] = field(default_factory=list)
+    return_visits: list[QueueRow] = field(default_factory=list)  # call-backs, overdue first
+    return_counts: dict[str, int] = field(default_factory=dict)  # "today" and "overdue"
     sections: list[str] = field(default_factory=list)  # which cards to show, in order
 
 
@@ -160,6 +159,17 @@ def dispatch_queue(
     return [(i, order_service.to_list_item(subject, o)) for i, o in rows[:limit]], len(rows)
 
 
+def return_calls(
+    session: Session, subject: Subject, *, now: datetime, limit: int = 5
+) -> tuple[list[QueueRow], dict[str, int]]:
+    """The first call-backs due (overdue first) and the counts, for a role that calls back."""
+    if not subject.can(Perm.RETURN_VISIT_WRITE):
+        return [], {}
+    rows = return_visits.queue(session, subject, "overdue", now)[:limit]
+    rows += return_visits.queue(session, subject, "today", now)[: limit - len(rows)]
+    return rows, return_visits.counts(session, subject, now)
+
+
 def _months(today: date) -> list[str]:
     last = today.replace(day=1) - timedelta(days=1)
     return [today.strftime("%Y-%m"), last.strftime("%Y-%m")]
@@ -191,5 +201,6 @@ def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueu
     elif subject.role in DESK_ROLES:
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
         work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
+        work.return_visits, work.return_counts = return_calls(session, subject, now=now)
         work.sections = ["alerts", "queue"]
     return work
