@@ -110,7 +110,7 @@ def test_punctuality() -> None:
     assert rules.punctuality(start, start + timedelta(minutes=50), NOW) == "late"
     assert rules.punctuality(start, None, start + timedelta(minutes=20)) == "late"
     assert rules.punctuality(start, None, start + timedelta(minutes=30)) == "no_show"
-    assert rules.punctuality(start, None, start + timedelta(minutes=5)) == "on_time"
+    assert rules.punctuality(start, None, start + timedelta(minutes=5)) == "expected"
 
 
 def test_check_out_before_check_in_is_refused() -> None:

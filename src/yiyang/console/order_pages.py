@@ -32,8 +32,10 @@ from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts as alert_service
+from yiyang.visits.payment.rules import REASON_LABELS
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field, validation_problems
+from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -244,6 +246,11 @@ def _detail(
         locale,
         **view,
         alerts=alerts,
+        visit_flag_words=[
+            translate(locale, REASON_LABELS[f])
+            for f in (view["visit"].flags if view["visit"] else [])
+            if f in REASON_LABELS
+        ],
         actions=actions_for(subject, view["order"].status),
         can_dispatch=subject.can(Perm.ORDER_DISPATCH),
         assignable=ASSIGNABLE,

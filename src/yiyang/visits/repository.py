@@ -230,6 +230,18 @@ def complaints(session: Session, subject: Subject, *, limit: int = 200) -> list[
     return list(session.scalars(stmt))
 
 
+def open_complaints(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    """How many open complaints each order has (scope is checked on the orders first)."""
+    if not order_ids:
+        return {}
+    stmt = (
+        select(Complaint.order_id, func.count(Complaint.id))
+        .where(Complaint.order_id.in_(order_ids), Complaint.status == "open")
+        .group_by(Complaint.order_id)
+    )
+    return {order_id: n for order_id, n in session.execute(stmt)}
+
+
 def return_visits(session: Session, order_id: int) -> list[ReturnVisit]:
     """Follow-up calls of an order, oldest first."""
     stmt = select(ReturnVisit).where(ReturnVisit.order_id == order_id).order_by(ReturnVisit.id)

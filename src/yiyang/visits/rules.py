@@ -25,6 +25,8 @@ class VisitPolicy:
     no_show_after: timedelta = timedelta(minutes=30)
     min_visit: timedelta = timedelta(minutes=30)
     continuity_days: int = 30
+    early_margin: timedelta = timedelta(minutes=60)  # check-in sooner before the window: early
+    short_share: float = 0.5  # under this share of the item's standard minutes: short
 
 
 class CheckMethod(StrEnum):
@@ -50,6 +52,8 @@ class AlertKind(StrEnum):
     LATE = "late"
     NO_SHOW = "no_show"
     GEOFENCE = "geofence"
+    EARLY = "early"
+    SHORT = "short"
 
 
 class CorrectionReason(StrEnum):
@@ -159,13 +163,21 @@ def punctuality(
     now: datetime,
     policy: VisitPolicy = VisitPolicy(),
 ) -> str:
-    """'on_time', 'late' or 'no_show' for a visit, from its check-in or, lacking one, now."""
-    at = checked_in_at or now
-    if checked_in_at is None and at >= no_show_at(window_start, policy):
+    """The visit's punctuality in words a person can trust, from its check-in or, lacking one, now.
+
+    Checked in: 'early' (more than the margin before the window), 'on_time' or 'late'. Not
+    checked in: 'upcoming' before the window starts, 'expected' while the allowance runs,
+    then 'late' and 'no_show' — never 'on_time' for a visit that has not happened.
+    """
+    if checked_in_at is not None:
+        if checked_in_at < window_start - policy.early_margin:
+            return "early"
+        return "late" if checked_in_at >= late_at(window_start, policy) else "on_time"
+    if now >= no_show_at(window_start, policy):
         return "no_show"
-    if at >= late_at(window_start, policy):
+    if now >= late_at(window_start, policy):
         return "late"
-    return "on_time"
+    return "upcoming" if now < window_start else "expected"
 
 
 def duration_minutes(check_in_at: datetime, check_out_at: datetime) -> int:
