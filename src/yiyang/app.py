@@ -42,6 +42,8 @@ from yiyang.security.roles import roles_named
 from yiyang.visits import alert_pages, card_pages, export_api
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
+from yiyang.visits.payment import api as payment_api
+from yiyang.visits.payment import pages as payment_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
 from yiyang.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from yiyang.web.headers import SecurityHeaders
@@ -144,6 +146,7 @@ def create_app(
         plan_api.router,
         export_api.router,  # before /visits/{order_id}
         visits_api.router,
+        payment_api.router,
         audit_api.router,
         jobs_api.router,
     ):
@@ -168,6 +171,7 @@ def create_app(
         app.include_router(router)
     for router in (
         alert_pages.router,
+        payment_pages.router,
         card_pages.router,
         outbox_pages.router,
         audit_pages.router,

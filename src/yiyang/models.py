@@ -14,6 +14,7 @@ from yiyang.registry.staff import models as staff_models
 from yiyang.security import models as security_models
 from yiyang.security.audit import models as audit_models
 from yiyang.visits import models as visit_models
+from yiyang.visits.payment import models as payment_models
 
 __all__ = [
     "area_models",
@@ -25,6 +26,7 @@ __all__ = [
     "facility_models",
     "job_models",
     "order_models",
+    "payment_models",
     "port_models",
     "provider_models",
     "security_models",

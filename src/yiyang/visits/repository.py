@@ -35,7 +35,7 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
 
 def _order_options() -> tuple[Any, ...]:
     return (
-        joinedload(ServiceOrder.elder),
+        joinedload(ServiceOrder.elder).joinedload(Elder.street),
         joinedload(ServiceOrder.item).joinedload(ServiceItem.category),
         joinedload(ServiceOrder.staff),
         joinedload(ServiceOrder.provider),

@@ -30,6 +30,7 @@ from yiyang.visits import alerts as alert_service
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit
 from yiyang.visits.payment import rules as pay_rules
+from yiyang.visits.policy import policy_from
 from yiyang.visits.rules import AlertKind, CheckMethod, GeofenceResult, VisitPolicy
 from yiyang.visits.schemas import (
     CheckIn,
@@ -46,19 +47,6 @@ from yiyang.visits.schemas import (
 LATE_CHECK = "visit.late_check"
 NO_SHOW_CHECK = "visit.no_show_check"
 E = order_rules.Event
-
-
-def policy_from(settings: Settings) -> VisitPolicy:
-    """The visit policy configured for this process."""
-    return VisitPolicy(
-        default_geofence_m=settings.visit_geofence_m,
-        poor_accuracy_m=settings.visit_poor_accuracy_m,
-        late_after=timedelta(minutes=settings.visit_late_minutes),
-        no_show_after=timedelta(minutes=settings.visit_no_show_minutes),
-        min_visit=timedelta(minutes=settings.visit_min_minutes),
-        early_margin=timedelta(minutes=settings.visit_early_minutes),
-        short_share=settings.visit_short_share,
-    )
 
 
 def raise_if(problems: list[FieldProblem]) -> None:
