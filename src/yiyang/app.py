@@ -44,6 +44,7 @@ from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
 from yiyang.visits.payment import api as payment_api
 from yiyang.visits.payment import pages as payment_pages
+from yiyang.visits.payment import settlement_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
 from yiyang.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from yiyang.web.headers import SecurityHeaders
@@ -172,6 +173,7 @@ def create_app(
     for router in (
         alert_pages.router,
         payment_pages.router,
+        settlement_pages.router,
         card_pages.router,
         outbox_pages.router,
         audit_pages.router,

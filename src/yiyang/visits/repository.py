@@ -273,6 +273,23 @@ def delivered_between(
     return [(order, visit) for order, visit in session.execute(stmt).unique()]
 
 
+def deliveries_of(
+    session: Session, order_ids: Sequence[int]
+) -> list[tuple[ServiceOrder, Visit | None]]:
+    """Orders by id with their visits (callers checked scope), elder, item, staff and provider."""
+    if not order_ids:
+        return []
+    stmt = (
+        select(ServiceOrder)
+        .add_columns(Visit)
+        .outerjoin(Visit, Visit.order_id == ServiceOrder.id)
+        .where(ServiceOrder.id.in_(order_ids))
+        .options(*_order_options())
+        .order_by(ServiceOrder.id)
+    )
+    return [(order, visit) for order, visit in session.execute(stmt).unique()]
+
+
 def count_delivered_between(
     session: Session,
     subject: Subject,
