@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.builders import make_user
@@ -73,22 +72,3 @@ def test_a_large_evv_export_runs_as_a_job_whose_file_only_its_owner_gets(
     with live.factory() as s:
         audits = s.scalars(select(AuditEvent).where(AuditEvent.action == "evv_export")).all()
         assert [a.actor_id for a in audits] == [admin.id, p3_admin.id]
-
-
-def test_a_large_settlement_runs_as_a_job(live: Live, clock: FakeClock) -> None:
-    with live.factory() as s:
-        _, orders = _two_providers_delivered(s, clock)
-        admin, _ = make_user(s, Role.DISTRICT_ADMIN)
-        month = orders[0].service_date.strftime("%Y-%m")
-        s.commit()
-    live.settings.job_sync_rows = 2
-    headers = auth(live.client, admin.username) | {"Accept-Language": "en"}
-    assert live.client.get(f"/api/v1/settlements/{month}.xlsx", headers=headers).status_code == 409
-    resp = live.client.post(f"/api/v1/settlements/{month}/export", headers=headers)
-    assert resp.status_code == 202 and resp.json()["title"] == f"Settlement workbook of {month}"
-    job = _follow(live, resp.json(), headers)
-    assert job["summary"] == f"The settlement of {month} covers 2 providers."
-    book = load_workbook(io.BytesIO(live.client.get(job["file"]["url"], headers=headers).content))
-    assert book.sheetnames[0] == "summary" and len(book.sheetnames) == 3
-    bad = live.client.post("/api/v1/settlements/2026-13/export", headers=headers)
-    assert bad.status_code == 422

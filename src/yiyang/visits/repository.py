@@ -17,7 +17,6 @@ from yiyang.orders.models import ServiceOrder
 from yiyang.registry.areas.models import Area
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
-from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff
 from yiyang.security.disclosure import Kind, Viewer, may_see
 from yiyang.security.subject import Subject
@@ -306,11 +305,6 @@ def count_delivered_between(
     if provider_id is not None:
         stmt = stmt.where(ServiceOrder.provider_id == provider_id)
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-
-
-def provider(session: Session, provider_id: int) -> Provider | None:
-    """A provider by id (for names on settlement sheets)."""
-    return session.get(Provider, provider_id)
 
 
 def caregivers_since(
