@@ -155,7 +155,7 @@ def _settle(session: Session, *, now: datetime, settings: Settings) -> None:
             others.setdefault(a.order.provider_id, []).append(a)
     words = {
         "approve": "家属电话确认服务已完成。",
-        "ask": "请说明签到时间和位置为何与服务时段、老人住址不符。",
+        "ask": "请说明这次服务的实际情况，并提供家属的确认。",
         "reject": "签到位置离老人家一公里以上，不予支付。",
     }
     decided = [(a, "approve") for a in own[:1]] + [(a, "reject") for a in own[1:2]]

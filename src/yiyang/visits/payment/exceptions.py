@@ -30,6 +30,7 @@ from yiyang.visits.payment.rules import (
     Payability,
     VisitFacts,
     payability,
+    previous_month,
     review_problems,
 )
 from yiyang.visits.payment.schemas import (
@@ -73,6 +74,17 @@ class Assessed:
             return "approved" if self.pay.approved else "payable"
         states: dict[str, str] = {Decision.ASK: "asked", Decision.REJECT: "rejected"}
         return states.get(self.last or "", "open")
+
+
+RECENT_MONTHS = 3  # without a month, the queue covers this month and the two before
+
+
+def recent_months(now: datetime, count: int) -> list[str]:
+    """This month and the `count - 1` before it, oldest first."""
+    found = [month_of(now)]
+    for _ in range(count - 1):
+        found.insert(0, previous_month(found[0]))
+    return found
 
 
 def month_of(at: datetime) -> str:
@@ -139,6 +151,8 @@ def to_read(item: Assessed, locale: str) -> ExceptionRead:
         provider_name=order.provider.name if order.provider else None,
         caregiver_name=order.staff.name if order.staff else None,
         price_fen=order.price_fen,
+        window_start_at=order.window_start_at,
+        window_end_at=order.window_end_at,
         check_in_at=visit.check_in_at if visit else None,
         check_out_at=visit.check_out_at if visit else None,
         duration_min=visit.duration_min if visit else None,
@@ -167,10 +181,12 @@ def list_exceptions(
     session: Session, subject: Subject, flt: ExceptionFilter, *, now: datetime,
     policy: VisitPolicy, locale: str,
 ) -> list[ExceptionRead]:  # fmt: skip
-    """The month's unpayable (and, by filter, approved) visits in scope, oldest first."""
+    """Unpayable (by filter: asked, rejected, approved) visits in scope of a month, or of the
+    last three months, oldest first."""
     _require_queue(subject)
-    month = flt.month or month_of(now)
-    found = delivered_in(session, subject, month, _own_provider(subject, flt.provider_id), policy)
+    months = [flt.month] if flt.month else recent_months(now, RECENT_MONTHS)
+    provider_id = _own_provider(subject, flt.provider_id)
+    found = [a for m in months for a in delivered_in(session, subject, m, provider_id, policy)]
     items = [a for a in found if a.state != "payable" and (a.pay.reasons or a.reviews)]
     if flt.state != "all":
         items = [a for a in items if a.state == flt.state]

@@ -18,7 +18,7 @@ from yiyang.security.roles import Perm
 from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 from yiyang.visits.payment import exceptions, repository
-from yiyang.visits.payment.rules import REASON_LABELS, Reason, previous_month, yuan
+from yiyang.visits.payment.rules import REASON_LABELS, Reason, yuan
 from yiyang.visits.payment.schemas import ExceptionFilter, ReviewIn
 from yiyang.visits.policy import policy_from
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
@@ -52,12 +52,7 @@ def _now(request: Request) -> datetime:
 
 def months_back(now: datetime, count: int = 12) -> list[str]:
     """This month and the `count - 1` before it, newest first."""
-    month = exceptions.month_of(now)
-    found = [month]
-    for _ in range(count - 1):
-        month = previous_month(month)
-        found.append(month)
-    return found
+    return exceptions.recent_months(now, count)[::-1]
 
 
 def filter_from(
@@ -101,7 +96,7 @@ def _screen(
     context = helpers(locale) | {
         "items": items,
         "values": values,
-        "month": flt.month or exceptions.month_of(now),
+        "month": flt.month or "",
         "months": months_back(now),
         "providers": [] if provider else repository.providers(db, subject),
         "reasons": [(r.value, translate(locale, REASON_LABELS[r])) for r in QUEUE_REASONS],

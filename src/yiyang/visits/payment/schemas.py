@@ -63,6 +63,8 @@ class ExceptionRead(BaseModel):
     provider_name: str | None
     caregiver_name: str | None
     price_fen: int
+    window_start_at: datetime
+    window_end_at: datetime
     check_in_at: datetime | None
     check_out_at: datetime | None
     duration_min: int | None

@@ -28,7 +28,7 @@ YUAN_FORMAT = '"¥"#,##0.00;-"¥"#,##0.00'
 STATUS_LABELS: dict[str, str] = {
     "draft": N_("Draft"),
     "reviewed": N_("Reviewed"),
-    "closed": N_("Closed"),
+    "closed": N_("Month closed"),
 }
 KIND_LABELS: dict[str, str] = {
     "visit": N_("Paid visit"),
@@ -60,7 +60,7 @@ def totals_rows(run: RunRead, locale: str) -> list[tuple[str, Any]]:
         (t(N_("Excluded visits")), run.excluded),
         (t(N_("Prepared")), f"{_local(run.created_at)} {run.created_by}"),
         (t(N_("Reviewed")), f"{_local(run.reviewed_at)} {run.reviewed_by or ''}".strip()),
-        (t(N_("Closed")), f"{_local(run.closed_at)} {run.closed_by or ''}".strip()),
+        (t(N_("Month closed")), f"{_local(run.closed_at)} {run.closed_by or ''}".strip()),
     ]
 
 
