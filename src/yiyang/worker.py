@@ -32,6 +32,7 @@ def load_tasks() -> None:
     import yiyang.dispatch.tasks
     import yiyang.registry.elders.io_jobs
     import yiyang.visits.export_jobs
+    import yiyang.visits.payment.jobs
     import yiyang.visits.tasks  # noqa: F401
 
 

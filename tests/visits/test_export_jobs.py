@@ -72,3 +72,22 @@ def test_a_large_evv_export_runs_as_a_job_whose_file_only_its_owner_gets(
     with live.factory() as s:
         audits = s.scalars(select(AuditEvent).where(AuditEvent.action == "evv_export")).all()
         assert [a.actor_id for a in audits] == [admin.id, p3_admin.id]
+
+
+def test_every_providers_month_is_prepared_as_a_job(live: Live, clock: FakeClock) -> None:
+    with live.factory() as s:
+        _two_providers_delivered(s, clock)
+        admin, _ = make_user(s, Role.DISTRICT_ADMIN)
+        s.commit()
+    headers = auth(live.client, admin.username)
+    month = clock.now.strftime("%Y-%m")
+    resp = live.client.post("/api/v1/settlements/jobs", json={"month": month}, headers=headers)
+    assert resp.status_code == 202
+    job = _follow(live, resp.json(), headers)
+    assert job["state"] == "done", job
+    runs = live.client.get("/api/v1/settlements", params={"month": month}, headers=headers)
+    assert len(runs.json()) == 2 and {r["status"] for r in runs.json()} == {"draft"}
+    future = live.client.post(
+        "/api/v1/settlements/jobs", json={"month": "2099-01"}, headers=headers
+    )
+    assert future.status_code == 422  # refused when asked, not as a failed job

@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from yiyang.jobs.api import accepted
+from yiyang.jobs.schemas import JobRead
 from yiyang.kit.types import Month, RowId
 from yiyang.visits.payment import exceptions, settlements, workbook
+from yiyang.visits.payment import jobs as payment_jobs
 from yiyang.visits.payment.schemas import (
     ExceptionFilter,
     ExceptionRead,
@@ -88,6 +91,18 @@ def create_runs(
         db, subject, body, now=request.app.state.clock(), policy=_policy(request)
     )
     return [settlements.to_read(db, subject, run, lines=False) for run in runs]
+
+
+@router.post("/settlements/jobs", response_model=JobRead, status_code=202)
+def prepare_job(
+    request: Request, response: Response, db: DbSession, subject: ApiSubject, locale: Locale,
+    body: RunCreate,
+) -> JobRead:  # fmt: skip
+    """Every provider's draft of the month as a job (a city month is many lines)."""
+    job = payment_jobs.submit_prepare(
+        db, subject, body, now=request.app.state.clock(), locale=locale
+    )
+    return accepted(request, response, job, locale)
 
 
 @router.get("/settlements/runs/{run_id}", response_model=RunRead)

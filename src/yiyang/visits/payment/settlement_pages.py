@@ -13,6 +13,7 @@ from yiyang.kit.types import RowId, parse_row_id
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
+from yiyang.visits.payment import jobs as payment_jobs
 from yiyang.visits.payment import repository, settlements, workbook
 from yiyang.visits.payment.exceptions import month_of
 from yiyang.visits.payment.pages import months_back
@@ -85,17 +86,20 @@ def create(
     month = str(form.get("month") or "")
     provider = str(form.get("provider_id") or "") or None
     policy = policy_from(request.app.state.settings)
-    made: list[int] = []
+    made: list[str] = []
 
     def act() -> None:
         data = RunCreate.model_validate({"month": month, "provider_id": provider})
+        if data.provider_id is None:  # every provider: a job, followed under My jobs
+            job = payment_jobs.submit_prepare(db, subject, data, now=_now(request), locale=locale)
+            made.append(f"/jobs/{job.id}")
+            return
         runs = settlements.create_runs(db, subject, data, now=_now(request), policy=policy)
-        made.extend(r.id for r in runs)
+        made.extend(f"/settlements/{r.id}" for r in runs)
 
     failure = refused(locale, act)
     if failure is None:
-        target = f"/settlements/{made[0]}" if len(made) == 1 else f"/settlements?month={month}"
-        return RedirectResponse(target, status_code=303)
+        return RedirectResponse(made[0] if made else "/settlements", status_code=303)
     problems, status, message = failure
     db.rollback()
     errors = problems_by_field(locale, problems)

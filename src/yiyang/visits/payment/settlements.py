@@ -117,8 +117,7 @@ def create_runs(
         provider_ids = [data.provider_id]
     else:
         provider_ids = _providers_of_month(session, subject, data.month, policy)
-    if data.month > month_of(now):
-        raise Invalid(N_("A month still to come cannot be settled."), field="month")
+    check_month(data.month, now)
     made: list[int] = []
     for provider_id in provider_ids:
         run = repository.run_for(session, data.month, provider_id)
@@ -140,6 +139,12 @@ def create_runs(
         _audit(session, subject, run, action, now)
         made.append(run.id)
     return [repository.get_run(session, subject, run_id) for run_id in made]
+
+
+def check_month(month: str, now: datetime) -> None:
+    """Only a month that has begun can be settled."""
+    if month > month_of(now):
+        raise Invalid(N_("A month still to come cannot be settled."), field="month")
 
 
 def _frozen(run: SettlementRun) -> Conflict:
