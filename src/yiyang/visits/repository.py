@@ -23,6 +23,8 @@ from yiyang.security.subject import Subject
 from yiyang.visits.models import Alert, Complaint, ReturnVisit, Visit, VisitRating
 from yiyang.visits.schemas import AlertFilter
 
+# Complaint states that no longer dispute a visit.
+SETTLED_COMPLAINT = ("closed", "resolved")
 # Orders whose visit is over and whose money is due (settlement and EVV export).
 DELIVERED = ("completed", "confirmed", "settled")
 
@@ -230,12 +232,12 @@ def complaints(session: Session, subject: Subject, *, limit: int = 200) -> list[
 
 
 def open_complaints(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
-    """How many open complaints each order has (scope is checked on the orders first)."""
+    """How many complaints each order has that are not closed yet (open, assigned, answered)."""
     if not order_ids:
         return {}
     stmt = (
         select(Complaint.order_id, func.count(Complaint.id))
-        .where(Complaint.order_id.in_(order_ids), Complaint.status == "open")
+        .where(Complaint.order_id.in_(order_ids), Complaint.status.not_in(SETTLED_COMPLAINT))
         .group_by(Complaint.order_id)
     )
     return {order_id: n for order_id, n in session.execute(stmt)}
