@@ -54,6 +54,9 @@ from yiyang.visits import (
 )
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
+from yiyang.visits.payment import api as payment_api
+from yiyang.visits.payment import pages as payment_pages
+from yiyang.visits.payment import settlement_pages
 from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
 from yiyang.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from yiyang.web.headers import SecurityHeaders
@@ -158,6 +161,7 @@ def create_app(
         visits_api.router,
         complaint_api.router,
         return_visit_api.router,
+        payment_api.router,
         audit_api.router,
         jobs_api.router,
     ):
@@ -182,6 +186,8 @@ def create_app(
         app.include_router(router)
     for router in (
         alert_pages.router,
+        payment_pages.router,
+        settlement_pages.router,
         card_pages.router,
         outbox_pages.router,
         audit_pages.router,

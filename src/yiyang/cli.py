@@ -316,6 +316,19 @@ def _seed_tomorrow(engine: Engine, settings: Settings) -> None:
     typer.echo(f"{made} orders placed")
 
 
+def _seed_history(engine: Engine, settings: Settings) -> None:
+    """Give the demo a past week of visits and settlements unless it already has runs."""
+    from yiyang.db import make_session_factory
+    from yiyang.demo.history import seed_history
+    from yiyang.kit.clock import utcnow
+
+    with make_session_factory(engine)() as session:
+        made = seed_history(session, now=utcnow(), settings=settings)
+        session.commit()
+    if made:
+        typer.echo(f"{made} past visits delivered and settled")
+
+
 def _demo_settings() -> None:
     """The demo runs over plain http on a laptop: cookies without Secure, no required second
     factor (first-time users are not blocked), and a key kept in the instance folder."""
@@ -362,5 +375,6 @@ def demo(
         typer.echo(f"seeded in {report.seconds:.1f} s")
         _print_logins(report.logins)
     _seed_tomorrow(engine, settings)
+    _seed_history(engine, settings)
     typer.echo(f"\nOpen http://{host}:{port}/ in a browser.\n")
     serve(host=host, port=port, workers=1, with_worker=True)

@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     visit_late_minutes: int = Field(default=15, description="Late alert after window start")
     visit_no_show_minutes: int = Field(default=30, description="No-show alert after window start")
     visit_min_minutes: int = Field(default=30, description="Shorter visits need a reason (NG21)")
+    visit_early_minutes: int = Field(
+        default=60, ge=0, description="A check-in this long before the window is flagged early"
+    )
+    visit_short_share: float = Field(
+        default=0.5, ge=0, le=1, description="Under this share of standard minutes is short"
+    )
     outbox_max_attempts: int = Field(default=8, ge=1, description="Tries before the dead letter")
     outbox_backoff_base_seconds: float = Field(default=10, gt=0, description="First retry wait")
     outbox_backoff_cap_seconds: float = Field(default=3600, gt=0, description="Longest wait")

@@ -15,6 +15,7 @@ from yiyang.security import models as security_models
 from yiyang.security.audit import models as audit_models
 from yiyang.visits import care_models
 from yiyang.visits import models as visit_models
+from yiyang.visits.payment import models as payment_models
 
 __all__ = [
     "area_models",
@@ -27,6 +28,7 @@ __all__ = [
     "facility_models",
     "job_models",
     "order_models",
+    "payment_models",
     "port_models",
     "provider_models",
     "security_models",

@@ -35,6 +35,7 @@ def load_tasks() -> None:
     import yiyang.registry.elders.io_jobs
     import yiyang.visits.care_tasks
     import yiyang.visits.export_jobs
+    import yiyang.visits.payment.jobs
     import yiyang.visits.tasks  # noqa: F401
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from yiyang.errors import Conflict
 from yiyang.orders import rules
 from yiyang.orders import subsidy_rules as sr
 from yiyang.orders.rules import Event as E
@@ -162,3 +163,11 @@ def test_platform_events_are_never_fired_by_hand_not_even_by_a_district_admin() 
     for event in ("offer", "queue", "assign", "org_timeout", "caregiver_timeout", "reassign"):
         assert not rules.may_fire("district_admin", event)
     assert rules.may_fire("district_admin", "cancel")
+
+
+def test_settled_only_through_a_settlement_run() -> None:
+    assert rules.transition("completed", "settle") == "settled"
+    assert rules.transition("confirmed", "settle") == "settled"
+    with pytest.raises(Conflict):
+        rules.transition("checked_out", "settle")
+    assert not rules.may_fire("district_admin", "settle")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.builders import make_user
@@ -75,20 +74,20 @@ def test_a_large_evv_export_runs_as_a_job_whose_file_only_its_owner_gets(
         assert [a.actor_id for a in audits] == [admin.id, p3_admin.id]
 
 
-def test_a_large_settlement_runs_as_a_job(live: Live, clock: FakeClock) -> None:
+def test_every_providers_month_is_prepared_as_a_job(live: Live, clock: FakeClock) -> None:
     with live.factory() as s:
-        _, orders = _two_providers_delivered(s, clock)
+        _two_providers_delivered(s, clock)
         admin, _ = make_user(s, Role.DISTRICT_ADMIN)
-        month = orders[0].service_date.strftime("%Y-%m")
         s.commit()
-    live.settings.job_sync_rows = 2
-    headers = auth(live.client, admin.username) | {"Accept-Language": "en"}
-    assert live.client.get(f"/api/v1/settlements/{month}.xlsx", headers=headers).status_code == 409
-    resp = live.client.post(f"/api/v1/settlements/{month}/export", headers=headers)
-    assert resp.status_code == 202 and resp.json()["title"] == f"Settlement workbook of {month}"
+    headers = auth(live.client, admin.username)
+    month = clock.now.strftime("%Y-%m")
+    resp = live.client.post("/api/v1/settlements/jobs", json={"month": month}, headers=headers)
+    assert resp.status_code == 202
     job = _follow(live, resp.json(), headers)
-    assert job["summary"] == f"The settlement of {month} covers 2 providers."
-    book = load_workbook(io.BytesIO(live.client.get(job["file"]["url"], headers=headers).content))
-    assert book.sheetnames[0] == "summary" and len(book.sheetnames) == 3
-    bad = live.client.post("/api/v1/settlements/2026-13/export", headers=headers)
-    assert bad.status_code == 422
+    assert job["state"] == "done", job
+    runs = live.client.get("/api/v1/settlements", params={"month": month}, headers=headers)
+    assert len(runs.json()) == 2 and {r["status"] for r in runs.json()} == {"draft"}
+    future = live.client.post(
+        "/api/v1/settlements/jobs", json={"month": "2099-01"}, headers=headers
+    )
+    assert future.status_code == 422  # refused when asked, not as a failed job

@@ -11,7 +11,6 @@ from yiyang.visits import rules
 from yiyang.visits.rules import (
     EvvRecord,
     GeofenceFlag,
-    SettlementRow,
     VisitPolicy,
 )
 
@@ -110,7 +109,7 @@ def test_punctuality() -> None:
     assert rules.punctuality(start, start + timedelta(minutes=50), NOW) == "late"
     assert rules.punctuality(start, None, start + timedelta(minutes=20)) == "late"
     assert rules.punctuality(start, None, start + timedelta(minutes=30)) == "no_show"
-    assert rules.punctuality(start, None, start + timedelta(minutes=5)) == "on_time"
+    assert rules.punctuality(start, None, start + timedelta(minutes=5)) == "expected"
 
 
 def test_check_out_before_check_in_is_refused() -> None:
@@ -240,30 +239,3 @@ def test_month_bounds_are_china_months() -> None:
         rules.month_bounds("2026-13")
     with pytest.raises(ValueError):
         rules.month_bounds("november")
-
-
-def test_settlement_sums_per_provider_and_service() -> None:
-    rows = [
-        SettlementRow(1, "颐康", "bathing", "助浴", 8000, 6000, 2000),
-        SettlementRow(1, "颐康", "bathing", "助浴", 8000, 0, 8000),
-        SettlementRow(1, "颐康", "cleaning", "助洁", 5000, 5000, 0),
-        SettlementRow(2, "安康", "meal_delivery", "送餐", 1500, 300, 1200),
-    ]
-    result = rules.settle(rows)
-    assert [p.provider_name for p in result] == ["安康", "颐康"]
-    yikang = result[1]
-    assert [(line.service_code, line.count) for line in yikang.lines] == [
-        ("bathing", 2),
-        ("cleaning", 1),
-    ]
-    assert yikang.lines[0].government_fen == 6000 and yikang.lines[0].elder_fen == 10000
-    assert (yikang.count, yikang.total_fen) == (3, 21000)
-    assert (yikang.government_fen, yikang.elder_fen) == (11000, 10000)
-    assert sum(p.total_fen for p in result) == sum(r.price_fen for r in rows)
-    assert sum(p.government_fen for p in result) == sum(r.government_fen for r in rows)
-    assert rules.split_mismatches(rows) == []
-    assert rules.split_mismatches([SettlementRow(1, "x", "s", "s", 100, 10, 10)])
-
-
-def test_settlement_of_nothing_is_empty() -> None:
-    assert rules.settle([]) == []

@@ -17,6 +17,15 @@ ACTION_LABELS: dict[str, str] = {
     "visit_correction": N_("Corrected a visit"),
     "evv_export": N_("Exported visit records"),
     "settlement_export": N_("Exported a settlement"),
+    "visit_review.approve": N_("Approved paying a visit"),
+    "visit_review.reject": N_("Refused paying a visit"),
+    "visit_review.ask": N_("Asked the provider about a visit"),
+    "visit_review.answer": N_("Explained a visit"),
+    "settlement.create": N_("Prepared a settlement"),
+    "settlement.recompute": N_("Recomputed a settlement"),
+    "settlement.review": N_("Reviewed a settlement"),
+    "settlement.reopen": N_("Reopened a settlement"),
+    "settlement.close": N_("Closed a settlement"),
     "add_price": N_("Added a price"),
     "dispatch.day_plan": N_("Applied the day plan"),
     "order.retime": N_("Moved the planned time"),
@@ -68,6 +77,7 @@ ENTITY_LABELS: dict[str, str] = {
     "subsidy_policy": N_("Subsidy policy"),
     "complaint": N_("Complaint"),
     "return_visit_due": N_("Return visit"),
+    "settlement_run": N_("Settlement"),
     "visit_alert": N_("Visit alert"),
     "day": N_("Day plan"),
     "request": N_("Request"),
@@ -217,6 +227,9 @@ PERM_LABELS: dict[str, str] = {
     "alert.ack": N_("Handle visit alerts"),
     "evv.export": N_("Export visit verification"),
     "settlement.read": N_("See settlements"),
+    "settlement.write": N_("Prepare, review and close settlements"),
+    "visit.review": N_("Review unpayable visits"),
+    "visit.explain": N_("Explain unpayable visits"),
 }
 
 REFUSAL_LABELS: dict[str, str] = {

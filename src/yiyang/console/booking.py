@@ -185,9 +185,8 @@ def order_view(request: Request, db: DbSession, subject: Subject, order_id: int)
     """An order with its timeline, decisions and visit, as every order page shows it."""
     now = now_of(request)
     order = read_order(db, subject, order_id, locale=request.state.locale)
-    visit = (
-        visit_service.read_visit(db, subject, order_id, now=now)
-        if subject.can(Perm.VISIT_READ)
-        else None
-    )
+    policy = visit_service.policy_from(request.app.state.settings)
+    visit = None
+    if subject.can(Perm.VISIT_READ):
+        visit = visit_service.read_visit(db, subject, order_id, now=now, policy=policy)
     return {"order": order, "visit": visit, "now": now}

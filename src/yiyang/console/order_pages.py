@@ -34,8 +34,10 @@ from yiyang.security.subject import Subject
 from yiyang.visits import alerts as alert_service
 from yiyang.visits import complaints
 from yiyang.visits.complaint_pages import words as complaint_words
+from yiyang.visits.payment.rules import REASON_LABELS
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field, validation_problems
+from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -253,6 +255,11 @@ def _detail(
             else []
         ),
         alerts=alerts,
+        visit_flag_words=[
+            translate(locale, REASON_LABELS[f])
+            for f in (view["visit"].flags if view["visit"] else [])
+            if f in REASON_LABELS
+        ],
         actions=actions_for(subject, view["order"].status),
         can_dispatch=subject.can(Perm.ORDER_DISPATCH),
         assignable=ASSIGNABLE,

@@ -74,6 +74,8 @@ ALERT_LABELS: dict[str, str] = {
     "late": N_("Late"),
     "no_show": N_("No-show"),
     "geofence": N_("Geofence"),
+    "early": N_("Too early"),
+    "short": N_("Too short"),
 }
 # The family's view of progress, in order; each step is reached at the listed statuses.
 FAMILY_STEPS: tuple[tuple[str, str, frozenset[str]], ...] = (
@@ -130,6 +132,9 @@ METHOD_LABELS: dict[str, str] = {
     "manual": N_("By hand"),
 }
 PUNCTUALITY_LABELS: dict[str, str] = {
+    "upcoming": N_("Not started yet"),
+    "expected": N_("Expected now"),
+    "early": N_("Too early"),
     "on_time": N_("On time"),
     "late": N_("Late"),
     "no_show": N_("No-show"),

@@ -230,9 +230,11 @@ def window_problems(
 
 # Events only the platform fires (dispatch, timers) or that have their own path (reassign goes
 # through a dispatcher's assignment with a caregiver and a reason): never a bare button.
+# Fired by the platform only; an order is settled only by closing a settlement run.
 PLATFORM_EVENTS = frozenset(
-    {E.PRICE, E.OFFER, E.QUEUE, E.ASSIGN, E.ORG_TIMEOUT, E.CAREGIVER_TIMEOUT, E.REASSIGN}
-)
+    {E.PRICE, E.OFFER, E.QUEUE, E.ASSIGN, E.ORG_TIMEOUT, E.CAREGIVER_TIMEOUT, E.REASSIGN,
+     E.SETTLE}
+)  # fmt: skip
 # Who may fire which event by hand (district admins any but the platform's own).
 _DISPATCHER_EVENTS = frozenset(
     {E.CANCEL, E.CONFIRM, E.ORG_ACCEPT, E.ORG_REFUSE, E.CAREGIVER_UNAVAILABLE, E.NO_SHOW}

@@ -67,6 +67,9 @@ class Perm(StrEnum):
     ALERT_ACK = "alert.ack"
     EVV_EXPORT = "evv.export"
     SETTLEMENT_READ = "settlement.read"
+    SETTLEMENT_WRITE = "settlement.write"  # create, recompute, review and close runs
+    VISIT_REVIEW = "visit.review"  # approve or reject paying an unpayable visit, ask why
+    VISIT_EXPLAIN = "visit.explain"  # a provider answers a reviewer's question
 
 
 _ALL = frozenset(Perm)
@@ -163,12 +166,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 _VISIT_GRANTS: dict[Role, set[Perm]] = {
     Role.STREET_ADMIN: {
         Perm.VISIT_READ, Perm.VISIT_CORRECT, Perm.COMPLAINT_READ, Perm.ALERT_READ,
-        Perm.ALERT_ACK, Perm.EVV_EXPORT,
+        Perm.ALERT_ACK, Perm.EVV_EXPORT, Perm.VISIT_REVIEW, Perm.SETTLEMENT_READ,
     },
     Role.COMMUNITY_STAFF: {Perm.VISIT_READ, Perm.COMPLAINT_WRITE, Perm.ALERT_READ},
     Role.PROVIDER_ADMIN: {
         Perm.VISIT_READ, Perm.COMPLAINT_READ, Perm.ALERT_READ, Perm.ALERT_ACK, Perm.EVV_EXPORT,
-        Perm.SETTLEMENT_READ,
+        Perm.SETTLEMENT_READ, Perm.VISIT_EXPLAIN,
     },
     Role.CAREGIVER: {Perm.VISIT_READ, Perm.VISIT_ACT},
     Role.OPERATOR: {

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from yiyang.errors import N_, DomainError
+from yiyang.errors import N_
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, parse_page
 from yiyang.orders.page_helpers import helpers
@@ -29,8 +29,7 @@ from yiyang.security.subject import Subject
 from yiyang.visits import alerts
 from yiyang.visits.schemas import AlertFilter, AlertNote
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
-from yiyang.web.forms import error_message, problems_by_field, validation_problems
-from yiyang.web.i18n import translate
+from yiyang.web.forms import problems_by_field, refused, same_page
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -133,14 +132,6 @@ def badge(request: Request, db: DbSession, subject: PageSubject) -> HTMLResponse
     return render(request, "alerts/_badge.html", {"open_count": alerts.open_count(db, subject)})
 
 
-def _back(target: str) -> str:
-    """Only the alert screen itself is followed after an action (with its filters)."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or parts.path != "/alerts":
-        return "/alerts"
-    return target
-
-
 def _act(
     request: Request,
     db: Session,
@@ -151,19 +142,14 @@ def _act(
     act: Callable[..., object],
 ) -> Response:
     """Acknowledge or resolve; a refusal shows the screen again with the note kept."""
-    back = _back(str(form.get("next") or ""))
+    back = same_page(str(form.get("next") or ""), "/alerts")
     note = str(form.get("note") or "")
-    try:
-        act(db, subject, alert_id, AlertNote(note=note), now=_now(request))
-    except ValidationError as exc:
-        problems, status = validation_problems(exc), 422
-        message = translate(locale, N_("Please correct the fields marked below."))
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        problems, status, message = exc.problems, exc.status_code, error_message(locale, exc)
-    else:
+    failure = refused(
+        locale, lambda: act(db, subject, alert_id, AlertNote(note=note), now=_now(request))
+    )
+    if failure is None:
         return RedirectResponse(back, status_code=303)
+    problems, status, message = failure
     db.rollback()
     return _screen(
         request, db, subject, locale, dict(parse_qsl(urlsplit(back).query)),

@@ -37,7 +37,10 @@ router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
 
 
 def _visit(request: Request, db: DbSession, subject: ApiSubject, order_id: RowId) -> VisitRead:
-    return service.read_visit(db, subject, order_id, now=request.app.state.clock())
+    state = request.app.state
+    return service.read_visit(
+        db, subject, order_id, now=state.clock(), policy=service.policy_from(state.settings)
+    )
 
 
 @router.get("/visits/mine", response_model=list[VisitItem])

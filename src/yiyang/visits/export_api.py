@@ -1,4 +1,4 @@
-"""JSON routes of the visit files: the EVV export and the monthly settlement workbook.
+"""JSON routes of the visit files: the EVV export (settlement runs: visits/payment/api.py).
 
 A GET answers the file at once up to `job_sync_rows` (5,000) rows, else 409; the POST of
 the same export runs it as a job of any size (202 and the job to follow, then its file).
@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from yiyang.jobs import service as jobs
 from yiyang.jobs.api import accepted
 from yiyang.jobs.schemas import JobRead
-from yiyang.kit.types import Month, RowId, SaneDate
+from yiyang.kit.types import SaneDate
 from yiyang.visits import export_jobs, exports
 from yiyang.visits.exports import FileOut
 from yiyang.web.deps import ApiSubject, DbSession, Locale, get_locale
@@ -66,37 +66,5 @@ def evv_export_job(
     """The EVV export as a job, any size: follow it, then download its file."""
     job = export_jobs.submit_evv(
         db, subject, date_from, date_to, fmt, now=request.app.state.clock(), locale=locale
-    )
-    return accepted(request, response, job, locale)
-
-
-@router.get("/settlements/{month}.xlsx", responses=TOO_LARGE)
-def settlement(
-    request: Request,
-    db: DbSession,
-    subject: ApiSubject,
-    month: Month,
-    provider_id: RowId | None = None,
-) -> Response:
-    """The monthly settlement workbook: a summary sheet and one sheet per provider."""
-    count = exports.count_settlement(db, subject, month, provider_id)
-    jobs.refuse_large(count, request.app.state.settings)
-    out = exports.settlement_xlsx(db, subject, month, provider_id, now=request.app.state.clock())
-    return _file(out)
-
-
-@router.post("/settlements/{month}/export", response_model=JobRead, status_code=202)
-def settlement_job(
-    request: Request,
-    response: Response,
-    db: DbSession,
-    subject: ApiSubject,
-    locale: Locale,
-    month: Month,
-    provider_id: RowId | None = None,
-) -> JobRead:
-    """The monthly settlement workbook as a job: follow it, then download its file."""
-    job = export_jobs.submit_settlement(
-        db, subject, month, provider_id, now=request.app.state.clock(), locale=locale
     )
     return accepted(request, response, job, locale)

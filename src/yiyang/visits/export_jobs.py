@@ -1,4 +1,4 @@
-"""Large EVV and settlement exports as jobs: submit them, and the handlers the worker runs."""
+"""Large EVV exports as jobs: submit them, and the handler the worker runs."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from yiyang.security.subject import Subject
 from yiyang.visits import exports
 
 EVV = "visits.evv_export"
-SETTLEMENT = "visits.settlement_export"
 EVV_TITLE = N_("EVV export of %(start)s to %(end)s (.%(format)s)")
-SETTLEMENT_TITLE = N_("Settlement workbook of %(month)s")
 READING = N_("Reading the delivered visits…")
 WRITING = N_("Writing the file…")
 
@@ -43,24 +41,6 @@ def submit_evv(
     )  # fmt: skip
 
 
-def submit_settlement(
-    session: Session,
-    subject: Subject,
-    month: str,
-    provider_id: int | None,
-    *,
-    now: datetime,
-    locale: str,
-) -> Job:
-    """Queue the month's settlement workbook (checked now); its file waits under My jobs."""
-    exports.count_settlement(session, subject, month, provider_id)
-    return jobs.submit(
-        session, subject, SETTLEMENT, {"month": month, "provider_id": provider_id},
-        title=SETTLEMENT_TITLE, title_params={"month": month}, link="/jobs/{id}",
-        locale=locale, now=now,
-    )  # fmt: skip
-
-
 def _kept(ctx: JobContext, out: exports.FileOut) -> ResultFile:
     """The export written to the job's result file."""
     ctx.progress(1, 2, WRITING)
@@ -79,21 +59,3 @@ def evv_job(ctx: JobContext) -> JobOutcome:
     kept = _kept(ctx, out)
     exports.record_evv_export(ctx.session, ctx.subject, start, end, out, now=ctx.now())
     return JobOutcome(N_("%(count)s visits exported."), {"count": out.count}, file=kept)
-
-
-@job_handler(SETTLEMENT, restart=True)
-def settlement_job(ctx: JobContext) -> JobOutcome:
-    """The month's settlement workbook from one snapshot; a lost run starts again."""
-    month, provider_id = ctx.params["month"], ctx.params["provider_id"]
-    ctx.progress(0, 2, READING)
-    with ctx.reading() as session:
-        out = exports.settlement_file(session, ctx.subject, month, provider_id)
-    kept = _kept(ctx, out)
-    exports.record_settlement_export(
-        ctx.session, ctx.subject, month, provider_id, out, now=ctx.now()
-    )
-    return JobOutcome(
-        N_("The settlement of %(month)s covers %(count)s providers."),
-        {"month": month, "count": out.count},
-        file=kept,
-    )

@@ -1,10 +1,9 @@
-"""Files out of the visits domain: the EVV export (csv/xlsx) and the monthly settlement (xlsx)."""
+"""Files out of the visits domain: the EVV export (csv/xlsx); settlement runs are in payment/."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,17 +11,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiyang.errors import N_, Invalid, NotFound
+from yiyang.errors import N_, Invalid
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.sheets import cell_value
 from yiyang.orders.models import ServiceOrder
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
-from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit
-from yiyang.visits.rules import EvvRecord, ProviderSettlement, SettlementRow
+from yiyang.visits.rules import EvvRecord
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -162,155 +160,4 @@ def evv_export(
     """The EVV file of the period, audited."""
     out = evv_file(session, subject, date_from, date_to, kind)
     record_evv_export(session, subject, date_from, date_to, out, now=now)
-    return out
-
-
-# ---------------------------------------------------------------- monthly settlement
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def _settlement_provider(subject: Subject, provider_id: int | None) -> int | None:
-    """A provider admin settles only its own provider (another's is 'not found')."""
-    scope = subject.scope
-    if scope.binding is Binding.PROVIDER:
-        if provider_id is not None and not scope.covers(provider_id=provider_id):
-            raise NotFound(N_("Provider %(id)s not found."), id=provider_id)
-        return scope.bound_id
-    return provider_id
-
-
-def settlement(
-    session: Session, subject: Subject, month: str, provider_id: int | None
-) -> list[ProviderSettlement]:
-    """The month's delivered orders in scope, summed per provider and service."""
-    _month_checked(subject, month)
-    provider_id = _settlement_provider(subject, provider_id)
-    if provider_id is not None and repository.provider(session, provider_id) is None:
-        raise NotFound(N_("Provider %(id)s not found."), id=provider_id)
-    start, end = rules.month_bounds(month)
-    rows = [
-        SettlementRow(
-            provider_id=o.provider_id or 0,
-            provider_name=o.provider.name if o.provider else "-",
-            service_code=o.item.code,
-            service_name=o.item.name_zh,
-            price_fen=o.price_fen,
-            government_fen=o.government_fen,
-            elder_fen=o.elder_fen,
-        )
-        for o, _ in repository.delivered_between(session, subject, start, end, provider_id)
-    ]
-    return rules.settle(rows)
-
-
-def _yuan(fen: int) -> float:
-    return round(fen / 100, 2)
-
-
-def _sheet_title(settled: ProviderSettlement, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", f"{settled.provider_id} {settled.provider_name}")[:31]
-    title, n = base, 2
-    while title.lower() in used:
-        title = f"{base[:28]}~{n}"
-        n += 1
-    used.add(title.lower())
-    return title
-
-
-SUMMARY_HEADER = ("provider_id", "provider", "services", "total_yuan", "government_yuan",
-                  "elder_yuan")  # fmt: skip
-PROVIDER_HEADER = ("service_code", "service", "count", "total_yuan", "government_yuan",
-                   "elder_yuan")  # fmt: skip
-
-
-def _month_checked(subject: Subject, month: str) -> None:
-    subject.require(Perm.SETTLEMENT_READ)
-    if not _MONTH.match(month):
-        raise Invalid(N_("Give the month as YYYY-MM."), field="month")
-
-
-def count_settlement(
-    session: Session, subject: Subject, month: str, provider_id: int | None
-) -> int:
-    """How many delivered orders a settlement sums (a direct workbook or a job)."""
-    _month_checked(subject, month)
-    start, end = rules.month_bounds(month)
-    provider_id = _settlement_provider(subject, provider_id)
-    return repository.count_delivered_between(session, subject, start, end, provider_id)
-
-
-def settlement_file(
-    session: Session, subject: Subject, month: str, provider_id: int | None
-) -> FileOut:
-    """The settlement workbook: a summary sheet, then one sheet per provider with totals."""
-    from openpyxl import Workbook
-
-    settled = settlement(session, subject, month, provider_id)
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = "summary"
-    summary.append([f"settlement {month}"])
-    summary.append(list(SUMMARY_HEADER))
-    used = {"summary"}
-    for prov in settled:
-        summary.append(
-            [prov.provider_id, cell_value(prov.provider_name), prov.count, _yuan(prov.total_fen),
-             _yuan(prov.government_fen), _yuan(prov.elder_fen)]
-        )  # fmt: skip
-        sheet = workbook.create_sheet(_sheet_title(prov, used))
-        sheet.append([cell_value(prov.provider_name), month])
-        sheet.append(list(PROVIDER_HEADER))
-        for line in prov.lines:
-            sheet.append(
-                [line.service_code, cell_value(line.service_name), line.count,
-                 _yuan(line.total_fen), _yuan(line.government_fen), _yuan(line.elder_fen)]
-            )  # fmt: skip
-        sheet.append(
-            ["total", "", prov.count, _yuan(prov.total_fen), _yuan(prov.government_fen),
-             _yuan(prov.elder_fen)]
-        )  # fmt: skip
-    summary.append(
-        ["total", "", sum(p.count for p in settled),
-         _yuan(sum(p.total_fen for p in settled)),
-         _yuan(sum(p.government_fen for p in settled)),
-         _yuan(sum(p.elder_fen for p in settled))]
-    )  # fmt: skip
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    suffix = f"-{provider_id}" if provider_id else ""
-    return FileOut(
-        buffer.getvalue(), f"settlement-{month}{suffix}.xlsx", FORMATS["xlsx"], len(settled)
-    )
-
-
-def record_settlement_export(
-    session: Session, subject: Subject, month: str, provider_id: int | None, out: FileOut, *,
-    now: datetime,
-) -> None:  # fmt: skip
-    """Audit a settlement export: who, which month and provider, how many providers."""
-    audit.record(
-        session,
-        subject,
-        "settlement_export",
-        "provider",
-        provider_id,
-        detail=f"{month} providers={out.count}",
-        at=now,
-    )
-
-
-def settlement_xlsx(
-    session: Session,
-    subject: Subject,
-    month: str,
-    provider_id: int | None,
-    *,
-    now: datetime,
-) -> FileOut:
-    """The settlement workbook of the month, audited."""
-    out = settlement_file(session, subject, month, provider_id)
-    record_settlement_export(session, subject, month, provider_id, out, now=now)
     return out

@@ -132,7 +132,8 @@ def _visit_page(
     message: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    visit = visit_service.read_visit(db, subject, order_id, now=_now(request))
+    policy = visit_service.policy_from(request.app.state.settings)
+    visit = visit_service.read_visit(db, subject, order_id, now=_now(request), policy=policy)
     context = _ctx(locale, visit=visit, errors=errors or {}, message=message)
     return render(request, "m/visit.html", context, status_code=status_code)
 

@@ -17,13 +17,14 @@ from yiyang.orders.models import ServiceOrder
 from yiyang.registry.areas.models import Area
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
-from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff
 from yiyang.security.disclosure import Kind, Viewer, may_see
 from yiyang.security.subject import Subject
 from yiyang.visits.models import Alert, Complaint, ReturnVisit, Visit, VisitRating
 from yiyang.visits.schemas import AlertFilter
 
+# Complaint states that no longer dispute a visit.
+SETTLED_COMPLAINT = ("closed", "resolved")
 # Orders whose visit is over and whose money is due (settlement and EVV export).
 DELIVERED = ("completed", "confirmed", "settled")
 
@@ -35,7 +36,7 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
 
 def _order_options() -> tuple[Any, ...]:
     return (
-        joinedload(ServiceOrder.elder),
+        joinedload(ServiceOrder.elder).joinedload(Elder.street),
         joinedload(ServiceOrder.item).joinedload(ServiceItem.category),
         joinedload(ServiceOrder.staff),
         joinedload(ServiceOrder.provider),
@@ -230,6 +231,18 @@ def complaints(session: Session, subject: Subject, *, limit: int = 200) -> list[
     return list(session.scalars(stmt))
 
 
+def open_complaints(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    """How many complaints each order has that are not closed yet (open, assigned, answered)."""
+    if not order_ids:
+        return {}
+    stmt = (
+        select(Complaint.order_id, func.count(Complaint.id))
+        .where(Complaint.order_id.in_(order_ids), Complaint.status.not_in(SETTLED_COMPLAINT))
+        .group_by(Complaint.order_id)
+    )
+    return {order_id: n for order_id, n in session.execute(stmt)}
+
+
 def return_visits(session: Session, order_id: int) -> list[ReturnVisit]:
     """Follow-up calls of an order, oldest first."""
     stmt = select(ReturnVisit).where(ReturnVisit.order_id == order_id).order_by(ReturnVisit.id)
@@ -261,6 +274,23 @@ def delivered_between(
     return [(order, visit) for order, visit in session.execute(stmt).unique()]
 
 
+def deliveries_of(
+    session: Session, order_ids: Sequence[int]
+) -> list[tuple[ServiceOrder, Visit | None]]:
+    """Orders by id with their visits (callers checked scope), elder, item, staff and provider."""
+    if not order_ids:
+        return []
+    stmt = (
+        select(ServiceOrder)
+        .add_columns(Visit)
+        .outerjoin(Visit, Visit.order_id == ServiceOrder.id)
+        .where(ServiceOrder.id.in_(order_ids))
+        .options(*_order_options())
+        .order_by(ServiceOrder.id)
+    )
+    return [(order, visit) for order, visit in session.execute(stmt).unique()]
+
+
 def count_delivered_between(
     session: Session,
     subject: Subject,
@@ -277,11 +307,6 @@ def count_delivered_between(
     if provider_id is not None:
         stmt = stmt.where(ServiceOrder.provider_id == provider_id)
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-
-
-def provider(session: Session, provider_id: int) -> Provider | None:
-    """A provider by id (for names on settlement sheets)."""
-    return session.get(Provider, provider_id)
 
 
 def caregivers_since(

@@ -1,4 +1,4 @@
-"""Pure visit rules: geofence, timing, EVV facts, corrections, continuity and settlement."""
+"""Pure visit rules: geofence, timing, EVV facts, corrections, continuity, month bounds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -25,6 +25,8 @@ class VisitPolicy:
     no_show_after: timedelta = timedelta(minutes=30)
     min_visit: timedelta = timedelta(minutes=30)
     continuity_days: int = 30
+    early_margin: timedelta = timedelta(minutes=60)  # check-in sooner before the window: early
+    short_share: float = 0.5  # under this share of the item's standard minutes: short
 
 
 class CheckMethod(StrEnum):
@@ -50,6 +52,8 @@ class AlertKind(StrEnum):
     LATE = "late"
     NO_SHOW = "no_show"
     GEOFENCE = "geofence"
+    EARLY = "early"
+    SHORT = "short"
 
 
 class CorrectionReason(StrEnum):
@@ -159,13 +163,21 @@ def punctuality(
     now: datetime,
     policy: VisitPolicy = VisitPolicy(),
 ) -> str:
-    """'on_time', 'late' or 'no_show' for a visit, from its check-in or, lacking one, now."""
-    at = checked_in_at or now
-    if checked_in_at is None and at >= no_show_at(window_start, policy):
+    """The visit's punctuality in words a person can trust, from its check-in or, lacking one, now.
+
+    Checked in: 'early' (more than the margin before the window), 'on_time' or 'late'. Not
+    checked in: 'upcoming' before the window starts, 'expected' while the allowance runs,
+    then 'late' and 'no_show' — never 'on_time' for a visit that has not happened.
+    """
+    if checked_in_at is not None:
+        if checked_in_at < window_start - policy.early_margin:
+            return "early"
+        return "late" if checked_in_at >= late_at(window_start, policy) else "on_time"
+    if now >= no_show_at(window_start, policy):
         return "no_show"
-    if at >= late_at(window_start, policy):
+    if now >= late_at(window_start, policy):
         return "late"
-    return "on_time"
+    return "upcoming" if now < window_start else "expected"
 
 
 def duration_minutes(check_in_at: datetime, check_out_at: datetime) -> int:
@@ -403,85 +415,3 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
         raise ValueError(f"not a month: {month!r}") from exc
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=CHINA_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class SettlementRow:
-    """One delivered order as settlement sees it (the split it was priced with)."""
-
-    provider_id: int
-    provider_name: str
-    service_code: str
-    service_name: str
-    price_fen: int
-    government_fen: int
-    elder_fen: int
-
-
-@dataclass
-class SettlementLine:
-    """One service of one provider in a month."""
-
-    service_code: str
-    service_name: str
-    count: int = 0
-    total_fen: int = 0
-    government_fen: int = 0
-    elder_fen: int = 0
-
-
-@dataclass
-class ProviderSettlement:
-    """A provider's month: a line per service and the totals."""
-
-    provider_id: int
-    provider_name: str
-    lines: list[SettlementLine] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        """Services delivered."""
-        return sum(line.count for line in self.lines)
-
-    @property
-    def total_fen(self) -> int:
-        """Money due for the month."""
-        return sum(line.total_fen for line in self.lines)
-
-    @property
-    def government_fen(self) -> int:
-        """The government's share."""
-        return sum(line.government_fen for line in self.lines)
-
-    @property
-    def elder_fen(self) -> int:
-        """The elders' share."""
-        return sum(line.elder_fen for line in self.lines)
-
-
-def settle(rows: Iterable[SettlementRow]) -> list[ProviderSettlement]:
-    """Group delivered orders by provider and service; providers and services sorted by code."""
-    providers: dict[int, ProviderSettlement] = {}
-    lines: dict[tuple[int, str], SettlementLine] = {}
-    for row in rows:
-        prov = providers.setdefault(
-            row.provider_id, ProviderSettlement(row.provider_id, row.provider_name)
-        )
-        line = lines.get((row.provider_id, row.service_code))
-        if line is None:
-            line = SettlementLine(row.service_code, row.service_name)
-            lines[(row.provider_id, row.service_code)] = line
-            prov.lines.append(line)
-        line.count += 1
-        line.total_fen += row.price_fen
-        line.government_fen += row.government_fen
-        line.elder_fen += row.elder_fen
-    result = sorted(providers.values(), key=lambda p: (p.provider_name, p.provider_id))
-    for prov in result:
-        prov.lines.sort(key=lambda line: line.service_code)
-    return result
-
-
-def split_mismatches(rows: Iterable[SettlementRow]) -> list[SettlementRow]:
-    """Rows whose government and elder shares do not add up to the price (to be checked)."""
-    return [r for r in rows if r.government_fen + r.elder_fen != r.price_fen]

@@ -167,6 +167,7 @@ class VisitRead(VisitItem):
     corrections: list[CorrectionRead]
     rating_score: int | None
     rating_comment: str | None
+    flags: list[str] = []  # supervision flags (payment reason codes), e.g. early_arrival
     punctuality: str
 
 
@@ -209,7 +210,7 @@ class ReturnVisitRead(BaseModel):
     notes: str | None
 
 
-AlertKindCode = Literal["late", "no_show", "geofence"]
+AlertKindCode = Literal["late", "no_show", "geofence", "early", "short"]
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 
 

@@ -29,6 +29,8 @@ from yiyang.security.subject import Subject
 from yiyang.visits import alerts as alert_service
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit
+from yiyang.visits.payment import rules as pay_rules
+from yiyang.visits.policy import policy_from
 from yiyang.visits.rules import AlertKind, CheckMethod, GeofenceResult, VisitPolicy
 from yiyang.visits.schemas import (
     CheckIn,
@@ -45,17 +47,6 @@ from yiyang.visits.schemas import (
 LATE_CHECK = "visit.late_check"
 NO_SHOW_CHECK = "visit.no_show_check"
 E = order_rules.Event
-
-
-def policy_from(settings: Settings) -> VisitPolicy:
-    """The visit policy configured for this process."""
-    return VisitPolicy(
-        default_geofence_m=settings.visit_geofence_m,
-        poor_accuracy_m=settings.visit_poor_accuracy_m,
-        late_after=timedelta(minutes=settings.visit_late_minutes),
-        no_show_after=timedelta(minutes=settings.visit_no_show_minutes),
-        min_visit=timedelta(minutes=settings.visit_min_minutes),
-    )
 
 
 def raise_if(problems: list[FieldProblem]) -> None:
@@ -219,6 +210,12 @@ def check_in(
         alert_service.raise_alert(
             session, order, AlertKind.GEOFENCE, now=now, detail={"check_in": _fence(fence)}
         )
+    if pay_rules.is_early(order.window_start_at, now, policy):
+        early_min = int((order.window_start_at - now).total_seconds() // 60)
+        alert_service.raise_alert(
+            session, order, AlertKind.EARLY, now=now,
+            detail={"minutes_early": early_min, "window_start_at": order.window_start_at},
+        )  # fmt: skip
     session.flush()
     return visit
 
@@ -289,6 +286,12 @@ def check_out(
         alert_service.raise_alert(
             session, order, AlertKind.GEOFENCE, now=now, detail={"check_out": _fence(fence)}
         )
+    if pay_rules.is_short(minutes, order.standard_minutes, policy):
+        alert_service.raise_alert(
+            session, order, AlertKind.SHORT, now=now,
+            detail={"minutes": minutes, "standard_minutes": order.standard_minutes,
+                    "short_reason": visit.short_reason},
+        )  # fmt: skip
     session.flush()
     return visit
 
@@ -391,10 +394,27 @@ def _check(visit: Visit | None, side: str) -> CheckRead:
 
 
 def to_read(
-    session: Session, subject: Subject, order: ServiceOrder, visit: Visit | None, *, now: datetime
+    session: Session,
+    subject: Subject,
+    order: ServiceOrder,
+    visit: Visit | None,
+    *,
+    now: datetime,
+    policy: VisitPolicy = VisitPolicy(),
 ) -> VisitRead:
-    """The full visit as this subject may see it."""
+    """The full visit as this subject may see it, with its supervision flags."""
     rating = repository.rating_of(session, order.id)
+    flags: list[str] = []
+    if visit is not None and visit.check_in_at is not None:
+        facts = pay_rules.VisitFacts(
+            window_start_at=order.window_start_at, check_in_at=visit.check_in_at,
+            check_out_at=visit.check_out_at, standard_minutes=order.standard_minutes,
+            check_in_flag=visit.check_in_flag, check_out_flag=visit.check_out_flag,
+            short_reason=visit.short_reason, manual=visit.manual,
+            open_complaints=repository.open_complaints(session, [order.id]).get(order.id, 0),
+            rating_score=rating.score if rating else None,
+        )  # fmt: skip
+        flags = [str(f) for f in pay_rules.visit_flags(facts, policy)]
     values = _item(order, visit) | dict(
         staff_id=order.staff_id,
         staff_name=order.staff.name if order.staff else None,
@@ -410,18 +430,27 @@ def to_read(
         corrections=[CorrectionRead.model_validate(c) for c in visit.corrections] if visit else [],
         rating_score=rating.score if rating else None,
         rating_comment=rating.comment if rating else None,
+        flags=flags,
         punctuality=rules.punctuality(
-            planned_start(order), visit.check_in_at if visit else None, now
+            planned_start(order), visit.check_in_at if visit else None, now, policy
         ),
     )
     return disclosed(VisitRead, elder_viewer(subject, order, local_today(now)), values)
 
 
-def read_visit(session: Session, subject: Subject, order_id: int, *, now: datetime) -> VisitRead:
+def read_visit(
+    session: Session,
+    subject: Subject,
+    order_id: int,
+    *,
+    now: datetime,
+    policy: VisitPolicy = VisitPolicy(),
+) -> VisitRead:
     """One visit in the caller's scope."""
     subject.require(Perm.VISIT_READ)
     order = repository.get_order(session, subject, order_id)
-    return to_read(session, subject, order, repository.get_visit(session, order.id), now=now)
+    visit = repository.get_visit(session, order.id)
+    return to_read(session, subject, order, visit, now=now, policy=policy)
 
 
 def continuity(

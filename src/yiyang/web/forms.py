@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -197,3 +197,31 @@ def form_values(form: FormData) -> dict[str, Any]:
         items = [v for v in form.getlist(key) if isinstance(v, str)]
         values[key] = items if len(items) > 1 else (items[0] if items else "")
     return values
+
+
+def refused(
+    locale: str, action: Callable[[], object]
+) -> tuple[list[FieldProblem], int, str] | None:
+    """Run a posted form's action: None when it went through, else the problems, status and
+    headline to show the form again with (403 and 404 are raised on, as pages of their own)."""
+    try:
+        action()
+    except ValidationError as exc:
+        return (
+            validation_problems(exc),
+            422,
+            translate(locale, N_("Please correct the fields marked below.")),
+        )
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return exc.problems, exc.status_code, error_message(locale, exc)
+    return None
+
+
+def same_page(target: str, path: str) -> str:
+    """Where to go back after a form: `target` when it is `path` on this site (with its query)."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path != path:
+        return path
+    return target

@@ -1,0 +1,1 @@
+"""Paying for visits: payability, the exceptions queue and monthly settlement runs."""

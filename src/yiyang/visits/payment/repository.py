@@ -1,0 +1,146 @@
+"""Every query of payment: reviews, runs and lines; scope from the orders' and runs' own rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from yiyang.errors import N_, NotFound
+from yiyang.registry.providers import repository as provider_repository
+from yiyang.registry.providers.models import Provider
+from yiyang.security.subject import Subject
+from yiyang.visits.models import VisitRating
+from yiyang.visits.payment.models import SettlementLine, SettlementRun, VisitReview
+
+
+def reviews_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[VisitReview]]:
+    """Reviews of several orders, oldest first (scope is checked on the orders first)."""
+    if not order_ids:
+        return {}
+    stmt = (
+        select(VisitReview)
+        .where(VisitReview.order_id.in_(order_ids))
+        .order_by(VisitReview.order_id, VisitReview.at, VisitReview.id)
+    )
+    found: dict[int, list[VisitReview]] = {}
+    for review in session.scalars(stmt):
+        found.setdefault(review.order_id, []).append(review)
+    return found
+
+
+def ratings_of(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    """The elder's or family's score of several orders."""
+    if not order_ids:
+        return {}
+    stmt = select(VisitRating.order_id, VisitRating.score).where(
+        VisitRating.order_id.in_(order_ids)
+    )
+    return {order_id: score for order_id, score in session.execute(stmt)}
+
+
+def _street_lines(street_id: int) -> object:
+    return exists().where(
+        SettlementLine.run_id == SettlementRun.id, SettlementLine.street_id == street_id
+    )
+
+
+def readable_runs(subject: Subject) -> Select[tuple[SettlementRun]]:
+    """Runs the subject may see: all in the district, a provider its own, a street those that
+    paid for its elders (the street then sees only its lines)."""
+    condition = subject.scope.where(street=_street_lines, provider=SettlementRun.provider_id)
+    return select(SettlementRun).where(condition)
+
+
+def runs(
+    session: Session, subject: Subject, month: str | None, provider_id: int | None
+) -> list[SettlementRun]:
+    """Readable runs, newest month first, then by provider name."""
+    stmt = readable_runs(subject).options(joinedload(SettlementRun.provider))
+    if month:
+        stmt = stmt.where(SettlementRun.month == month)
+    if provider_id is not None:
+        stmt = stmt.where(SettlementRun.provider_id == provider_id)
+    stmt = stmt.order_by(SettlementRun.month.desc(), SettlementRun.provider_id)
+    return list(session.scalars(stmt).unique())
+
+
+def get_run(
+    session: Session, subject: Subject, run_id: int, *, lock: bool = False
+) -> SettlementRun:
+    """One readable run (locked with `lock`, so two closings cannot both pass), or NotFound."""
+    if lock:
+        session.scalar(select(SettlementRun.id).where(SettlementRun.id == run_id).with_for_update())
+    stmt = (
+        readable_runs(subject)
+        .where(SettlementRun.id == run_id)
+        .options(joinedload(SettlementRun.provider))
+        .execution_options(populate_existing=True)
+    )
+    run = session.scalar(stmt)
+    if run is None:
+        raise NotFound(N_("Settlement %(id)s not found."), id=run_id)
+    return run
+
+
+def run_for(session: Session, month: str, provider_id: int) -> SettlementRun | None:
+    """The run of a provider's month, if any."""
+    return session.scalar(
+        select(SettlementRun).where(
+            SettlementRun.month == month, SettlementRun.provider_id == provider_id
+        )
+    )
+
+
+def lines_of(session: Session, run_id: int, street_id: int | None = None) -> list[SettlementLine]:
+    """A run's lines (one street's only, for a street admin), by kind, date and order."""
+    stmt = select(SettlementLine).where(SettlementLine.run_id == run_id)
+    if street_id is not None:
+        stmt = stmt.where(SettlementLine.street_id == street_id)
+    stmt = stmt.order_by(SettlementLine.kind, SettlementLine.service_date, SettlementLine.order_id)
+    return list(session.scalars(stmt))
+
+
+def delete_lines(session: Session, run_id: int) -> None:
+    """Drop a draft run's lines before it is computed again."""
+    for line in session.scalars(select(SettlementLine).where(SettlementLine.run_id == run_id)):
+        session.delete(line)
+    session.flush()
+
+
+def closed_lines_before(
+    session: Session, provider_id: int, month: str
+) -> list[tuple[SettlementLine, str]]:
+    """Lines of the provider's closed runs of months before `month`, with their run's month."""
+    stmt = (
+        select(SettlementLine, SettlementRun.month)
+        .join(SettlementRun, SettlementRun.id == SettlementLine.run_id)
+        .where(
+            SettlementRun.provider_id == provider_id,
+            SettlementRun.status == "closed",
+            SettlementRun.month < month,
+        )
+        .order_by(SettlementLine.id)
+    )
+    return [(line, run_month) for line, run_month in session.execute(stmt)]
+
+
+def closed_months(session: Session, provider_id: int) -> list[str]:
+    """Months whose run of this provider is closed."""
+    stmt = select(SettlementRun.month).where(
+        SettlementRun.provider_id == provider_id, SettlementRun.status == "closed"
+    )
+    return list(session.scalars(stmt))
+
+
+def count_runs(session: Session, subject: Subject) -> int:
+    """How many runs the subject may see."""
+    stmt = select(func.count()).select_from(readable_runs(subject).subquery())
+    return session.scalar(stmt) or 0
+
+
+def providers(session: Session, subject: Subject) -> list[Provider]:
+    """Providers the subject may filter by, by name."""
+    stmt = provider_repository.readable(subject).order_by(Provider.name).limit(500)
+    return list(session.scalars(stmt))
