@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from yiyang.console.booking import now_of, page_context
+from yiyang.console.booking import EARLIEST, LATEST, now_of, page_context
 from yiyang.console.family_words import AHEAD, DONE, FamilyStatus, family_status
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.pagination import PageParams
@@ -64,8 +64,9 @@ def _again(done: list[OrderListItem]) -> list[Again]:
     for o in done:
         if o.item_code in seen:
             continue
-        at = o.window_start.astimezone(CHINA_TZ).strftime("%H:%M")
-        href = f"/m/order/{o.item_code}?day=tomorrow&slot=at&at={at}"
+        at = o.window_start.astimezone(CHINA_TZ).time()
+        when = f"slot=at&at={at:%H:%M}" if EARLIEST <= at <= LATEST else "slot=morning"
+        href = f"/m/order/{o.item_code}?day=tomorrow&{when}"
         seen[o.item_code] = Again(o.item_code, o.item_name, o.item_name_en, href)
     return list(seen.values())[:AGAIN]
 

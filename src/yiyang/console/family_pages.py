@@ -30,7 +30,7 @@ from yiyang.console.booking import (
     window_choice,
     window_end,
 )
-from yiyang.console.family_words import family_status
+from yiyang.console.family_words import family_status, when_words
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.localtime import local_today
@@ -128,6 +128,7 @@ def _picker(
         last_day=(today + timedelta(days=DAYS_AHEAD)).isoformat(),
         other_day=choice.day not in ("", *DAY_LABELS),
         days_ahead=DAYS_AHEAD,
+        when=lambda at: when_words(locale, at, now),
     )
     template = (
         "m/_quote.html" if request.headers.get("hx-target") == "quote" else "m/order_when.html"
