@@ -249,6 +249,7 @@ def test_family_books_a_later_day_and_caregiver_sees_check_out_by_card(
     carer.get_by_test_id("qr-code").fill("E1.0000 0000")
     carer.get_by_test_id("qr-check-out").click()
     expect(carer.get_by_test_id("visit-error")).to_be_visible()
+    expect(carer.get_by_test_id("qr-form")).to_be_visible()  # open again, to pick a reason
     text = carer.locator("body").inner_text()
     assert "short_reason" not in text and "服务时长偏短的原因" in text
     carer.screenshot(path=str(shots / "caregiver-zh_CN-check-out-error.png"), full_page=True)

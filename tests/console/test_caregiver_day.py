@@ -96,6 +96,7 @@ def test_check_out_with_the_card_and_errors_named_in_words(
     assert "Please correct: Why the visit was short." in text
     assert "Why the visit was short: The visit lasted 5 minutes" in text
     assert "short_reason" not in text and not CODES.findall(text)
+    assert 'data-testid="qr-form" >' in short.text  # the card form stays open to try again
     wrong = client.post(
         url,
         data={

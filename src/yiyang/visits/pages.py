@@ -132,9 +132,12 @@ def _visit_page(
     errors: dict[str, list[str]] | None = None,
     message: str | None = None,
     status_code: int = 200,
+    qr_open: bool = False,
 ) -> HTMLResponse:
     visit = visit_service.read_visit(db, subject, order_id, now=_now(request))
-    context = visit_context(locale, visit=visit, errors=errors or {}, message=message)
+    context = visit_context(
+        locale, visit=visit, errors=errors or {}, message=message, qr_open=qr_open
+    )
     return render(request, "m/visit.html", context, status_code=status_code)
 
 
@@ -170,8 +173,13 @@ def _outcome(
     locale: str,
     order_id: RowId,
     step: Callable[[], Response | None],
+    *,
+    qr: bool = False,
 ) -> Response:
-    """Run one caregiver action; on a refusal show the visit page with the problems."""
+    """Run one caregiver action; on a refusal show the visit page with the problems.
+
+    A refused check with the elder's card keeps the card form open (`qr`).
+    """
     try:
         done = step()
     except DomainError as exc:
@@ -181,7 +189,7 @@ def _outcome(
             request, db, subject, locale, order_id,
             errors=problems_by_field(locale, exc.problems),
             message=_headline(locale, exc.problems) if several else error_message(locale, exc),
-            status_code=exc.status_code,
+            status_code=exc.status_code, qr_open=qr,
         )  # fmt: skip
     except (ValidationError, ValueError) as exc:
         problems = validation_problems(exc) if isinstance(exc, ValidationError) else []
@@ -189,7 +197,7 @@ def _outcome(
         return _visit_page(
             request, db, subject, locale, order_id,
             errors=problems_by_field(locale, problems),
-            message=_headline(locale, problems), status_code=422,
+            message=_headline(locale, problems), status_code=422, qr_open=qr,
         )  # fmt: skip
     return done or RedirectResponse(f"/m/visits/{order_id}", status_code=303)
 
@@ -262,7 +270,7 @@ def check_in(
             policy=visit_service.policy_from(state.settings),
         )
 
-    return _outcome(request, db, subject, locale, order_id, step)
+    return _outcome(request, db, subject, locale, order_id, step, qr=_method(form) == "qr")
 
 
 @router.post("/{order_id}/check-out", response_model=None)
@@ -295,7 +303,7 @@ def check_out(
             policy=visit_service.policy_from(state.settings),
         )
 
-    return _outcome(request, db, subject, locale, order_id, step)
+    return _outcome(request, db, subject, locale, order_id, step, qr=_method(form) == "qr")
 
 
 @router.post("/{order_id}/checklist", response_model=None)
