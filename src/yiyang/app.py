@@ -20,7 +20,9 @@ from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
     audit_pages,
+    caregiver_day,
     continuity_pages,
+    family_home,
     family_pages,
     home,
     order_pages,
@@ -179,6 +181,8 @@ def create_app(
         order_pages.router,  # /orders/new before the list's /orders/{order_id} neighbours
         orders_pages.router,
         family_pages.router,
+        family_home.router,
+        caregiver_day.router,
         dispatch_pages.router,
         plan_pages.router,
         visit_pages.router,

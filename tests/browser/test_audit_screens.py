@@ -53,7 +53,7 @@ def _history(live: LiveApp, tab: Any) -> None:
     tab.context.clear_cookies()
     login(tab, "street", "wrong password")
     login(tab, "caregiver")
-    tab.wait_for_url(live.url + "/")
+    tab.wait_for_url(live.url + "/m/today")
     assert tab.goto("/audit").status == 403
     tab.context.clear_cookies()
     sealer.seal_new(make_session_factory(live.engine), utcnow() + timedelta(seconds=10))

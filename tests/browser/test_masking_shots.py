@@ -109,7 +109,7 @@ def _as(browser: Any, live_app: LiveApp, who: str, *, phone: bool = False) -> An
     context = browser.new_context(locale="zh-CN", base_url=live_app.url, **options)
     tab = context.new_page()
     login(tab, who)
-    tab.wait_for_url("**/")
+    tab.wait_for_url(re.compile(r"^(?!.*/login)"))  # the home page, or a phone home
     return tab
 
 

@@ -132,7 +132,7 @@ def test_family_orders_a_bath_and_rates_it(
 
     family = phones()
     login(family, bath_world.order_family)
-    family.wait_for_url("**/")
+    family.wait_for_url("**/m/home")
     family.goto("/m/order")
     expect(family.get_by_test_id("tile-bath_home")).to_be_visible()
     shot(family, "01-family-tiles")
@@ -161,7 +161,7 @@ def test_family_orders_a_bath_and_rates_it(
 
     carer = phones()
     login(carer, bath_world.caregiver)
-    carer.wait_for_url("**/")
+    carer.wait_for_url("**/m/today")
     carer.goto("/m/visits?day=tomorrow")
     card = carer.locator(f'[data-testid=visit][data-order="{order_id}"]')
     expect(card).to_be_visible()
@@ -184,7 +184,7 @@ def test_family_orders_a_bath_and_rates_it(
     carer.get_by_test_id("save-checklist").click()
     shot(carer, "05-caregiver-checked-in")
     # A real bath lasts an hour; the test checks out at once and gives the short-visit reason.
-    carer.locator("select[name=short_reason]").select_option("tasks_done")
+    carer.get_by_test_id("short-reason").select_option("tasks_done")
     carer.get_by_test_id("check-out").click()
     expect(carer.locator("[data-testid=visit]")).to_have_attribute("data-status", "completed")
     shot(carer, "06-caregiver-done")

@@ -66,6 +66,7 @@ def test_relations_open_only_what_their_rule_names() -> None:
     assert not may_see(provider, Kind.ELDER_PHONE)
     assert may_see(provider.also(Relation.SERVING), Kind.ELDER_PHONE)
     assert not may_see(provider.also(Relation.SERVING), Kind.CONTACT_PHONE)
+    assert may_see(reader(R.CAREGIVER, staff_id=4).also(Relation.AT_THE_DOOR), Kind.CONTACT_PHONE)
     assert not may_see(provider.also(Relation.SERVING), Kind.ELDER_ID_NUMBER)
     assert may_see(provider.also(Relation.SAME_PROVIDER), Kind.DISPATCHED_STAFF)
     family = reader(R.FAMILY, elder_id=9)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from yiyang.dispatch.reads import read_order
-from yiyang.errors import N_, DomainError, Invalid
+from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import orderable, subsidy_words
 from yiyang.orders import service as order_service
@@ -43,6 +43,8 @@ SLOTS: dict[str, tuple[time, time]] = {
 }
 SLOT_LABELS = {"morning": N_("Morning"), "afternoon": N_("Afternoon"), "at": N_("At a time")}
 DAY_LABELS = {"today": N_("Today"), "tomorrow": N_("Tomorrow")}
+DAYS_AHEAD = 14  # how far ahead the phone picker books (the orders rule allows more)
+EARLIEST, LATEST = time(7, 0), time(20, 0)  # the hours a chosen time may start at
 
 
 def now_of(request: Request) -> datetime:
@@ -71,6 +73,7 @@ class WindowChoice:
 
 
 def picked_day(now: datetime, day: str) -> date | None:
+    """The local date of 'today', 'tomorrow' or an ISO date; None when it is none of them."""
     today = local_today(now)
     if day == "today":
         return today
@@ -83,14 +86,57 @@ def picked_day(now: datetime, day: str) -> date | None:
 
 
 def clock_time(raw: str) -> time | None:
+    """A time of day typed as HH:MM; None when it is not one."""
     try:
         return time.fromisoformat(raw.strip())
     except ValueError:
         return None
 
 
+def resolve_day(day: str, on: str) -> str:
+    """The day the picker means: 'today', 'tomorrow', or the date typed under 'another day'."""
+    return on.strip() if day == "date" else day
+
+
+def day_problem(now: datetime, day: str) -> FieldProblem | None:
+    """What is wrong with the picked day, in words, on the field 'day' (None: fine or unset)."""
+    if not day:
+        return None
+    the_day, today = picked_day(now, day), local_today(now)
+    if the_day is None:
+        return FieldProblem(
+            "day", "bad_date", N_("Choose a day from the calendar (for example 2026-12-03).")
+        )
+    return orderable.day_problem(the_day, today, DAYS_AHEAD, field="day")
+
+
+def time_problem(slot: str, at: str) -> FieldProblem | None:
+    """What is wrong with a chosen time, on the field 'at' (None: fine or not chosen)."""
+    if slot != "at" or not at.strip():
+        return None
+    t = clock_time(at)
+    if t is None:
+        return FieldProblem("at", "bad_time", N_("Enter a time such as 09:30."))
+    if not EARLIEST <= t <= LATEST:
+        return FieldProblem(
+            "at",
+            "off_hours",
+            N_("Choose a time between %(first)s and %(last)s."),
+            {"first": EARLIEST.strftime("%H:%M"), "last": LATEST.strftime("%H:%M")},
+        )
+    return None
+
+
+def choice_problems(now: datetime, choice: WindowChoice) -> list[FieldProblem]:
+    """The problems of the picked day and time, each on its own field."""
+    found = (day_problem(now, choice.day), time_problem(choice.slot, choice.at))
+    return [p for p in found if p is not None]
+
+
 def window_choice(now: datetime, day: str, slot: str, at: str = "") -> WindowChoice:
     """Turn the picker's day and slot (or exact time) into a window; None where incomplete."""
+    if day_problem(now, day) or time_problem(slot, at):
+        return WindowChoice(day, slot, at, None, None)
     the_day = picked_day(now, day)
     start = end = None
     if the_day is not None and slot in SLOTS:
@@ -165,7 +211,8 @@ def picked_service(
 ) -> OrderableService:
     """The chosen service as the elder may order it on the picked day (today until picked)."""
     now = now_of(request)
-    on = max(picked_day(now, day) or local_today(now), local_today(now))
+    good = picked_day(now, day) if day_problem(now, day) is None else None  # else told apart
+    on = max(good or local_today(now), local_today(now))
     return orderable.find(orderable_for(request, db, subject, own_elder(subject), on), code)
 
 

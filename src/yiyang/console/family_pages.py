@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,10 +11,12 @@ from pydantic import ValidationError
 
 from yiyang.console.booking import (
     DAY_LABELS,
+    DAYS_AHEAD,
     FEATURED,
     SLOT_LABELS,
     SLOTS,
     WindowChoice,
+    choice_problems,
     featured_first,
     now_of,
     order_view,
@@ -22,10 +25,12 @@ from yiyang.console.booking import (
     page_context,
     picked_service,
     quote_for,
+    resolve_day,
     slot_open,
     window_choice,
     window_end,
 )
+from yiyang.console.family_words import family_status, when_words
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.localtime import local_today
@@ -100,6 +105,12 @@ def _picker(
     elder_id = own_elder(subject)
     item = picked_service(request, db, subject, choice.day, code)
     quote, problems, problem_message = quote_for(request, db, subject, elder_id, code, choice)
+    if picked := choice_problems(now, choice):
+        problems = problems_by_field(locale, picked)
+        problem_message = problem_message or " ".join(
+            t for texts in problems.values() for t in texts
+        )
+    today = local_today(now)
     slots_open = {(d, s): slot_open(now, d, s) for d in DAY_LABELS for s in SLOTS}
     context = page_context(
         locale,
@@ -113,6 +124,11 @@ def _picker(
         slots=SLOT_LABELS,
         slot_times=SLOTS,
         slots_open=slots_open,
+        first_day=today.isoformat(),
+        last_day=(today + timedelta(days=DAYS_AHEAD)).isoformat(),
+        other_day=choice.day not in ("", *DAY_LABELS),
+        days_ahead=DAYS_AHEAD,
+        when=lambda at: when_words(locale, at, now),
     )
     template = (
         "m/_quote.html" if request.headers.get("hx-target") == "quote" else "m/order_when.html"
@@ -130,9 +146,10 @@ def one_tap_when(
     day: str = "",
     slot: str = "",
     at: str = "",
+    on: str = "",
 ) -> HTMLResponse:
-    """Pick a day and a time slot; the quote appears as soon as both are chosen."""
-    choice = window_choice(now_of(request), day, slot, at)
+    """Pick a day (up to two weeks ahead) and a slot or a time; then the quote appears."""
+    choice = window_choice(now_of(request), resolve_day(day, on), slot, at)
     return _picker(request, db, subject, locale, code, choice)
 
 
@@ -144,12 +161,14 @@ def one_tap_confirm(
     code = str(form.get("item_code") or "")
     choice = window_choice(
         now_of(request),
-        str(form.get("day") or ""),
+        resolve_day(str(form.get("day") or ""), str(form.get("on") or "")),
         str(form.get("slot") or ""),
         str(form.get("at") or ""),
     )
     elder_id = own_elder(subject)
     try:
+        if picked := choice_problems(now_of(request), choice):
+            raise Invalid(N_("Please correct the day or the time."), problems=picked)
         if choice.start is None:
             raise Invalid(N_("Choose a day and a time."), field="window_start", code="no_window")
         item = picked_service(request, db, subject, choice.day, code)
@@ -214,7 +233,9 @@ def my_orders(
 ) -> HTMLResponse:
     """The family's recent orders."""
     page = order_service.list_orders(db, subject, OrderFilter(), PageParams(page=1, size=30))
-    return render(request, "m/orders.html", page_context(locale, page=page))
+    now = now_of(request)
+    words = {o.id: family_status(locale, o, now) for o in page.items}
+    return render(request, "m/orders.html", page_context(locale, page=page, words=words))
 
 
 @router.get("/m/orders/{order_id}", response_class=HTMLResponse)
@@ -223,12 +244,14 @@ def follow(
 ) -> HTMLResponse:
     """Follow one order from dispatch to the door; htmx refreshes the status every few seconds."""
     view = order_view(request, db, subject, order_id)
+    rated = bool(view["visit"] and view["visit"].rating_score)
     context = page_context(
         locale,
         **view,
         steps=_family_steps(view["order"].status),
         polling=view["order"].status not in SETTLED_VIEW,
-        rated=bool(view["visit"] and view["visit"].rating_score),
+        rated=rated,
+        words=family_status(locale, view["order"], view["now"], rated=rated),
         errors={},
     )
     if request.headers.get("hx-target") == "status":
@@ -285,6 +308,7 @@ def _follow_with_errors(
         steps=_family_steps(view["order"].status),
         polling=False,
         rated=False,
+        words=family_status(locale, view["order"], view["now"]),
         errors=problems_by_field(locale, problems),
     )
     return render(request, "m/follow.html", context, status_code=status_code)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yiyang.console import overview, work_pages, work_queue
+from yiyang.console.family_home import PHONE_HOMES
 from yiyang.kit.localtime import local_today
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Role
@@ -22,6 +23,8 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
 
     The auditor's home is the audit log; the call centre's is its work page.
     """
+    if phone_home := PHONE_HOMES.get(subject.role):  # elder, family, caregiver: their phone home
+        return RedirectResponse(phone_home, status_code=303)
     if subject.role == Role.AUDITOR:
         return RedirectResponse("/audit", status_code=303)
     if subject.role in work_queue.DESK_ROLES:

@@ -48,4 +48,8 @@ def order_viewer(subject: Subject, order: ServiceOrder) -> Viewer:
 def elder_viewer(subject: Subject, order: ServiceOrder, today: date) -> Viewer:
     """The subject reading the order's elder details (phone): also whether they serve now."""
     viewer = order_viewer(subject, order)
-    return viewer.also(Relation.SERVING) if serving(subject, order, today) else viewer
+    if not serving(subject, order, today):
+        return viewer
+    if subject.role == Role.CAREGIVER:  # at the door: the key-holder may have to open it
+        return viewer.also(Relation.SERVING, Relation.AT_THE_DOOR)
+    return viewer.also(Relation.SERVING)

@@ -26,12 +26,15 @@ from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
 
-def _day_problem(day: date, today: date, max_days_ahead: int) -> FieldProblem | None:
+def day_problem(
+    day: date, today: date, max_days_ahead: int, *, field: str = "on"
+) -> FieldProblem | None:
+    """Why a service day cannot be ordered (past, or too far ahead), on the named field."""
     if day < today:
-        return FieldProblem("on", "in_past", N_("That day is in the past."))
+        return FieldProblem(field, "in_past", N_("That day is in the past."))
     if day > today + timedelta(days=max_days_ahead):
         return FieldProblem(
-            "on",
+            field,
             "too_far",
             N_("Orders can be placed at most %(days)s days ahead."),
             {"days": max_days_ahead},
@@ -78,7 +81,7 @@ def orderable_services(
     """The home-visit services this elder may order on `day`, each priced and split for them."""
     subject.require(Perm.ORDER_CREATE)
     elder = _elder(session, subject, elder_id)
-    if bad := _day_problem(day, local_today(now), settings.order_max_days_ahead):
+    if bad := day_problem(day, local_today(now), settings.order_max_days_ahead):
         raise Invalid(bad.message, field=bad.field, code=bad.code, **bad.params)
     policies = subsidy.in_force(repository.policies(session), day)
     names = {p.code: p.name for p in policies}

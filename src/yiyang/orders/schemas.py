@@ -158,6 +158,8 @@ class OrderListItem(BaseModel):
     provider_name: Annotated[str | None, Serving] = None
     staff_name: Annotated[str | None, Serving] = None
     facility_name: Annotated[str | None, Serving] = None  # the caregiver's centre
+    facility_phone: Annotated[str | None, Serving] = None  # the centre's front desk (public)
+    planned_start: datetime | None = None  # when the caregiver is expected, once planned
 
 
 class OrderRead(OrderListItem):

@@ -418,6 +418,8 @@ def list_values(order: ServiceOrder) -> dict[str, Any]:
         provider_name=order.provider.name if order.provider else None,
         staff_name=staff.name if staff else None,
         facility_name=staff.facility.name if staff and staff.facility else None,
+        facility_phone=staff.facility.phone if staff and staff.facility else None,
+        planned_start=order.planned_start_at,
     )
 
 

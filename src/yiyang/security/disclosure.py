@@ -44,6 +44,7 @@ class Relation(StrEnum):
     SERVING = "serving"  # the reader serves this elder now (docs/privacy.md says when)
     COMING = "coming"  # a caregiver has accepted the order
     SAME_PROVIDER = "same_provider"  # the person named works for the reader's provider
+    AT_THE_DOOR = "at_the_door"  # the caregiver serving the elder today (may need the key)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ RULES: dict[Kind, Rule] = {
     Kind.ELDER_ID_NUMBER: Rule(Perm.ELDER_IDENTITY),
     Kind.ELDER_BIRTH_DATE: Rule(Perm.ELDER_IDENTITY),
     Kind.ELDER_PHONE: Rule(Perm.ELDER_PHONE, frozenset({Relation.SELF, Relation.SERVING})),
-    Kind.CONTACT_PHONE: Rule(Perm.ELDER_PHONE),
+    Kind.CONTACT_PHONE: Rule(Perm.ELDER_PHONE, frozenset({Relation.AT_THE_DOOR})),
     Kind.STAFF_ID_NUMBER: Rule(Perm.STAFF_IDENTITY, frozenset({Relation.SELF})),
     Kind.STAFF_PHONE: Rule(Perm.STAFF_PHONE, frozenset({Relation.SELF})),
     Kind.ORDER_CAREGIVER: Rule(Perm.ORDER_STAFF, frozenset({Relation.COMING})),

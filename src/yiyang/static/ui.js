@@ -70,7 +70,8 @@
         show: false,
         init: function () { this.show = this.$el.dataset.open === "true"; },
         follow: function () {
-          var at = this.$root.closest("form").querySelector("input[name=slot][value=at]");
+          var name = this.$el.dataset.name || "slot", value = this.$el.dataset.value || "at";
+          var at = this.$root.closest("form").querySelector("input[name=" + name + "][value=" + value + "]");
           this.show = Boolean(at && at.checked);
         },
       };

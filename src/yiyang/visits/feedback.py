@@ -51,6 +51,12 @@ def confirm(
     return RatingRead.model_validate(rating)
 
 
+def scores(session: Session, subject: Subject, order_ids: list[int]) -> dict[int, int]:
+    """The stars given to these orders (those the subject may read), by order id."""
+    subject.require(Perm.VISIT_READ)
+    return repository.scores_of(session, subject, order_ids)
+
+
 def file_complaint(
     session: Session, subject: Subject, order_id: int, data: ComplaintIn, *, now: datetime
 ) -> ComplaintRead:

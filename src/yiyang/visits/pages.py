@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,9 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from yiyang.errors import N_, DomainError
+from yiyang.errors import N_, DomainError, FieldProblem
 from yiyang.kit.geo import haversine_m
-from yiyang.kit.localtime import local_today
 from yiyang.kit.types import RowId
 from yiyang.orders.page_helpers import REFUSE_REASONS, SHORT_REASON_LABELS, helpers
 from yiyang.security.subject import Subject
@@ -35,6 +34,21 @@ from yiyang.web.templating import render
 
 router = APIRouter(prefix="/m/visits", include_in_schema=False, dependencies=[Depends(get_locale)])
 
+# The words for each form field a caregiver's action may refuse (never the field's code).
+FIELD_LABELS = {
+    "short_reason": N_("Why the visit was short"),
+    "note": N_("Note"),
+    "text": N_("Note"),
+    "qr_code": N_("Code printed on the elder's card"),
+    "position": N_("Position"),
+    "position.lat": N_("Position"),
+    "position.lon": N_("Position"),
+    "position.accuracy_m": N_("GPS accuracy"),
+    "reason": N_("Reason"),
+    "items": N_("Checklist"),
+    "order_id": N_("Visit"),
+    "method": N_("Check-in method"),
+}
 COMPASS = (
     N_("north"), N_("north-east"), N_("east"), N_("south-east"),
     N_("south"), N_("south-west"), N_("west"), N_("north-west"),
@@ -76,48 +90,35 @@ def nav_hint(locale: str, previous: VisitItem | None, visit: VisitItem) -> str:
     )
 
 
-def _day(now: datetime, which: str) -> tuple[str, Any]:
-    today = local_today(now)
-    if which == "tomorrow":
-        return "tomorrow", today + timedelta(days=1)
-    return "today", today
+def field_label(locale: str, name: str) -> str:
+    """The translated label of a form field; a field without one is called 'this field'."""
+    return translate(locale, FIELD_LABELS.get(name, N_("This field")))
 
 
-def _ctx(locale: str, **values: Any) -> dict[str, Any]:
+def visit_context(locale: str, **values: Any) -> dict[str, Any]:
+    """What the caregiver's pages render with: labels, reasons, field names in words."""
     return (
         helpers(locale)
-        | {"refuse_reasons": REFUSE_REASONS, "short_reasons": SHORT_REASON_LABELS}
+        | {
+            "refuse_reasons": REFUSE_REASONS,
+            "short_reasons": SHORT_REASON_LABELS,
+            "field_label": lambda name: field_label(locale, name),
+        }
         | values
     )
 
 
-@router.get("", response_class=HTMLResponse)
-def my_day(
-    request: Request, db: DbSession, subject: PageSubject, locale: Locale, day: str = "today"
-) -> HTMLResponse:
-    """Today's (or tomorrow's) visits in time order, each with a navigation hint."""
-    now = _now(request)
-    which, the_day = _day(now, day)
-    visits = visit_service.my_day(db, subject, the_day, now=now)
-    hints = [nav_hint(locale, visits[i - 1] if i else None, v) for i, v in enumerate(visits)]
-    current = next(
-        (
-            v.order_id
-            for v in visits
-            if v.status not in ("checked_out", "completed", "confirmed", "settled")
-        ),
-        None,
-    )
-    return render(
-        request,
-        "m/visits.html",
-        _ctx(
-            locale,
-            visits=list(zip(visits, hints, strict=True)),
-            which=which,
-            day=the_day,
-            current=current,
-        ),
+def _headline(locale: str, problems: list[FieldProblem]) -> str:
+    """'Please correct: Why the visit was short.' naming each field in words."""
+    names = ", ".join(dict.fromkeys(field_label(locale, p.field) for p in problems))
+    return translate(locale, N_("Please correct: %(fields)s."), {"fields": names})
+
+
+@router.get("", response_model=None)
+def my_day(_subject: PageSubject, day: str = "today") -> Response:
+    """The day's visits moved to the caregiver's route page (console/caregiver_day.py)."""
+    return RedirectResponse(
+        "/m/today?day=tomorrow" if day == "tomorrow" else "/m/today", status_code=303
     )
 
 
@@ -131,10 +132,13 @@ def _visit_page(
     errors: dict[str, list[str]] | None = None,
     message: str | None = None,
     status_code: int = 200,
+    qr_open: bool = False,
 ) -> HTMLResponse:
     policy = visit_service.policy_from(request.app.state.settings)
     visit = visit_service.read_visit(db, subject, order_id, now=_now(request), policy=policy)
-    context = _ctx(locale, visit=visit, errors=errors or {}, message=message)
+    context = visit_context(
+        locale, visit=visit, errors=errors or {}, message=message, qr_open=qr_open
+    )
     return render(request, "m/visit.html", context, status_code=status_code)
 
 
@@ -170,26 +174,31 @@ def _outcome(
     locale: str,
     order_id: RowId,
     step: Callable[[], Response | None],
+    *,
+    qr: bool = False,
 ) -> Response:
-    """Run one caregiver action; on a refusal show the visit page with the problems."""
+    """Run one caregiver action; on a refusal show the visit page with the problems.
+
+    A refused check with the elder's card keeps the card form open (`qr`).
+    """
     try:
         done = step()
     except DomainError as exc:
         db.rollback()
+        several = len(exc.problems) > 1 or "fields" in exc.params
         return _visit_page(
             request, db, subject, locale, order_id,
             errors=problems_by_field(locale, exc.problems),
-            message=error_message(locale, exc), status_code=exc.status_code,
+            message=_headline(locale, exc.problems) if several else error_message(locale, exc),
+            status_code=exc.status_code, qr_open=qr,
         )  # fmt: skip
     except (ValidationError, ValueError) as exc:
         problems = validation_problems(exc) if isinstance(exc, ValidationError) else []
+        problems = problems or [FieldProblem("position", "invalid", N_("This value is not valid."))]
         return _visit_page(
             request, db, subject, locale, order_id,
             errors=problems_by_field(locale, problems),
-            message=translate(locale, N_("Some fields are not valid: %(fields)s."), {
-                "fields": ", ".join(p.field for p in problems) or "position"
-            }),
-            status_code=422,
+            message=_headline(locale, problems), status_code=422, qr_open=qr,
         )  # fmt: skip
     return done or RedirectResponse(f"/m/visits/{order_id}", status_code=303)
 
@@ -262,7 +271,7 @@ def check_in(
             policy=visit_service.policy_from(state.settings),
         )
 
-    return _outcome(request, db, subject, locale, order_id, step)
+    return _outcome(request, db, subject, locale, order_id, step, qr=_method(form) == "qr")
 
 
 @router.post("/{order_id}/check-out", response_model=None)
@@ -295,7 +304,7 @@ def check_out(
             policy=visit_service.policy_from(state.settings),
         )
 
-    return _outcome(request, db, subject, locale, order_id, step)
+    return _outcome(request, db, subject, locale, order_id, step, qr=_method(form) == "qr")
 
 
 @router.post("/{order_id}/checklist", response_model=None)

@@ -93,6 +93,35 @@ def rating_of(session: Session, order_id: int) -> VisitRating | None:
     return session.scalar(select(VisitRating).where(VisitRating.order_id == order_id))
 
 
+def last_notes(session: Session, elder_ids: Sequence[int], *, before: datetime) -> dict[int, str]:
+    """The notes of each elder's latest finished visit with notes (for the next caregiver)."""
+    if not elder_ids:
+        return {}
+    rows = session.execute(
+        select(Visit.elder_id, Visit.notes)
+        .where(
+            Visit.elder_id.in_(list(elder_ids)),
+            Visit.notes.is_not(None),
+            Visit.check_out_at.is_not(None),
+            Visit.check_out_at < before,
+        )
+        .order_by(Visit.elder_id, Visit.check_out_at)
+    )
+    return {elder_id: notes for elder_id, notes in rows}  # the latest of each wins
+
+
+def scores_of(session: Session, subject: Subject, order_ids: Sequence[int]) -> dict[int, int]:
+    """The rating scores of those of these orders the subject may read."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(VisitRating.order_id, VisitRating.score).where(
+            VisitRating.order_id.in_(list(order_ids)), VisitRating.order_id.in_(_scope_ids(subject))
+        )
+    )
+    return {order_id: score for order_id, score in rows}
+
+
 def _scope_ids(subject: Subject) -> Any:
     return readable(subject).with_only_columns(ServiceOrder.id).scalar_subquery()
 

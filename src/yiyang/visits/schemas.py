@@ -136,8 +136,10 @@ class VisitItem(BaseModel):
     status: str
     window_start_at: datetime
     window_end_at: datetime
+    planned_start_at: datetime | None = None
     service_code: str
     service_name: str
+    service_name_en: str = ""
     elder_id: int
     elder_name: str
     elder_phone: ElderPhone

@@ -340,7 +340,8 @@ def add_note(
 # ---------------------------------------------------------------- reading
 
 
-def _item(order: ServiceOrder, visit: Visit | None) -> dict[str, Any]:
+def item_values(order: ServiceOrder, visit: Visit | None) -> dict[str, Any]:
+    """The values of a visit line (a caregiver's day, the head of a visit read)."""
     elder = order.elder
     glat, glon = wgs84_to_gcj02(elder.lat, elder.lon)
     return {
@@ -348,8 +349,10 @@ def _item(order: ServiceOrder, visit: Visit | None) -> dict[str, Any]:
         "status": order.status,
         "window_start_at": order.window_start_at,
         "window_end_at": order.window_end_at,
+        "planned_start_at": order.planned_start_at,
         "service_code": order.item.code,
         "service_name": order.item.name_zh,
+        "service_name_en": order.item.name_en,
         "elder_id": elder.id,
         "elder_name": elder.name,
         "elder_phone": elder.phone,
@@ -363,16 +366,23 @@ def _item(order: ServiceOrder, visit: Visit | None) -> dict[str, Any]:
     }
 
 
-def my_day(session: Session, subject: Subject, day: date, *, now: datetime) -> list[VisitItem]:
-    """The caregiver's visits of a day, in time order, with a map point for navigation."""
+def day_orders(
+    session: Session, subject: Subject, day: date
+) -> tuple[list[ServiceOrder], dict[int, Visit]]:
+    """The caller's own orders of a day in time order, with their visit rows."""
     subject.require(Perm.VISIT_ACT)
     if subject.staff_id is None:
-        return []
+        return [], {}
     orders = repository.caregiver_day(session, subject, day)
-    visits = repository.visits_of(session, [o.id for o in orders])
+    return orders, repository.visits_of(session, [o.id for o in orders])
+
+
+def my_day(session: Session, subject: Subject, day: date, *, now: datetime) -> list[VisitItem]:
+    """The caregiver's visits of a day, in time order, with a map point for navigation."""
+    orders, visits = day_orders(session, subject, day)
     today = local_today(now)
     return [
-        disclosed(VisitItem, elder_viewer(subject, o, today), _item(o, visits.get(o.id)))
+        disclosed(VisitItem, elder_viewer(subject, o, today), item_values(o, visits.get(o.id)))
         for o in orders
     ]
 
@@ -415,7 +425,7 @@ def to_read(
             rating_score=rating.score if rating else None,
         )  # fmt: skip
         flags = [str(f) for f in pay_rules.visit_flags(facts, policy)]
-    values = _item(order, visit) | dict(
+    values = item_values(order, visit) | dict(
         staff_id=order.staff_id,
         staff_name=order.staff.name if order.staff else None,
         geofence_m=order.elder.geofence_m,
