@@ -171,6 +171,19 @@ def area_names(session: Session, area_ids: Collection[int | None]) -> dict[int, 
     return {i: n for i, n in rows}
 
 
+def staff_centres(session: Session, staff_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """Each caregiver's home centre and the street it is in (explanations name them)."""
+    if not staff_ids:
+        return {}
+    rows = session.execute(
+        select(Staff.id, Facility.name, Area.name)
+        .join(Facility, Facility.id == Staff.facility_id)
+        .join(Area, Area.id == Facility.street_id)
+        .where(Staff.id.in_(staff_ids))
+    ).all()
+    return {sid: (centre, street) for sid, centre, street in rows}
+
+
 def staff_about(session: Session, staff_ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
     """Name, code, provider and home facility of caregivers a dispatcher may pick from."""
     rows = session.execute(

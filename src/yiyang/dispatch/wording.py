@@ -16,7 +16,7 @@ from yiyang.orders.page_helpers import ALERT_LABELS, QUEUE_REASON_LABELS, TIER_L
 from yiyang.planner.explain import REASONS, SKILLS, TIERS
 from yiyang.planner.feasibility import BUSY, CAPACITY, SHIFT, SKILL
 from yiyang.registry.vocab import LABELS
-from yiyang.web.i18n import translate
+from yiyang.web.i18n import plural, translate
 
 # Why one caregiver cannot take an order (the candidate picker).
 FIT_LABELS: dict[str, str] = {
@@ -74,7 +74,10 @@ def _param(locale: str, value: Any) -> Any:
 def sentence(locale: str, row: Mapping[str, Any]) -> str:
     """One stored line ({"t": template, "p": params}) as a sentence in the locale."""
     params = {k: _param(locale, v) for k, v in (row.get("p") or {}).items()}
-    text = translate(locale, str(row.get("t", "")), params)
+    if row.get("pl") and row.get("n") in params:
+        text = plural(locale, str(row["t"]), str(row["pl"]), params[str(row["n"])], params)
+    else:
+        text = translate(locale, str(row.get("t", "")), params)
     return text if text.endswith(_ENDINGS) else text + _SENTENCE_END.get(locale, ".")
 
 

@@ -373,7 +373,7 @@ def transition(
     subject.require(Perm.ORDER_ACT)
     if not rules.may_fire(str(subject.role), event):
         raise Forbidden(
-            N_("Your role may not do “%(event)s” to an order."), event=event, code="event_forbidden"
+            N_("Your role may not take this step on an order."), event=event, code="event_forbidden"
         )
     order = repository.get(session, subject, order_id, lock=True)
     record(session, order, event, actor=subject, now=now, reason=reason, detail=detail)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from yiyang.config import PACKAGE_DIR
+from yiyang.kit.hours import describe as describe_hours
 from yiyang.kit.money import fen_to_yuan_str
 from yiyang.security.roles import ROLE_LABELS
 from yiyang.web.csrf import csrf_token
@@ -80,6 +81,7 @@ def render(
         "gettext": gettext,
         "ngettext": ngettext,
         "label": label,
+        "opening_hours": lambda hours: describe_hours(hours, gettext),  # type: ignore[arg-type]
         "t": lambda message, **params: translate(locale, message, params),
         "subject": subject,
         "csrf": csrf_token(request.app.state.secret_key, session_token) if session_token else "",
