@@ -35,7 +35,7 @@ def names_and_addresses(db: Session) -> list[str]:
     ):  # fmt: skip
         for row in db.scalars(select(model)):
             found += [str(getattr(row, c)) for c in columns if getattr(row, c, None)]
-    return found + ["中文"]  # the language switch names itself
+    return [*found, "中文"]  # the language switch names itself
 
 
 @pytest.fixture
