@@ -57,6 +57,17 @@ class Outcome:
     travel_after_min: float = 0.0
     seconds: float = 0.0
     applied: bool = False
+    visits: int = 0  # visits in every round of the day (what the per-visit figures divide)
+
+    @property
+    def saved_min(self) -> float:
+        """Minutes of travel the plan saves over the whole day (negative when it costs)."""
+        return round((self.travel_before_min - self.travel_after_min) * self.visits, 1)
+
+    @property
+    def saved_per_visit_min(self) -> float:
+        """Minutes of travel the plan saves per visit."""
+        return round(self.travel_before_min - self.travel_after_min, 2)
 
     @property
     def reassigned(self) -> int:
@@ -165,10 +176,11 @@ def _plan(
         movable=len(orders),
         waiting_placed=sum(1 for o in plan.placements if o not in held),
         unplaced=sorted(plan.unplaced),
-        travel_before_min=_per_visit(round_travel(_on_day(everyone, day), travel)),
+        travel_before_min=_per_visit(before := round_travel(_on_day(everyone, day), travel)),
         travel_after_min=_per_visit(
             round_travel(_on_day(list(_committed(around, jobs, plan)), day), travel)
         ),
+        visits=before[1],
     )
     for order_id, p in sorted(plan.placements.items()):
         order = by_id[order_id]

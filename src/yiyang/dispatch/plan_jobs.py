@@ -64,6 +64,7 @@ def outcome_data(outcome: Outcome, keep_within: float) -> dict[str, Any]:
         "travel_after_min": outcome.travel_after_min,
         "seconds": outcome.seconds,
         "applied": outcome.applied,
+        "visits": outcome.visits,
         "moves": [
             {
                 "order_id": m.order_id,
@@ -88,6 +89,7 @@ def outcome_of(data: dict[str, Any]) -> Outcome:
         travel_after_min=data["travel_after_min"],
         seconds=data["seconds"],
         applied=data["applied"],
+        visits=int(data.get("visits", 0)),
         moves=[
             Move(
                 m["order_id"],
