@@ -176,11 +176,11 @@ def _plan(
         movable=len(orders),
         waiting_placed=sum(1 for o in plan.placements if o not in held),
         unplaced=sorted(plan.unplaced),
-        travel_before_min=_per_visit(before := round_travel(_on_day(everyone, day), travel)),
+        travel_before_min=_per_visit(start_rounds := round_travel(_on_day(everyone, day), travel)),
         travel_after_min=_per_visit(
             round_travel(_on_day(list(_committed(around, jobs, plan)), day), travel)
         ),
-        visits=before[1],
+        visits=start_rounds[1],
     )
     for order_id, p in sorted(plan.placements.items()):
         order = by_id[order_id]
