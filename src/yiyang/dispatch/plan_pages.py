@@ -45,6 +45,18 @@ def _keep(value: str | None) -> float:
         raise Invalid(N_("Choose how short a trip keeps its caregiver."), field="keep") from exc
 
 
+def _cap(value: str | None) -> int | None:
+    """The "at most this many changes of caregiver" number (empty: no limit)."""
+    if not (value or "").strip():
+        return None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise Invalid(
+            N_("Enter how many changes of caregiver to allow as a whole number."), field="cap"
+        )
+    return int(text)
+
+
 def _job_id(value: str | None) -> int | None:
     """The job named in the address, if any; anything but an id is "not found"."""
     if value is None:
@@ -84,6 +96,7 @@ def _page(
     *,
     day_text: str | None,
     keep_text: str | None,
+    cap_text: str | None = None,
     job: JobRead | None = None,
     message: str | None = None,
     status: int = 200,
@@ -94,6 +107,7 @@ def _page(
     if job is not None and job.state == "done" and job.data:
         outcome = plan_jobs.outcome_of(job.data)
         day_text, keep_text = outcome.day.isoformat(), f"{job.data['keep']:g}"
+        cap_text = "" if job.data.get("cap") is None else str(job.data["cap"])
     return render(
         request,
         "dispatch/day_plan.html",
@@ -103,6 +117,7 @@ def _page(
             "day": day_text or (local_today(now) + timedelta(days=1)).isoformat(),
             "keep": keep_text or "0",
             "keep_choices": KEEP_CHOICES,
+            "cap": cap_text or "",
             "job": job,
             "polling": job is not None and is_active(job),
             "outcome": outcome,
@@ -144,11 +159,12 @@ def _submit(
     subject.require(Perm.ORDER_DISPATCH)
     now: datetime = request.app.state.clock()
     day_text, keep_text = str(form.get("day") or ""), str(form.get("keep") or "")
+    cap_text = str(form.get("cap") or "")
     try:
-        day, keep = _day(day_text, now), _keep(keep_text)
+        day, keep, cap = _day(day_text, now), _keep(keep_text), _cap(cap_text)
         job = plan_jobs.submit(
             db, subject, day, keep, apply=apply, now=now,
-            settings=request.app.state.settings, locale=locale,
+            settings=request.app.state.settings, locale=locale, max_changes=cap,
         )  # fmt: skip
     except DomainError as exc:
         if exc.status_code == 403:
@@ -156,7 +172,7 @@ def _submit(
         db.rollback()
         return _page(
             request, db, subject, locale, day_text=day_text, keep_text=keep_text,
-            message=error_message(locale, exc), status=exc.status_code,
+            cap_text=cap_text, message=error_message(locale, exc), status=exc.status_code,
         )  # fmt: skip
     return RedirectResponse(job.link or PATH, status_code=303)
 

@@ -216,19 +216,20 @@ def _head(visits_before: int, params: dict[str, Any], *, with_centre: bool) -> L
             params,
         )
     if visits_before > 0:
-        return counted(
-            NN_(
-                "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
-                "served this elder %(times)s time before",
-                "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
-                "served this elder %(times)s times before",
-            ),
-            "times",
-            params,
-        )
+        return counted(HEAD_COUNTED, "times", params)
     return line(N_("%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked"), params)
 
 
+HEAD_COUNTED = NN_(
+    "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
+    "served this elder %(times)s time before",
+    "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
+    "served this elder %(times)s times before",
+)
+TALLY = N_(
+    "Caregivers checked: %(examined)s (busy: %(busy)s, off shift: %(shift)s, fully "
+    "booked: %(capacity)s, excluded: %(excluded)s); without the skills: %(skill)s"
+)
 # Lines as decisions stored them before (kept translated for the rows that hold them).
 LEGACY_HEAD = N_(
     "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
@@ -244,10 +245,7 @@ def _tally(decision: Decision) -> Line:
     """How many caregivers were checked and what ruled the others out."""
     r = decision.rejected
     return line(
-        N_(
-            "Caregivers checked: %(examined)s (busy: %(busy)s, off shift: %(shift)s, fully "
-            "booked: %(capacity)s, excluded: %(excluded)s); without the skills: %(skill)s"
-        ),
+        TALLY,
         {
             "examined": decision.examined,
             "skill": r.get(SKILL, 0),
