@@ -12,6 +12,7 @@ from tests.builders import make_user
 from tests.web.test_order_pages import World, login, place, world  # noqa: F401 (fixture)
 from tests.web.text_scan import assert_words, raw_codes
 from yiyang.kit.hours import describe, runs
+from yiyang.orders.models import ServiceOrder
 from yiyang.registry.areas.models import Area
 from yiyang.registry.catalog.models import ServiceCategory
 from yiyang.registry.elders.models import Elder, ElderContact
@@ -151,3 +152,25 @@ def test_a_403_says_in_words_what_the_role_may_not_do(
     assert api.status_code == 403
     message = api.json()["error"]["message"]
     assert sentence in message and "order.dispatch" not in message
+
+
+def test_the_order_list_marks_and_filters_orders_served_from_another_street(
+    client: TestClient, db: Session, named: World
+) -> None:
+    order_id, _, _ = place(client, named)
+    order = db.get(ServiceOrder, order_id)
+    assert order is not None
+    login(client, named.users["admin"])
+    home = client.get("/orders", params={"cross_street": "1"}).text
+    crossing = order.staff_id is not None and (
+        db.get_one(Facility, db.get_one(Staff, order.staff_id).facility_id).street_id
+        != named.d.elder.street_id
+    )
+    assert (f'data-order="{order_id}"' in home) == crossing
+    far = db.get_one(Staff, named.other_staff.id)
+    order.staff_id, order.provider_id = far.id, far.provider_id
+    db.flush()
+    listed = client.get("/orders", params={"cross_street": "1", "lang": "en"}).text
+    assert f'data-order="{order_id}"' in listed and 'data-testid="cross-street"' in listed
+    assert 'name="cross_street" value="1" checked' in listed
+    assert_words(listed, "en", names_and_addresses(db))

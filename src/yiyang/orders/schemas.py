@@ -69,6 +69,7 @@ class OrderFilter(BaseModel):
     q: SearchText | None = Field(default=None, max_length=64)
     status: Status | None = None
     unassigned: bool = False
+    cross_street: bool = False  # served from a centre in another street than the elder's
     elder_id: RowId | None = None
     item_code: PlainText | None = Field(default=None, max_length=32)
     channel: Channel | None = None
@@ -132,6 +133,7 @@ class OrderListItem(BaseModel):
     provider_name: Annotated[str | None, Serving] = None
     staff_name: Annotated[str | None, Serving] = None
     facility_name: Annotated[str | None, Serving] = None  # the caregiver's centre
+    cross_street: Annotated[bool | None, Serving] = None  # that centre is in another street
 
 
 class OrderRead(OrderListItem):

@@ -416,6 +416,8 @@ def list_values(order: ServiceOrder) -> dict[str, Any]:
         provider_name=order.provider.name if order.provider else None,
         staff_name=staff.name if staff else None,
         facility_name=staff.facility.name if staff and staff.facility else None,
+        cross_street=bool(staff and staff.facility)
+        and staff.facility.street_id != order.elder.street_id,
     )
 
 
