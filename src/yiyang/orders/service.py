@@ -416,9 +416,14 @@ def list_values(order: ServiceOrder) -> dict[str, Any]:
         provider_name=order.provider.name if order.provider else None,
         staff_name=staff.name if staff else None,
         facility_name=staff.facility.name if staff and staff.facility else None,
-        cross_street=bool(staff and staff.facility)
-        and staff.facility.street_id != order.elder.street_id,
+        cross_street=_cross_street(order),
     )
+
+
+def _cross_street(order: ServiceOrder) -> bool:
+    """Whether the order's caregiver is based at a centre in another street than the elder."""
+    centre = order.staff.facility if order.staff is not None else None
+    return centre is not None and centre.street_id != order.elder.street_id
 
 
 def to_list_item(subject: Subject, order: ServiceOrder) -> OrderListItem:
