@@ -42,7 +42,7 @@ from yiyang.security.roles import roles_named
 from yiyang.visits import alert_pages, card_pages, export_api
 from yiyang.visits import api as visits_api
 from yiyang.visits import pages as visit_pages
-from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
+from yiyang.web import account_pages, auth_api, auth_pages, geo, twofactor_pages
 from yiyang.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from yiyang.web.headers import SecurityHeaders
 from yiyang.web.limits import BodyLimit
@@ -153,6 +153,7 @@ def create_app(
         auth_pages.router,
         account_pages.router,
         twofactor_pages.router,
+        geo.router,
         home.router,
         registry_pages.router,
     ):

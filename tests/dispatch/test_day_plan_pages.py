@@ -52,6 +52,7 @@ def test_preview_then_apply_run_as_jobs_the_page_follows(live: Live, clock: Fake
     assert 'data-job-state="done"' in shown.text and 'hx-trigger="every' not in shown.text
     assert shown.text.count('data-testid="plan-move"') == 2 and "plan-apply" in shown.text
     assert 'data-testid="plan-tradeoff"' in shown.text  # what it costs beside what it saves
+    assert 'data-map="rounds"' in shown.text and "data-map-json='{&#34;" not in shown.text
     english = client.get(page + ("&" if "?" in page else "?") + "lang=en").text
     assert "Changes the caregiver on 2 of " in english and "min of travel in total" in english
     assert _staff(live, first_id) == far_id  # a preview changes nothing

@@ -174,3 +174,14 @@ def test_the_order_list_marks_and_filters_orders_served_from_another_street(
     assert f'data-order="{order_id}"' in listed and 'data-testid="cross-street"' in listed
     assert 'name="cross_street" value="1" checked' in listed
     assert_words(listed, "en", names_and_addresses(db))
+
+
+def test_the_district_outline_is_served_and_the_elder_page_maps_the_home(
+    client: TestClient, named: World
+) -> None:
+    outline = client.get("/geo/district.geojson")
+    assert outline.status_code == 200 and outline.json()["type"] == "FeatureCollection"
+    login(client, named.users["admin"])
+    page = client.get(f"/elders/{named.d.elder.id}").text
+    assert 'data-map="elder-home"' in page and 'src="/static/maps.js"' in page
+    assert '"lat": ' in page and "<script>" not in page  # data, never code
