@@ -36,7 +36,8 @@ def names_and_addresses(db: Session) -> list[str]:
     ):  # fmt: skip
         for row in db.scalars(select(model)):
             found += [str(getattr(row, c)) for c in columns if getattr(row, c, None)]
-    return [*found, "中文"]  # the language switch names itself
+    initials = [name[0] for name in found]  # avatars show a person's first character
+    return [*found, *initials, "中文"]  # the language switch names itself
 
 
 @pytest.fixture
@@ -177,11 +178,14 @@ def test_the_order_list_marks_and_filters_orders_served_from_another_street(
 
 
 def test_the_district_outline_is_served_and_the_elder_page_maps_the_home(
-    client: TestClient, named: World
+    client: TestClient, db: Session, named: World
 ) -> None:
+    allowed = [*names_and_addresses(db), "410105"]  # the masked ID number's visible part
     outline = client.get("/geo/district.geojson")
     assert outline.status_code == 200 and outline.json()["type"] == "FeatureCollection"
     login(client, named.users["admin"])
     page = client.get(f"/elders/{named.d.elder.id}").text
     assert 'data-map="elder-home"' in page and 'src="/static/maps.js"' in page
     assert '"lat": ' in page and "<script>" not in page  # data, never code
+    for locale in LOCALES:  # the record's times in China time, never "UTC"
+        assert_words(_get(client, f"/elders/{named.d.elder.id}", locale), locale, allowed)
