@@ -33,7 +33,7 @@ translations: $(BIN)/yiyang
 # Re-extract N_()/_()/t() strings (babel.cfg) and merge them into the zh_CN catalogue; then
 # translate the new empty entries in src/yiyang/locale/zh_CN/LC_MESSAGES/messages.po.
 messages: $(BIN)/yiyang
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t --no-location --sort-output --project yiyang \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NN_:1,2 -k t --no-location --sort-output --project yiyang \
 	  --version 0.1.0 --copyright-holder "yiyang contributors" -o src/yiyang/locale/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i src/yiyang/locale/messages.pot -d src/yiyang/locale -D messages \
 	  --no-fuzzy-matching --ignore-obsolete --width 100

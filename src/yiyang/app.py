@@ -59,7 +59,7 @@ from yiyang.visits import pages as visit_pages
 from yiyang.visits.payment import api as payment_api
 from yiyang.visits.payment import pages as payment_pages
 from yiyang.visits.payment import settlement_pages
-from yiyang.web import account_pages, auth_api, auth_pages, twofactor_pages
+from yiyang.web import account_pages, auth_api, auth_pages, geo, twofactor_pages
 from yiyang.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from yiyang.web.headers import SecurityHeaders
 from yiyang.web.limits import BodyLimit
@@ -173,6 +173,7 @@ def create_app(
         auth_pages.router,
         account_pages.router,
         twofactor_pages.router,
+        geo.router,
         home.router,
         registry_pages.router,
     ):

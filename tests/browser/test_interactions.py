@@ -318,6 +318,10 @@ def test_visit_card_prints_and_the_day_plan_previews(
     page.goto(f"/elders/{ui_world.elder_id}/visit-card?lang=en")
     page.get_by_test_id("print").click()
     expect(page.locator("body")).to_have_attribute("data-printed", "yes")
+    page.goto(f"/elders/{ui_world.elder_id}?lang=en")  # the home on the district outline
+    expect(page.locator("[data-testid=elder-map][data-map-ready]")).to_have_count(1)
+    expect(page.locator("[data-testid=elder-map] svg path").first).to_be_attached()
+    page.screenshot(path=str(shots / "elder-map-en.png"), full_page=True)
     page.goto("/dispatch/day-plan?lang=en")
     page.get_by_test_id("plan-preview").click()
     expect(page.get_by_test_id("plan-job")).to_be_visible()

@@ -158,7 +158,8 @@ def test_provider_sees_only_its_own_caregiver_among_candidates(
                 if who == "prov_kl":
                     assert "郑燕" not in tab.content() and "郑燕今日休假" not in tab.content()
                     assert "吴静" in names and (
-                        "其他服务机构" in names or "Another provider" in names
+                        "其他服务机构的一名服务人员" in names
+                        or "A caregiver of another provider" in names
                     )
                 else:
                     assert "郑燕" in names and "吴静" in names

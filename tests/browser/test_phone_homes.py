@@ -111,8 +111,10 @@ def phone_world(own_live_app: LiveApp) -> PhoneWorld:
         today = local_today(now)
         _move(s, rated, datetime.combine(today - timedelta(days=3), time(9, 30), CHINA_TZ))
         _move(s, unrated, datetime.combine(today - timedelta(days=7), time(15), CHINA_TZ))
-        _move(s, coming, now + timedelta(minutes=30))
-        _move(s, second, now + timedelta(hours=3))
+        # Both stay on today's route at any hour: late in the evening they move earlier.
+        anchor = now if now.astimezone(CHINA_TZ).hour < 20 else now - timedelta(hours=4)
+        _move(s, coming, anchor + timedelta(minutes=30))
+        _move(s, second, anchor + timedelta(hours=3))
         s.flush()
         feedback.confirm(s, family, rated, RatingIn(score=5, comment="很细心"), now=now)
         allowed = [

@@ -51,7 +51,21 @@ def test_preview_then_apply_run_as_jobs_the_page_follows(live: Live, clock: Fake
     shown = client.get(page)
     assert 'data-job-state="done"' in shown.text and 'hx-trigger="every' not in shown.text
     assert shown.text.count('data-testid="plan-move"') == 2 and "plan-apply" in shown.text
+    assert 'data-testid="plan-tradeoff"' in shown.text  # what it costs beside what it saves
+    assert 'data-map="rounds"' in shown.text and "data-map-json='{&#34;" not in shown.text
+    english = client.get(page + ("&" if "?" in page else "?") + "lang=en").text
+    assert "Changes the caregiver on 2 of " in english and "min of travel in total" in english
     assert _staff(live, first_id) == far_id  # a preview changes nothing
+    capped = _submitted(client, "/dispatch/day-plan/preview", form | {"cap": "0"})
+    live.run_jobs()
+    capped_page = client.get(capped).text
+    assert 'name="cap" min="0"' in capped_page and 'value="0" placeholder' in capped_page
+    assert capped_page.count('data-testid="plan-move"') < 2  # no caregiver changes
+    bad = client.post(
+        "/dispatch/day-plan/preview", data=form | {"cap": "many"}, follow_redirects=False
+    )
+    assert bad.status_code == 422 and 'data-testid="plan-error"' in bad.text
+    assert "服务人员更换次数" in bad.text  # the field named in words
     calm = _submitted(client, "/dispatch/day-plan/preview", form | {"keep": "8"})
     live.run_jobs()
     calm_page = client.get(calm).text
@@ -67,7 +81,7 @@ def test_preview_then_apply_run_as_jobs_the_page_follows(live: Live, clock: Fake
     order_page = client.get(f"/orders/{first_id}").text
     assert "与当天其他服务统一重新规划" in order_page and ">day_plan<" not in order_page
     mine = client.get("/jobs").text
-    assert mine.count('data-testid="job"') == 3
+    assert mine.count('data-testid="job"') == 4  # preview, capped preview, calm preview, apply
 
 
 def test_a_job_whose_owner_lost_the_right_fails_saying_why(live: Live, clock: FakeClock) -> None:

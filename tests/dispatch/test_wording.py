@@ -62,3 +62,14 @@ def test_platform_reason_codes_have_labels_and_free_text_stays() -> None:
     assert reason_label("zh_CN", "busy") != "busy"
     assert reason_label("zh_CN", "visit checked out") == "visit checked out"
     assert reason_label("en", None) is None
+
+
+def test_lines_stored_in_older_words_read_in_the_new_ones() -> None:
+    from yiyang.planner.explain import LEGACY_HEAD, LEGACY_TALLY
+
+    counts = {"examined": 10, "skill": 1, "busy": 1, "shift": 0, "capacity": 0, "excluded": 0}
+    tally = sentence("en", {"t": LEGACY_TALLY, "p": counts})
+    assert "1 were" not in tally and "Caregivers checked: 10 (busy: 1," in tally
+    head = {"name": "王芳", "travel": "7", "load": "0", "times": 1}
+    assert "served this elder 1 time before" in sentence("en", {"t": LEGACY_HEAD, "p": head})
+    assert "曾服务该老人 1 次" in sentence("zh_CN", {"t": LEGACY_HEAD, "p": head})

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from tests.planner.helpers import TRAVEL, at, cg, job, t, w
 from yiyang.planner.choose import choose
-from yiyang.planner.day_plan import DayPlan, plan_day, round_travel
+from yiyang.planner.day_plan import DayPlan, changes, plan_day, round_travel
 from yiyang.planner.feasibility import has_skills, with_visit
 from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.types import CaregiverState, Job
@@ -175,3 +175,20 @@ def test_a_settled_short_trip_keeps_its_caregiver_when_asked() -> None:
         [near, far], [j], TRAVEL, current={1: 2}, settled={1: 6.0}, settled_within_min=8
     )
     assert calm.placements[1].staff_id == 2
+
+
+def test_a_cap_on_changes_keeps_the_changes_that_save_most() -> None:
+    # Three elders each held by a far caregiver whose own near caregiver is free.
+    carers = [cg(i, home=at(east_m=e)) for i, e in ((1, 100), (2, 3100), (3, 6100))]
+    far = [cg(10 + i, home=at(east_m=e + 1800 * i)) for i, e in ((1, 0), (2, 3000), (3, 6000))]
+    jobs = [job(order_id=i, location=at(east_m=3000 * (i - 1)), duration=30) for i in (1, 2, 3)]
+    current = {1: 11, 2: 12, 3: 13}
+    legs = {1: 18.0, 2: 36.0, 3: 54.0}  # the farther the caregiver held now, the more it saves
+    free = plan_day(carers + far, jobs, TRAVEL, current=current, settled=legs)
+    assert len(changes(free, current)) == 3
+    capped = plan_day(carers + far, jobs, TRAVEL, current=current, settled=legs, max_changes=1)
+    assert changes(capped, current) == [3]  # the one saving most
+    assert capped.placements[1].staff_id == 11 and capped.placements[2].staff_id == 12
+    assert_feasible(carers + far, jobs, capped)
+    none = plan_day(carers + far, jobs, TRAVEL, current=current, settled=legs, max_changes=0)
+    assert changes(none, current) == []

@@ -46,7 +46,8 @@ def test_unplaceable_explains_why() -> None:
     decision = choose(job(window=w("20:00", "21:00")), [cg(1), cg(2, skills={})], TRAVEL)
     text = _en(explain(decision))
     assert "No caregiver with Bathing is working at that time" in text
-    assert "1 caregivers lacked the skills" in text
+    assert "Caregivers checked: 1 (busy: 0, off shift: 1," in text
+    assert "without the skills: 1" in text
 
 
 def test_a_job_without_skills_says_so_in_the_readers_language() -> None:
@@ -105,3 +106,19 @@ def test_a_busy_pick_records_the_override_and_a_refusal() -> None:
     assert "李娜 is 0 min away (Same community)." in text
     assert "李娜 is busy with another visit at that time: the dispatcher overrode that." in text
     assert "李娜 had refused this order or been unavailable for it." in text
+
+
+def test_the_winner_is_named_with_centre_and_street_and_never_by_id() -> None:
+    elder = job(community=11, street=1, previous={1: 1})
+    decision = choose(elder, [cg(1)], TRAVEL)
+    lines = explain(
+        decision, names={1: "王芳"}, centres={1: ("文雅社区日间照料中心", "北林路街道")}
+    )
+    text = _en(lines)
+    assert "王芳 of 文雅社区日间照料中心 (北林路街道) chosen" in text
+    assert "served this elder 1 time before" in text and "1 times" not in text
+    zh = explanation("zh_CN", lines)
+    assert "文雅社区日间照料中心" in zh and "chosen" not in zh
+    anonymous = _en(explain(decision))
+    assert "#" not in anonymous and "a caregiver chosen" in anonymous
+    assert "the elder's community" in anonymous

@@ -119,7 +119,7 @@ def test_staff_page(client: TestClient, world: World) -> None:
 def test_order_detail_page(client: TestClient, world: World) -> None:
     def shown(html: str) -> tuple[bool, ...]:
         others = any(w in html for w in (OTHER_NAME, REFUSAL, world.users[OTHER].display_name))
-        return others, CARER_NAME in html, "Another provider" in html
+        return others, CARER_NAME in html, "A caregiver of another provider" in html
 
     dispatcher = (200, True, True, False)
     assert pages(client, world, f"/orders/{world.order.id}", shown) == {

@@ -231,7 +231,7 @@ def own_elder(subject: Subject) -> int:
 def order_view(request: Request, db: DbSession, subject: Subject, order_id: int) -> dict[str, Any]:
     """An order with its timeline, decisions and visit, as every order page shows it."""
     now = now_of(request)
-    order = read_order(db, subject, order_id, locale=request.state.locale)
+    order = read_order(db, subject, order_id, locale=request.state.locale, today=local_today(now))
     policy = visit_service.policy_from(request.app.state.settings)
     visit = None
     if subject.can(Perm.VISIT_READ):

@@ -41,6 +41,7 @@ from yiyang.security.subject import Subject, system_subject
 log = logging.getLogger(__name__)
 NIGHTLY = "dispatch.day_plan"
 MAX_KEEP_WITHIN = 30  # minutes; beyond it "keep" would mean "do not re-plan"
+MAX_CHANGES = 100_000  # a cap on changes of caregiver beyond any day's visits
 RETIME_SECONDS = 60  # smaller shifts of a planned start are not worth telling anyone
 
 
@@ -57,6 +58,17 @@ class Outcome:
     travel_after_min: float = 0.0
     seconds: float = 0.0
     applied: bool = False
+    visits: int = 0  # visits in every round of the day (what the per-visit figures divide)
+
+    @property
+    def saved_min(self) -> float:
+        """Minutes of travel the plan saves over the whole day (negative when it costs)."""
+        return round((self.travel_before_min - self.travel_after_min) * self.visits, 1)
+
+    @property
+    def saved_per_visit_min(self) -> float:
+        """Minutes of travel the plan saves per visit."""
+        return round(self.travel_before_min - self.travel_after_min, 2)
 
     @property
     def reassigned(self) -> int:
@@ -70,7 +82,12 @@ class Outcome:
 
 
 def _checked(
-    subject: Subject, day: date, now: datetime, settings: Settings, keep_within: float
+    subject: Subject,
+    day: date,
+    now: datetime,
+    settings: Settings,
+    keep_within: float,
+    max_changes: int | None = None,
 ) -> None:
     """Refuse anyone but a district dispatcher, a day gone or too far ahead, a bad keep."""
     subject.require(Perm.ORDER_DISPATCH)
@@ -90,6 +107,12 @@ def _checked(
             N_("Keep visits with trips of 0 to %(max)s minutes."),
             field="keep_within",
             max=MAX_KEEP_WITHIN,
+        )
+    if max_changes is not None and not 0 <= max_changes <= MAX_CHANGES:
+        raise Invalid(
+            N_("Allow 0 to %(max)s changes of caregiver, or leave it empty for no limit."),
+            field="max_changes",
+            max=MAX_CHANGES,
         )
 
 
@@ -137,6 +160,7 @@ def _plan(
     now: datetime,
     keep_within: float,
     staff_ids: list[int] | None = None,
+    max_changes: int | None = None,
 ) -> Planned:
     started = time.perf_counter()
     ids = {o.id for o in orders}
@@ -156,8 +180,9 @@ def _plan(
         jobs,
         travel,
         current=held,
-        settled=_settled_legs(session, orders) if keep_within else None,
+        settled=_settled_legs(session, orders) if keep_within or max_changes is not None else None,
         settled_within_min=keep_within,
+        max_changes=max_changes,
     )
     by_id = {o.id: o for o in orders}
     outcome = Outcome(
@@ -165,10 +190,11 @@ def _plan(
         movable=len(orders),
         waiting_placed=sum(1 for o in plan.placements if o not in held),
         unplaced=sorted(plan.unplaced),
-        travel_before_min=_per_visit(round_travel(_on_day(everyone, day), travel)),
+        travel_before_min=_per_visit(start_rounds := round_travel(_on_day(everyone, day), travel)),
         travel_after_min=_per_visit(
             round_travel(_on_day(list(_committed(around, jobs, plan)), day), travel)
         ),
+        visits=start_rounds[1],
     )
     for order_id, p in sorted(plan.placements.items()):
         order = by_id[order_id]
@@ -188,6 +214,7 @@ def _locked(
     *,
     now: datetime,
     keep_within: float,
+    max_changes: int | None = None,
 ) -> Planned:
     """The plan with the caregivers it books locked; made again if their days changed meanwhile.
 
@@ -210,7 +237,10 @@ def _locked(
     savepoint.rollback()  # releases those locks: everyone's are taken next, in id order
     everyone = sorted(c.staff_id for c in around)
     booking.lock_staff(session, everyone)
-    return _plan(session, day, orders, now=now, keep_within=keep_within, staff_ids=everyone)
+    return _plan(
+        session, day, orders, now=now, keep_within=keep_within, staff_ids=everyone,
+        max_changes=max_changes,
+    )  # fmt: skip
 
 
 def _on_day(caregivers: list[CaregiverState], day: date) -> list[CaregiverState]:
@@ -242,15 +272,17 @@ def propose(
     now: datetime,
     settings: Settings,
     keep_within: float = 0.0,
+    max_changes: int | None = None,
 ) -> Outcome:
     """What re-planning the day would change, without changing anything.
 
     `keep_within` (minutes): held visits whose trip in is that short keep their caregiver
     (their time may still move), for a calmer plan that changes fewer people's days.
+    `max_changes`: at most that many visits change caregiver (those that save most travel).
     """
-    _checked(subject, day, now, settings, keep_within)
+    _checked(subject, day, now, settings, keep_within, max_changes)
     orders = movable_orders(session, day, now=now, settings=settings)
-    return _plan(session, day, orders, now=now, keep_within=keep_within)[0]
+    return _plan(session, day, orders, now=now, keep_within=keep_within, max_changes=max_changes)[0]
 
 
 @as_domain_errors()
@@ -262,13 +294,14 @@ def apply(
     now: datetime,
     settings: Settings,
     keep_within: float = 0.0,
+    max_changes: int | None = None,
 ) -> Outcome:
     """Re-plan the day and reassign or retime every order the plan moves, all or nothing."""
-    _checked(subject, day, now, settings, keep_within)
+    _checked(subject, day, now, settings, keep_within, max_changes)
     orders = movable_orders(session, day, now=now, settings=settings, lock=True)
-    first = _plan(session, day, orders, now=now, keep_within=keep_within)
+    first = _plan(session, day, orders, now=now, keep_within=keep_within, max_changes=max_changes)
     outcome, around, jobs, plan = _locked(
-        session, day, orders, first, now=now, keep_within=keep_within
+        session, day, orders, first, now=now, keep_within=keep_within, max_changes=max_changes
     )
     _refuse_if_a_held_visit_is_squeezed(orders, around, jobs, plan)
     by_id = {o.id: o for o in orders}

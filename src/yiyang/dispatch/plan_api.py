@@ -27,6 +27,12 @@ class DayPlanIn(BaseModel):
         le=30,
         description="Held visits with a trip in this short keep their caregiver",
     )
+    max_changes: int | None = Field(
+        default=None,
+        ge=0,
+        le=100_000,
+        description="At most this many visits change caregiver (those saving most travel)",
+    )
     apply: bool = Field(default=False, description="Reassign the moved orders (else a preview)")
 
 
@@ -53,6 +59,6 @@ def day_plan(
     day = body.day or local_today(now) + timedelta(days=1)
     job = plan_jobs.submit(
         db, subject, day, body.keep_within, apply=body.apply, now=now,
-        settings=request.app.state.settings, locale=locale,
+        settings=request.app.state.settings, locale=locale, max_changes=body.max_changes,
     )  # fmt: skip
     return accepted(request, response, job, locale)

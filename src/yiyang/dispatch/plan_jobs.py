@@ -37,12 +37,13 @@ def submit(
     now: datetime,
     settings: Settings,
     locale: str,
+    max_changes: int | None = None,
 ) -> Job:
     """Check who asks and for which day now, then queue the plan for the worker."""
-    day_plan._checked(subject, day, now, settings, keep_within)
+    day_plan._checked(subject, day, now, settings, keep_within, max_changes)
     return jobs.submit(
         session, subject, APPLY if apply else PREVIEW,
-        {"day": day.isoformat(), "keep": keep_within},
+        {"day": day.isoformat(), "keep": keep_within, "cap": max_changes},
         title=APPLY_TITLE if apply else PREVIEW_TITLE, title_params={"day": day.isoformat()},
         link=PAGE, locale=locale, now=now,
     )  # fmt: skip
@@ -52,11 +53,14 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def outcome_data(outcome: Outcome, keep_within: float) -> dict[str, Any]:
+def outcome_data(
+    outcome: Outcome, keep_within: float, max_changes: int | None = None
+) -> dict[str, Any]:
     """An outcome as JSON for the job's result (the page and the API read it back)."""
     return {
         "day": outcome.day.isoformat(),
         "keep": keep_within,
+        "cap": max_changes,
         "movable": outcome.movable,
         "waiting_placed": outcome.waiting_placed,
         "unplaced": outcome.unplaced,
@@ -64,6 +68,7 @@ def outcome_data(outcome: Outcome, keep_within: float) -> dict[str, Any]:
         "travel_after_min": outcome.travel_after_min,
         "seconds": outcome.seconds,
         "applied": outcome.applied,
+        "visits": outcome.visits,
         "moves": [
             {
                 "order_id": m.order_id,
@@ -88,6 +93,7 @@ def outcome_of(data: dict[str, Any]) -> Outcome:
         travel_after_min=data["travel_after_min"],
         seconds=data["seconds"],
         applied=data["applied"],
+        visits=int(data.get("visits", 0)),
         moves=[
             Move(
                 m["order_id"],

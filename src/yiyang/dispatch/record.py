@@ -21,6 +21,12 @@ def explanation(session: Session, decision: Decision) -> list[Line]:
         names=names,
         community=areas.get(decision.job.community_id),
         street=areas.get(decision.job.street_id),
+        centres={
+            staff_id: (c.name, c.street)
+            for staff_id, c in repository.staff_centres(
+                session, [decision.winner.staff_id] if decision.winner else []
+            ).items()
+        },
     )
 
 

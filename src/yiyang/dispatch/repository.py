@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
@@ -159,6 +159,18 @@ def orders_with_names(
     }
 
 
+def elder_points(session: Session, order_ids: Collection[int]) -> dict[int, tuple[float, float]]:
+    """Where each order's elder lives (lat, lon), for the day plan's map of rounds."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(ServiceOrder.id, Elder.lat, Elder.lon)
+        .join(Elder, Elder.id == ServiceOrder.elder_id)
+        .where(ServiceOrder.id.in_(order_ids))
+    ).tuples()
+    return {i: (lat, lon) for i, lat, lon in rows}
+
+
 def staff_names(session: Session, staff_ids: Collection[int]) -> dict[int, str]:
     """Staff names by id, for explanations and lists that mention caregivers."""
     rows = session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids)))
@@ -169,6 +181,28 @@ def area_names(session: Session, area_ids: Collection[int | None]) -> dict[int, 
     """Area names by id, for explanations that mention the elder's community and street."""
     rows = session.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))
     return {i: n for i, n in rows}
+
+
+class Centre(NamedTuple):
+    """A caregiver's home centre: its name, its street's name and where it is."""
+
+    name: str
+    street: str
+    lat: float
+    lon: float
+
+
+def staff_centres(session: Session, staff_ids: Collection[int]) -> dict[int, Centre]:
+    """Each caregiver's home centre (explanations name it, the day plan's map starts there)."""
+    if not staff_ids:
+        return {}
+    rows = session.execute(
+        select(Staff.id, Facility.name, Area.name, Facility.lat, Facility.lon)
+        .join(Facility, Facility.id == Staff.facility_id)
+        .join(Area, Area.id == Facility.street_id)
+        .where(Staff.id.in_(staff_ids))
+    ).all()
+    return {sid: Centre(name, street, lat, lon) for sid, name, street, lat, lon in rows}
 
 
 def staff_about(session: Session, staff_ids: list[int]) -> dict[int, tuple[str, str, str, str]]:

@@ -30,6 +30,8 @@ class WeighedCandidate(BaseModel):
     staff_id: Annotated[int | None, Weighed]
     provider_id: Annotated[int | None, Weighed]
     name: Annotated[str | None, Weighed] = None
+    centre: Annotated[str | None, Weighed] = None  # the caregiver's home centre
+    provider_name: str | None = None  # whose caregiver (not told to other providers)
     tier: str
     travel_min: float
     start: datetime | None = None
@@ -92,3 +94,9 @@ class OrderDetail(OrderRead):
     family and caregivers)."""
 
     decisions: Annotated[list[DecisionRead], Sensitive(Kind.DISPATCH_DECISIONS)]
+    elder_address: str = ""
+    elder_phone: Annotated[str | None, Sensitive(Kind.ELDER_PHONE)] = None
+    contact_name: str | None = None  # the first emergency contact
+    contact_relationship: str | None = None
+    contact_phone: Annotated[str | None, Sensitive(Kind.CONTACT_PHONE)] = None
+    contact_has_key: bool = False

@@ -91,19 +91,30 @@ def nightly_day_plan(ctx: TimerContext, timer: Timer) -> None:
 PLANNING = N_("Re-planning the day's visits together…")
 
 
+def _plan_params(ctx: JobContext) -> tuple[date, float, int | None]:
+    """The day, the "keep short trips" minutes and the cap on changes a plan job was given."""
+    cap = ctx.params.get("cap")
+    return (
+        date.fromisoformat(ctx.params["day"]),
+        float(ctx.params["keep"]),
+        None if cap is None else int(cap),
+    )
+
+
 @job_handler(plan_jobs.PREVIEW, restart=True)
 def preview_day_plan(ctx: JobContext) -> JobOutcome:
     """What re-planning the day would change; it only reads, so a lost run starts again."""
-    day, keep = date.fromisoformat(ctx.params["day"]), float(ctx.params["keep"])
+    day, keep, cap = _plan_params(ctx)
     ctx.progress(0, None, PLANNING)
     with ctx.reading() as session:
         outcome = day_plan.propose(
-            session, ctx.subject, day, now=ctx.now(), settings=ctx.settings, keep_within=keep
-        )
+            session, ctx.subject, day, now=ctx.now(), settings=ctx.settings, keep_within=keep,
+            max_changes=cap,
+        )  # fmt: skip
     return JobOutcome(
         plan_jobs.PREVIEW_SUMMARY,
         {"count": len(outcome.moves), "day": day.isoformat()},
-        data=plan_jobs.outcome_data(outcome, keep),
+        data=plan_jobs.outcome_data(outcome, keep, cap),
     )
 
 
@@ -114,13 +125,14 @@ def apply_day_plan(ctx: JobContext) -> JobOutcome:
     A lost run changed nothing, but it is not started again behind the dispatcher's back:
     the job fails saying so, and they apply again when they choose.
     """
-    day, keep = date.fromisoformat(ctx.params["day"]), float(ctx.params["keep"])
+    day, keep, cap = _plan_params(ctx)
     ctx.progress(0, None, PLANNING)
     outcome = day_plan.apply(
-        ctx.session, ctx.subject, day, now=ctx.now(), settings=ctx.settings, keep_within=keep
-    )
+        ctx.session, ctx.subject, day, now=ctx.now(), settings=ctx.settings, keep_within=keep,
+        max_changes=cap,
+    )  # fmt: skip
     return JobOutcome(
         plan_jobs.APPLY_SUMMARY,
         {"count": outcome.reassigned, "day": day.isoformat()},
-        data=plan_jobs.outcome_data(outcome, keep),
+        data=plan_jobs.outcome_data(outcome, keep, cap),
     )

@@ -13,10 +13,18 @@ from typing import Any
 from yiyang.errors import N_
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.page_helpers import ALERT_LABELS, QUEUE_REASON_LABELS, TIER_LABELS
-from yiyang.planner.explain import REASONS, SKILLS, TIERS
+from yiyang.planner.explain import (
+    HEAD_COUNTED,
+    LEGACY_HEAD,
+    LEGACY_TALLY,
+    REASONS,
+    SKILLS,
+    TALLY,
+    TIERS,
+)
 from yiyang.planner.feasibility import BUSY, CAPACITY, SHIFT, SKILL
 from yiyang.registry.vocab import LABELS
-from yiyang.web.i18n import translate
+from yiyang.web.i18n import plural, translate
 
 # Why one caregiver cannot take an order (the candidate picker).
 FIT_LABELS: dict[str, str] = {
@@ -42,6 +50,23 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
 _LIST_SEPARATOR = {"zh_CN": "、"}
 _SENTENCE_END = {"zh_CN": "。"}
 _ENDINGS = (".", "。", "!", "！", "?", "？")
+
+
+def _reworded(template: str, plural_of: str | None = None) -> Any:
+    """Read a line stored in older words with the template that replaced it (same params)."""
+
+    def apply(row: Mapping[str, Any]) -> Mapping[str, Any]:
+        new = {**row, "t": template}
+        return new | {"pl": plural_of, "n": "times"} if plural_of else new
+
+    return apply
+
+
+# Lines decisions stored before they were worded for plurals, and how they read now.
+REWORDED = {
+    LEGACY_TALLY: _reworded(TALLY),
+    LEGACY_HEAD: _reworded(HEAD_COUNTED[0], HEAD_COUNTED[1]),
+}
 
 
 def label(locale: str, vocab: str, code: str) -> str:
@@ -73,8 +98,12 @@ def _param(locale: str, value: Any) -> Any:
 
 def sentence(locale: str, row: Mapping[str, Any]) -> str:
     """One stored line ({"t": template, "p": params}) as a sentence in the locale."""
+    row = REWORDED.get(str(row.get("t", "")), lambda r: r)(row)
     params = {k: _param(locale, v) for k, v in (row.get("p") or {}).items()}
-    text = translate(locale, str(row.get("t", "")), params)
+    if row.get("pl") and row.get("n") in params:
+        text = plural(locale, str(row["t"]), str(row["pl"]), params[str(row["n"])], params)
+    else:
+        text = translate(locale, str(row.get("t", "")), params)
     return text if text.endswith(_ENDINGS) else text + _SENTENCE_END.get(locale, ".")
 
 

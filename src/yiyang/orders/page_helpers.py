@@ -149,6 +149,17 @@ ACTION_LABELS: dict[str, str] = {
     "no_show": N_("Record a no-show"),
     "settle": N_("Settle"),
 }
+# The label of each action's reason box: what the reason is for.
+ACTION_REASON_LABELS: dict[str, str] = {
+    "org_accept": N_("Note on accepting"),
+    "org_refuse": N_("Why the provider refuses"),
+    "caregiver_unavailable": N_("Why the caregiver cannot come"),
+    "complete": N_("Note on completing"),
+    "cancel": N_("Why the order is cancelled"),
+    "confirm": N_("Note on confirming"),
+    "no_show": N_("What happened (no-show)"),
+    "settle": N_("Note on settling"),
+}
 CHECKLIST_LABELS: dict[str, str] = {
     "greeted_and_identified": N_("Greeted the elder and confirmed who they are"),
     "service_delivered": N_("Service delivered as ordered"),
@@ -247,6 +258,7 @@ def helpers(locale: str) -> dict[str, Any]:
         "method_label": lab(METHOD_LABELS),
         "punctuality_label": lab(PUNCTUALITY_LABELS),
         "action_label": lab(ACTION_LABELS),
+        "action_reason_label": lab(ACTION_REASON_LABELS),
         "checklist_label": lab(CHECKLIST_LABELS),
         "short_reason_label": lab(SHORT_REASON_LABELS),
         "refuse_label": lab(REFUSE_REASONS),

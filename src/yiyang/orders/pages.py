@@ -34,7 +34,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
 PAGE_SIZE = 25
 FILTER_KEYS = (
-    "q", "street_code", "community_code", "status", "unassigned", "item_code", "channel",
+    "q", "street_code", "community_code", "status", "unassigned", "cross_street", "item_code",
+    "channel",
     "provider_id", "date_from", "date_to",
 )  # fmt: skip
 
@@ -57,9 +58,10 @@ def order_list(
     if dropped := areas_service.drop_unknown_areas(db, values):
         flt = flt.model_copy(update=dict.fromkeys(dropped))
     refused = refused_filters(request, FILTER_KEYS, values)
-    values.pop("unassigned", None)
-    if flt.unassigned:
-        values["unassigned"] = "1"
+    for flag in ("unassigned", "cross_street"):
+        values.pop(flag, None)
+        if getattr(flt, flag):
+            values[flag] = "1"
     params = PageParams(page=page_number(request), size=PAGE_SIZE)
     message = translate(locale, REFUSED_FILTER) if refused else None
     try:

@@ -17,6 +17,7 @@ from yiyang.orders.subsidy_rules import PolicyFacts, Usage
 from yiyang.registry.areas.models import Area
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
+from yiyang.registry.facilities.models import Facility
 from yiyang.registry.staff.models import Staff
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
@@ -88,6 +89,18 @@ def _elder_conditions(flt: OrderFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _served_from_another_street() -> ColumnElement[bool]:
+    """The order's caregiver is based at a centre in another street than the elder's."""
+    return (
+        select(Staff.id)
+        .join(Facility, Facility.id == Staff.facility_id)
+        .join(Elder, Elder.id == ServiceOrder.elder_id)
+        .where(Staff.id == ServiceOrder.staff_id, Facility.street_id != Elder.street_id)
+        .correlate(ServiceOrder)
+        .exists()
+    )
+
+
 def filtered(subject: Subject, flt: OrderFilter) -> Select[tuple[ServiceOrder]]:
     """The readable orders narrowed by a filter; an area outside the scope matches nothing."""
     stmt = readable(subject)
@@ -105,6 +118,8 @@ def filtered(subject: Subject, flt: OrderFilter) -> Select[tuple[ServiceOrder]]:
         stmt = stmt.where(ServiceOrder.status == str(flt.status))
     if flt.unassigned:
         stmt = stmt.where(ServiceOrder.status.in_([str(s) for s in WITHOUT_CAREGIVER]))
+    if flt.cross_street:
+        stmt = stmt.where(_served_from_another_street())
     if flt.item_code:
         stmt = stmt.where(
             ServiceOrder.item_id

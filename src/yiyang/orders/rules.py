@@ -235,9 +235,10 @@ PLATFORM_EVENTS = frozenset(
     {E.PRICE, E.OFFER, E.QUEUE, E.ASSIGN, E.ORG_TIMEOUT, E.CAREGIVER_TIMEOUT, E.REASSIGN,
      E.SETTLE}
 )  # fmt: skip
-# Who may fire which event by hand (district admins any but the platform's own).
+# Who may fire which event by hand (district admins any but the platform's own). Accepting
+# an offer is the provider's own word: dispatchers (call centre, street) do not give it for them.
 _DISPATCHER_EVENTS = frozenset(
-    {E.CANCEL, E.CONFIRM, E.ORG_ACCEPT, E.ORG_REFUSE, E.CAREGIVER_UNAVAILABLE, E.NO_SHOW}
+    {E.CANCEL, E.CONFIRM, E.ORG_REFUSE, E.CAREGIVER_UNAVAILABLE, E.NO_SHOW}
 )
 ROLE_EVENTS: dict[str, frozenset[Event]] = {
     "provider_admin": frozenset(

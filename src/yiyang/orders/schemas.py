@@ -95,6 +95,7 @@ class OrderFilter(BaseModel):
     q: SearchText | None = Field(default=None, max_length=64)
     status: Status | None = None
     unassigned: bool = False
+    cross_street: bool = False  # served from a centre in another street than the elder's
     elder_id: RowId | None = None
     item_code: PlainText | None = Field(default=None, max_length=32)
     channel: Channel | None = None
@@ -160,6 +161,7 @@ class OrderListItem(BaseModel):
     facility_name: Annotated[str | None, Serving] = None  # the caregiver's centre
     facility_phone: Annotated[str | None, Serving] = None  # the centre's front desk (public)
     planned_start: datetime | None = None  # when the caregiver is expected, once planned
+    cross_street: Annotated[bool | None, Serving] = None  # that centre is in another street
 
 
 class OrderRead(OrderListItem):

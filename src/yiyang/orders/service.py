@@ -375,7 +375,7 @@ def transition(
     subject.require(Perm.ORDER_ACT)
     if not rules.may_fire(str(subject.role), event):
         raise Forbidden(
-            N_("Your role may not do “%(event)s” to an order."), event=event, code="event_forbidden"
+            N_("Your role may not take this step on an order."), event=event, code="event_forbidden"
         )
     order = repository.get(session, subject, order_id, lock=True)
     record(session, order, event, actor=subject, now=now, reason=reason, detail=detail)
@@ -420,7 +420,14 @@ def list_values(order: ServiceOrder) -> dict[str, Any]:
         facility_name=staff.facility.name if staff and staff.facility else None,
         facility_phone=staff.facility.phone if staff and staff.facility else None,
         planned_start=order.planned_start_at,
+        cross_street=_cross_street(order),
     )
+
+
+def _cross_street(order: ServiceOrder) -> bool:
+    """Whether the order's caregiver is based at a centre in another street than the elder."""
+    centre = order.staff.facility if order.staff is not None else None
+    return centre is not None and centre.street_id != order.elder.street_id
 
 
 def to_list_item(subject: Subject, order: ServiceOrder) -> OrderListItem:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import vroom
@@ -88,6 +88,7 @@ def plan_day(
     max_caregivers: int = 100,
     settled: Mapping[int, float] | None = None,
     settled_within_min: float = 0.0,
+    max_changes: int | None = None,
 ) -> DayPlan:
     """Re-plan the movable jobs street by street with VROOM, then place leftovers one by one.
 
@@ -99,6 +100,9 @@ def plan_day(
     not fit are then placed by `choose` into the new rounds.
     `settled` (order id -> minutes of its current trip in) keeps held jobs whose trip is at
     most `settled_within_min` with their caregiver too: fewer changes, at a cost in travel.
+    `max_changes` caps how many held jobs change caregiver: when the plan changes more, the
+    changes that save most travel (trip in now, from `settled`, minus the planned trip) are
+    kept and every other held job stays with its caregiver in a second solve.
     `caregivers` carry their fixed visits in `busy`/`busy_points` (movable ones left out) and
     `load_minutes` counting them; jobs carry their start windows, skills and exclusions.
     """
@@ -124,6 +128,43 @@ def plan_day(
         if job.order_id in current
         and (current[job.order_id] in job.previous_caregivers or job.order_id in near)
     }
+    plan = _solve(
+        caregivers, movable, travel, current, crews, loads, kept, exploration_level, threads
+    )
+    changed = changes(plan, current)
+    if max_changes is not None and len(changed) > max_changes:
+        legs = settled or {}
+        by_saving = sorted(
+            changed, key=lambda o: (plan.placements[o].travel_min - legs.get(o, 0.0), o)
+        )
+        best = set(by_saving[: max(0, max_changes)])
+        held = {o: current[o] for o in (j.order_id for j in movable) if o in current}
+        kept = {o: staff for o, staff in held.items() if o not in best}
+        plan = _solve(
+            caregivers, movable, travel, current, crews, loads, kept, exploration_level, threads
+        )
+    return replace(plan, seconds=time.perf_counter() - started)
+
+
+def changes(plan: DayPlan, current: Mapping[int, int]) -> list[int]:
+    """Held orders the plan gives to another caregiver."""
+    return sorted(
+        o for o, p in plan.placements.items() if o in current and current[o] != p.staff_id
+    )
+
+
+def _solve(
+    caregivers: Sequence[CaregiverState],
+    movable: Sequence[Job],
+    travel: StraightLineTravel,
+    current: Mapping[int, int],
+    crews: Mapping[int | None, list[CaregiverState]],
+    loads: Mapping[int | None, list[Job]],
+    kept: Mapping[int, int],
+    exploration_level: int,
+    threads: int,
+) -> DayPlan:
+    """One pass: each street's crew solved with VROOM, then leftovers placed by `choose`."""
     placements: dict[int, Placement] = {}
     for street, crew in crews.items():
         if loads.get(street):
@@ -149,7 +190,6 @@ def plan_day(
         unplaced=frozenset(by_id) - placements.keys(),
         travel_min=travel_min,
         visits=visits,
-        seconds=time.perf_counter() - started,
     )
 
 

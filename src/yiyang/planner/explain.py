@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from yiyang.errors import N_
 from yiyang.planner.assess import Fit
@@ -32,6 +32,8 @@ class Line(TypedDict):
 
     t: str
     p: dict[str, Any]
+    pl: NotRequired[str]  # the plural template, chosen by the count in p[n]
+    n: NotRequired[str]
 
 
 # Vocabularies a coded param may name; the display side holds their labels.
@@ -63,6 +65,16 @@ def line(template: str, params: Mapping[str, Any] | None = None) -> Line:
     return {"t": template, "p": dict(params or {})}
 
 
+def NN_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural pair for extraction (`make messages` knows NN_)."""
+    return singular, plural
+
+
+def counted(forms: tuple[str, str], count: str, params: Mapping[str, Any]) -> Line:
+    """A line whose wording follows the number in params[count] (1 visit, 2 visits)."""
+    return {"t": forms[0], "p": dict(params), "pl": forms[1], "n": count}
+
+
 def message(text: str) -> dict[str, str]:
     """A param that is itself a translatable message."""
     return {"msg": text}
@@ -84,19 +96,28 @@ def _skills(required: Mapping[str, int]) -> dict[str, Any]:
     return coded(SKILLS, sorted(required))
 
 
+def _name(names: Mapping[int, str], staff_id: int) -> Any:
+    """A caregiver's name, or words saying it is not known (never an id)."""
+    return names.get(staff_id) or message(N_("a caregiver"))
+
+
 def explain(
     decision: Decision,
     *,
     names: Mapping[int, str] | None = None,
     community: str | None = None,
     street: str | None = None,
+    centres: Mapping[int, tuple[str, str]] | None = None,
 ) -> list[Line]:
-    """Why the winner won and where it was found, or why nobody could be found."""
+    """Why the winner won and where it was found, or why nobody could be found.
+
+    `centres` gives a caregiver's centre and that centre's street, named in the first line.
+    """
     names = names or {}
     skills = _skills(decision.job.required_skills)
     place = {
-        "community": community or f"#{decision.job.community_id}",
-        "street": street or f"#{decision.job.street_id}",
+        "community": community or message(N_("the elder's community")),
+        "street": street or message(N_("the elder's street")),
         "skills": skills,
     }
     winner = decision.winner
@@ -107,19 +128,15 @@ def explain(
             _tally(decision),
         ]
     params = {
-        "name": names.get(winner.staff_id, f"#{winner.staff_id}"),
+        "name": _name(names, winner.staff_id),
         "travel": f"{winner.travel_min:.0f}",
         "load": f"{winner.load_share * 100:.0f}",
         "times": winner.visits_before,
     }
-    if winner.visits_before > 0:
-        head = N_(
-            "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
-            "served this elder %(times)s times before"
-        )
-    else:
-        head = N_("%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked")
-    lines = [line(head, params)]
+    centre = (centres or {}).get(winner.staff_id)
+    if centre:
+        params |= {"centre": centre[0], "centre_street": centre[1]}
+    lines = [_head(winner.visits_before, params, with_centre=centre is not None)]
     if decision.tier == COMMUNITY and winner.visits_before > 0:
         lines.append(
             line(
@@ -166,7 +183,7 @@ def explain(
             line(
                 N_("Preferred to %(other)s, %(other_travel)s min away, for continuity of care"),
                 {
-                    "other": names.get(runner.staff_id, f"#{runner.staff_id}"),
+                    "other": _name(names, runner.staff_id),
                     "other_travel": f"{runner.travel_min:.0f}",
                 },
             )
@@ -177,14 +194,58 @@ def explain(
     return lines
 
 
+def _head(visits_before: int, params: dict[str, Any], *, with_centre: bool) -> Line:
+    """The first line: who won, from which centre and street when known, and how near."""
+    if with_centre and visits_before > 0:
+        return counted(
+            NN_(
+                "%(name)s of %(centre)s (%(centre_street)s) chosen: %(travel)s min away, "
+                "%(load)s%% of the day booked, served this elder %(times)s time before",
+                "%(name)s of %(centre)s (%(centre_street)s) chosen: %(travel)s min away, "
+                "%(load)s%% of the day booked, served this elder %(times)s times before",
+            ),
+            "times",
+            params,
+        )
+    if with_centre:
+        return line(
+            N_(
+                "%(name)s of %(centre)s (%(centre_street)s) chosen: %(travel)s min away, "
+                "%(load)s%% of the day booked"
+            ),
+            params,
+        )
+    if visits_before > 0:
+        return counted(HEAD_COUNTED, "times", params)
+    return line(N_("%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked"), params)
+
+
+HEAD_COUNTED = NN_(
+    "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
+    "served this elder %(times)s time before",
+    "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
+    "served this elder %(times)s times before",
+)
+TALLY = N_(
+    "Caregivers checked: %(examined)s (busy: %(busy)s, off shift: %(shift)s, fully "
+    "booked: %(capacity)s, excluded: %(excluded)s); without the skills: %(skill)s"
+)
+# Lines as decisions stored them before (kept translated for the rows that hold them).
+LEGACY_HEAD = N_(
+    "%(name)s chosen: %(travel)s min away, %(load)s%% of the day booked, "
+    "served this elder %(times)s times before"
+)
+LEGACY_TALLY = N_(
+    "%(skill)s caregivers lacked the skills; of %(examined)s checked, %(busy)s were "
+    "busy, %(shift)s off shift, %(capacity)s fully booked, %(excluded)s excluded"
+)
+
+
 def _tally(decision: Decision) -> Line:
     """How many caregivers were checked and what ruled the others out."""
     r = decision.rejected
     return line(
-        N_(
-            "%(skill)s caregivers lacked the skills; of %(examined)s checked, %(busy)s were "
-            "busy, %(shift)s off shift, %(capacity)s fully booked, %(excluded)s excluded"
-        ),
+        TALLY,
         {
             "examined": decision.examined,
             "skill": r.get(SKILL, 0),

@@ -186,3 +186,25 @@ LABELS: dict[str, str] = {
     "on_leave": N_("On leave"),
     "left": N_("Left"),
 }
+# How a contact is related to the elder: stored as the words people typed (the demo and
+# imports write Chinese), shown in the reader's language when the word is a known one.
+RELATION_LABELS: dict[str, str] = {
+    "配偶": N_("Spouse"),
+    "儿子": N_("Son"),
+    "女儿": N_("Daughter"),
+    "儿媳": N_("Daughter-in-law"),
+    "女婿": N_("Son-in-law"),
+    "孙子": N_("Grandson"),
+    "孙女": N_("Granddaughter"),
+    "外孙": N_("Grandson (daughter's son)"),
+    "外孙女": N_("Granddaughter (daughter's daughter)"),
+    "侄子": N_("Nephew"),
+    "侄女": N_("Niece"),
+    "外甥": N_("Nephew (sister's son)"),
+    "外甥女": N_("Niece (sister's daughter)"),
+    "邻居": N_("Neighbour"),
+    "社区网格员": N_("Community grid worker"),
+    "朋友": N_("Friend"),
+    "保姆": N_("Housekeeper"),
+}
+LABELS.update(RELATION_LABELS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yiyang.errors import N_, Forbidden
+from yiyang.errors import Forbidden
+from yiyang.security.refusals import refusal
 from yiyang.security.roles import DISTRICT_WIDE, ROLE_PERMISSIONS, Perm, Role
 from yiyang.security.scope import Binding, Scope
 
@@ -56,7 +57,7 @@ class Subject:
     def require(self, perm: Perm) -> None:
         """Refuse with 403 when the role may never perform this action."""
         if perm not in self.permissions:
-            raise Forbidden(N_("Your role may not do this (%(perm)s)."), perm=str(perm))
+            raise Forbidden(refusal(perm), perm=str(perm))
 
 
 def system_subject(reason: str = "system") -> Subject:

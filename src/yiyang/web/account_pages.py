@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, DomainError, Invalid
-from yiyang.kit.localtime import CHINA_TZ
+from yiyang.kit.localtime import local_text
 from yiyang.kit.types import RowId
 from yiyang.security import sessions
 from yiyang.security.schemas import TokenCreate
@@ -35,7 +35,7 @@ TokenId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 def local_time(value: datetime | None) -> str:
     """A stored UTC instant as people here read it: local date and minute."""
-    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+    return local_text(value)
 
 
 def _page(

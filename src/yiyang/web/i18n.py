@@ -71,3 +71,18 @@ def translate(locale: str, message: str, params: dict[str, object] | None = None
         except (KeyError, TypeError, ValueError):
             return message % params
     return text
+
+
+def plural(
+    locale: str, singular: str, plural_form: str, count: object, params: dict[str, object]
+) -> str:
+    """The singular or plural template for the count, translated and filled."""
+    try:
+        n = int(str(count))
+    except ValueError:
+        n = 2
+    text = translations(locale).ngettext(singular, plural_form, n)
+    try:
+        return text % params
+    except (KeyError, TypeError, ValueError):
+        return (singular if n == 1 else plural_form) % params

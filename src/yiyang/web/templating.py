@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from yiyang.config import PACKAGE_DIR
+from yiyang.kit.hours import describe as describe_hours
+from yiyang.kit.localtime import local_text
 from yiyang.kit.money import fen_to_yuan_str
 from yiyang.security.roles import ROLE_LABELS
 from yiyang.web.csrf import csrf_token
@@ -23,6 +25,7 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["yuan"] = fen_to_yuan_str
+env.filters["local"] = local_text  # an instant in China time: {{ row.created_at | local }}
 
 
 def url_with(request: Request, **changes: object) -> str:
@@ -80,6 +83,7 @@ def render(
         "gettext": gettext,
         "ngettext": ngettext,
         "label": label,
+        "opening_hours": lambda hours: describe_hours(hours, gettext),  # type: ignore[arg-type]
         "t": lambda message, **params: translate(locale, message, params),
         "subject": subject,
         "csrf": csrf_token(request.app.state.secret_key, session_token) if session_token else "",
