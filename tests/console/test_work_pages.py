@@ -57,7 +57,7 @@ def test_provider_admin_sees_offers_with_countdown_and_caregivers_day(
     assert _rows(page, "work-offer") == [str(w.two.order_b.id)]  # offered to p3, unanswered
     assert 'x-data="countdown"' in page and 'data-deadline="2026-11-23T01' in page
     assert page.index('data-testid="work"') < page.index('data-testid="figures"')
-    assert "/api/v1/settlements/2026-11.xlsx" in page
+    assert 'data-testid="work-settlement"' in page and 'href="/settlements"' in page
     p1_user, _ = make_user(db, Role.PROVIDER_ADMIN, provider=d.p1)
     login(client, p1_user)
     page = client.get("/").text

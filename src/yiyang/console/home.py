@@ -34,4 +34,5 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
     work = None if view.scope == "personal" else work_queue.work_queue(db, subject, now=now)
     today = format_date(local_today(now), format="full", locale=locale)
     context = helpers(locale) | {"view": view, "figures": view.figures, "today": today}
-    return render(request, "home.html", context | {"work": work})
+    labels = {"run_status_labels": work_queue.RUN_STATUS_LABELS}
+    return render(request, "home.html", context | labels | {"work": work})

@@ -25,6 +25,9 @@ from yiyang.registry.facilities.models import Facility
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts, return_visits
+from yiyang.visits.payment import settlements
+from yiyang.visits.payment.schemas import RunRead
+from yiyang.visits.payment.workbook import STATUS_LABELS as RUN_STATUS_LABELS
 from yiyang.visits.return_visits import QueueRow
 from yiyang.visits.schemas import AlertFilter, AlertRead
 
@@ -38,6 +41,7 @@ DUE_AFTER_DAYS = 30
 DUE_AHEAD_DAYS = 7
 SHOWN = 10  # rows of each list on a home page; the link beside it opens the whole list
 ALERTS_SHOWN = 8
+SETTLEMENTS_SHOWN = 3
 OFFER_TIMERS = {
     Status.OFFERED: (dispatch_service.ORG_OFFER_EXPIRY,),
     Status.ASSIGNED: (dispatch_service.CAREGIVER_OFFER_EXPIRY,),
@@ -90,7 +94,7 @@ class WorkQueue:
     alerts_open: int = 0
     queue: list[tuple[DispatchQueueItem, OrderListItem]] = field(default_factory=list)
     queue_total: int = 0
-    months: list[str] = field(default_factory=list)  # settlement months offered, newest first
+    settlements: list[RunRead] = field(default_factory=list)  # newest settlement runs first
     return_visits: list[QueueRow] = field(default_factory=list)  # call-backs, overdue first
     return_counts: dict[str, int] = field(default_factory=dict)  # "today" and "overdue"
     sections: list[str] = field(default_factory=list)  # which cards to show, in order
@@ -170,11 +174,6 @@ def return_calls(
     return rows, return_visits.counts(session, subject, now)
 
 
-def _months(today: date) -> list[str]:
-    last = today.replace(day=1) - timedelta(days=1)
-    return [today.strftime("%Y-%m"), last.strftime("%Y-%m")]
-
-
 def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueue:
     """The work queue of the caller's role, every list inside its data scope."""
     today = local_today(now)
@@ -182,7 +181,8 @@ def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueu
     if subject.role == Role.PROVIDER_ADMIN:
         work.offers = offers(session, subject, limit=50)
         work.caregivers = caregivers_day(session, subject, today)
-        work.months = _months(today) if subject.can(Perm.SETTLEMENT_READ) else []
+        if subject.can(Perm.SETTLEMENT_READ):
+            work.settlements = settlements.list_runs(session, subject)[:SETTLEMENTS_SHOWN]
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
         work.sections = ["offers", "caregivers", "alerts", "settlement"]
     elif subject.role in AREA_ROLES:
