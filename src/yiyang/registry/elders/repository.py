@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
-from yiyang.db import Base
+from yiyang.db import Base, will_write
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
@@ -262,6 +262,7 @@ def first_contact_phone(session: Session, elder_id: int) -> str | None:
 def recent_lookups(session: Session, user_id: int, since: datetime) -> dict[str, datetime]:
     """The ID numbers (hashed) a user searched for after `since` and when, their account row
     locked first so that web workers count one search at a time."""
+    will_write(session)  # SQLite: a GET search takes the write lock before it counts
     session.execute(select(UserAccount.id).where(UserAccount.id == user_id).with_for_update())
     stmt = select(ElderIdLookup.number_hash, ElderIdLookup.at).where(
         ElderIdLookup.user_id == user_id, ElderIdLookup.at > since
