@@ -36,10 +36,18 @@ def read_every_time(session: Session) -> picture.Picture:
     return picture.load(session, 0)
 
 
-repository.matching = matching_before
-service.SEARCH_COUNT_CAP = None  # type: ignore[assignment]  # an exact count(*)
-picture.current = read_every_time
+def patch() -> None:
+    """Put the paths before in place of today's, in this process."""
+    repository.matching = matching_before
+    service.SEARCH_COUNT_CAP = None  # type: ignore[assignment]  # an exact count(*)
+    picture.current = read_every_time
 
-from yiyang.asgi import app  # noqa: E402
 
-__all__ = ["app"]
+def __getattr__(name: str) -> object:
+    """`baseline_asgi:app`: the app with the paths before (patched on first use)."""
+    if name != "app":
+        raise AttributeError(name)
+    patch()
+    from yiyang.asgi import app
+
+    return app
