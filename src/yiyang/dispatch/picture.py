@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from yiyang.dispatch import repository
 from yiyang.kit.localtime import CHINA_TZ
-from yiyang.planner.types import Point, Window
+from yiyang.planner.index import CaregiverIndex
+from yiyang.planner.types import CaregiverState, Point, Window
 
 # Staff roles that may be sent to an elder's home; skills then decide who fits the job.
 FIELD_ROLES = frozenset(
@@ -81,6 +82,7 @@ class Picture:
         self.members = sorted(members, key=lambda m: m.staff_id)
         self.by_id = {m.staff_id: m for m in self.members}
         self._shifts: dict[date, dict[int, tuple[Window, ...]]] = {}
+        self._days: dict[date, tuple[dict[int, CaregiverState], CaregiverIndex]] = {}
 
     def shifts(self, day: date) -> dict[int, tuple[Window, ...]]:
         """Every member's working windows on the local day."""
@@ -90,6 +92,32 @@ class Picture:
             if len(self._shifts) >= DAYS_KEPT:
                 self._shifts.clear()
             self._shifts[day] = known
+        return known
+
+    def day(self, day: date) -> tuple[dict[int, CaregiverState], CaregiverIndex]:
+        """Every member's state on the day with no visits yet, by id, and their index (the
+        planner's, to be copied before it changes)."""
+        known = self._days.get(day)
+        if known is None:
+            shifts = self.shifts(day)
+            free = {
+                m.staff_id: CaregiverState(
+                    staff_id=m.staff_id,
+                    provider_id=m.provider_id,
+                    facility_id=m.facility_id,
+                    street_id=m.street_id,
+                    community_id=m.community_id,
+                    home=m.home,
+                    travel_mode=m.travel_mode,
+                    skills=m.skills,
+                    shifts=shifts[m.staff_id],
+                )
+                for m in self.members
+            }
+            known = (free, CaregiverIndex(free.values()))
+            if len(self._days) >= DAYS_KEPT:
+                self._days.clear()
+            self._days[day] = known
         return known
 
 

@@ -12,6 +12,7 @@ from yiyang.dispatch import picture, repository
 from yiyang.dispatch.rules import planned_end
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
+from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.types import CaregiverState, Job, Point, Window
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
@@ -87,34 +88,34 @@ def caregivers_for(
     day plan moves) are left out: they are what the planner is placing. `staff_ids` narrows
     the read to those caregivers (a fresh look at the ones just locked).
     """
-    seen = picture.current(session)
-    members = seen.members
-    if staff_ids is not None:
-        members = [seen.by_id[i] for i in sorted(set(staff_ids)) if i in seen.by_id]
+    free, _ = picture.current(session).day(day)
+    ids = sorted(free) if staff_ids is None else sorted(set(staff_ids) & free.keys())
     busy = held_visits(session, day, except_orders=except_orders, staff_ids=staff_ids)
-    shifts = seen.shifts(day)
-    states = []
-    for m in members:
-        if m.provider_id in excluded_providers:
-            continue
-        visits = busy.get(m.staff_id, [])
-        states.append(
-            CaregiverState(
-                staff_id=m.staff_id,
-                provider_id=m.provider_id,
-                facility_id=m.facility_id,
-                street_id=m.street_id,
-                community_id=m.community_id,
-                home=m.home,
-                travel_mode=m.travel_mode,
-                skills=m.skills,
-                shifts=shifts[m.staff_id],
-                busy=tuple(w for w, _ in visits),
-                busy_points=tuple(p for _, p in visits),
-                load_minutes=_minutes_on(visits, day),
-            )
-        )
-    return states
+    return [
+        with_visits(free[i], busy[i], day) if i in busy else free[i]
+        for i in ids
+        if free[i].provider_id not in excluded_providers
+    ]
+
+
+def caregiver_index(
+    session: Session,
+    day: date,
+    *,
+    except_orders: Collection[int] = (),
+    excluded_providers: frozenset[int] = frozenset(),
+) -> CaregiverIndex:
+    """What caregivers_for gives, as the planner's index: the picture's index of the day
+    copied, with the day's visits added, instead of an index built anew for every order."""
+    free, base = picture.current(session).day(day)
+    index = base.copy()
+    for staff_id, state in free.items():
+        if state.provider_id in excluded_providers:
+            index.drop(staff_id)
+    for staff_id, visits in held_visits(session, day, except_orders=except_orders).items():
+        if staff_id in index:
+            index.put_busier(with_visits(free[staff_id], visits, day))
+    return index
 
 
 def _minutes_on(visits: Visits, day: date) -> int:
