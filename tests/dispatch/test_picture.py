@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.builders import make_facility, make_provider, make_staff, make_tree
@@ -86,3 +86,23 @@ def test_a_rolled_back_change_is_never_seen(own_engine: Engine) -> None:
     s.rollback()
     s.close()
     assert seen(factory) == before
+
+
+def test_every_watched_table_has_its_trigger_at_head(engine: Engine) -> None:
+    """A later migration that rebuilds one of these tables (SQLite's batch copy-and-move)
+    must create its trigger again, or the kept pictures would go stale unseen."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            found = set(
+                conn.scalars(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"))
+            )
+        else:
+            found = set(
+                conn.scalars(
+                    text(
+                        "SELECT event_object_table FROM information_schema.triggers"
+                        " WHERE action_statement LIKE '%dispatch_picture_changed%'"
+                    )
+                )
+            )
+    assert {"staff", "staff_skill", "facility"} <= found
