@@ -83,8 +83,20 @@ def served(url: str, before: bool) -> Iterator[str]:
         "PYTHONPATH": str(BENCH),
     }
     if before:
-        cmd = [sys.executable, "-m", "uvicorn", "baseline_asgi:app", "--workers", "2",
-               "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "baseline_asgi:app",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--timeout-worker-healthcheck",
+            "30",
+        ]  # as serve's, so no busy worker is killed
     else:
         cmd = [str(Path(sys.executable).parent / "yiyang"), "serve", "--workers", "2", "--port", str(port),
                "--no-with-worker"]  # fmt: skip
@@ -134,11 +146,14 @@ def load(
                         return
                     call = queue.pop()
                 t0 = time.perf_counter()
-                resp = call(client)
+                try:
+                    failed = call(client).status_code >= 400
+                except httpx.HTTPError:  # a dropped connection counts as an error, timed
+                    failed = True
                 ms = (time.perf_counter() - t0) * 1000
                 with lock:
                     times.append(ms)
-                    errors += resp.status_code >= 400
+                    errors += failed
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     t0 = time.perf_counter()

@@ -258,6 +258,9 @@ def audit_archive() -> None:
     typer.echo("archive up to date")
 
 
+WORKER_PING_SECONDS = 30
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -284,6 +287,9 @@ def serve(
         proxy_headers=False,
         server_header=False,  # never tell the world which server (and version) answers
         log_level="info",
+        # The supervisor kills a worker that does not answer its ping within this; uvicorn's
+        # 5 s kills busy workers (and their requests in flight) on a loaded 2-CPU machine.
+        timeout_worker_healthcheck=WORKER_PING_SECONDS,
     )
     if workers == 1:
         uvicorn.Server(config).run()
