@@ -75,7 +75,7 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
         status=_vocab(raw["status"], ElderStatus),
         age_min=band[0] if band else None,
         age_max=band[1] if band else None,
-        sort="community" if raw["sort"] in SORTS else "registered",
+        sort="community" if raw["sort"] in SORTS else None,
     )
     if not band:
         raw["age"] = ""

@@ -99,8 +99,9 @@ class ElderFilter(BaseModel):
     status: ElderStatus | None = None
     age_min: int | None = Field(default=None, ge=0, le=130)
     age_max: int | None = Field(default=None, ge=0, le=130)
-    # "community": by street, community and name, so that namesakes sit side by side.
-    sort: Literal["registered", "community"] = "registered"
+    # "community": by street, community and name, so that namesakes sit side by side;
+    # none: in registration order.
+    sort: Literal["community"] | None = None
 
 
 class AreaRef(BaseModel):
