@@ -225,6 +225,7 @@ def measure(engine: Engine, url: str, before: bool, args: argparse.Namespace) ->
     rng = random.Random(7)
     terms = search_terms(engine, rng, args.n16)
     out: dict[str, Any] = {"plans": explain(engine, before, terms)}
+    start_load = os.getloadavg()[0]
     with served(url, before) as base:
         headers = {"Authorization": f"Bearer {token(base)}"}
         out["healthz"] = load(base, {}, 1, [lambda c: c.get("/healthz")] * args.n1)
@@ -245,6 +246,7 @@ def measure(engine: Engine, url: str, before: bool, args: argparse.Namespace) ->
             out[f"order c{conc}"] = load(base, headers, conc, calls)
         for path in PAGES:
             out[f"page {path} c16"] = page_load(base, path, args.n16)
+    out["load"] = [round(start_load, 2), round(os.getloadavg()[0], 2)]
     return out
 
 
@@ -272,7 +274,7 @@ def write_doc(
         "`yiyang serve --workers 2` with migration 0016.", "",
         f"Command: `{command}`", "",
         f"Machine: {info['machine']}; {info['server']}; {info['elders']:,} elders; measured "
-        f"{info['date']}. Ratios are before ÷ now (the machine is shared: compare within the run).", "",
+        f"{info['date']}. The p95 ratio is before ÷ now, the throughput ratio now ÷ before (the machine is shared with other work: compare within the run).", "",
         "| request | concurrency | before p50 ms | before p95 ms | now p50 ms | now p95 ms | p95 ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
@@ -295,19 +297,32 @@ def write_doc(
         b, n = before[f"order c{conc}"], now[f"order c{conc}"]
         lines.append(f"| {conc} | {b['p50']} | {b['p99']} | {b['per_s']} | {n['p50']} | {n['p99']} | "
                      f"{n['per_s']} | ×{n['per_s'] / b['per_s']:.1f} |")  # fmt: skip
-    errs = sum(v["errors"] for r in (before, now) for k, v in r.items() if k != "plans")
+    errs = sum(v["errors"] for r in (before, now) for k, v in r.items() if "errors" in v)
     lines += [
         "",
-        f"Requests answered with an error status in the run: {errs}.",
+        f"Requests answered with an error status (or dropped) in the run: {errs}. "
+        f"Load average of the machine (1 min) at the start and end of each phase: before "
+        f"{before['load'][0]:.1f} → {before['load'][1]:.1f}, now {now['load'][0]:.1f} → "
+        f"{now['load'][1]:.1f} (2 CPUs: above 2, requests queue for the CPU).",
         "",
-        "Plans of the searches' page query, now (EXPLAIN ANALYZE, first line each):",
+        "Plans of each search's page query (EXPLAIN ANALYZE, COSTS OFF), now and before:",
         "",
     ]
     for kind, plan in now["plans"].items():
-        first = plan.splitlines()[0].strip()
-        lines.append(
-            f"- {kind}: `{first}`; before: `{before['plans'][kind].splitlines()[0].strip()}`"
-        )
+        lines += [
+            f"{kind}, now:",
+            "",
+            "```",
+            plan,
+            "```",
+            "",
+            f"{kind}, before:",
+            "",
+            "```",
+            before["plans"][kind],
+            "```",
+            "",
+        ]
     replace_section(SECTION, "\n".join(lines) + "\n")
 
 
@@ -341,8 +356,9 @@ def main() -> None:
         for kind, plan in result["plans"].items():
             print(f"--- plan {label}: {kind}\n{plan}")
         for key, value in result.items():
-            if key != "plans":
+            if key not in ("plans", "load"):
                 print(f"{label:>6} {key:<32} {value}")
+        print(f"{label:>6} load average start, end       {result['load']}")
     if not args.no_doc:
         command = "python bench/requests.py " + " ".join(sys.argv[1:])
         write_doc(command.strip(), info, before, now)
