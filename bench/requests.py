@@ -208,7 +208,10 @@ def explain(engine: Engine, before: bool, terms: dict[str, list[str]]) -> dict[s
 
 def orders(engine: Engine, rng: random.Random, n: int, day_offset: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        elders = conn.execute(text("SELECT id FROM elder ORDER BY random() LIMIT :n"), {"n": n})
+        elders = conn.execute(
+            text("SELECT id FROM elder WHERE status = 'active' ORDER BY random() LIMIT :n"),
+            {"n": n},
+        )
         ids = [r.id for r in elders]
     day = (datetime.now(CHINA_TZ) + timedelta(days=day_offset)).date()
     bodies = []
