@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -68,6 +69,7 @@ def seed(
         report = seed_demo(engine, district=district, elders=elders, seed=seed)
         with unit_of_work(make_session_factory(engine)) as session:
             typer.echo(f"subsidy policies added: {_seed_policies(session)}")
+        analyze(engine)
     except DomainError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
@@ -75,6 +77,16 @@ def seed(
         typer.echo(f"{table:>22}: {count:,}")
     typer.echo(f"seeded in {report.seconds:.1f} s")
     _print_logins(report.logins)
+
+
+def analyze(engine: Engine) -> None:
+    """Planner statistics for the tables just filled: without them PostgreSQL guesses row
+    counts (and plans) until autovacuum gets round to it. SQLite gets ANALYZE too."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    typer.echo("planner statistics gathered (ANALYZE)")
 
 
 def _seed_policies(session: Session) -> int:
@@ -246,6 +258,9 @@ def audit_archive() -> None:
     typer.echo("archive up to date")
 
 
+WORKER_PING_SECONDS = 30
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -262,7 +277,7 @@ def serve(
     _check_start(settings)
     embedded = settings.database_url.startswith("sqlite") if with_worker is None else with_worker
     os.environ["YIYANG_EMBEDDED_WORKER"] = "1" if embedded else "0"
-    uvicorn.run(
+    config = uvicorn.Config(
         "yiyang.asgi:app",
         host=host,
         port=port,
@@ -272,7 +287,32 @@ def serve(
         proxy_headers=False,
         server_header=False,  # never tell the world which server (and version) answers
         log_level="info",
+        # The supervisor kills a worker that does not answer its ping within this; uvicorn's
+        # 5 s kills busy workers (and their requests in flight) on a loaded 2-CPU machine.
+        timeout_worker_healthcheck=WORKER_PING_SECONDS,
     )
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
+
+
+def tcp_listener(host: str, port: int) -> socket.socket:
+    """The listening socket the web workers share, made with proto IPPROTO_TCP.
+
+    uvicorn's own for --workers N leaves proto 0, accepted sockets inherit it and asyncio
+    then never sets TCP_NODELAY on them, so every keep-alive response after the first waits
+    for the client's delayed ACK, ~40 ms on Linux (Kludex/uvicorn#3149, also the gunicorn
+    worker's path). A socket made with the protocol named gets TCP_NODELAY from asyncio.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +26,10 @@ NAMING_CONVENTION = {
 }
 
 READ_ONLY = "yiyang_read_only"  # execution option of the sessions read_only() opens
+DEFERRED = "yiyang_deferred"  # execution option: SQLite begins deferred, IMMEDIATE on a write
+_DEFERRED_OPEN = "yiyang_deferred_open"  # connection info: a deferred transaction not yet writing
+# What makes a deferred SQLite transaction a writing one (a savepoint: work that may write).
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite so autoincrement works.
 BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
@@ -83,13 +88,52 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE: a transaction that reads, then writes, waits for the writer (busy
             # timeout) instead of failing at once with "database is locked" when the worker
-            # wrote in between, as a deferred BEGIN does in WAL mode. Long read-only work
-            # (read_only below) begins deferred: WAL gives it a snapshot without the lock.
-            read_only_work = conn.get_execution_options().get(READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if read_only_work else "BEGIN IMMEDIATE")
+            # wrote in between, as a deferred BEGIN does in WAL mode. Reads (read_only below,
+            # and requests that only read, request_session) begin deferred: WAL gives them a
+            # snapshot without the lock, so they run side by side and never wait for writers.
+            options = conn.get_execution_options()
+            deferred = options.get(READ_ONLY, False) or options.get(DEFERRED, False)
+            conn.info[_DEFERRED_OPEN] = deferred
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_first_write(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if conn.info.get(_DEFERRED_OPEN) and _WRITES.match(statement):
+                _begin_immediate(conn)
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _begin_immediate(conn: Any) -> None:
+    """Turn a deferred SQLite transaction that has not written into an IMMEDIATE one.
+
+    It has only read, so it is begun again, now waiting for the write lock (busy timeout);
+    upgrading it in place would fail at once with "database is locked" if another writer
+    committed since its snapshot. What it read before is then older than what it writes on,
+    as in PostgreSQL's READ COMMITTED; a read that a write depends on calls will_write first.
+    """
+    conn.info[_DEFERRED_OPEN] = False
+    raw = conn.connection.dbapi_connection
+    raw.execute("ROLLBACK")
+    raw.execute("BEGIN IMMEDIATE")
+
+
+def will_write(session: Session) -> None:
+    """Say that the session's transaction is about to read what it then writes: on SQLite a
+    request begun deferred takes the write lock now (a no-op everywhere else)."""
+    conn = session.connection()
+    if conn.info.get(_DEFERRED_OPEN):
+        _begin_immediate(conn)
+
+
+def request_session(factory: sessionmaker[Session], *, reads: bool) -> Session:
+    """The session of one request; on SQLite one that `reads` (GET, HEAD) begins deferred
+    and takes the write lock only if it writes (a token touch, an audited lookup)."""
+    bind = factory.kw.get("bind")
+    if reads and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        return factory(bind=bind.execution_options(**{DEFERRED: True}))
+    return factory()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -64,7 +64,7 @@ def resolve(session: Session, subject: Subject, query: AuditQuery, now: datetime
     """The service's filter: an elder search becomes the ids of the elders it finds."""
     values = query.model_dump(exclude={"elder"}, exclude_none=True)
     if query.elder and subject.can(Perm.ELDER_READ):
-        found, _ = elder_repository.search(
+        found, _, _ = elder_repository.search(
             session, subject, ElderFilter(q=query.elder), PageParams(size=ELDER_MATCHES),
             local_today(now),
         )  # fmt: skip

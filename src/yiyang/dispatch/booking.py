@@ -177,7 +177,9 @@ def choose_locked(
         )
 
     for _ in range(OPTIMISTIC_TRIES):
-        caregivers = read()
+        caregivers = states.caregiver_index(
+            session, day, except_orders=placing, excluded_providers=excluded_providers
+        )
         decision = choose(job, caregivers, travel, k=k)
         winner = decision.winner
         if winner is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiyang.db import Base, BigId, Json
@@ -63,3 +63,14 @@ class DispatchQueueItem(Base):
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolution: Mapped[str | None] = mapped_column(String(32))
+
+
+class DispatchPicture(Base):
+    """One row whose token a trigger changes with every write to staff, their skills or
+    facilities (migration 0016): the caregiver picture a web worker keeps is good while the
+    token it was read under is the one its transaction sees (ADR 0007)."""
+
+    __tablename__ = "dispatch_picture"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch.models import DispatchDecision, DispatchQueueItem
+from yiyang.dispatch.models import DispatchDecision, DispatchPicture, DispatchQueueItem
 from yiyang.orders import repository as order_repository
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.rules import HOLDS_CAREGIVER, Status
@@ -317,14 +317,10 @@ class CaregiverRows:
     facilities: dict[int, Row[Any]]
 
 
-def caregiver_rows(session: Session, staff_ids: Collection[int] | None = None) -> CaregiverRows:
-    """Active staff with a home facility (or only `staff_ids`), their skills and facilities.
-
-    Plain rows, not ORM objects: every dispatch reads every field caregiver of the district.
-    """
+def caregiver_rows(session: Session) -> CaregiverRows:
+    """Active staff with a home facility, their skills and facilities: plain rows, not ORM
+    objects, for the caregiver picture (dispatch/picture.py)."""
     active: list[ColumnElement[bool]] = [Staff.status == "active", Staff.facility_id.is_not(None)]
-    if staff_ids is not None:
-        active.append(Staff.id.in_(list(staff_ids)))
     staff = session.execute(
         select(
             Staff.id,
@@ -356,3 +352,8 @@ def caregiver_rows(session: Session, staff_ids: Collection[int] | None = None) -
         )
     }
     return CaregiverRows(staff, skills, facilities)
+
+
+def picture_token(session: Session) -> int:
+    """The token of the caregiver picture as this transaction sees it (ADR 0007)."""
+    return session.scalar(select(DispatchPicture.token).where(DispatchPicture.id == 1)) or 0

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from yiyang.dispatch import repository
+from yiyang.dispatch import picture, repository
 from yiyang.dispatch.rules import planned_end
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.orders.models import ServiceOrder
+from yiyang.planner.index import CaregiverIndex
 from yiyang.planner.types import CaregiverState, Job, Point, Window
 from yiyang.registry.catalog.models import ServiceItem
 from yiyang.registry.elders.models import Elder
-
-# Staff roles that may be sent to an elder's home; skills then decide who fits the job.
-FIELD_ROLES = frozenset(
-    {"caregiver", "nurse", "bath_aide", "care_butler", "social_worker", "driver"}
-)
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _clock(value: str) -> time:
-    hours, _, minutes = value.partition(":")
-    return time(int(hours) % 24, int(minutes or 0))
-
-
-def shifts_for(pattern: Mapping[str, Any], day: date) -> tuple[Window, ...]:
-    """Working windows on a local day from a pattern {"mon": ["08:00", "17:00"], …} in UTC.
-
-    A day may also hold several ranges ([["08:00", "12:00"], ["14:00", "18:00"]]); an end at
-    or before the start runs past midnight.
-    """
-    ranges = pattern.get(WEEKDAY_KEYS[day.weekday()]) or []
-    if ranges and isinstance(ranges[0], str):
-        ranges = [ranges]
-    out = []
-    for pair in ranges:
-        if len(pair) != 2:
-            continue
-        start = datetime.combine(day, _clock(pair[0]), CHINA_TZ)
-        end = datetime.combine(day, _clock(pair[1]), CHINA_TZ)
-        if end <= start:
-            end += timedelta(days=1)
-        out.append(Window(start.astimezone(UTC), end.astimezone(UTC)))
-    return tuple(sorted(out, key=lambda w: w.start))
 
 
 def job_for(
@@ -115,38 +83,39 @@ def caregivers_for(
 ) -> list[CaregiverState]:
     """Every active field caregiver with a home facility, their shifts and that day's visits.
 
-    The visits of `except_orders` (the order being placed, or those a day plan moves) are
-    left out: they are what the planner is placing. `staff_ids` narrows the read to those
-    caregivers (a fresh look at the ones just locked).
+    The caregivers come from the worker's picture (kept current by its token, ADR 0007); the
+    visits are read now. The visits of `except_orders` (the order being placed, or those a
+    day plan moves) are left out: they are what the planner is placing. `staff_ids` narrows
+    the read to those caregivers (a fresh look at the ones just locked).
     """
-    rows = repository.caregiver_rows(session, staff_ids)
-    staff, skills, facilities = rows.staff, rows.skills, rows.facilities
+    free, _ = picture.current(session).day(day)
+    ids = sorted(free) if staff_ids is None else sorted(set(staff_ids) & free.keys())
     busy = held_visits(session, day, except_orders=except_orders, staff_ids=staff_ids)
-    states = []
-    for s in staff:
-        if s.provider_id in excluded_providers or not FIELD_ROLES & set(s.roles or ()):
-            continue
-        facility = facilities.get(s.facility_id or 0)
-        if facility is None or not facility.active:
-            continue
-        visits = busy.get(s.id, [])
-        states.append(
-            CaregiverState(
-                staff_id=s.id,
-                provider_id=s.provider_id,
-                facility_id=facility.id,
-                street_id=facility.street_id,
-                community_id=facility.community_id,
-                home=Point(facility.lat, facility.lon),
-                travel_mode=s.travel_mode,
-                skills=skills.get(s.id, {}),
-                shifts=shifts_for(s.working_pattern or {}, day),
-                busy=tuple(w for w, _ in visits),
-                busy_points=tuple(p for _, p in visits),
-                load_minutes=_minutes_on(visits, day),
-            )
-        )
-    return states
+    return [
+        with_visits(free[i], busy[i], day) if i in busy else free[i]
+        for i in ids
+        if free[i].provider_id not in excluded_providers
+    ]
+
+
+def caregiver_index(
+    session: Session,
+    day: date,
+    *,
+    except_orders: Collection[int] = (),
+    excluded_providers: frozenset[int] = frozenset(),
+) -> CaregiverIndex:
+    """What caregivers_for gives, as the planner's index: the picture's index of the day
+    copied, with the day's visits added, instead of an index built anew for every order."""
+    free, base = picture.current(session).day(day)
+    index = base.copy()
+    for staff_id, state in free.items():
+        if state.provider_id in excluded_providers:
+            index.drop(staff_id)
+    for staff_id, visits in held_visits(session, day, except_orders=except_orders).items():
+        if staff_id in index:
+            index.put_busier(with_visits(free[staff_id], visits, day))
+    return index
 
 
 def _minutes_on(visits: Visits, day: date) -> int:

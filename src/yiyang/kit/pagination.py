@@ -24,9 +24,11 @@ class PageParams(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
-    """One page of results and the total count matching the filter."""
+    """One page of results and the total count matching the filter (with `more`, a count
+    that stopped at `total`: at least that many match)."""
 
     items: list[T]
     total: int
     page: int
     size: int
+    more: bool = False

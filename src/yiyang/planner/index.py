@@ -75,6 +75,37 @@ class CaregiverIndex:
             self._cells[cell].add(c.staff_id)
             self._grow(cell)
 
+    def copy(self) -> CaregiverIndex:
+        """An index equal to this one that can change without changing it."""
+        new = CaregiverIndex((), cell_m=self.cell_m)
+        new._by_id = dict(self._by_id)
+        new._community = defaultdict(set, {k: set(v) for k, v in self._community.items()})
+        new._street = defaultdict(set, {k: set(v) for k, v in self._street.items()})
+        new._skill = {k: [set(m) for m in levels] for k, levels in self._skill.items()}
+        new._cells = defaultdict(set, {k: set(v) for k, v in self._cells.items()})
+        new._cells_of = {k: set(v) for k, v in self._cells_of.items()}
+        new._lat0, new._m_per_deg_lon = self._lat0, self._m_per_deg_lon
+        new._bounds = list(self._bounds) if self._bounds is not None else None
+        return new
+
+    def drop(self, staff_id: int) -> None:
+        """Leave a caregiver out (as if never indexed)."""
+        old = self._by_id.pop(staff_id, None)
+        if old is not None:
+            self._forget(old)
+
+    def put_busier(self, c: CaregiverState) -> None:
+        """Replace a caregiver's state by one with more visits and nothing else changed
+        (areas, skills and home as indexed): only the places of the new visits are added."""
+        self._by_id[c.staff_id] = c
+        cells = self._cells_of[c.staff_id]
+        for p in c.busy_points:
+            cell = self.cell_of(p)
+            if cell not in cells:
+                cells.add(cell)
+                self._cells[cell].add(c.staff_id)
+                self._grow(cell)
+
     def _forget(self, c: CaregiverState) -> None:
         if c.community_id is not None:
             self._community[c.community_id].discard(c.staff_id)

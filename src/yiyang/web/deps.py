@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
 from yiyang.config import Settings
+from yiyang.db import request_session
 from yiyang.errors import N_, Forbidden, Unauthorized
 from yiyang.kit.clock import Clock
 from yiyang.security import sessions
@@ -44,8 +45,11 @@ def get_clock(request: Request) -> Clock:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, else rolled back."""
-    session: Session = request.app.state.session_factory()
+    """One transaction per request: committed when the handler returns, else rolled back.
+
+    On SQLite a GET or HEAD begins deferred and waits for no writer unless it writes."""
+    reads = request.method in ("GET", "HEAD")
+    session = request_session(request.app.state.session_factory, reads=reads)
     try:
         yield session
         session.commit()

@@ -52,11 +52,15 @@ def area_choices(session: Session, subject: Subject) -> list[StreetChoice]:
         for street in area_repository.children(session, None, "street")
         if scope.district_wide or scope.binding in (Binding.STREET, Binding.COMMUNITY)
     ]
+    # Every community in one query (not one per street: every list page shows these).
+    by_street: dict[int | None, list[Area]] = {}
+    for community in area_repository.children(session, None, "community"):
+        by_street.setdefault(community.parent_id, []).append(community)
     choices = []
     for street in streets:
         communities = [
             c
-            for c in area_repository.children(session, street.id, "community")
+            for c in by_street.get(street.id, [])
             if scope.covers(street_id=street.id, community_id=c.id)
         ]
         if communities or scope.covers(street_id=street.id):

@@ -45,8 +45,9 @@ AGE_BANDS: dict[str, tuple[int, int | None]] = {
 }
 FILTER_KEYS = (
     "q", "street_code", "community_code", "living_situation", "special_group",
-    "economic_status", "status", "age",
+    "economic_status", "status", "age", "sort",
 )  # fmt: skip
+SORTS = ("community",)  # besides the default (registration order)
 VOCAB_KEYS = ("living_situation", "special_group", "economic_status", "status")
 MAX_CONTACTS = 5
 PAGE_SIZE = 20
@@ -74,9 +75,12 @@ def filter_from(request: Request) -> tuple[ElderFilter, dict[str, str]]:
         status=_vocab(raw["status"], ElderStatus),
         age_min=band[0] if band else None,
         age_max=band[1] if band else None,
+        sort="community" if raw["sort"] in SORTS else None,
     )
     if not band:
         raw["age"] = ""
+    if raw["sort"] not in SORTS:
+        raw["sort"] = ""
     for key in VOCAB_KEYS:
         if getattr(flt, key) is None:
             raw[key] = ""

@@ -7,10 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, RowMapping, Select, Table, delete, exists, func, insert, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    RowMapping,
+    Select,
+    Table,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
-from yiyang.db import Base
+from yiyang.db import Base, will_write
 from yiyang.errors import N_, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.registry.areas.models import Area
@@ -20,6 +32,8 @@ from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.disclosure import Kind, Viewer, may_see
 from yiyang.security.models import UserAccount
 from yiyang.security.subject import Subject
+
+MOBILE_DIGITS = 11  # a mainland mobile number
 
 
 def readable(subject: Subject) -> Select[tuple[Elder]]:
@@ -36,21 +50,33 @@ def _years_ago(today: date, years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
+def matching(subject: Subject, q: str) -> ColumnElement[bool]:
+    """What a search text finds, each kind of text by the column (and index) it can hit.
+
+    Digits are never a name: a full ID number is the unique index's exact match, four or
+    more other digits part of a phone number (its trigram index on PostgreSQL), only for
+    those who see phones in full (for others it would reveal the masked digits one guess
+    at a time). Anything else is part of a name (trigram index for three characters or
+    more; one or two characters are a short scan in id order under a capped count).
+    """
+    q = q.strip()
+    digits = rules.normalise_phone(q) or ""
+    if (number := rules.id_lookup(q)) is not None:
+        return Elder.id_number == number
+    if digits.isascii() and digits.isdigit():
+        if len(digits) >= 4 and may_see(Viewer(subject), Kind.ELDER_PHONE):
+            if len(digits) == MOBILE_DIGITS and digits[0] == "1":  # a whole mobile: exact
+                return Elder.phone == digits
+            return Elder.phone.contains(digits, autoescape=True)
+        return false()
+    return Elder.name.contains(q, autoescape=True)
+
+
 def filtered(subject: Subject, flt: ElderFilter, today: date) -> Select[tuple[Elder]]:
     """The readable elders narrowed by a filter."""
     stmt = readable(subject)
-    if flt.q:
-        q = flt.q.strip()
-        digits = q.replace(" ", "")
-        conditions = [Elder.name.contains(q, autoescape=True)]
-        if (number := rules.id_lookup(q)) is not None:
-            conditions.append(Elder.id_number == number)
-        # Part of a phone number finds elders only for those who see phones in full; for
-        # others it would reveal the masked digits one guess at a time.
-        phone_search = len(digits) >= 4 and digits.isascii() and digits.isdigit()
-        if phone_search and may_see(Viewer(subject), Kind.ELDER_PHONE):
-            conditions.append(Elder.phone.contains(digits, autoescape=True))
-        stmt = stmt.where(or_(*conditions))
+    if flt.q and flt.q.strip():
+        stmt = stmt.where(matching(subject, flt.q))
     if flt.street_code:
         stmt = stmt.where(
             Elder.street_id == select(Area.id).where(Area.code == flt.street_code).scalar_subquery()
@@ -83,21 +109,46 @@ def count(session: Session, subject: Subject, flt: ElderFilter, today: date) -> 
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def count_upto(
+    session: Session, subject: Subject, flt: ElderFilter, today: date, cap: int
+) -> tuple[int, bool]:
+    """How many readable elders match, counted no further than `cap` (and whether more do):
+    a search for a common surname stops counting instead of reading every match."""
+    stmt = filtered(subject, flt, today).with_only_columns(Elder.id).order_by(None).limit(cap + 1)
+    n = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return min(n, cap), n > cap
+
+
 def search(
-    session: Session, subject: Subject, flt: ElderFilter, page: PageParams, today: date
-) -> tuple[list[Elder], int]:
-    """One page of matching elders (with areas and groups loaded) and the total count."""
-    total = count(session, subject, flt, today)
-    stmt = filtered(subject, flt, today)
+    session: Session,
+    subject: Subject,
+    flt: ElderFilter,
+    page: PageParams,
+    today: date,
+    *,
+    count_cap: int | None = None,
+) -> tuple[list[Elder], int, bool]:
+    """One page of matching elders (with areas and groups loaded), the count, and whether
+    more match than counted (a search counts up to `count_cap`).
+
+    Sorted by registration, or by street and community first (namesakes side by side, each
+    with where they live).
+    """
+    if count_cap is None:
+        total, more = count(session, subject, flt, today), False
+    else:
+        total, more = count_upto(session, subject, flt, today, count_cap)
+    order: list[InstrumentedAttribute[Any]] = [Elder.id]
+    if flt.sort == "community":
+        order = [Elder.street_id, Elder.community_id, Elder.name, Elder.id]
     rows = session.scalars(
-        stmt.options(
-            joinedload(Elder.street), joinedload(Elder.community), selectinload(Elder.groups)
-        )
-        .order_by(Elder.id)
+        filtered(subject, flt, today)
+        .options(joinedload(Elder.street), joinedload(Elder.community), selectinload(Elder.groups))
+        .order_by(*order)
         .offset(page.offset)
         .limit(page.size)
     ).all()
-    return list(rows), total
+    return list(rows), total, more
 
 
 def iterate(
@@ -211,6 +262,7 @@ def first_contact_phone(session: Session, elder_id: int) -> str | None:
 def recent_lookups(session: Session, user_id: int, since: datetime) -> dict[str, datetime]:
     """The ID numbers (hashed) a user searched for after `since` and when, their account row
     locked first so that web workers count one search at a time."""
+    will_write(session)  # SQLite: a GET search takes the write lock before it counts
     session.execute(select(UserAccount.id).where(UserAccount.id == user_id).with_for_update())
     stmt = select(ElderIdLookup.number_hash, ElderIdLookup.at).where(
         ElderIdLookup.user_id == user_id, ElderIdLookup.at > since

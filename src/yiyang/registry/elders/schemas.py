@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -99,6 +99,9 @@ class ElderFilter(BaseModel):
     status: ElderStatus | None = None
     age_min: int | None = Field(default=None, ge=0, le=130)
     age_max: int | None = Field(default=None, ge=0, le=130)
+    # "community": by street, community and name, so that namesakes sit side by side;
+    # none: in registration order.
+    sort: Literal["community"] | None = None
 
 
 class AreaRef(BaseModel):
@@ -119,6 +122,7 @@ class ElderListItem(BaseModel):
     age: int
     id_number: Annotated[str, Sensitive(Kind.ELDER_ID_NUMBER)]
     phone: Annotated[str | None, Sensitive(Kind.ELDER_PHONE)]
+    address: str
     street: AreaRef
     community: AreaRef
     living_situation: str

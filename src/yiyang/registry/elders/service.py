@@ -33,6 +33,8 @@ from yiyang.security.disclosure import Viewer, disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
+# A search counts its matches this far: past it, "more than 1,000" (a common surname).
+SEARCH_COUNT_CAP = 1000
 SNAPSHOT_FIELDS = (
     "id_number", "name", "sex", "birth_date", "phone", "household_registration", "address",
     "street_id", "community_id", "lat", "lon", "geofence_m", "living_situation",
@@ -369,6 +371,7 @@ def to_list_item(subject: Subject, elder: Elder, today: date) -> ElderListItem:
         age=age_on(elder.birth_date, today),
         id_number=elder.id_number,
         phone=elder.phone,
+        address=elder.address,
         street=_area_ref(elder.street),
         community=_area_ref(elder.community),
         living_situation=elder.living_situation,
@@ -392,10 +395,12 @@ def list_elders(
     subject.require(Perm.ELDER_READ)
     today = local_today(now)
     lookups.allow(session, subject, flt.q, now=now, limit=id_lookup_limit)
-    rows, total = elder_repository.search(session, subject, flt, page, today)
+    cap = SEARCH_COUNT_CAP if flt.q else None
+    rows, total, more = elder_repository.search(session, subject, flt, page, today, count_cap=cap)
     return Page(
         items=[to_list_item(subject, e, today) for e in rows],
         total=total,
         page=page.page,
         size=page.size,
+        more=more,
     )
