@@ -11,6 +11,7 @@ from yiyang.console.family_home import PHONE_HOMES
 from yiyang.kit.localtime import local_today
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Role
+from yiyang.visits.payment.workbook import STATUS_LABELS as RUN_STATUS_LABELS
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 
@@ -34,5 +35,5 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
     work = None if view.scope == "personal" else work_queue.work_queue(db, subject, now=now)
     today = format_date(local_today(now), format="full", locale=locale)
     context = helpers(locale) | {"view": view, "figures": view.figures, "today": today}
-    labels = {"run_status_labels": work_queue.RUN_STATUS_LABELS}
+    labels = {"run_status_labels": RUN_STATUS_LABELS}
     return render(request, "home.html", context | labels | {"work": work})

@@ -7,7 +7,7 @@ data scope through the repositories' `readable(subject)`; the pages only lay it 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,6 @@ from yiyang.security.subject import Subject
 from yiyang.visits import alerts, return_visits
 from yiyang.visits.payment import settlements
 from yiyang.visits.payment.schemas import RunRead
-from yiyang.visits.payment.workbook import STATUS_LABELS as RUN_STATUS_LABELS
 from yiyang.visits.return_visits import QueueRow
 from yiyang.visits.schemas import AlertFilter, AlertRead
 
