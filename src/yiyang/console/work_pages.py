@@ -104,9 +104,10 @@ def find_callers(session: Session, subject: Subject, digits: str, *, now: dateti
             N_("Your role does not see phone numbers, so it may not look callers up by one.")
         )
     today = local_today(now)
-    found, _ = elder_repository.search(
-        session, subject, ElderFilter(q=digits), PageParams(page=1, size=CALLER_LIMIT), today
-    )
+    found, _, _ = elder_repository.search(
+        session, subject, ElderFilter(q=digits), PageParams(page=1, size=CALLER_LIMIT), today,
+        count_cap=CALLER_LIMIT,
+    )  # fmt: skip
     callers = [
         _caller(e, today, viewer, "elder")
         for e in found
