@@ -110,7 +110,7 @@ def test_a_sensitive_shape_cannot_be_built_without_a_reader() -> None:
         "id": 1, "name": "王秀英", "sex": "F", "age": 80, "id_number": "410105194803080021",
         "phone": "13800001234", "street": {"id": 1, "code": "s", "name": "s"},
         "community": {"id": 2, "code": "c", "name": "c"}, "living_situation": "alone",
-        "special_groups": [], "economic_status": "none", "status": "active",
+        "special_groups": [], "economic_status": "none", "status": "active", "address": "a",
     }  # fmt: skip
     with pytest.raises(MissingViewer):
         ElderListItem(**values)
