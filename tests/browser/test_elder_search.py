@@ -26,6 +26,8 @@ def _namesakes(live: LiveApp) -> None:
 
 
 def test_namesakes_by_community_with_paging(own_live_app: LiveApp, browser: Any) -> None:
+    from playwright.sync_api import expect
+
     _namesakes(own_live_app)
     folder = Path(os.environ.get("YIYANG_SHOTS") or "/tmp/yiyang-shots")
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,5 +49,5 @@ def test_namesakes_by_community_with_paging(own_live_app: LiveApp, browser: Any)
         assert "文化路 1 号" in text and "文雅社区" in text
         page.screenshot(path=str(folder / f"elder-search-{lang}.png"), full_page=True)
         page.locator("#results a[rel=next]").first.click()
-        page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 6")
+        expect(page.locator("#results tbody tr")).to_have_count(6)
         context.close()

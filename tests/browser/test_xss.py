@@ -30,6 +30,7 @@ from yiyang.jobs import runner
 from yiyang.kit.clock import utcnow
 from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
+from yiyang.orders.seed import SPECIAL_DIFFICULTY, seed_policies
 from yiyang.registry.elders import io_export, io_jobs
 from yiyang.registry.elders.models import Elder
 from yiyang.registry.elders.schemas import ElderFilter
@@ -37,7 +38,12 @@ from yiyang.security import twofactor
 from yiyang.security.models import UserAccount
 from yiyang.security.roles import Role
 from yiyang.security.service import subject_for
-from yiyang.visits import alerts
+from yiyang.security.subject import Subject
+from yiyang.visits import alerts, feedback
+from yiyang.visits.payment import settlements
+from yiyang.visits.payment.schemas import RunCreate
+from yiyang.visits.rules import VisitPolicy
+from yiyang.visits.schemas import ComplaintIn
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +61,7 @@ ROLES = (
 )  # fmt: skip
 HALFWAY_ROLES = {"totp_xss"}  # signs in with a password, then stays on the second-factor step
 PHONE_ROLES = {"carer_xss", "family_xss", "elder_xss"}
-NOT_PAGES = {"/api/v1/openapi.json", "/healthz"}  # JSON, not HTML
+NOT_PAGES = {"/api/v1/openapi.json", "/healthz", "/geo/district.geojson"}  # JSON, not HTML
 SAME_FOR_EVERYONE = {"/api/v1/docs"}  # opened by the first role only
 
 QUERY_KEYS_JS = """
@@ -145,6 +151,8 @@ class XssWorld:
                 values["job_id"] = str(job_id)
         if path.startswith("/lang/"):
             values["code"] = "en"
+        if path.startswith("/policies/"):
+            values["code"] = SPECIAL_DIFFICULTY
         try:
             return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
         except KeyError:
@@ -188,6 +196,7 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         late = s.get_one(ServiceOrder, accepted)
         alerts.raise_alert(s, late, "late", now=now, detail={"minutes_late": 15})
         job_id, import_id = _jobs(s, live_app, now)
+        complaint_id, run_id = _complaint_and_run(s, operator, provider.id, completed, now)
         _, totp = make_user(s, Role.AUDITOR, username="totp_xss")
         secret = twofactor.begin(s, totp, now=now, issuer="yiyang").secret
         twofactor.confirm(s, totp, pyotp.TOTP(secret).now(), now=now)
@@ -195,6 +204,7 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         params = {
             "elder_id": str(elder.id), "facility_id": str(centre.id), "staff_id": str(staff.id),
             "provider_id": str(provider.id), "code": "xss_rehab", "order_id": str(offered),
+            "complaint_id": str(complaint_id), "run_id": str(run_id),
         }  # fmt: skip
     _run_jobs(live_app)
     after = (tomorrow + timedelta(days=1)).isoformat()
@@ -224,6 +234,22 @@ def _jobs(session: Session, live_app: LiveApp, now: datetime) -> tuple[int, int]
         settings=live_app.app.state.settings, locale="zh_CN",
     )  # fmt: skip
     return export.id, upload.id
+
+
+def _complaint_and_run(
+    session: Session, operator: Subject, provider_id: int, order_id: int, now: datetime
+) -> tuple[int, int]:
+    """A complaint written as a payload, the subsidy policies, and a settlement run."""
+    seed_policies(session, local_today(now))
+    complaint = feedback.file_complaint(
+        session, operator, order_id, ComplaintIn(category="quality", text=PAYLOADS[1]), now=now
+    )
+    admin = session.scalars(select(UserAccount).where(UserAccount.username == "admin")).one()
+    month = RunCreate(month=local_today(now).strftime("%Y-%m"), provider_id=provider_id)
+    runs = settlements.create_runs(
+        session, subject_for(admin, "127.0.0.1"), month, now=now, policy=VisitPolicy()
+    )
+    return complaint.id, runs[0].id
 
 
 def _run_jobs(live_app: LiveApp) -> None:

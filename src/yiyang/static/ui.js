@@ -68,10 +68,12 @@
     Alpine.data("slotTime", function () {
       return {
         show: false,
-        init: function () { this.show = this.$el.dataset.open === "true"; },
-        follow: function () {
+        // A choice ticked before the script ran (a quick tap on a slow phone) still counts.
+        init: function () { this.show = this.$el.dataset.open === "true"; this.follow(true); },
+        follow: function (keep) {
           var name = this.$el.dataset.name || "slot", value = this.$el.dataset.value || "at";
           var at = this.$root.closest("form").querySelector("input[name=" + name + "][value=" + value + "]");
+          if (keep === true && !(at && at.checked)) return;
           this.show = Boolean(at && at.checked);
         },
       };
