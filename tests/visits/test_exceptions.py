@@ -187,3 +187,23 @@ def test_exceptions_page_lists_and_decides(
     )
     assert resp.status_code == 422
     assert "Write the reason for this decision." in resp.text or "请填写审核理由。" in resp.text
+
+
+def test_the_reviewers_home_lists_what_waits_and_forgets_it_once_approved(
+    client: TestClient, db: Session, clock: FakeClock
+) -> None:
+    scene = make_scene(db, clock)
+    order = bad_visit(db, scene, clock)
+    user, district = make_user(db, Role.DISTRICT_ADMIN)
+    login(client, user)
+    home = client.get("/?lang=en").text
+    assert home.count('data-testid="work-exception"') == 1 and f'/orders/{order.id}"' in home
+    assert "Checked in long before the time window" in home
+    exceptions.review(
+        db, district, order.id, ReviewIn(decision="approve", reason="Agreed with the family"),
+        now=clock.now, policy=POLICY, locale="en",
+    )  # fmt: skip
+    assert 'data-testid="work-exception"' not in client.get("/?lang=en").text
+    other, _ = make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_b)
+    login(client, other)  # another street's reviewer sees nothing of it
+    assert 'data-testid="work-exception"' not in client.get("/?lang=en").text

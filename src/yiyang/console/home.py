@@ -12,6 +12,7 @@ from yiyang.kit.localtime import local_today
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Role
 from yiyang.visits.payment.workbook import STATUS_LABELS as RUN_STATUS_LABELS
+from yiyang.visits.policy import policy_from
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 
@@ -32,7 +33,13 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
         return work_pages.desk(request, db, subject, locale)
     now = request.app.state.clock()
     view = overview.overview_for(db, subject, now=now)
-    work = None if view.scope == "personal" else work_queue.work_queue(db, subject, now=now)
+    work = (
+        None
+        if view.scope == "personal"
+        else work_queue.work_queue(
+            db, subject, now=now, policy=policy_from(request.app.state.settings), locale=locale
+        )
+    )
     today = format_date(local_today(now), format="full", locale=locale)
     context = helpers(locale) | {"view": view, "figures": view.figures, "today": today}
     labels = {"run_status_labels": RUN_STATUS_LABELS}

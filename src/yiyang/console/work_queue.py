@@ -25,9 +25,10 @@ from yiyang.registry.facilities.models import Facility
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts, return_visits
-from yiyang.visits.payment import settlements
-from yiyang.visits.payment.schemas import RunRead
+from yiyang.visits.payment import exceptions, settlements
+from yiyang.visits.payment.schemas import ExceptionFilter, ExceptionRead, RunRead
 from yiyang.visits.return_visits import QueueRow
+from yiyang.visits.rules import VisitPolicy
 from yiyang.visits.schemas import AlertFilter, AlertRead
 
 # Roles whose home page is the call centre's work page (console/work_pages.py).
@@ -94,6 +95,8 @@ class WorkQueue:
     queue: list[tuple[DispatchQueueItem, OrderListItem]] = field(default_factory=list)
     queue_total: int = 0
     settlements: list[RunRead] = field(default_factory=list)  # newest settlement runs first
+    exceptions: list[ExceptionRead] = field(default_factory=list)  # waiting for a reviewer
+    exceptions_total: int = 0
     return_visits: list[QueueRow] = field(default_factory=list)  # call-backs, overdue first
     return_counts: dict[str, int] = field(default_factory=dict)  # "today" and "overdue"
     sections: list[str] = field(default_factory=list)  # which cards to show, in order
@@ -173,7 +176,21 @@ def return_calls(
     return rows, return_visits.counts(session, subject, now)
 
 
-def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueue:
+def waiting_exceptions(
+    session: Session, subject: Subject, *, now: datetime, policy: VisitPolicy, locale: str
+) -> tuple[list[ExceptionRead], int]:
+    """The unpayable visits waiting for this reviewer, as the exceptions queue lists them."""
+    if not subject.can(Perm.VISIT_REVIEW):
+        return [], 0
+    found = exceptions.list_exceptions(
+        session, subject, ExceptionFilter(), now=now, policy=policy, locale=locale
+    )
+    return found[:SHOWN], len(found)
+
+
+def work_queue(
+    session: Session, subject: Subject, *, now: datetime, policy: VisitPolicy, locale: str
+) -> WorkQueue:
     """The work queue of the caller's role, every list inside its data scope."""
     today = local_today(now)
     work = WorkQueue(role=subject.role, today=today)
@@ -191,8 +208,16 @@ def work_queue(session: Session, subject: Subject, *, now: datetime) -> WorkQueu
             session, subject, today=today, days=DUE_AFTER_DAYS, ahead=DUE_AHEAD_DAYS, limit=SHOWN
         )
         work.facilities = day_repository.facilities_today(session, subject, today, limit=SHOWN)
+        work.exceptions, work.exceptions_total = waiting_exceptions(
+            session, subject, now=now, policy=policy, locale=locale
+        )
         work.sections = ["orders", "alerts", "due", "facilities"]
+        if subject.can(Perm.VISIT_REVIEW):
+            work.sections.insert(2, "exceptions")
     elif subject.role == Role.DISTRICT_ADMIN:
+        work.exceptions, work.exceptions_total = waiting_exceptions(
+            session, subject, now=now, policy=policy, locale=locale
+        )
         work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
         work.orders, work.orders_total = area_orders(session, subject, now=now, limit=SHOWN)
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
