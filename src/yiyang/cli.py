@@ -9,7 +9,7 @@ import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
@@ -291,12 +291,18 @@ def serve(
         # 5 s kills busy workers (and their requests in flight) on a loaded 2-CPU machine.
         timeout_worker_healthcheck=WORKER_PING_SECONDS,
     )
-    if workers == 1:
-        uvicorn.Server(config).run()
-        return
+    run_server(config)
+
+
+def run_server(config: Any) -> None:  # a uvicorn.Config (imported late: start-up cost)
+    """Run uvicorn with `config`: one process, or N workers sharing a TCP_NODELAY listener."""
+    import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    Multiprocess(config, sockets=[tcp_listener(host, port)]).run()
+    if config.workers in (None, 1):
+        uvicorn.Server(config).run()
+        return
+    Multiprocess(config, sockets=[tcp_listener(config.host, config.port)]).run()
 
 
 def tcp_listener(host: str, port: int) -> socket.socket:

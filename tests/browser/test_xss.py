@@ -61,7 +61,11 @@ ROLES = (
 )  # fmt: skip
 HALFWAY_ROLES = {"totp_xss"}  # signs in with a password, then stays on the second-factor step
 PHONE_ROLES = {"carer_xss", "family_xss", "elder_xss"}
-NOT_PAGES = {"/api/v1/openapi.json", "/healthz", "/geo/district.geojson"}  # JSON, not HTML
+# JSON or a download, not HTML.
+NOT_PAGES = {
+    "/api/v1/openapi.json", "/healthz", "/geo/district.geojson",
+    "/settlements/{run_id}/workbook.xlsx",
+}  # fmt: skip
 SAME_FOR_EVERYONE = {"/api/v1/docs"}  # opened by the first role only
 
 QUERY_KEYS_JS = """

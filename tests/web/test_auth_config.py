@@ -67,7 +67,7 @@ def test_serve_and_worker_refuse_to_start_on_postgresql_without_a_key(
 ) -> None:
     env.setenv("YIYANG_DATABASE_URL", PG_URL)
     started: list[object] = []
-    env.setattr("uvicorn.run", lambda *a, **k: started.append(k))
+    env.setattr("yiyang.cli.run_server", started.append)
     result = CliRunner().invoke(cli.app, command)
     assert result.exit_code == 2 and "YIYANG_SECRET_KEY" in result.output
     assert started == []
@@ -76,18 +76,18 @@ def test_serve_and_worker_refuse_to_start_on_postgresql_without_a_key(
 def test_serve_leaves_forwarded_headers_to_the_app(env: pytest.MonkeyPatch) -> None:
     env.setenv("YIYANG_DATABASE_URL", PG_URL)
     env.setenv("YIYANG_SECRET_KEY", "shared")
-    calls: list[dict[str, Any]] = []
-    env.setattr("uvicorn.run", lambda *a, **k: calls.append(k))
+    calls: list[Any] = []
+    env.setattr("yiyang.cli.run_server", calls.append)
     result = CliRunner().invoke(cli.app, ["serve", "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert calls[0]["proxy_headers"] is False and calls[0]["workers"] == 2
+    assert calls[0].proxy_headers is False and calls[0].workers == 2
 
 
 def test_unknown_required_roles_stop_the_start(env: pytest.MonkeyPatch) -> None:
     env.setenv("YIYANG_DATABASE_URL", PG_URL)
     env.setenv("YIYANG_SECRET_KEY", "shared")
     env.setenv("YIYANG_TOTP_REQUIRED_ROLES", "district_admin,mayor")
-    env.setattr("uvicorn.run", lambda *a, **k: None)
+    env.setattr("yiyang.cli.run_server", lambda config: None)
     result = CliRunner().invoke(cli.app, ["serve"])
     assert result.exit_code == 2 and "mayor" in result.output
 
