@@ -102,7 +102,7 @@ def _known_names(live: LiveApp) -> list[str]:
 
 
 def _problems(text: str, lang: str, names: list[str]) -> list[str]:
-    found = CODE.findall(text) + HASH_ID.findall(text) + re.findall(r"UTC(?!\+8)", text)
+    found = CODE.findall(text) + HASH_ID.findall(text) + re.findall(r"UTC", text)
     if lang == "en":
         for name in names:
             text = text.replace(name, "")
