@@ -20,10 +20,11 @@ from yiyang.demo.day import seed_orders
 from yiyang.dispatch import service as dispatch_service
 from yiyang.errors import DomainError
 from yiyang.kit.geo import haversine_m
+from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject, system_subject
-from yiyang.visits import feedback
+from yiyang.visits import feedback, return_visits
 from yiyang.visits import repository as visit_repository
 from yiyang.visits import service as visit_service
 from yiyang.visits.payment import exceptions, settlements
@@ -35,6 +36,7 @@ from yiyang.visits.schemas import CheckIn, CheckOut, Position, RatingIn
 
 DAYS = 8
 PER_DAY = 10
+DEMO_CALL_BACK_PERCENT = 50
 
 
 def _north(lat: float, lon: float, metres: float) -> tuple[float, float]:
@@ -108,7 +110,16 @@ def seed_history(session: Session, *, now: datetime, settings: Settings) -> int:
             continue
     _tidy(session, now=now, settings=settings)
     _settle(session, now=now, settings=settings)
+    _call_backs(session, now=now, settings=settings)
     return done
+
+
+def _call_backs(session: Session, *, now: datetime, settings: Settings) -> None:
+    """The daily return-visit samples of the past week (half of each day, so the operators'
+    queue has calls due today and overdue ones)."""
+    demo = settings.model_copy(update={"return_visit_share_percent": DEMO_CALL_BACK_PERCENT})
+    for back in range(DAYS, 0, -1):
+        return_visits.sample_day(session, local_today(now) - timedelta(days=back), demo, now=now)
 
 
 def _tidy(session: Session, *, now: datetime, settings: Settings) -> None:
