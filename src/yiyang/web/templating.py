@@ -55,6 +55,17 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+def time_ago(minutes: int, ngettext: Any) -> str:
+    """How long ago, as people say it: minutes within the hour, hours within two days."""
+    if minutes < 60:
+        return str(ngettext("%(num)s min ago", "%(num)s min ago", minutes) % {"num": minutes})
+    hours = minutes // 60
+    if hours < 48:
+        return str(ngettext("%(num)s hour ago", "%(num)s hours ago", hours) % {"num": hours})
+    days = hours // 24
+    return str(ngettext("%(num)s day ago", "%(num)s days ago", days) % {"num": days})
+
+
 def render(
     request: Request,
     template: str,
@@ -83,6 +94,7 @@ def render(
         "gettext": gettext,
         "ngettext": ngettext,
         "label": label,
+        "ago": lambda minutes: time_ago(minutes, ngettext),
         "opening_hours": lambda hours: describe_hours(hours, gettext),  # type: ignore[arg-type]
         "t": lambda message, **params: translate(locale, message, params),
         "subject": subject,
