@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from yiyang.cli import tcp_listener
 
@@ -29,7 +30,9 @@ def _nodelay_of_accepted(listener: socket.socket) -> int:
         writer.close()
         server.close()
 
-    asyncio.run(run())
+    # A thread of its own: earlier tests (Playwright's sync API) may leave this one's loop running.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
     return seen[0]
 
 
