@@ -163,7 +163,14 @@ def run(url: str | None, count: int, lease: float, timeout: float) -> dict[str, 
                 time.sleep(0.2)
             recovered_s = time.perf_counter() - restarted
             second.send_signal(signal.SIGINT)
-            second.wait(timeout=30)
+            stopping = time.perf_counter()
+            try:  # a graceful stop finishes the tick under way; past a minute it is killed
+                second.wait(timeout=60)
+                stopped_s: float | None = round(time.perf_counter() - stopping, 2)
+            except subprocess.TimeoutExpired:
+                second.kill()
+                second.wait()
+                stopped_s = None
             final = _states(engine)
             with Session(engine) as s:
                 expected = set(s.scalars(select(OutboxMessage.idempotency_key)))
@@ -181,6 +188,7 @@ def run(url: str | None, count: int, lease: float, timeout: float) -> dict[str, 
         "at_kill": at_kill,
         "received_at_kill": received_at_kill,
         "recovered_s": round(recovered_s, 2),
+        "stopped_on_sigint_s": stopped_s,  # None: it did not stop within a minute
         "final": final,
         "received": len(receiver.keys),
         "distinct": len(seen),

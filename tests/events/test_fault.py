@@ -31,3 +31,4 @@ def test_a_killed_worker_loses_no_message_and_the_receiver_deduplicates(engine: 
     assert result["at_kill"].get("delivering") == 1  # the worker died holding one message
     assert result["duplicates"] >= 1  # ... which was delivered again after its lease expired
     assert result["final"] == {"delivered": 120}
+    assert result["stopped_on_sigint_s"] is not None, done.stdout  # the restarted one stops
