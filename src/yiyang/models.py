@@ -1,5 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
+from yiyang.alarms import models as alarm_models
+from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
 from yiyang.jobs import models as job_models
@@ -18,10 +20,12 @@ from yiyang.visits import models as visit_models
 from yiyang.visits.payment import models as payment_models
 
 __all__ = [
+    "alarm_models",
     "area_models",
     "audit_models",
     "care_models",
     "catalog_models",
+    "device_models",
     "dispatch_models",
     "elder_models",
     "event_models",

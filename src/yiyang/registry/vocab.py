@@ -66,6 +66,15 @@ class ElderStatus(StrEnum):
     DECEASED = "deceased"
 
 
+class Mobility(StrEnum):
+    """How an elder moves about (what a caregiver or responder must bring or expect)."""
+
+    INDEPENDENT = "independent"
+    WALKING_AID = "walking_aid"  # stick or frame
+    WHEELCHAIR = "wheelchair"
+    BEDRIDDEN = "bedridden"
+
+
 class Sex(StrEnum):
     """Sex as derived from the ID number."""
 

@@ -56,6 +56,10 @@ class Elder(Base):
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     status_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+    # What a caregiver or responder must know before entering: sensitive health data.
+    mobility: Mapped[str | None] = mapped_column(String(16))  # vocab.Mobility
+    conditions: Mapped[str | None] = mapped_column(Text)
+    away_until: Mapped[datetime | None] = mapped_column()  # away from home: no inactivity alarms
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,1 @@
+"""Smart devices in elders' homes: kinds, identities, homes, installation and state."""

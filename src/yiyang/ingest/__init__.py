@@ -1,0 +1,1 @@
+"""The device gateway: receive (MQTT, HTTP, vendor webhooks), parse, store, then acknowledge."""

@@ -1,0 +1,1 @@
+"""Pure device payload parsers, one module per format: bytes in, `DeviceMessage` out."""
