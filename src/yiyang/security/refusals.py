@@ -53,6 +53,12 @@ REFUSALS: dict[str, str] = {
     Perm.ALERT_ACK: N_("Your role may not acknowledge or resolve visit alerts."),
     Perm.EVV_EXPORT: N_("Your role may not export visit records."),
     Perm.SETTLEMENT_READ: N_("Your role may not look at settlements."),
+    Perm.DEVICE_READ: N_("Your role may not look at devices."),
+    Perm.DEVICE_WRITE: N_("Your role may not register, bind, replace or retire devices."),
+    Perm.ALARM_READ: N_("Your role may not look at alarms."),
+    Perm.ALARM_HANDLE: N_("Only the call centre handles alarms."),
+    Perm.ALARM_SUPERVISE: N_("Only a call-centre supervisor sees the answer-time figures."),
+    Perm.ALARM_RESPOND: N_("Your role is not sent to alarms."),
 }
 
 

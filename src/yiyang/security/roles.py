@@ -70,6 +70,12 @@ class Perm(StrEnum):
     SETTLEMENT_WRITE = "settlement.write"  # create, recompute, review and close runs
     VISIT_REVIEW = "visit.review"  # approve or reject paying an unpayable visit, ask why
     VISIT_EXPLAIN = "visit.explain"  # a provider answers a reviewer's question
+    DEVICE_READ = "device.read"
+    DEVICE_WRITE = "device.write"  # register, bind, replace, retire, import a delivery batch
+    ALARM_READ = "alarm.read"
+    ALARM_HANDLE = "alarm.handle"  # the call centre: acknowledge, call, send, resolve, close
+    ALARM_SUPERVISE = "alarm.supervise"  # answer-time figures, operators' load, review tickets
+    ALARM_RESPOND = "alarm.respond"  # a responder on the way: accept, arrive, report
 
 
 _ALL = frozenset(Perm)
@@ -193,8 +199,24 @@ _VISIT_GRANTS: dict[Role, set[Perm]] = {
 for _role in (Role.STREET_ADMIN, Role.OPERATOR, Role.SUPERVISOR):
     _VISIT_GRANTS[_role] |= {Perm.COMPLAINT_HANDLE, Perm.COMPLAINT_RESPOND}
 _VISIT_GRANTS[Role.PROVIDER_ADMIN] |= {Perm.COMPLAINT_RESPOND}
+# Devices and alarms: the call centre handles alarms district-wide; street and community
+# staff see their area's and go when sent; families see their elder's.
+_DEVICE_GRANTS: dict[Role, set[Perm]] = {
+    Role.STREET_ADMIN: {Perm.DEVICE_READ, Perm.DEVICE_WRITE, Perm.ALARM_READ},
+    Role.COMMUNITY_STAFF: {
+        Perm.DEVICE_READ, Perm.DEVICE_WRITE, Perm.ALARM_READ, Perm.ALARM_RESPOND,
+    },
+    Role.PROVIDER_ADMIN: {Perm.ALARM_READ},
+    Role.CAREGIVER: {Perm.ALARM_RESPOND},
+    Role.OPERATOR: {Perm.DEVICE_READ, Perm.ALARM_READ, Perm.ALARM_HANDLE},
+    Role.SUPERVISOR: {Perm.DEVICE_READ, Perm.ALARM_READ, Perm.ALARM_HANDLE, Perm.ALARM_SUPERVISE},
+    Role.ELDER: {Perm.ALARM_READ},
+    Role.FAMILY: {Perm.ALARM_READ},
+    Role.AUDITOR: {Perm.DEVICE_READ, Perm.ALARM_READ},
+}  # fmt: skip
 ROLE_PERMISSIONS = {
-    role: perms | _VISIT_GRANTS.get(role, set()) for role, perms in ROLE_PERMISSIONS.items()
+    role: perms | _VISIT_GRANTS.get(role, set()) | _DEVICE_GRANTS.get(role, set())
+    for role, perms in ROLE_PERMISSIONS.items()
 }
 
 # Roles whose data scope is the whole district (no area, provider or person binding).
