@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from yiyang.alarms.kinds import AlarmStatus
 from yiyang.alarms.models import Alarm
+from yiyang.db import will_write
 from yiyang.errors import N_, NotFound
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.areas.models import Area
@@ -61,6 +62,7 @@ def get(session: Session, subject: Subject, alarm_id: int, *, lock: bool = False
     With `lock` the bare row is locked FOR UPDATE first, so the caller sees the committed,
     current state (a second operator waits, then sees the first one's acknowledgement)."""
     if lock:
+        will_write(session)  # SQLite: take the write lock before reading what is then written
         session.scalar(select(Alarm.id).where(Alarm.id == alarm_id).with_for_update())
     stmt = readable(subject).where(Alarm.id == alarm_id).options(*DETAIL_LOADS)
     alarm = session.scalar(stmt.execution_options(populate_existing=True))
@@ -71,6 +73,7 @@ def get(session: Session, subject: Subject, alarm_id: int, *, lock: bool = False
 
 def lock_for_system(session: Session, alarm_id: int) -> Alarm | None:
     """An alarm locked FOR UPDATE for the platform (timers, bridges), or None when gone."""
+    will_write(session)
     return session.scalar(
         select(Alarm)
         .where(Alarm.id == alarm_id)
