@@ -59,6 +59,9 @@ def test_an_operator_handles_an_sos_from_the_queue_to_the_close(
         "closed",
     ]  # fmt: skip
     assert read["acknowledged_by"] == op.display_name
+    closed_today = client.get("/api/v1/alarms?view=closed", headers=h).json()
+    assert [a["id"] for a in closed_today] == [alarm.id]
+    assert alarm.id not in [a["id"] for a in client.get("/api/v1/alarms", headers=h).json()]
     again = client.post(f"{base}/notes", headers=h, json={"text": "晚了"})
     assert again.status_code == 409
     # a review is the supervisor's

@@ -190,7 +190,7 @@ class CallResult(StrEnum):
 
 
 CALL_RESULT_LABELS: dict[CallResult, str] = {
-    CallResult.ANSWERED: N_("Answered"),
+    CallResult.ANSWERED: N_("Answered the phone"),
     CallResult.NO_ANSWER: N_("No answer"),
     CallResult.BUSY: N_("Busy"),
     CallResult.WRONG_NUMBER: N_("Wrong number"),
