@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
+from yiyang.alarms import threshold_api as alarm_threshold_api
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
@@ -166,6 +167,7 @@ def create_app(
         payment_api.router,
         audit_api.router,
         jobs_api.router,
+        alarm_threshold_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)

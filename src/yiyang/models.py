@@ -1,6 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.alarms import models as alarm_models
+from yiyang.alarms import rule_models as alarm_rule_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
@@ -21,6 +22,7 @@ from yiyang.visits.payment import models as payment_models
 
 __all__ = [
     "alarm_models",
+    "alarm_rule_models",
     "area_models",
     "audit_models",
     "care_models",
