@@ -57,6 +57,7 @@ def test_a_press_orders_the_configured_service_for_the_elder(
         select(OrderEvent.event).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
     ).all()
     assert events[:2] == ["create", "price"]
+    assert len(events) == 3 and order.status in ("offered", "queued")  # and dispatched
     st = _state(db, button)
     assert (st.reason, st.data["order_id"]) == ("ordered", order.id)
     assert db.scalar(select(func.count()).select_from(Alarm)) == 0

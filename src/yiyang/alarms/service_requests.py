@@ -1,5 +1,5 @@
 """A service button's press becomes an order through the ordinary order path (channel
-"device"), for the elder the button belongs to; a press that cannot become one (no single
+"device": created, priced and dispatched like any other), for the elder the button belongs to; a press that cannot become one (no single
 elder, an unknown service, an elder no longer served) is a dead end noted on the button's
 rule state and in the log, never an alarm."""
 
@@ -18,7 +18,7 @@ from yiyang.alarms.rules import Action, Reason
 from yiyang.config import Settings
 from yiyang.devices.models import Device
 from yiyang.errors import DomainError
-from yiyang.orders import service as orders_service
+from yiyang.dispatch import service as dispatch_service
 from yiyang.orders.rules import Channel
 from yiyang.orders.schemas import OrderCreate
 from yiyang.protocols.message import DeviceMessage
@@ -87,7 +87,7 @@ def _order(
     digest = hashlib.sha256(message.message_id.encode()).hexdigest()[:40]
     try:
         with session.begin_nested():
-            order, _ = orders_service.create_order(
+            order = dispatch_service.submit_order(
                 session, system_subject("device"), data, now=now,
                 idempotency_key=f"device:{device.id}:{digest}", settings=settings,
             )  # fmt: skip
