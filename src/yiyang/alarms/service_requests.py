@@ -17,8 +17,8 @@ from yiyang.alarms.raising import Origin
 from yiyang.alarms.rules import Action, Reason
 from yiyang.config import Settings
 from yiyang.devices.models import Device
-from yiyang.errors import DomainError
 from yiyang.dispatch import service as dispatch_service
+from yiyang.errors import DomainError
 from yiyang.orders.rules import Channel
 from yiyang.orders.schemas import OrderCreate
 from yiyang.protocols.message import DeviceMessage
