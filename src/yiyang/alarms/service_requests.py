@@ -1,7 +1,7 @@
 """A service button's press becomes an order through the ordinary order path (channel
-"device": created, priced and dispatched like any other), for the elder the button belongs to; a press that cannot become one (no single
-elder, an unknown service, an elder no longer served) is a dead end noted on the button's
-rule state and in the log, never an alarm."""
+"device": created, priced and dispatched like any other) for the elder the button belongs
+to; a press that cannot become one (no single elder, an unknown service, an elder no longer
+served) is a dead end noted on the button's rule state and in the log, never an alarm."""
 
 from __future__ import annotations
 
