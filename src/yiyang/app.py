@@ -17,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.alarms import threshold_api as alarm_threshold_api
+from yiyang.alarms import threshold_pages as alarm_threshold_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
@@ -178,6 +179,7 @@ def create_app(
         geo.router,
         home.router,
         registry_pages.router,
+        alarm_threshold_pages.router,
     ):
         app.include_router(router)
     for router in (

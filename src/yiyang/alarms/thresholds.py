@@ -116,6 +116,15 @@ def list_thresholds(session: Session, subject: Subject, elder_id: int) -> list[T
     return [_read(m, own.get(str(m))) for m in rules.DEFAULT_LIMITS]
 
 
+def page(
+    session: Session, subject: Subject, elder_id: int
+) -> tuple[Elder, list[ThresholdRead], bool]:
+    """The elder, the limits in force, and whether the reader may change them (for the page)."""
+    rows = list_thresholds(session, subject, elder_id)
+    elder = _elder(session, subject, elder_id)
+    return elder, rows, subject.can(Perm.ALARM_HANDLE) or subject.can(Perm.ELDER_WRITE)
+
+
 def _values(row: AlarmThreshold) -> dict[str, Any]:
     return {
         name: getattr(row, name)
