@@ -55,6 +55,7 @@ def _page(
             "message": refusal.message if refusal else None,
             "errors": problems_by_field(locale, refusal.problems) if refusal else {},
             "failed": failed,
+            "num": lambda v: "—" if v is None else f"{v:g}",
             "posted": posted or {},
         },
     )

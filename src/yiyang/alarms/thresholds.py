@@ -29,6 +29,12 @@ _PROBLEMS = {
     "critical_high_below_major": N_("The critical high limit must be at or above the major one."),
     "critical_low_above_major": N_("The critical low limit must be at or below the major one."),
 }
+_PROBLEM_FIELDS = {
+    "no_limit": "major_high",
+    "low_not_below_high": "major_low",
+    "critical_high_below_major": "critical_high",
+    "critical_low_above_major": "critical_low",
+}
 DEFAULT_SILENCE = rules.ReadingRule(Metric.HEART_RATE, rules.Limits()).silence
 
 
@@ -150,7 +156,7 @@ def set_threshold(
     which = _metric(metric)
     limits = rules.Limits(data.major_high, data.critical_high, data.major_low, data.critical_low)
     if (problem := limits.problem()) is not None:
-        raise Invalid(_PROBLEMS[problem], code=problem, field="major_low")
+        raise Invalid(_PROBLEMS[problem], code=problem, field=_PROBLEM_FIELDS[problem])
     if (data.window_start is None) != (data.window_end is None):
         raise Invalid(
             N_("Give both the start and the end of the daily window, or neither."),
