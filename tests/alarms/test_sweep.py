@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -153,3 +154,22 @@ def test_a_water_meter_almost_still_for_12_hours_raises(
     _take(db, meter, message(at, readings={Metric.WATER_M3: 12.480}), at, settings)
     db.refresh(alarm)
     assert alarm.cleared_at == at
+
+
+def test_elders_away_do_not_crowd_the_others_out_of_a_sweep_batch(
+    db: Session, clock: FakeClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    old = clock.now - timedelta(days=5)
+    for name in ("赵一", "钱二"):
+        away = _elder(db, name)
+        away.away_until = clock.now + timedelta(days=7)
+        make_device(db, DeviceKind.MOTION_SENSOR, home=make_home(db, away), installed_at=old)
+    tasks.sweep(db, clock.now, settings)  # the two away ones are put off for an hour
+    at_home = _elder(db, "孙三")
+    later = old + timedelta(hours=1)
+    make_device(db, DeviceKind.MOTION_SENSOR, home=make_home(db, at_home), installed_at=later)
+    clock.advance(minutes=1)
+    tasks.sweep(db, clock.now, settings)
+    [alarm] = _alarms(db, AlarmType.NO_MOTION)
+    assert alarm.elder_id == at_home.id

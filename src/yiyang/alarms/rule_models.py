@@ -43,6 +43,7 @@ class RuleState(Base):
     fired: Mapped[bool] = mapped_column(default=False)
     fired_type: Mapped[str | None] = mapped_column(String(24))  # alarms.kinds.AlarmType
     level: Mapped[int | None] = mapped_column(Integer)  # the severity it fired at
+    # a threshold's silence period; for the passive sweeps: not judged again before then
     silence_until: Mapped[datetime | None] = mapped_column()
     pending_since: Mapped[datetime | None] = mapped_column()  # a bed exit waiting for return
     last_event_at: Mapped[datetime | None] = mapped_column()

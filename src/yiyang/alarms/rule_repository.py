@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -131,10 +131,11 @@ def offline_candidates(session: Session, seen_before: datetime, limit: int) -> l
 
 
 def quiet_states(
-    session: Session, rule_key: str, before: datetime, limit: int
+    session: Session, rule_key: str, before: datetime, now: datetime, limit: int
 ) -> list[tuple[RuleState, Device]]:
     """Not-yet-fired states of installed devices with nothing (motion, door, water use)
-    since before `before`, with their device."""
+    since before `before`, with their device; those put off until later (an elder away, a
+    sibling sensor active) wait, so they never crowd the others out of a batch."""
     rows = session.execute(
         select(RuleState, Device)
         .join(Device, Device.id == RuleState.device_id)
@@ -142,6 +143,7 @@ def quiet_states(
             RuleState.rule_key == rule_key,
             RuleState.fired.is_(False),
             RuleState.last_event_at < before,
+            or_(RuleState.silence_until.is_(None), RuleState.silence_until <= now),
             Device.status == DeviceStatus.INSTALLED,
         )
         .order_by(RuleState.last_event_at, RuleState.id)

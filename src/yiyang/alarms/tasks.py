@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 SWEEP = "alarm.sweep"
 SHORTEST_HEARTBEAT_S = 60  # DOMAIN.md §7: heartbeats every 60–300 s
 BATCH = 500
+RECHECK = timedelta(hours=1)  # a quiet device put off (elder away, sibling active)
 PASSIVE: tuple[tuple[str, DeviceKind, AlarmType, timedelta], ...] = (
     ("motion", DeviceKind.MOTION_SENSOR, AlarmType.NO_MOTION, rules.INACTIVITY_PERIOD),
     ("door", DeviceKind.DOOR_SENSOR, AlarmType.NO_DOOR, rules.INACTIVITY_PERIOD),
@@ -108,7 +109,7 @@ def _quiet(
             )  # fmt: skip
             st.last_event_at = device.installed_at
     session.flush()
-    for st, device in rule_repository.quiet_states(session, key, before, BATCH):
+    for st, device in rule_repository.quiet_states(session, key, before, now, BATCH):
         _judge_quiet(session, now, st, device, key, type_, period, result)
 
 
@@ -124,8 +125,10 @@ def _judge_quiet(
     # Away: the elder (or, in a shared home, every resident) is away from home.
     away = [e.away_until for e in elders if e.away_until is not None and e.away_until > now]
     away_until = min(away) if elders and len(away) == len(elders) else None
+    st.silence_until = None
     if rule_repository.active_sibling(session, device, key, now - period):
         verdict = rules.Verdict(Action.NONE, Reason.ACTIVE)
+        st.silence_until = now + RECHECK  # look again later, not every sweep
     else:
         verdict = rules.inactivity(
             st.last_event_at, now=now, away_until=away_until, fired=st.fired, period=period
@@ -133,6 +136,9 @@ def _judge_quiet(
     st.reason, st.updated_at = verdict.reason, now
     if verdict.reason is Reason.AWAY:
         result.away.append(device.id)
+        # Nothing to judge while the elder is away; look again hourly (they may come back early).
+        assert away_until is not None
+        st.silence_until = min(away_until, now + RECHECK)
     if verdict.action is not Action.RAISE:
         return
     st.fired = True
