@@ -18,6 +18,8 @@ import yiyang.alarms.handling.visit_bridge
 import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.alarms import api as alarms_api
+from yiyang.alarms import threshold_api as alarm_threshold_api
+from yiyang.alarms import threshold_pages as alarm_threshold_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
@@ -169,6 +171,7 @@ def create_app(
         audit_api.router,
         jobs_api.router,
         alarms_api.router,
+        alarm_threshold_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -179,6 +182,7 @@ def create_app(
         geo.router,
         home.router,
         registry_pages.router,
+        alarm_threshold_pages.router,
     ):
         app.include_router(router)
     for router in (

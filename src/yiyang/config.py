@@ -189,6 +189,28 @@ class Settings(BaseSettings):
         default=Path("var/audit-archive"),
         description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
     )
+    alarm_offline_grace_seconds: int = Field(
+        default=60, ge=0, description="A device is offline after two missed heartbeats plus this"
+    )
+    alarm_low_battery_pct: int = Field(
+        default=20, ge=1, le=90, description="Battery at or below this raises a low-battery notice"
+    )
+    alarm_sweep_seconds: int = Field(
+        default=60, ge=10, description="How often the worker looks for offline and quiet devices"
+    )
+    alarm_bed_exit_minutes: int = Field(
+        default=20, ge=1, description="At night, out of bed this long and not back raises an alarm"
+    )
+    service_button_item: str = Field(
+        default="proactive_visit",
+        description="The service a press of an elder's service button orders (a catalogue code)",
+    )
+    service_button_lead_minutes: int = Field(
+        default=30, ge=0, description="The ordered visit's window starts this long after the press"
+    )
+    service_button_window_minutes: int = Field(
+        default=120, ge=30, le=720, description="How long the ordered visit's window is"
+    )
 
     @field_validator(
         "trusted_proxies", "totp_required_roles", "webhook_allowed_networks", mode="before"

@@ -2,6 +2,7 @@
 
 from yiyang.alarms import models as alarm_models
 from yiyang.alarms.handling import models as alarm_handling_models
+from yiyang.alarms import rule_models as alarm_rule_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
@@ -23,6 +24,7 @@ from yiyang.visits.payment import models as payment_models
 __all__ = [
     "alarm_handling_models",
     "alarm_models",
+    "alarm_rule_models",
     "area_models",
     "audit_models",
     "care_models",

@@ -12,6 +12,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from yiyang.alarms import tasks as alarm_tasks
 from yiyang.config import Settings
 from yiyang.console import audit_tasks, security_tasks
 from yiyang.dispatch import day_plan
@@ -31,6 +32,7 @@ def load_tasks() -> None:
     """Import every task module and the event subscribers: importing one registers them."""
     import yiyang.alarms.handling.tasks
     import yiyang.alarms.handling.visit_bridge
+    import yiyang.alarms.tasks
     import yiyang.console.care_notifications
     import yiyang.console.notifications
     import yiyang.dispatch.tasks
@@ -52,6 +54,7 @@ def ensure_standing_timers(
         audit_tasks.ensure_timer(session, clock())
         security_tasks.ensure_timer(session, clock())
         care_tasks.ensure_timer(session, clock())
+        alarm_tasks.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

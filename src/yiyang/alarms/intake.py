@@ -1,7 +1,10 @@
 """Where the gateway hands over a stored device message: raise the alarms it calls for.
 
 Called by the ingest pipeline inside the transaction that stored the message, after the
-device was authenticated and the message deduplicated; it only writes rows.
+device was authenticated and the message deduplicated; it only writes rows. Immediate
+signals raise at once; everything else goes through the rules with their stored state
+(`evaluation`): thresholds, bed exit, activity for the passive sweeps, battery, reset,
+back online, the service button.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from yiyang.alarms import evaluation
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import Origin, raise_or_repeat
+from yiyang.config import Settings, get_settings
 from yiyang.devices.models import Device
 from yiyang.protocols.message import DeviceMessage, MessageKind
 from yiyang.protocols.vocabulary import Signal
@@ -56,14 +61,22 @@ def take(
     *,
     resident_ids: list[int],
     now: datetime,
+    settings: Settings | None = None,
 ) -> list[Alarm]:
-    """The alarms a stored message raised or repeated (none for most messages)."""
+    """The alarms a stored message raised or repeated (none for most messages).
+
+    `settings` (offline grace, battery level, service button) default to the process's.
+    """
+    origin = origin_of(device, resident_ids)
+    outcome = evaluation.evaluate(
+        session, device, message, origin=origin, now=now, settings=settings or get_settings()
+    )
     if message.kind is not MessageKind.SIGNAL or message.signal not in IMMEDIATE:
-        return []
+        return outcome.raised
     alarm, _ = raise_or_repeat(
         session,
         IMMEDIATE[message.signal],
-        origin_of(device, resident_ids),
+        origin,
         now=now,
         detail={
             "signal": str(message.signal),
@@ -72,4 +85,4 @@ def take(
             "message_id": message.message_id,
         },
     )
-    return [alarm]
+    return [*outcome.raised, alarm]

@@ -30,6 +30,7 @@ class AlarmType(StrEnum):
     HEART_RATE_LOW = "heart_rate_low"
     TEMPERATURE_HIGH = "temperature_high"
     BLOOD_PRESSURE_HIGH = "blood_pressure_high"
+    BLOOD_PRESSURE_LOW = "blood_pressure_low"
     NO_MOTION = "no_motion"
     NO_DOOR = "no_door"
     LOW_WATER_USE = "low_water_use"
@@ -53,6 +54,7 @@ LABELS: dict[AlarmType, str] = {
     AlarmType.HEART_RATE_LOW: N_("Heart rate low"),
     AlarmType.TEMPERATURE_HIGH: N_("Fever"),
     AlarmType.BLOOD_PRESSURE_HIGH: N_("Blood pressure high"),
+    AlarmType.BLOOD_PRESSURE_LOW: N_("Blood pressure low"),
     AlarmType.NO_MOTION: N_("No movement at home for a day"),
     AlarmType.NO_DOOR: N_("Door not opened for a day"),
     AlarmType.LOW_WATER_USE: N_("Almost no water used"),
@@ -75,6 +77,7 @@ DEFAULT_SEVERITY: dict[AlarmType, Severity] = {
     AlarmType.HEART_RATE_LOW: Severity.MAJOR,
     AlarmType.TEMPERATURE_HIGH: Severity.MAJOR,
     AlarmType.BLOOD_PRESSURE_HIGH: Severity.MAJOR,
+    AlarmType.BLOOD_PRESSURE_LOW: Severity.MAJOR,
     AlarmType.NO_MOTION: Severity.MAJOR,
     AlarmType.NO_DOOR: Severity.MAJOR,
     AlarmType.LOW_WATER_USE: Severity.MAJOR,

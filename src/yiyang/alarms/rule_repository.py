@@ -1,0 +1,209 @@
+"""Every query of the alarm rules: stored rule state, elders' thresholds, the sweeps' finds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from yiyang.alarms.models import Alarm
+from yiyang.alarms.rule_models import AlarmThreshold, RuleState
+from yiyang.devices.kinds import DeviceStatus
+from yiyang.devices.models import Device, HomeResident
+from yiyang.registry.elders.models import Elder
+
+
+def state(
+    session: Session,
+    owner: str,
+    rule_key: str,
+    *,
+    now: datetime,
+    device_id: int | None = None,
+    elder_id: int | None = None,
+) -> RuleState:
+    """The rule's stored memory for this owner, locked for update; made empty the first time."""
+    stmt = (
+        select(RuleState)
+        .where(RuleState.owner == owner, RuleState.rule_key == rule_key)
+        .with_for_update()
+    )
+    found = session.scalar(stmt)
+    if found is not None:
+        return found
+    row = RuleState(
+        owner=owner,
+        rule_key=rule_key,
+        device_id=device_id,
+        elder_id=elder_id,
+        consecutive=0,
+        fired=False,
+        data={},
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # another process made it at the same moment
+        found = session.scalar(stmt)
+        assert found is not None
+        return found
+    return row
+
+
+def thresholds_of(session: Session, elder_id: int) -> list[AlarmThreshold]:
+    """An elder's own thresholds, by metric."""
+    return list(
+        session.scalars(
+            select(AlarmThreshold)
+            .where(AlarmThreshold.elder_id == elder_id)
+            .order_by(AlarmThreshold.metric)
+        )
+    )
+
+
+def threshold(session: Session, elder_id: int, metric: str) -> AlarmThreshold | None:
+    """An elder's own threshold for one metric, or None."""
+    return session.scalar(
+        select(AlarmThreshold).where(
+            AlarmThreshold.elder_id == elder_id, AlarmThreshold.metric == metric
+        )
+    )
+
+
+def open_alarms_of_device(session: Session, device_id: int) -> list[Alarm]:
+    """The device's open (not closed) alarms, locked for update."""
+    return list(
+        session.scalars(
+            select(Alarm)
+            .where(Alarm.device_id == device_id, Alarm.closed_at.is_(None))
+            .order_by(Alarm.id)
+            .with_for_update()
+        )
+    )
+
+
+def resident_ids(session: Session, home_id: int | None) -> list[int]:
+    """The elders living in a home."""
+    if home_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(HomeResident.elder_id)
+            .where(HomeResident.home_id == home_id)
+            .order_by(HomeResident.elder_id)
+        )
+    )
+
+
+def elders(session: Session, ids: Sequence[int]) -> list[Elder]:
+    """Elders by id (for their time away and address)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Elder).where(Elder.id.in_(ids)).order_by(Elder.id)))
+
+
+def device(session: Session, device_id: int) -> Device | None:
+    """A device by id, locked for update."""
+    return session.scalar(select(Device).where(Device.id == device_id).with_for_update())
+
+
+def offline_candidates(session: Session, seen_before: datetime, limit: int) -> list[Device]:
+    """Installed devices marked online whose last message is older than `seen_before`
+    (the shortest heartbeat's offline limit; each is then checked against its own period)."""
+    return list(
+        session.scalars(
+            select(Device)
+            .where(
+                Device.online.is_(True),
+                Device.status == DeviceStatus.INSTALLED,
+                Device.last_seen_at < seen_before,
+            )
+            .order_by(Device.last_seen_at, Device.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def quiet_states(
+    session: Session, rule_key: str, before: datetime, now: datetime, limit: int
+) -> list[tuple[RuleState, Device]]:
+    """Not-yet-fired states of installed devices with nothing (motion, door, water use)
+    since before `before`, with their device; those put off until later (an elder away, a
+    sibling sensor active) wait, so they never crowd the others out of a batch."""
+    rows = session.execute(
+        select(RuleState, Device)
+        .join(Device, Device.id == RuleState.device_id)
+        .where(
+            RuleState.rule_key == rule_key,
+            RuleState.fired.is_(False),
+            RuleState.last_event_at < before,
+            or_(RuleState.silence_until.is_(None), RuleState.silence_until <= now),
+            Device.status == DeviceStatus.INSTALLED,
+        )
+        .order_by(RuleState.last_event_at, RuleState.id)
+        .limit(limit)
+        .with_for_update(of=RuleState, skip_locked=True)
+    ).all()
+    return [(s, d) for s, d in rows]
+
+
+def silent_since_installed(
+    session: Session, kind: str, rule_key: str, installed_before: datetime, limit: int
+) -> list[Device]:
+    """Installed devices of a kind that never sent the rule's signal, installed before then."""
+    has_state = exists().where(RuleState.device_id == Device.id, RuleState.rule_key == rule_key)
+    return list(
+        session.scalars(
+            select(Device)
+            .where(
+                Device.kind == kind,
+                Device.status == DeviceStatus.INSTALLED,
+                Device.installed_at < installed_before,
+                ~has_state,
+            )
+            .order_by(Device.installed_at, Device.id)
+            .limit(limit)
+        )
+    )
+
+
+def active_sibling(session: Session, device: Device, rule_key: str, since: datetime) -> bool:
+    """Whether another installed device of the same elder or home saw activity since then."""
+    other = aliased(Device)
+    same = (
+        other.elder_id == device.elder_id
+        if device.elder_id is not None
+        else other.home_id == device.home_id
+    )
+    stmt = select(
+        exists().where(
+            RuleState.rule_key == rule_key,
+            RuleState.last_event_at >= since,
+            RuleState.device_id == other.id,
+            and_(same, other.id != device.id, other.status == DeviceStatus.INSTALLED),
+        )
+    )
+    return bool(session.scalar(stmt))
+
+
+def fired_siblings(session: Session, device: Device, rule_key: str) -> list[RuleState]:
+    """Fired states of the other devices of the same elder or home (to re-arm them together)."""
+    same = (
+        Device.elder_id == device.elder_id
+        if device.elder_id is not None
+        else Device.home_id == device.home_id
+    )
+    return list(
+        session.scalars(
+            select(RuleState)
+            .join(Device, Device.id == RuleState.device_id)
+            .where(RuleState.rule_key == rule_key, RuleState.fired.is_(True), same)
+            .with_for_update(of=RuleState)
+        )
+    )
