@@ -14,8 +14,12 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import yiyang.alarms.response.tasks
+import yiyang.console.alarm_notifications
 import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
+from yiyang.alarms.response import api as response_api
+from yiyang.alarms.response import pages as response_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
@@ -166,6 +170,7 @@ def create_app(
         payment_api.router,
         audit_api.router,
         jobs_api.router,
+        response_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -205,6 +210,8 @@ def create_app(
         complaint_pages.router,
         return_visit_pages.router,
         continuity_pages.router,
+        response_pages.router,
+        response_pages.operator_router,
     ):
         app.include_router(router)
     return app

@@ -1,6 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.alarms import models as alarm_models
+from yiyang.alarms.response import models as response_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
@@ -35,6 +36,7 @@ __all__ = [
     "payment_models",
     "port_models",
     "provider_models",
+    "response_models",
     "security_models",
     "staff_models",
     "visit_models",
