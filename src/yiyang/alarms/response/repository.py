@@ -45,12 +45,13 @@ def get_alarm(session: Session, subject: Subject, alarm_id: int, *, lock: bool =
         readable(subject)
         .where(Alarm.id == alarm_id)
         .options(joinedload(Alarm.elder), joinedload(Alarm.device))
+        .execution_options(populate_existing=True)
     )
+    if lock:
+        stmt = stmt.with_for_update(of=Alarm)
     alarm = session.scalar(stmt)
     if alarm is None:
         raise NotFound(N_("Alarm %(id)s was not found."), id=alarm_id)
-    if lock:
-        session.refresh(alarm, with_for_update=True)
     return alarm
 
 
