@@ -29,6 +29,7 @@ from yiyang.alarms.response.rules import (
 from yiyang.alarms.response.schemas import ArriveIn, RefuseIn, ReportIn, SendIn
 from yiyang.errors import N_, DomainError, FieldProblem
 from yiyang.kit.types import RowId
+from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
@@ -85,7 +86,7 @@ def _card(session: Session, locale: str, responder: AlarmResponder, alarm: Alarm
 
 
 def _words(locale: str) -> dict[str, Any]:
-    return {
+    return helpers(locale) | {
         "state_words": lambda s: translate(locale, STATE_WORDS[State(s)]),
         "role_words": lambda r: translate(locale, ROLE_WORDS.get(r, N_("responder"))),
         "outcome_words": lambda o: translate(locale, OUTCOMES.get(o, N_("Something else"))),
