@@ -1,8 +1,9 @@
 """Tell the elder's family about an alarm through the outbox: at once when it is raised, then
 at the key steps (someone on the way, arrived, what they found, closed) — never per repeat.
 
-Subscribers of the event bus: they run in the alarm's transaction and only write outbox rows
-(and the "family told" step on the timeline), sent by the worker after commit. Written in
+Subscribers of the event bus: they run in the alarm's transaction and only write outbox rows,
+sent by the worker after commit (the outbox row, with the alarm's id, is the record that the
+family was told; no timeline step is added, so the timeline stays what people did). Written in
 Chinese, like the visit texts of `notifications`.
 """
 
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 from yiyang.alarms.events import AlarmEvent, AlarmRaised, AlarmStepped
 from yiyang.alarms.kinds import StepAction
 from yiyang.alarms.models import Alarm
-from yiyang.alarms.raising import add_step
 from yiyang.alarms.response import repository
 from yiyang.alarms.response.family import MIN_SEVERITY, alarm_words, hhmm, who_words
 from yiyang.alarms.response.models import AlarmResponder
@@ -22,7 +22,6 @@ from yiyang.console.notifications import SMS_LOCALE
 from yiyang.errors import N_
 from yiyang.events import outbox
 from yiyang.events.bus import BUS
-from yiyang.events.types import Actor
 from yiyang.web.i18n import translate
 
 RAISED_TEXT = N_(
@@ -91,10 +90,3 @@ def tell_family(session: Session, event: AlarmEvent) -> None:
             now=event.occurred_at,
             event=event,
         )
-    if found and isinstance(event, AlarmRaised):
-        alarm = session.get(Alarm, event.alarm.id)
-        if alarm is not None:
-            add_step(
-                session, alarm, StepAction.FAMILY_TOLD, event.occurred_at, Actor.of(None),
-                None, {"channel": "sms", "contacts": len(found)},
-            )  # fmt: skip
