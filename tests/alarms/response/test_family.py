@@ -48,7 +48,7 @@ def walk(db: Session, world: World, clock: FakeClock, settings: Settings) -> Non
 
 
 def test_the_raise_texts_every_family_contact_at_once(db: Session, clock: FakeClock) -> None:
-    world = make_world(db, clock())
+    make_world(db, clock())
     sent = texts(db)
     assert len(sent) == 1  # the builder's elder has one contact
     phone, text = sent[0]
