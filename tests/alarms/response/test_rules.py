@@ -171,3 +171,15 @@ def test_outcomes_and_refusals_come_from_their_lists() -> None:
     assert rules.outcome_problem("nonsense", "x") is not None
     assert rules.refuse_problem("too_far") is None
     assert rules.refuse_problem("bored") is not None
+
+
+def test_the_family_reads_which_device_raised_the_alarm() -> None:
+    from yiyang.alarms.models import Alarm
+    from yiyang.alarms.response.family import alarm_words, received_words
+
+    alarm = Alarm(type="sos")
+    assert alarm_words("en", alarm, "pull_cord") == "SOS call from the Pull-cord alarm"
+    assert alarm_words("zh_CN", alarm, "pull_cord") == "拉绳报警器发出紧急呼叫"
+    assert alarm_words("en", alarm, None) == "SOS call"
+    assert received_words("en", "fall_detector") == "Received from the Fall detector"
+    assert received_words("en", "not_a_kind") == "Received"

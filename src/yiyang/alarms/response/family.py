@@ -63,6 +63,14 @@ def alarm_words(locale: str, alarm: Alarm, device_kind: str | None) -> str:
     )
 
 
+def received_words(locale: str, device_kind: str | None) -> str:
+    """'Received from the pull-cord alarm' (or just 'Received')."""
+    if device_kind is None or device_kind not in set(DeviceKind):
+        return translate(locale, N_("Received"))
+    device = translate(locale, KINDS[DeviceKind(device_kind)].label)
+    return translate(locale, N_("Received from the %(device)s"), {"device": device})
+
+
 def who_words(locale: str, name: str, role: str) -> str:
     """'李明 (community worker)'."""
     role_text = translate(locale, ROLE_WORDS.get(role, N_("responder")))
@@ -118,8 +126,8 @@ def story(
     device_kind: str | None,
 ) -> FamilyAlarm:
     """The alarm's timeline as the family reads it, oldest first."""
-    title = alarm_words(locale, alarm, device_kind)
-    dated: list[tuple[datetime, str]] = [(alarm.raised_at, title)]
+    title = translate(locale, LABELS.get(AlarmType(alarm.type), N_("Alarm")))
+    dated: list[tuple[datetime, str]] = [(alarm.raised_at, received_words(locale, device_kind))]
     for step in steps:
         words = STEP_WORDS.get(StepAction(step.action)) if step.action in set(StepAction) else None
         if words is not None:
