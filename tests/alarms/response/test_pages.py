@@ -144,3 +144,19 @@ def test_the_api_sends_lists_and_answers_with_422_on_bad_input(
     assert [r["state"] for r in listed] == ["accepted"]
     _, outsider = make_user(db, Role.CAREGIVER)
     assert client.post(act + "/accept", headers=token(client, outsider.username)).status_code == 404
+
+
+def test_the_operator_sends_from_the_alarm_screen_form(
+    client: TestClient, db: Session, clock: FakeClock
+) -> None:
+    world = make_world(db, clock())
+    csrf = login(client, world.operator_user, "/")
+    url = f"/alarms/{world.alarm.id}/responders"
+    db.commit()
+    bad = client.post(url, data={"csrf_token": csrf, "person": "staff:0"})
+    assert bad.status_code == 422
+    sent = client.post(url, data={"csrf_token": csrf, "person": ""}, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == f"/alarms/{world.alarm.id}"
+    assert [r.name for r in repository.responders(db, world.alarm.id)] == ["刘芳"]
+    login(client, world.near, "/m/alarms")
+    assert client.post(url, data={"csrf_token": csrf}).status_code in (403, 404)

@@ -27,7 +27,7 @@ from yiyang.alarms.response.rules import (
     State,
 )
 from yiyang.alarms.response.schemas import ArriveIn, RefuseIn, ReportIn, SendIn
-from yiyang.errors import N_, DomainError, FieldProblem
+from yiyang.errors import N_, DomainError, FieldProblem, Invalid
 from yiyang.kit.types import RowId
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
@@ -302,7 +302,13 @@ def send_from_screen(
     """The alarm screen's "send a responder" form (_send_form.html): send, then back to it."""
     person = _text(form, "person")
     if person is not None:
-        person = SendIn(person=person).person
+        try:
+            person = SendIn(person=person).person
+        except ValidationError:
+            raise Invalid(
+                N_("This person cannot be sent now: choose someone from the list."),
+                field="person",
+            ) from None
     service.send_responder(
         db, subject, alarm_id, now=_now(request), settings=request.app.state.settings,
         person=person,
