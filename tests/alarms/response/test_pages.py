@@ -160,3 +160,20 @@ def test_the_operator_sends_from_the_alarm_screen_form(
     assert [r.name for r in repository.responders(db, world.alarm.id)] == ["刘芳"]
     login(client, world.near, "/m/alarms")
     assert client.post(url, data={"csrf_token": csrf}).status_code in (403, 404)
+
+
+def test_a_location_outside_the_geofence_is_kept_for_the_reason(
+    client: TestClient, db: Session, world: World
+) -> None:
+    csrf = login(client, world.near, "/m/alarms")
+    url = f"/m/alarms/{world.alarm.id}"
+    client.post(url + "/accept", data={"csrf_token": csrf})
+    db.commit()
+    far = {"csrf_token": csrf, "lat": "34.8100", "lon": "113.6720"}
+    refused = client.post(url + "/arrive", data=far)
+    assert refused.status_code == 422 and 'value="34.8100"' in refused.text
+    sent = client.post(url + "/arrive", data=far | {"reason": "at the neighbour's"})
+    assert sent.status_code == 200  # followed to the page
+    (r,) = repository.responders(db, world.alarm.id)
+    assert r.state == "arrived" and r.arrived_distance_m is not None
+    assert r.arrived_distance_m > 1000 and r.arrived_reason == "at the neighbour's"

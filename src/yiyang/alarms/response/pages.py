@@ -133,6 +133,7 @@ def _alarm_page(
     errors: dict[str, list[str]] | None = None,
     message: str | None = None,
     status_code: int = 200,
+    kept: dict[str, str] | None = None,
 ) -> HTMLResponse:
     subject.require(Perm.ALARM_RESPOND)
     alarm = repository.get_alarm(db, subject, alarm_id)
@@ -147,7 +148,7 @@ def _alarm_page(
         "card": card, "elder": elder, "contacts": contacts,
         "type_words": translate(locale, LABELS.get(AlarmType(alarm.type), N_("Alarm"))),
         "notes": _notes(repository.steps(db, alarm.id)),
-        "errors": errors or {}, "message": message,
+        "errors": errors or {}, "message": message, "kept": kept or {},
         "expected_at": (responder.on_the_way_at or _now(request))
         + timedelta(minutes=responder.travel_minutes),
     } | _words(locale)  # fmt: skip
@@ -169,6 +170,8 @@ def _act(
     locale: str,
     alarm_id: int,
     step: Callable[[], Response | None],
+    *,
+    kept: dict[str, str] | None = None,
 ) -> Response:
     """Run one responder action; a refusal shows the page again with the problem in words."""
     try:
@@ -180,7 +183,7 @@ def _act(
         return _alarm_page(
             request, db, subject, locale, alarm_id,
             errors=problems_by_field(locale, exc.problems),
-            message=error_message(locale, exc), status_code=exc.status_code,
+            message=error_message(locale, exc), status_code=exc.status_code, kept=kept,
         )  # fmt: skip
     except ValidationError as exc:
         problems = validation_problems(exc) or [
@@ -190,6 +193,7 @@ def _act(
             request, db, subject, locale, alarm_id,
             errors=problems_by_field(locale, problems),
             message=translate(locale, N_("Please correct the marked field.")), status_code=422,
+            kept=kept,
         )  # fmt: skip
     return done or RedirectResponse(f"/m/alarms/{alarm_id}", status_code=303)
 
@@ -271,7 +275,9 @@ def arrive(
             now=_now(request),
         )  # fmt: skip
 
-    return _act(request, db, subject, locale, alarm_id, step)
+    # A location read outside the geofence is kept, so the reason is sent with it.
+    kept = {k: v for k in ("lat", "lon") if (v := _text(form, k)) is not None}
+    return _act(request, db, subject, locale, alarm_id, step, kept=kept)
 
 
 @router.post("/{alarm_id}/report", response_model=None)
