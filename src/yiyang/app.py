@@ -20,6 +20,10 @@ import yiyang.console.notifications  # noqa: F401  (family texts and webhooks su
 from yiyang.alarms import api as alarms_api
 from yiyang.alarms import threshold_api as alarm_threshold_api
 from yiyang.alarms import threshold_pages as alarm_threshold_pages
+import yiyang.alarms.response.tasks
+import yiyang.console.alarm_notifications
+from yiyang.alarms.response import api as response_api
+from yiyang.alarms.response import pages as response_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     audit_api,
@@ -172,6 +176,7 @@ def create_app(
         jobs_api.router,
         alarms_api.router,
         alarm_threshold_api.router,
+        response_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -212,6 +217,8 @@ def create_app(
         complaint_pages.router,
         return_visit_pages.router,
         continuity_pages.router,
+        response_pages.router,
+        response_pages.operator_router,
     ):
         app.include_router(router)
     return app

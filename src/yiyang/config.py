@@ -151,6 +151,15 @@ class Settings(BaseSettings):
     )
     recurring_days_ahead: int = Field(default=1, description="Expand recurring orders this far")
     visit_geofence_m: int = Field(default=150, description="Default geofence radius per elder")
+    alarm_responder_accept_minutes: int = Field(
+        default=3, ge=1, description="A responder not accepting in this time: ask the next one"
+    )
+    alarm_responder_reach_minutes: int = Field(
+        default=20, ge=1, description="Prefer the elder's community if someone is this near"
+    )
+    alarm_community_hours: str = Field(
+        default="08:00-20:00", description="When community workers count as on duty (local)"
+    )
     visit_poor_accuracy_m: float = Field(default=200, description="GPS accuracy flagged as poor")
     visit_late_minutes: int = Field(default=15, description="Late alert after window start")
     visit_no_show_minutes: int = Field(default=30, description="No-show alert after window start")

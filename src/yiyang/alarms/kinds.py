@@ -126,6 +126,8 @@ class StepAction(StrEnum):
     CALLED_120 = "called_120"
     RESPONDER_SENT = "responder_sent"
     RESPONDER_ACCEPTED = "responder_accepted"
+    RESPONDER_REFUSED = "responder_refused"
+    RESPONDER_TIMED_OUT = "responder_timed_out"
     RESPONDER_ON_THE_WAY = "responder_on_the_way"
     RESPONDER_ARRIVED = "responder_arrived"
     RESPONDER_REPORTED = "responder_reported"

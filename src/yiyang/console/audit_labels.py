@@ -49,6 +49,12 @@ ACTION_LABELS: dict[str, str] = {
     "complaint_respond": N_("Answered a complaint"),
     "complaint_close": N_("Closed a complaint"),
     "return_visit_call": N_("Recorded a return-visit call"),
+    "send_responder": N_("Sent a responder to an alarm"),
+    "responder_accept": N_("Accepted to go to an alarm"),
+    "responder_refuse": N_("Refused to go to an alarm"),
+    "responder_on_the_way": N_("Set out for an alarm"),
+    "responder_arrive": N_("Arrived at an alarm"),
+    "responder_report": N_("Reported on an alarm"),
 }
 
 # How a person signed in (a login row's detail: "password", "password+totp", ...).
@@ -86,6 +92,7 @@ ENTITY_LABELS: dict[str, str] = {
     "outbox_message": N_("Outgoing message"),
     "session_token": N_("Signed-in session"),
     "api_token": N_("API token"),
+    "alarm": N_("Alarm"),
 }
 
 # Record pages an auditor can open from a row.

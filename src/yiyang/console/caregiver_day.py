@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from yiyang.alarms.response import repository as response_repository
 from yiyang.console.booking import now_of
 from yiyang.console.family_words import day_words
 from yiyang.errors import N_
@@ -110,5 +111,6 @@ def today(
             current=current,
             done=done,
             errors={},
+            alarms_waiting=response_repository.waiting_count(db, subject.user_id),
         ),
     )

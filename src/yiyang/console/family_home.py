@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from yiyang.alarms.response.family import family_alarms
 from yiyang.console.booking import EARLIEST, LATEST, now_of, page_context
 from yiyang.console.family_words import AHEAD, DONE, FamilyStatus, family_status
 from yiyang.kit.localtime import CHINA_TZ
@@ -92,11 +93,15 @@ def family_home(session: Session, subject: Subject, locale: str, *, now: datetim
 @router.get("/m/home", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) -> HTMLResponse:
     """The phone home of an elder or a family member."""
-    view = family_home(db, subject, locale, now=now_of(request))
+    now = now_of(request)
+    view = family_home(db, subject, locale, now=now)
+    alarms = family_alarms(db, subject, locale, now=now)
     return render(
         request,
         "m/home.html",
-        page_context(locale, view=view, hotline=HOTLINE, can_order=_can_order(subject)),
+        page_context(
+            locale, view=view, hotline=HOTLINE, can_order=_can_order(subject), alarms=alarms
+        ),
     )
 
 

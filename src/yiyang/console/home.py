@@ -6,6 +6,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yiyang.alarms.response import repository as response_repository
 from yiyang.console import overview, work_pages, work_queue
 from yiyang.console.family_home import PHONE_HOMES
 from yiyang.kit.localtime import local_today
@@ -43,4 +44,5 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
     today = format_date(local_today(now), format="full", locale=locale)
     context = helpers(locale) | {"view": view, "figures": view.figures, "today": today}
     labels = {"run_status_labels": RUN_STATUS_LABELS}
-    return render(request, "home.html", context | labels | {"work": work})
+    waiting = {"alarms_waiting": response_repository.waiting_count(db, subject.user_id)}
+    return render(request, "home.html", context | labels | {"work": work} | waiting)

@@ -64,6 +64,42 @@
       };
     });
 
+    // "I have arrived" on the responder's phone: the browser's location fills lat and lon and
+    // the form is sent; when the location is refused or unavailable, the typed reason field
+    // opens instead (data-open="true" starts it open, data-denied / data-wait are the words).
+    Alpine.data("arrivalGeo", function () {
+      return {
+        busy: false,
+        typed: false,
+        status: "",
+        init: function () { this.typed = this.$el.dataset.open === "true"; },
+        send: function () {
+          var form = this.$root;
+          if (form.requestSubmit) form.requestSubmit(); else form.submit();
+        },
+        fail: function () {
+          this.busy = false;
+          this.typed = true;
+          this.status = this.$root.dataset.denied || "";
+        },
+        locate: function () {
+          var self = this;
+          if (!("geolocation" in navigator)) { self.fail(); return; }
+          self.busy = true;
+          self.status = self.$root.dataset.wait || "";
+          navigator.geolocation.getCurrentPosition(
+            function (pos) {
+              self.$refs.lat.value = pos.coords.latitude.toFixed(6);
+              self.$refs.lon.value = pos.coords.longitude.toFixed(6);
+              self.send();
+            },
+            function () { self.fail(); },
+            { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 }
+          );
+        },
+      };
+    });
+
     // The "at a time of my choosing" field of the one-tap order, shown with that slot only.
     Alpine.data("slotTime", function () {
       return {

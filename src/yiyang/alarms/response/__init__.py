@@ -1,0 +1,1 @@
+"""Send a responder to an alarm: choose, offer, accept, travel, arrive, report."""
