@@ -1,6 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.alarms import models as alarm_models
+from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
@@ -25,6 +26,7 @@ __all__ = [
     "audit_models",
     "care_models",
     "catalog_models",
+    "device_message_models",
     "device_models",
     "dispatch_models",
     "elder_models",
