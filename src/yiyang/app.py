@@ -35,6 +35,8 @@ from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
+from yiyang.ingest import http as ingest_http
+from yiyang.ingest.pipeline import Gateway
 from yiyang.jobs import api as jobs_api
 from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
@@ -123,6 +125,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.clock = clock
     app.state.secret_key = resolve_secret_key(settings)
+    app.state.gateway = Gateway(session_factory, settings, clock)
     app.state.totp_required_roles = roles_named(
         settings.totp_required_roles, "YIYANG_TOTP_REQUIRED_ROLES"
     )
@@ -166,6 +169,7 @@ def create_app(
         payment_api.router,
         audit_api.router,
         jobs_api.router,
+        ingest_http.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)

@@ -178,3 +178,36 @@ def ensure_reading_partitions(session: Session, months: list[tuple[datetime, dat
         )
         created += 1
     return created
+
+
+@dataclass(frozen=True)
+class Named:
+    """A device and one of its identities (what the simulator speaks as)."""
+
+    device_id: int
+    kind: str
+    scheme: str
+    identity: str
+
+
+def fitted_house_devices(session: Session, limit: int) -> list[Named]:
+    """Installed devices speaking the house scheme, each with its first identity."""
+    first = (
+        select(DeviceIdentity.device_id, func.min(DeviceIdentity.id).label("identity_id"))
+        .group_by(DeviceIdentity.device_id)
+        .subquery()
+    )
+    stmt = (
+        select(Device.id, Device.kind, DeviceIdentity.scheme, DeviceIdentity.value)
+        .join(first, first.c.device_id == Device.id)
+        .join(DeviceIdentity, DeviceIdentity.id == first.c.identity_id)
+        .where(Device.status == "installed", Device.protocol == "house")
+        .order_by(Device.id)
+        .limit(limit)
+    )
+    return [Named(i, k, s, v) for i, k, s, v in session.execute(stmt)]
+
+
+def set_secret_hash(session: Session, device_id: int, secret_hash: str) -> None:
+    """Give a device a new token hash (the simulator's devices get tokens it knows)."""
+    touch(session, device_id, {"secret_hash": secret_hash})

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.alarms import intake
@@ -23,11 +24,11 @@ from yiyang.db import unit_of_work
 from yiyang.devices import ingestion
 from yiyang.devices import message_repository as repo
 from yiyang.devices.ingestion import Channel, Limits, Rejected, Status
-from yiyang.devices.message_models import DeadLetter
+from yiyang.devices.message_models import DeadLetter, VendorDelivery
 from yiyang.devices.models import Device
 from yiyang.ingest.limits import FloodCounter, TokenBuckets
 from yiyang.kit.clock import Clock
-from yiyang.protocols import house_json, registry
+from yiyang.protocols import house_json, registry, signing
 from yiyang.protocols.message import DeviceMessage, ParseError
 from yiyang.protocols.reasons import Reason
 from yiyang.protocols.vocabulary import IdentityScheme
@@ -161,6 +162,49 @@ class Gateway:
         taken = [p for p in parts if p.accepted]
         status = "accepted" if len(taken) == len(parts) else ("partial" if taken else "rejected")
         return Outcome(status, parts=tuple(parts), ack=all(p.ack for p in parts))
+
+    def webhook(
+        self,
+        vendor: str,
+        raw: bytes,
+        *,
+        timestamp: str | None,
+        signature: str | None,
+        delivery_id: str | None,
+    ) -> Outcome:
+        """A vendor cloud's webhook: signature, time window and replay checked, then its events."""
+        now = self.clock()
+        ref = f"vendor:{vendor}"[:256]
+        secret = self.settings.vendor_secrets.get(vendor)
+        if not secret or registry.parser_for(vendor) is None:
+            detail = "the platform has no signing secret for this vendor"
+            return self.dead(
+                Channel.WEBHOOK, ref, None, None, Reason.UNKNOWN_VENDOR, detail, raw, now
+            )
+        window = self.settings.vendor_signature_window_seconds
+        problem = signing.check(
+            secret, timestamp, signature, raw, now_s=now.timestamp(), window_s=window
+        )
+        if problem is not None:
+            return self.dead(Channel.WEBHOOK, ref, None, None, problem[0], problem[1], raw, now)
+        if not delivery_id or len(delivery_id) > 96:
+            detail = "the delivery header is missing or longer than 96 characters"
+            return self.dead(Channel.WEBHOOK, ref, None, None, Reason.INVALID, detail, raw, now)
+        with unit_of_work(self.factory) as session:
+            seen = repo.delivery_seen(session, vendor, delivery_id)
+        if seen:
+            detail = f"delivery {delivery_id} was received before"
+            return self.dead(Channel.WEBHOOK, ref, None, None, Reason.REPLAY, detail, raw, now)
+        outcome = self.vendor(vendor, raw, ref)
+        if outcome.ack:  # taken (or dead-lettered) in full: a second delivery is a replay
+            try:
+                with unit_of_work(self.factory) as session:
+                    session.add(
+                        VendorDelivery(vendor=vendor, delivery_id=delivery_id, received_at=now)
+                    )
+            except IntegrityError:
+                pass  # the same delivery came twice at once; its events were deduplicated
+        return outcome
 
     # -- the steps -------------------------------------------------------------------------
 
