@@ -36,7 +36,6 @@ from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
 from yiyang.ingest import http as ingest_http
-from yiyang.ingest.pipeline import Gateway
 from yiyang.jobs import api as jobs_api
 from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
@@ -125,7 +124,6 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.clock = clock
     app.state.secret_key = resolve_secret_key(settings)
-    app.state.gateway = Gateway(session_factory, settings, clock)
     app.state.totp_required_roles = roles_named(
         settings.totp_required_roles, "YIYANG_TOTP_REQUIRED_ROLES"
     )

@@ -7,6 +7,7 @@ a browser's cookies give no access to either door.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -66,8 +67,19 @@ def _answer(outcome: Outcome) -> JSONResponse:
     return JSONResponse(body, status_code=code, headers=headers)
 
 
+_made = threading.Lock()
+
+
 def _gateway(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
+    """The app's gateway, made on first use (after tests may have swapped the session factory)."""
+    state = request.app.state
+    gateway: Gateway | None = getattr(state, "gateway", None)
+    if gateway is None:
+        with _made:
+            gateway = getattr(state, "gateway", None)
+            if gateway is None:
+                gateway = Gateway(state.session_factory, state.settings, state.clock)
+                state.gateway = gateway
     return gateway
 
 
