@@ -56,8 +56,13 @@ class Outcome:
         return self.status in {s.value for s in Status}
 
 
+def _text(value: str, limit: int) -> str:
+    """A text PostgreSQL takes (no NUL), cut to the column's length."""
+    return value.replace("\x00", "\\x00")[:limit]
+
+
 def _cut(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")[:RAW_LIMIT]
+    return _text(raw.decode("utf-8", errors="replace"), RAW_LIMIT)
 
 
 @dataclass
@@ -269,11 +274,11 @@ class Gateway:
                     DeadLetter(
                         received_at=now,
                         channel=str(channel),
-                        ref=ref[:256],
-                        identity=None if identity is None else identity[:96],
+                        ref=_text(ref, 256),
+                        identity=None if identity is None else _text(identity, 96),
                         device_id=device_id,
                         reason=str(reason),
-                        detail=detail[:500],
+                        detail=_text(detail, 500),
                         raw=_cut(raw),
                         count=count,
                     )
