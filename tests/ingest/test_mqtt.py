@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -30,7 +31,10 @@ def _broker_up() -> bool:
     return True
 
 
-pytestmark = pytest.mark.skipif(not _broker_up(), reason="no MQTT broker on 127.0.0.1:1883")
+# CI starts the broker (.ci/run): there a missing broker fails the tests instead of skipping.
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("CI") and not _broker_up(), reason="no MQTT broker on 127.0.0.1:1883"
+)
 
 CORD = "yiyang/v1/devices/imei:861000000000001/up"
 BAND = "yiyang/v1/devices/imei:861000000000002/up"
