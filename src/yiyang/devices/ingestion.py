@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings
 from yiyang.devices import message_repository as repo
 from yiyang.devices.ingest_events import DeviceBatteryLow, DeviceCameOnline, DeviceStateEvent
 from yiyang.devices.kinds import DeviceStatus
-from yiyang.devices.message_models import DeviceMessage as MessageRow
 from yiyang.devices.message_models import DeviceReading
 from yiyang.devices.models import Device
 from yiyang.events import bus
@@ -132,7 +130,7 @@ def update_state(
     session: Session, device: Device, message: DeviceMessage, *, now: datetime, limits: Limits
 ) -> None:
     """Last seen on every message; battery, signal, firmware, place when told; events on change."""
-    if repo.set_online(session, device.id):
+    if not device.online and repo.set_online(session, device.id):
         bus.publish(session, _state_event(DeviceCameOnline, device, now))
     battery = message.battery_pct
     if (
@@ -173,22 +171,19 @@ def accept(
     if message.kind is MessageKind.HEARTBEAT:
         update_state(session, device, message, now=now, limits=limits)
         return Taken(Status.SEEN, device)
-    if repo.message_stored(session, device.id, message.message_id):
-        return Taken(Status.DUPLICATE, device)
-    row = MessageRow(
-        device_id=device.id,
-        message_id=message.message_id,
-        kind=str(message.kind),
-        signal=None if message.signal is None else str(message.signal),
-        sent_at=message.sent_at,
-        received_at=now,
-        channel=str(channel),
+    stored = repo.insert_message(
+        session,
+        {
+            "device_id": device.id,
+            "message_id": message.message_id,
+            "kind": str(message.kind),
+            "signal": None if message.signal is None else str(message.signal),
+            "sent_at": message.sent_at,
+            "received_at": now,
+            "channel": str(channel),
+        },
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # the same message taken by another process just now
+    if stored is None:  # taken before, or by another process at this very moment
         return Taken(Status.DUPLICATE, device)
     session.add_all(
         DeviceReading(

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from yiyang.devices.message_models import DeadLetter, DeviceMessage, VendorDelivery
@@ -32,12 +34,13 @@ def resident_ids(session: Session, home_id: int | None) -> list[int]:
     return list(session.scalars(stmt.order_by(HomeResident.elder_id)))
 
 
-def message_stored(session: Session, device_id: int, message_id: str) -> bool:
-    """Whether this device's message id was already taken."""
-    stmt = select(DeviceMessage.id).where(
-        DeviceMessage.device_id == device_id, DeviceMessage.message_id == message_id
-    )
-    return session.scalar(stmt) is not None
+def insert_message(session: Session, values: dict[str, Any]) -> int | None:
+    """Store a device message in one round trip; None when its (device, message id) exists,
+    even if another transaction stored it a moment ago (ON CONFLICT DO NOTHING)."""
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(DeviceMessage).values(**values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["device_id", "message_id"])
+    return session.execute(stmt.returning(DeviceMessage.id)).scalar()
 
 
 def set_online(session: Session, device_id: int) -> bool:
