@@ -40,9 +40,11 @@ from yiyang.console import (
     work_pages,
 )
 from yiyang.db import make_engine, make_session_factory
+from yiyang.devices import dead_letter_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
+from yiyang.ingest import http as ingest_http
 from yiyang.jobs import api as jobs_api
 from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
@@ -177,6 +179,8 @@ def create_app(
         alarms_api.router,
         alarm_threshold_api.router,
         response_api.router,
+        ingest_http.router,
+        dead_letter_pages.api_router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -219,6 +223,7 @@ def create_app(
         continuity_pages.router,
         response_pages.router,
         response_pages.operator_router,
+        dead_letter_pages.router,
     ):
         app.include_router(router)
     return app

@@ -26,6 +26,8 @@ audit_app = typer.Typer(help="The audit trail: hash chain and archives.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+simulate_app = typer.Typer(help="Simulated traffic for demos and load.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
 
 
 @db_app.command("upgrade")
@@ -338,6 +340,42 @@ def worker(interval: float = 1.0) -> None:
         sys.exit(0)
 
 
+@app.command()
+def ingest(
+    client_id: Annotated[str, typer.Option(help="Stable per process: its broker session")] = "",
+    group: Annotated[str, typer.Option(help="Shared-subscription group")] = "ingest",
+) -> None:
+    """The device gateway: take device messages from the MQTT broker until SIGINT or SIGTERM."""
+    from yiyang.ingest.commands import run_ingest
+
+    taken = run_ingest(get_settings(), client_id, group)
+    typer.echo(f"ingest stopped after {taken} messages")
+
+
+@simulate_app.command("devices")
+def simulate_devices(
+    count: Annotated[int, typer.Option(min=1, help="Devices to speak for")] = 50,
+    rate: Annotated[float, typer.Option(min=0.01, help="Messages a second in all")] = 5.0,
+    via: Annotated[str, typer.Option(help="mqtt or http")] = "mqtt",
+    url: Annotated[str, typer.Option(help="The server, for --via http")] = "http://127.0.0.1:8000",
+    total: Annotated[int, typer.Option(min=0, help="Stop after this many (0: never)")] = 0,
+) -> None:
+    """Send realistic traffic from installed devices (gives them fresh tokens: demo only)."""
+    from yiyang.ingest.commands import run_simulator
+
+    if via not in {"mqtt", "http"}:
+        raise typer.BadParameter("--via is mqtt or http")
+    sim = run_simulator(
+        get_settings(),
+        count=count,
+        rate=rate,
+        via="mqtt" if via == "mqtt" else "http",
+        url=url,
+        total=total or None,
+    )
+    typer.echo(f"{sim.sent} messages sent, {sim.failed} failed")
+
+
 def _seed_tomorrow(engine: Engine, settings: Settings) -> None:
     """Give the demo a day of orders for tomorrow unless it already has some."""
     from sqlalchemy import func, select
@@ -423,4 +461,14 @@ def demo(
     _seed_tomorrow(engine, settings)
     _seed_history(engine, settings)
     typer.echo(f"\nOpen http://{host}:{port}/ in a browser.\n")
+    if settings.demo_simulator:
+        _demo_simulator(engine, settings, f"http://{host}:{port}")
     serve(host=host, port=port, workers=1, with_worker=True)
+
+
+def _demo_simulator(engine: Engine, settings: Settings, url: str) -> None:
+    """A small device simulator posting over HTTP in the background (YIYANG_DEMO_SIMULATOR)."""
+    from yiyang.ingest.commands import start_demo_simulator
+
+    if start_demo_simulator(engine, settings, url):
+        typer.echo("a device simulator runs in the background (YIYANG_DEMO_SIMULATOR=false: off)")

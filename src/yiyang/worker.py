@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from yiyang.alarms import tasks as alarm_tasks
 from yiyang.config import Settings
 from yiyang.console import audit_tasks, security_tasks
+from yiyang.devices import ingest_tasks
 from yiyang.dispatch import day_plan
 from yiyang.events import delivery
 from yiyang.jobs import runner as job_runner
@@ -57,6 +58,7 @@ def ensure_standing_timers(
         security_tasks.ensure_timer(session, clock())
         care_tasks.ensure_timer(session, clock())
         alarm_tasks.ensure_timer(session, clock())
+        ingest_tasks.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:
