@@ -18,6 +18,7 @@ import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
+    alarm_live,
     audit_api,
     audit_pages,
     caregiver_day,
@@ -35,6 +36,7 @@ from yiyang.db import make_engine, make_session_factory
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
+from yiyang.events.live import Hub, listen_url
 from yiyang.jobs import api as jobs_api
 from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
@@ -103,6 +105,7 @@ def create_app(
             else None
         )
         yield
+        await _app.state.hub.close()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -122,6 +125,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.clock = clock
+    app.state.hub = Hub(dsn=listen_url(engine.url))  # live updates (events/live.py)
     app.state.secret_key = resolve_secret_key(settings)
     app.state.totp_required_roles = roles_named(
         settings.totp_required_roles, "YIYANG_TOTP_REQUIRED_ROLES"
@@ -206,5 +210,7 @@ def create_app(
         return_visit_pages.router,
         continuity_pages.router,
     ):
+        app.include_router(router)
+    for router in (alarm_live.router,):
         app.include_router(router)
     return app
