@@ -1,6 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.alarms import models as alarm_models
+from yiyang.alarms.handling import models as alarm_handling_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
@@ -20,6 +21,7 @@ from yiyang.visits import models as visit_models
 from yiyang.visits.payment import models as payment_models
 
 __all__ = [
+    "alarm_handling_models",
     "alarm_models",
     "area_models",
     "audit_models",
