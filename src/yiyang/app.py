@@ -19,6 +19,7 @@ import yiyang.console.notifications  # noqa: F401  (family texts and webhooks su
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     alarm_live,
+    alarm_pages,
     audit_api,
     audit_pages,
     caregiver_day,
@@ -28,6 +29,7 @@ from yiyang.console import (
     home,
     order_pages,
     outbox_pages,
+    telephony,
     webhook_api,
     webhook_docs,
     work_pages,
@@ -170,6 +172,7 @@ def create_app(
         payment_api.router,
         audit_api.router,
         jobs_api.router,
+        telephony.api,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -211,6 +214,6 @@ def create_app(
         continuity_pages.router,
     ):
         app.include_router(router)
-    for router in (alarm_live.router,):
+    for router in (alarm_live.router, telephony.pages, alarm_pages.router):
         app.include_router(router)
     return app
