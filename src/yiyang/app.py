@@ -14,8 +14,10 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import yiyang.alarms.handling.visit_bridge
 import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
+from yiyang.alarms import api as alarms_api
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     alarm_live,
@@ -173,6 +175,7 @@ def create_app(
         audit_api.router,
         jobs_api.router,
         telephony.api,
+        alarms_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 def load_tasks() -> None:
     """Import every task module and the event subscribers: importing one registers them."""
     import yiyang.alarms.handling.tasks
+    import yiyang.alarms.handling.visit_bridge
     import yiyang.console.care_notifications
     import yiyang.console.notifications
     import yiyang.dispatch.tasks

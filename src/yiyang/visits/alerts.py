@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, Invalid
+from yiyang.events import bus
+from yiyang.events.types import Actor
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.orders.disclosure import elder_viewer
@@ -22,6 +24,7 @@ from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import repository
+from yiyang.visits.alert_events import VisitAlertCleared, VisitAlertRaised
 from yiyang.visits.models import Alert
 from yiyang.visits.schemas import AlertFilter, AlertNote, AlertRead, AlertStatus
 
@@ -45,6 +48,14 @@ def raise_alert(
     alert.staff_id = order.staff_id
     alert.detail = {**(alert.detail or {}), **_plain(detail)}
     session.flush()
+    bus.publish(
+        session,
+        VisitAlertRaised(
+            occurred_at=now, actor=Actor.of(None), alert_id=alert.id, order_id=order.id,
+            elder_id=order.elder_id, kind=alert.kind, staff_id=alert.staff_id,
+            detail=dict(alert.detail),
+        ),
+    )  # fmt: skip
     return alert
 
 
@@ -54,6 +65,13 @@ def clear(session: Session, order_id: int, kind: str, *, now: datetime) -> bool:
     if alert is None or alert.cleared_at is not None:
         return False
     alert.cleared_at = now
+    bus.publish(
+        session,
+        VisitAlertCleared(
+            occurred_at=now, actor=Actor.of(None), alert_id=alert.id, order_id=order_id,
+            kind=alert.kind, staff_id=alert.staff_id,
+        ),
+    )  # fmt: skip
     return True
 
 

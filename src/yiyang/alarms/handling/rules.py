@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from yiyang.alarms.kinds import NEEDS_A_PERSON, AlarmStatus
 from yiyang.errors import N_, Conflict, Invalid
+from yiyang.kit.localtime import CHINA_TZ, local_today
 
 S = AlarmStatus
 
@@ -288,6 +289,13 @@ def queue_key(
 
 
 # --- figures ----------------------------------------------------------------------------------
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight of today in China (the figures' "today"), as an aware instant."""
+    today = local_today(now)
+    return datetime(today.year, today.month, today.day, tzinfo=CHINA_TZ)
+
 
 ANSWER_TARGETS: tuple[tuple[timedelta, float], ...] = (
     (timedelta(seconds=60), 0.985),

@@ -59,7 +59,7 @@ from yiyang.errors import N_, Conflict, Invalid, NotFound
 from yiyang.events import bus, outbox
 from yiyang.events.types import Actor
 from yiyang.jobs import timers
-from yiyang.kit.localtime import CHINA_TZ, local_today
+from yiyang.kit.localtime import local_today
 from yiyang.registry.vocab import LivingSituation
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
@@ -75,6 +75,10 @@ VOICE_TEXT = N_(
 )
 # Visit supervision alarms resolve their visit alert when a person resolves or closes them.
 VISIT_TYPES = frozenset({AlarmType.VISIT_LATE, AlarmType.VISIT_NO_SHOW, AlarmType.VISIT_GEOFENCE})
+
+
+# A responder already sent may still accept, arrive and report after the alarm is resolved.
+FOLLOWED_UP = frozenset({AlarmStatus.RESPONDING, AlarmStatus.RESOLVED})
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -149,10 +153,7 @@ def queue(
     """The queue: severity first, still-active before cleared, then risk, then longest waiting.
     `closed` lists today's closed alarms, latest first."""
     subject.require(Perm.ALARM_READ)
-    since = None
-    if flt.view == "closed":
-        today = local_today(now)
-        since = datetime(today.year, today.month, today.day, tzinfo=CHINA_TZ)
+    since = rules.day_start(now) if flt.view == "closed" else None
     rows = repository.queue(
         session, subject, view=flt.view, type_=flt.type, street_code=flt.street_code, since=since
     )
@@ -480,9 +481,11 @@ def mark_responding(
 ) -> AlarmStep:
     """For alarms/response: a responder was sent (or accepted, is on the way, arrived,
     reported): the alarm is `responding` and the step is on the timeline. The caller has
-    locked the alarm, checked the person's rights and audits; 409 when the alarm is not being
-    handled (nobody acknowledged it, or it is resolved or closed)."""
-    if action is StepAction.RESPONDER_SENT or alarm.status != AlarmStatus.RESPONDING:
+    locked the alarm, checked the person's rights and audits. Sending needs an alarm being
+    handled (409 when nobody acknowledged it, or it is resolved or closed); the later steps of
+    a responder already sent are recorded while it is responding or resolved."""
+    follow_up = action is not StepAction.RESPONDER_SENT and alarm.status in FOLLOWED_UP
+    if not follow_up:
         alarm.status = rules.transition(alarm.status, Action.RESPOND)
     return record_step(session, alarm, action, now=now, actor=actor, text=text, data=data)
 
