@@ -6,11 +6,14 @@ follow from an elder the reader already may see on that alarm.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.devices.kinds import DeviceStatus
 from yiyang.devices.models import Device, HomeResident
+from yiyang.events.models import DomainEventRow
 from yiyang.orders.models import ServiceOrder
 
 LAST_VISITS = 5
@@ -41,4 +44,11 @@ def last_visits(session: Session, elder_id: int, limit: int = LAST_VISITS) -> li
             .order_by(ServiceOrder.window_start_at.desc(), ServiceOrder.id.desc())
             .limit(limit)
         )
+    )
+
+
+def stored_event(session: Session, event_id: UUID, type_: str) -> DomainEventRow | None:
+    """A stored event of a type by its id (a call record of the telephone system)."""
+    return session.scalar(
+        select(DomainEventRow).where(DomainEventRow.id == event_id, DomainEventRow.type == type_)
     )

@@ -26,11 +26,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from yiyang.console import alarm_repository
 from yiyang.console.work_pages import caller_digits, find_callers
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from yiyang.events import live
 from yiyang.events.bus import publish
-from yiyang.events.models import DomainEventRow
 from yiyang.events.types import Actor, DomainEvent, event_type
 from yiyang.ports.webhook import signature
 from yiyang.security.roles import Perm
@@ -205,8 +205,8 @@ def call_pop(
 ) -> HTMLResponse:
     """The screen-pop: who is calling on this call, looked up with the reader's permissions."""
     subject.require(Perm.ALARM_HANDLE)
-    row = db.get(DomainEventRow, call_id)
-    if row is None or row.type != CallReceived.TYPE:
+    row = alarm_repository.stored_event(db, call_id, CallReceived.TYPE)
+    if row is None:
         raise NotFound(N_("No such call."))
     phone = str(row.payload.get("phone", ""))
     context: dict[str, Any] = {"call_at": row.occurred_at, "phone": phone, "callers": None}
