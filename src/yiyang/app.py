@@ -41,6 +41,7 @@ from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
 from yiyang.events.live import Hub, listen_url
+from yiyang.ingest import http as ingest_http
 from yiyang.jobs import api as jobs_api
 from yiyang.jobs import pages as jobs_pages
 from yiyang.kit.clock import Clock, utcnow
@@ -176,6 +177,7 @@ def create_app(
         jobs_api.router,
         telephony.api,
         alarms_api.router,
+        ingest_http.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import socket
@@ -26,6 +27,8 @@ audit_app = typer.Typer(help="The audit trail: hash chain and archives.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+simulate_app = typer.Typer(help="Simulated traffic for demos and load.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
 
 
 @db_app.command("upgrade")
@@ -338,6 +341,64 @@ def worker(interval: float = 1.0) -> None:
         sys.exit(0)
 
 
+@app.command()
+def ingest(
+    client_id: Annotated[str, typer.Option(help="Stable per process: its broker session")] = "",
+    group: Annotated[str, typer.Option(help="Shared-subscription group")] = "ingest",
+) -> None:
+    """The device gateway: take device messages from the MQTT broker until SIGINT or SIGTERM."""
+    import logging
+    import signal
+
+    from yiyang.db import make_engine, make_session_factory
+    from yiyang.devices.ingest_tasks import ensure_partitions
+    from yiyang.ingest.mqtt import Subscriber, shared_filter
+    from yiyang.ingest.pipeline import Gateway
+    from yiyang.kit.clock import utcnow
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as session, session.begin():
+        ensure_partitions(session, utcnow())
+    name = client_id or f"ingest-{socket.gethostname()}-{os.getpid()}"
+    subscriber = Subscriber(Gateway(factory, settings, utcnow), settings, name, group)
+
+    def stop(_signum: int, _frame: Any) -> None:
+        subscriber.stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    where = f"{settings.mqtt_host}:{settings.mqtt_port}"
+    typer.echo(f"ingest {name} on {where}, {shared_filter(group)}; Ctrl-C to stop")
+    subscriber.run()
+    typer.echo(f"ingest stopped after {subscriber.taken} messages")
+
+
+@simulate_app.command("devices")
+def simulate_devices(
+    count: Annotated[int, typer.Option(min=1, help="Devices to speak for")] = 50,
+    rate: Annotated[float, typer.Option(min=0.01, help="Messages a second in all")] = 5.0,
+    via: Annotated[str, typer.Option(help="mqtt or http")] = "mqtt",
+    url: Annotated[str, typer.Option(help="The server, for --via http")] = "http://127.0.0.1:8000",
+    total: Annotated[int, typer.Option(min=0, help="Stop after this many (0: never)")] = 0,
+) -> None:
+    """Send realistic traffic from installed devices (gives them fresh tokens: demo only)."""
+    from yiyang.db import make_engine, make_session_factory
+    from yiyang.ingest.simulator import Simulator, prepare
+    from yiyang.kit.clock import utcnow
+
+    if via not in {"mqtt", "http"}:
+        raise typer.BadParameter("--via is mqtt or http")
+    settings = get_settings()
+    devices = prepare(make_session_factory(make_engine(settings.database_url)), count)
+    typer.echo(f"simulating {len(devices)} devices at {rate:g} messages/s over {via}")
+    sim = Simulator(devices, rate, via, settings, utcnow, url=url)  # type: ignore[arg-type]
+    with contextlib.suppress(KeyboardInterrupt):
+        sim.run(total or None)
+    typer.echo(f"{sim.sent} messages sent, {sim.failed} failed")
+
+
 def _seed_tomorrow(engine: Engine, settings: Settings) -> None:
     """Give the demo a day of orders for tomorrow unless it already has some."""
     from sqlalchemy import func, select
@@ -423,4 +484,22 @@ def demo(
     _seed_tomorrow(engine, settings)
     _seed_history(engine, settings)
     typer.echo(f"\nOpen http://{host}:{port}/ in a browser.\n")
+    if settings.demo_simulator:
+        _demo_simulator(engine, settings, f"http://{host}:{port}")
     serve(host=host, port=port, workers=1, with_worker=True)
+
+
+def _demo_simulator(engine: Engine, settings: Settings, url: str) -> None:
+    """A small device simulator posting over HTTP in the background (YIYANG_DEMO_SIMULATOR)."""
+    import threading
+
+    from yiyang.db import make_session_factory
+    from yiyang.ingest.simulator import Simulator, prepare
+    from yiyang.kit.clock import utcnow
+
+    devices = prepare(make_session_factory(engine), 40)
+    if not devices:
+        return
+    sim = Simulator(devices, 0.5, "http", settings, utcnow, url=url)
+    threading.Thread(target=sim.run, name="demo-simulator", daemon=True).start()
+    typer.echo(f"a simulator sends from {len(devices)} devices (YIYANG_DEMO_SIMULATOR=false: off)")

@@ -197,6 +197,55 @@ class Settings(BaseSettings):
         description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
     )
 
+    mqtt_host: str = Field(default="127.0.0.1", description="MQTT broker `yiyang ingest` uses")
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    mqtt_username: str = Field(default="", description="The gateway's broker account, if any")
+    mqtt_password: str = Field(default="")
+    mqtt_broker_auth: bool = Field(
+        default=False,
+        description=(
+            "The broker authenticates every device and lets it publish on its own topic only"
+            " (ACL): then an MQTT payload needs no device token"
+        ),
+    )
+    ingest_clock_skew_seconds: int = Field(
+        default=300, ge=0, description="A message may be sent this far ahead of our clock"
+    )
+    ingest_max_age_hours: int = Field(
+        default=72, ge=1, description="Messages sent longer ago are dead-lettered as too old"
+    )
+    ingest_rate_per_minute: float = Field(
+        default=60, gt=0, description="Messages one device may send a minute, on average"
+    )
+    ingest_burst: int = Field(
+        default=20, ge=1, description="Messages one device may send in a burst above the rate"
+    )
+    device_battery_low_pct: int = Field(
+        default=20, ge=1, le=100, description="Below this a device's battery is low (told once)"
+    )
+    vendor_secrets: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description=(
+            "Webhook signing secrets of vendor clouds, `vendor=secret` separated by commas"
+            " (e.g. cloudcare=…); a vendor without one is refused"
+        ),
+    )
+    vendor_signature_window_seconds: int = Field(
+        default=300, ge=10, description="A signed webhook's timestamp may be this far off"
+    )
+    demo_simulator: bool = Field(
+        default=True, description="`yiyang demo` runs a small device simulator in the background"
+    )
+
+    @field_validator("vendor_secrets", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        """`vendor=secret,vendor2=secret2` from the environment."""
+        if isinstance(value, str):
+            pairs = (item.partition("=") for item in value.split(",") if item.strip())
+            return {k.strip(): v.strip() for k, _, v in pairs if k.strip() and v.strip()}
+        return value
+
     @field_validator(
         "trusted_proxies", "totp_required_roles", "webhook_allowed_networks", mode="before"
     )

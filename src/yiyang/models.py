@@ -2,6 +2,7 @@
 
 from yiyang.alarms import models as alarm_models
 from yiyang.alarms.handling import models as alarm_handling_models
+from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
 from yiyang.events import models as event_models
@@ -27,6 +28,7 @@ __all__ = [
     "audit_models",
     "care_models",
     "catalog_models",
+    "device_message_models",
     "device_models",
     "dispatch_models",
     "elder_models",

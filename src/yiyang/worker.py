@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.config import Settings
 from yiyang.console import audit_tasks, security_tasks
+from yiyang.devices import ingest_tasks
 from yiyang.dispatch import day_plan
 from yiyang.events import delivery
 from yiyang.jobs import runner as job_runner
@@ -52,6 +53,7 @@ def ensure_standing_timers(
         audit_tasks.ensure_timer(session, clock())
         security_tasks.ensure_timer(session, clock())
         care_tasks.ensure_timer(session, clock())
+        ingest_tasks.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

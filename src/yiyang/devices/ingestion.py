@@ -1,0 +1,204 @@
+"""Take one parsed device message: authenticate the device, deduplicate, store, update state.
+
+The gateway's service (ingest/pipeline.py calls it inside the message's transaction, then
+hands the stored message to the alarms); it never commits. A message it cannot take raises
+`Rejected` with the dead-letter reason, before it wrote anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yiyang.config import Settings
+from yiyang.devices import message_repository as repo
+from yiyang.devices.ingest_events import DeviceBatteryLow, DeviceCameOnline, DeviceStateEvent
+from yiyang.devices.kinds import DeviceStatus
+from yiyang.devices.message_models import DeviceMessage as MessageRow
+from yiyang.devices.message_models import DeviceReading
+from yiyang.devices.models import Device
+from yiyang.events import bus
+from yiyang.events.types import Actor
+from yiyang.protocols.message import DeviceMessage, MessageKind
+from yiyang.protocols.reasons import Reason, out_of_time
+
+GATEWAY = Actor(kind="system", name="ingest")
+
+
+class Channel(StrEnum):
+    """How a message reached the platform."""
+
+    MQTT = "mqtt"
+    HTTP = "http"
+    WEBHOOK = "webhook"
+
+
+class Status(StrEnum):
+    """What became of a message that was taken."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # its id was taken before: acknowledged, stored once
+    SEEN = "seen"  # a heartbeat: the device's state only, no row
+
+
+class Rejected(Exception):
+    """A message the gateway refuses: dead-lettered with `reason`, nothing else written."""
+
+    def __init__(self, reason: Reason, detail: str, device_id: int | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.device_id = device_id
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the gateway accepts, from the settings."""
+
+    skew: timedelta
+    max_age: timedelta
+    battery_low_pct: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        """The limits the settings give."""
+        return cls(
+            skew=timedelta(seconds=settings.ingest_clock_skew_seconds),
+            max_age=timedelta(hours=settings.ingest_max_age_hours),
+            battery_low_pct=settings.device_battery_low_pct,
+        )
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A message taken: its status and the device it came from."""
+
+    status: Status
+    device: Device
+
+
+def hash_token(token: str) -> str:
+    """The sha256 a device's token is kept as (Device.secret_hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(device: Device, token: str | None) -> bool:
+    """Constant-time check of a presented token against the device's stored hash."""
+    if not token or not device.secret_hash:
+        return False
+    return hmac.compare_digest(hash_token(token), device.secret_hash)
+
+
+def find_device(session: Session, scheme: str, identity: str) -> Device:
+    """The device a message names; unknown and retired devices are refused."""
+    device = repo.device_by_identity(session, scheme, identity)
+    if device is None:
+        raise Rejected(Reason.UNKNOWN_DEVICE, f"no device has the identity {scheme}:{identity}")
+    if device.status == DeviceStatus.RETIRED or device.retired_at is not None:
+        raise Rejected(Reason.RETIRED_DEVICE, "the device was retired", device.id)
+    return device
+
+
+def check_token(device: Device, token: str | None) -> None:
+    """Refuse a message whose device token is missing or wrong."""
+    if not token_matches(device, token):
+        what = "missing" if not token else "wrong"
+        raise Rejected(Reason.BAD_TOKEN, f"the device token is {what}", device.id)
+
+
+def _state_event(
+    cls: type[DeviceStateEvent], device: Device, now: datetime, **extra: int
+) -> DeviceStateEvent:
+    return cls(
+        occurred_at=now,
+        actor=GATEWAY,
+        device_id=device.id,
+        kind=device.kind,
+        elder_id=device.elder_id,
+        home_id=device.home_id,
+        street_id=device.street_id,
+        community_id=device.community_id,
+        **extra,
+    )
+
+
+def update_state(
+    session: Session, device: Device, message: DeviceMessage, *, now: datetime, limits: Limits
+) -> None:
+    """Last seen on every message; battery, signal, firmware, place when told; events on change."""
+    if repo.set_online(session, device.id):
+        bus.publish(session, _state_event(DeviceCameOnline, device, now))
+    battery = message.battery_pct
+    if (
+        battery is not None
+        and battery < limits.battery_low_pct
+        and repo.set_battery_low(session, device.id, battery, limits.battery_low_pct)
+    ):
+        bus.publish(session, _state_event(DeviceBatteryLow, device, now, battery_pct=battery))
+    values: dict[str, object] = {"last_seen_at": now}
+    if battery is not None:
+        values["battery_pct"] = battery
+    if message.signal_dbm is not None:
+        values["signal_dbm"] = message.signal_dbm
+    if message.firmware is not None and message.firmware != device.firmware:
+        values["firmware"] = message.firmware
+    if message.lat is not None and message.lon is not None:
+        values["last_lat"], values["last_lon"] = message.lat, message.lon
+    repo.touch(session, device.id, values)
+
+
+def accept(
+    session: Session,
+    device: Device,
+    message: DeviceMessage,
+    *,
+    channel: Channel,
+    now: datetime,
+    limits: Limits,
+) -> Taken:
+    """Check the message's time, deduplicate it, store it and its readings, update the device.
+
+    A duplicate (its id already taken, even by another process at this moment) changes
+    nothing and is acknowledged as such.
+    """
+    late = out_of_time(message.sent_at, now, skew=limits.skew, max_age=limits.max_age)
+    if late is not None:
+        raise Rejected(late[0], late[1], device.id)
+    if message.kind is MessageKind.HEARTBEAT:
+        update_state(session, device, message, now=now, limits=limits)
+        return Taken(Status.SEEN, device)
+    if repo.message_stored(session, device.id, message.message_id):
+        return Taken(Status.DUPLICATE, device)
+    row = MessageRow(
+        device_id=device.id,
+        message_id=message.message_id,
+        kind=str(message.kind),
+        signal=None if message.signal is None else str(message.signal),
+        sent_at=message.sent_at,
+        received_at=now,
+        channel=str(channel),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # the same message taken by another process just now
+        return Taken(Status.DUPLICATE, device)
+    session.add_all(
+        DeviceReading(
+            device_id=device.id,
+            elder_id=device.elder_id,
+            metric=str(metric),
+            value=value,
+            measured_at=message.sent_at,
+        )
+        for metric, value in message.readings.items()
+    )
+    update_state(session, device, message, now=now, limits=limits)
+    return Taken(Status.STORED, device)

@@ -1,0 +1,213 @@
+"""Every query of the gateway: devices by identity, dedup, state updates, dead-letter counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from yiyang.devices.message_models import DeadLetter, DeviceMessage, VendorDelivery
+from yiyang.devices.models import Device, DeviceIdentity, HomeResident
+
+
+def device_by_identity(session: Session, scheme: str, value: str) -> Device | None:
+    """The device that has this identity (an identity belongs to one device, ever)."""
+    stmt = (
+        select(Device)
+        .join(DeviceIdentity, DeviceIdentity.device_id == Device.id)
+        .where(DeviceIdentity.scheme == scheme, DeviceIdentity.value == value)
+    )
+    return session.scalar(stmt)
+
+
+def resident_ids(session: Session, home_id: int | None) -> list[int]:
+    """The elders living in a home, in a stable order."""
+    if home_id is None:
+        return []
+    stmt = select(HomeResident.elder_id).where(HomeResident.home_id == home_id)
+    return list(session.scalars(stmt.order_by(HomeResident.elder_id)))
+
+
+def message_stored(session: Session, device_id: int, message_id: str) -> bool:
+    """Whether this device's message id was already taken."""
+    stmt = select(DeviceMessage.id).where(
+        DeviceMessage.device_id == device_id, DeviceMessage.message_id == message_id
+    )
+    return session.scalar(stmt) is not None
+
+
+def set_online(session: Session, device_id: int) -> bool:
+    """Mark the device online; True only if it was not (one process wins a race)."""
+    stmt = (
+        update(Device)
+        .where(Device.id == device_id, Device.online.is_(False))
+        .values(online=True)
+        .returning(Device.id)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def set_battery_low(session: Session, device_id: int, battery_pct: int, low: int) -> bool:
+    """Store a battery under `low`; True only if it was not already under it (told once)."""
+    stmt = (
+        update(Device)
+        .where(
+            Device.id == device_id,
+            or_(Device.battery_pct.is_(None), Device.battery_pct >= low),
+        )
+        .values(battery_pct=battery_pct)
+        .returning(Device.id)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def touch(session: Session, device_id: int, values: dict[str, Any]) -> None:
+    """Write the device's last-known state without bumping its edit version (pages use it)."""
+    stmt = (
+        update(Device)
+        .where(Device.id == device_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def delivery_seen(session: Session, vendor: str, delivery_id: str) -> bool:
+    """Whether a vendor's webhook delivery was already taken."""
+    stmt = select(VendorDelivery.id).where(
+        VendorDelivery.vendor == vendor, VendorDelivery.delivery_id == delivery_id
+    )
+    return session.scalar(stmt) is not None
+
+
+def forget_deliveries(session: Session, before: datetime) -> int:
+    """Delete delivery ids older than the signature window can replay."""
+    stmt = delete(VendorDelivery).where(VendorDelivery.received_at < before)
+    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """How many messages were refused for one reason (or for one device)."""
+
+    key: str
+    count: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class DeviceCount:
+    """How many messages one claimed identity had refused, and its device when known."""
+
+    identity: str
+    device_id: int | None
+    count: int
+    last_at: datetime
+
+
+def counts_by_reason(session: Session, since: datetime) -> list[ReasonCount]:
+    """Refused messages per reason since a time, the most frequent first."""
+    total = func.sum(DeadLetter.count)
+    stmt = (
+        select(DeadLetter.reason, total, func.max(DeadLetter.received_at))
+        .where(DeadLetter.received_at >= since)
+        .group_by(DeadLetter.reason)
+        .order_by(total.desc(), DeadLetter.reason)
+    )
+    return [ReasonCount(r, int(n), at) for r, n, at in session.execute(stmt)]
+
+
+def counts_by_device(session: Session, since: datetime, limit: int = 50) -> list[DeviceCount]:
+    """Refused messages per claimed identity since a time, the most frequent first."""
+    total = func.sum(DeadLetter.count)
+    identity = func.coalesce(DeadLetter.identity, "")
+    stmt = (
+        select(identity, func.max(DeadLetter.device_id), total, func.max(DeadLetter.received_at))
+        .where(DeadLetter.received_at >= since)
+        .group_by(identity)
+        .order_by(total.desc(), identity)
+        .limit(limit)
+    )
+    return [DeviceCount(i, d, int(n), at) for i, d, n, at in session.execute(stmt)]
+
+
+def recent_dead_letters(
+    session: Session, since: datetime, *, reason: str | None = None, limit: int = 100
+) -> list[DeadLetter]:
+    """The latest refused messages, optionally of one reason."""
+    stmt = select(DeadLetter).where(DeadLetter.received_at >= since)
+    if reason:
+        stmt = stmt.where(DeadLetter.reason == reason)
+    return list(session.scalars(stmt.order_by(DeadLetter.received_at.desc()).limit(limit)))
+
+
+def ensure_reading_partitions(session: Session, months: list[tuple[datetime, datetime]]) -> int:
+    """Create the monthly partitions of device_reading that are missing (PostgreSQL only).
+
+    A month whose rows went to the default partition meanwhile cannot be attached; it is
+    skipped with the default keeping them (logged by the caller).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    created = 0
+    for start, end in months:
+        name = f"device_reading_{start:%Y_%m}"
+        exists = session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar()
+        if exists is not None:
+            continue
+        clash = session.execute(
+            text(
+                "SELECT 1 FROM device_reading_default WHERE measured_at >= :a AND measured_at < :b"
+                " LIMIT 1"
+            ),
+            {"a": start, "b": end},
+        ).first()
+        if clash is not None:
+            continue
+        session.execute(
+            text(
+                f"CREATE TABLE {name} PARTITION OF device_reading FOR VALUES FROM "
+                f"('{start.isoformat()}') TO ('{end.isoformat()}')"
+            )
+        )
+        created += 1
+    return created
+
+
+@dataclass(frozen=True)
+class Named:
+    """A device and one of its identities (what the simulator speaks as)."""
+
+    device_id: int
+    kind: str
+    scheme: str
+    identity: str
+
+
+def fitted_house_devices(session: Session, limit: int) -> list[Named]:
+    """Installed devices speaking the house scheme, each with its first identity."""
+    first = (
+        select(DeviceIdentity.device_id, func.min(DeviceIdentity.id).label("identity_id"))
+        .group_by(DeviceIdentity.device_id)
+        .subquery()
+    )
+    stmt = (
+        select(Device.id, Device.kind, DeviceIdentity.scheme, DeviceIdentity.value)
+        .join(first, first.c.device_id == Device.id)
+        .join(DeviceIdentity, DeviceIdentity.id == first.c.identity_id)
+        .where(Device.status == "installed", Device.protocol == "house")
+        .order_by(Device.id)
+        .limit(limit)
+    )
+    return [Named(i, k, s, v) for i, k, s, v in session.execute(stmt)]
+
+
+def set_secret_hash(session: Session, device_id: int, secret_hash: str) -> None:
+    """Give a device a new token hash (the simulator's devices get tokens it knows)."""
+    touch(session, device_id, {"secret_hash": secret_hash})

@@ -1,0 +1,340 @@
+"""One message, one transaction: parse, authenticate, deduplicate, store, commit, then ack.
+
+Every entry point (MQTT, the device HTTP endpoint, vendor webhooks) returns an `Outcome`
+and never raises for bad input: a refused message is written to the dead-letter table in a
+transaction of its own, after the message's own transaction was rolled back, so nothing of
+it is half-kept. Only when even that fails (the database is away) is `ack` False: the MQTT
+adapter then leaves the message unacknowledged for the broker to deliver again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from yiyang.alarms import intake
+from yiyang.config import Settings
+from yiyang.db import unit_of_work
+from yiyang.devices import ingestion
+from yiyang.devices import message_repository as repo
+from yiyang.devices.ingestion import Channel, Limits, Rejected, Status
+from yiyang.devices.message_models import DeadLetter, VendorDelivery
+from yiyang.devices.models import Device
+from yiyang.ingest.limits import FloodCounter, TokenBuckets
+from yiyang.kit.clock import Clock
+from yiyang.protocols import house_json, registry, signing
+from yiyang.protocols.message import DeviceMessage, ParseError
+from yiyang.protocols.reasons import Reason
+from yiyang.protocols.vocabulary import IdentityScheme
+
+log = logging.getLogger(__name__)
+
+RAW_LIMIT = 4096  # characters of a refused payload kept
+FLUSH_EVERY_S = 5.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one payload (a vendor batch has one outcome per event in `parts`)."""
+
+    status: str  # ingestion.Status, "rejected" or "rate_limited"
+    reason: str | None = None
+    detail: str | None = None
+    alarm_ids: tuple[int, ...] = ()
+    ack: bool = True
+    parts: tuple[Outcome, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        """Taken (stored, a duplicate or a heartbeat)."""
+        return self.status in {s.value for s in Status}
+
+
+def _text(value: str, limit: int) -> str:
+    """A text PostgreSQL takes (no NUL), cut to the column's length."""
+    return value.replace("\x00", "\\x00")[:limit]
+
+
+def _cut(raw: bytes) -> str:
+    return _text(raw.decode("utf-8", errors="replace"), RAW_LIMIT)
+
+
+@dataclass
+class Gateway:
+    """The ingest pipeline of one process, shared by its threads."""
+
+    factory: sessionmaker[Session]
+    settings: Settings
+    clock: Clock
+    buckets: TokenBuckets = field(init=False)
+    floods: FloodCounter = field(init=False, default_factory=FloodCounter)
+    limits: Limits = field(init=False)
+    _next_flush: float = field(init=False, default=0.0)
+    _flush_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.buckets = TokenBuckets(
+            self.settings.ingest_rate_per_minute / 60, self.settings.ingest_burst
+        )
+        self.limits = Limits.of(self.settings)
+
+    # -- entry points --------------------------------------------------------------------
+
+    def mqtt(self, topic: str, raw: bytes) -> Outcome:
+        """A message from the broker; the adapter acknowledges it when `ack` is True."""
+        now = self.clock()
+        try:
+            scheme, identity = house_json.identity_of_topic(topic)
+        except ParseError as exc:
+            return self.dead(Channel.MQTT, topic, None, None, exc.reason, exc.detail, raw, now)
+        key = f"{scheme}:{identity}"
+        if not self._allow(key, Channel.MQTT, topic, raw, now):
+            return Outcome("rate_limited", Reason.RATE_LIMITED, "over the device's rate")
+
+        def work(session: Session) -> Outcome:
+            device = ingestion.find_device(session, scheme, identity)
+            parser = registry.parser_for(device.protocol)
+            if parser is None:
+                raise Rejected(
+                    Reason.UNKNOWN_PROTOCOL, f"no parser for {device.protocol!r}", device.id
+                )
+            messages = _parsed(parser, raw, scheme, identity, device.id)
+            outcomes = []
+            for message in messages:
+                if not self.settings.mqtt_broker_auth:
+                    ingestion.check_token(device, message.token)
+                outcomes.append(self._take(session, device, message, Channel.MQTT, now))
+            return _combined(outcomes)
+
+        return self._run(work, Channel.MQTT, topic, key, raw, now)
+
+    def http(self, raw: bytes, token: str | None, ref: str = "/api/v1/ingest/messages") -> Outcome:
+        """A house-scheme message a device posted with its token as Bearer."""
+        now = self.clock()
+        try:
+            (message,) = house_json.parse(raw)
+        except ParseError as exc:
+            return self.dead(Channel.HTTP, ref, None, None, exc.reason, exc.detail, raw, now)
+        key = f"{message.scheme}:{message.identity}"
+        if not self._allow(key, Channel.HTTP, ref, raw, now):
+            return Outcome("rate_limited", Reason.RATE_LIMITED, "over the device's rate")
+
+        def work(session: Session) -> Outcome:
+            device = ingestion.find_device(session, message.scheme, message.identity)
+            if device.protocol != registry.HOUSE:
+                raise Rejected(
+                    Reason.WRONG_PROTOCOL, f"the device speaks {device.protocol!r}", device.id
+                )
+            ingestion.check_token(device, token)
+            return self._take(session, device, message, Channel.HTTP, now)
+
+        return self._run(work, Channel.HTTP, ref, key, raw, now)
+
+    def vendor(self, vendor: str, raw: bytes, ref: str) -> Outcome:
+        """A vendor cloud's batch whose signature the caller verified: each event on its own."""
+        now = self.clock()
+        parser = registry.parser_for(vendor)
+        if parser is None or vendor == registry.HOUSE:
+            return self.dead(
+                Channel.WEBHOOK, ref, None, None, Reason.UNKNOWN_VENDOR, "no such vendor", raw, now
+            )
+        try:
+            messages = parser(raw, None, None)
+        except ParseError as exc:
+            return self.dead(Channel.WEBHOOK, ref, None, None, exc.reason, exc.detail, raw, now)
+        parts = []
+        for message in messages:
+            key = f"{message.scheme}:{message.identity}"
+            if not self._allow(key, Channel.WEBHOOK, ref, raw, now):
+                parts.append(Outcome("rate_limited", Reason.RATE_LIMITED, "over the device's rate"))
+                continue
+
+            def work(session: Session, message: DeviceMessage = message) -> Outcome:
+                device = ingestion.find_device(session, message.scheme, message.identity)
+                if device.protocol != vendor:
+                    raise Rejected(
+                        Reason.WRONG_PROTOCOL, f"the device speaks {device.protocol!r}", device.id
+                    )
+                return self._take(session, device, message, Channel.WEBHOOK, now)
+
+            parts.append(self._run(work, Channel.WEBHOOK, ref, key, raw, now))
+        taken = [p for p in parts if p.accepted]
+        status = "accepted" if len(taken) == len(parts) else ("partial" if taken else "rejected")
+        return Outcome(status, parts=tuple(parts), ack=all(p.ack for p in parts))
+
+    def webhook(
+        self,
+        vendor: str,
+        raw: bytes,
+        *,
+        timestamp: str | None,
+        signature: str | None,
+        delivery_id: str | None,
+    ) -> Outcome:
+        """A vendor cloud's webhook: signature, time window and replay checked, then its events."""
+        now = self.clock()
+        ref = f"vendor:{vendor}"[:256]
+        secret = self.settings.vendor_secrets.get(vendor)
+        if not secret or registry.parser_for(vendor) is None:
+            detail = "the platform has no signing secret for this vendor"
+            return self.dead(
+                Channel.WEBHOOK, ref, None, None, Reason.UNKNOWN_VENDOR, detail, raw, now
+            )
+        window = self.settings.vendor_signature_window_seconds
+        problem = signing.check(
+            secret, timestamp, signature, raw, now_s=now.timestamp(), window_s=window
+        )
+        if problem is not None:
+            return self.dead(Channel.WEBHOOK, ref, None, None, problem[0], problem[1], raw, now)
+        if not delivery_id or len(delivery_id) > 96:
+            detail = "the delivery header is missing or longer than 96 characters"
+            return self.dead(Channel.WEBHOOK, ref, None, None, Reason.INVALID, detail, raw, now)
+        with unit_of_work(self.factory) as session:
+            seen = repo.delivery_seen(session, vendor, delivery_id)
+        if seen:
+            detail = f"delivery {delivery_id} was received before"
+            return self.dead(Channel.WEBHOOK, ref, None, None, Reason.REPLAY, detail, raw, now)
+        outcome = self.vendor(vendor, raw, ref)
+        if outcome.ack:  # taken (or dead-lettered) in full: a second delivery is a replay
+            try:
+                with unit_of_work(self.factory) as session:
+                    session.add(
+                        VendorDelivery(vendor=vendor, delivery_id=delivery_id, received_at=now)
+                    )
+            except IntegrityError:
+                pass  # the same delivery came twice at once; its events were deduplicated
+        return outcome
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def _take(
+        self,
+        session: Session,
+        device: Device,
+        message: DeviceMessage,
+        channel: Channel,
+        now: datetime,
+    ) -> Outcome:
+        taken = ingestion.accept(
+            session, device, message, channel=channel, now=now, limits=self.limits
+        )
+        alarm_ids: tuple[int, ...] = ()
+        if taken.status is Status.STORED:
+            residents = repo.resident_ids(session, device.home_id)
+            alarms = intake.take(session, device, message, resident_ids=residents, now=now)
+            session.flush()
+            alarm_ids = tuple(a.id for a in alarms)
+        return Outcome(str(taken.status), alarm_ids=alarm_ids)
+
+    def _run(
+        self,
+        work: Callable[[Session], Outcome],
+        channel: Channel,
+        ref: str,
+        identity: str,
+        raw: bytes,
+        now: datetime,
+    ) -> Outcome:
+        """The message's transaction; a refusal or a failure goes to the dead letters after."""
+        self.flush_floods()
+        try:
+            with unit_of_work(self.factory) as session:
+                return work(session)
+        except Rejected as exc:
+            return self.dead(
+                channel, ref, identity, exc.device_id, exc.reason, exc.detail, raw, now
+            )
+        except Exception as exc:
+            log.exception("storing a device message failed (%s %s)", channel, ref)
+            detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return self.dead(channel, ref, identity, None, Reason.FAILED, detail, raw, now)
+
+    def dead(
+        self,
+        channel: Channel,
+        ref: str,
+        identity: str | None,
+        device_id: int | None,
+        reason: str,
+        detail: str,
+        raw: bytes,
+        now: datetime,
+        count: int = 1,
+    ) -> Outcome:
+        """Write a dead letter in its own transaction; `ack` False if even that failed."""
+        try:
+            with unit_of_work(self.factory) as session:
+                session.add(
+                    DeadLetter(
+                        received_at=now,
+                        channel=str(channel),
+                        ref=_text(ref, 256),
+                        identity=None if identity is None else _text(identity, 96),
+                        device_id=device_id,
+                        reason=str(reason),
+                        detail=_text(detail, 500),
+                        raw=_cut(raw),
+                        count=count,
+                    )
+                )
+        except Exception:
+            log.exception("a dead letter could not be written (%s: %s)", reason, detail)
+            return Outcome("rejected", str(reason), detail, ack=False)
+        log.info("dead letter %s from %s %s: %s", reason, channel, identity or ref, detail)
+        return Outcome("rejected", str(reason), detail)
+
+    # -- rate limit ------------------------------------------------------------------------
+
+    def _allow(self, key: str, channel: Channel, ref: str, raw: bytes, now: datetime) -> bool:
+        stamp = now.timestamp()
+        if self.buckets.allow(key, stamp):
+            return True
+        self.floods.drop(key, channel=str(channel), ref=ref, raw=raw, now=stamp)
+        self.flush_floods()
+        return False
+
+    def flush_floods(self, *, all_: bool = False) -> int:
+        """Write one `rate_limited` dead letter per flooding device and ended window."""
+        now = self.clock()
+        stamp = now.timestamp()
+        if not all_ and stamp < self._next_flush:
+            return 0
+        with self._flush_lock:
+            self._next_flush = stamp + FLUSH_EVERY_S
+            due = self.floods.due(stamp, all_=all_)
+        for key, flood in due:
+            detail = f"{flood.count} messages over the limit in {self.floods.window_s:g} s"
+            self.dead(
+                Channel(flood.channel),
+                flood.ref,
+                key,
+                None,
+                Reason.RATE_LIMITED,
+                detail,
+                flood.sample,
+                now,
+                count=flood.count,
+            )
+        return len(due)
+
+
+def _parsed(
+    parser: registry.Parser, raw: bytes, scheme: IdentityScheme, identity: str, device_id: int
+) -> list[DeviceMessage]:
+    try:
+        return parser(raw, scheme, identity)
+    except ParseError as exc:
+        raise Rejected(Reason(exc.reason), exc.detail, device_id) from None
+
+
+def _combined(outcomes: list[Outcome]) -> Outcome:
+    if len(outcomes) == 1:
+        return outcomes[0]
+    alarm_ids = tuple(a for o in outcomes for a in o.alarm_ids)
+    return Outcome(Status.STORED.value, alarm_ids=alarm_ids, parts=tuple(outcomes))
