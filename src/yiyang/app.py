@@ -22,6 +22,7 @@ from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     alarm_live,
     alarm_pages,
+    alarm_supervision,
     audit_api,
     audit_pages,
     caregiver_day,
@@ -219,6 +220,11 @@ def create_app(
         continuity_pages.router,
     ):
         app.include_router(router)
-    for router in (alarm_live.router, telephony.pages, alarm_pages.router):
+    for router in (
+        alarm_live.router,
+        alarm_supervision.router,
+        telephony.pages,
+        alarm_pages.router,
+    ):
         app.include_router(router)
     return app

@@ -202,3 +202,33 @@ def test_a_second_operator_cannot_take_an_alarm_already_taken(
     csrf = _csrf(client, url)
     r = client.post(f"{url}/acknowledge", data={"csrf_token": csrf})
     assert r.status_code == 409 and 'data-form="acknowledge"' in r.text
+
+
+def test_supervision_shows_queue_depth_compliance_and_load_to_supervisors_only(
+    client: TestClient, scene: Scene
+) -> None:
+    login(client, scene.operator)
+    assert client.get("/console/alarms/supervision").status_code == 403
+    login(client, scene.supervisor)
+    html = client.get("/console/alarms/supervision").text
+    assert 'data-testid="fig-waiting">2<' in html and 'data-testid="fig-open">2<' in html
+    assert re.findall(r'data-testid="compliance" data-within="(\d+)"', html) == ["60", "180"]
+    assert "98.5" in html and "99.5" in html
+    fragment = client.get("/console/alarms/supervision/figures", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'data-testid="supervision-figures"' in fragment.text
+
+
+def test_the_screen_charts_the_elders_recent_readings(
+    client: TestClient, db: Session, scene: Scene, clock: FakeClock
+) -> None:
+    from yiyang.devices.message_models import DeviceReading
+
+    device_id = scene.fall.device_id
+    assert device_id is not None
+    for minutes, bpm in ((50, 82.0), (30, 126.0), (10, 131.0)):
+        db.add(DeviceReading(device_id=device_id, elder_id=scene.elder.id, metric="heart_rate",
+                             value=bpm, measured_at=clock.now - timedelta(minutes=minutes)))  # fmt: skip
+    db.flush()
+    login(client, scene.operator)
+    html = client.get(f"/console/alarms/{scene.fall.id}").text
+    assert 'data-testid="readings-chart"' in html and "126.0" in html and "bpm" in html

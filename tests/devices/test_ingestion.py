@@ -91,7 +91,9 @@ def test_state_events_only_on_a_real_change(db: Session) -> None:
 
 def test_the_same_message_twice_is_stored_once(db: Session) -> None:
     device = _device(db)
-    message = message_of(device, NOW, message_id="sos-1", kind=MessageKind.SIGNAL, signal=Signal.SOS)
+    message = message_of(
+        device, NOW, message_id="sos-1", kind=MessageKind.SIGNAL, signal=Signal.SOS
+    )
     first = ingestion.accept(db, device, message, channel=Channel.MQTT, now=NOW, limits=LIMITS)
     again = ingestion.accept(db, device, message, channel=Channel.MQTT, now=NOW, limits=LIMITS)
     assert (first.status, again.status) == (Status.STORED, Status.DUPLICATE)

@@ -25,7 +25,9 @@ def house(rig: Rig, **fields: object) -> bytes:
     return json.dumps(body).encode()
 
 
-def batch(rig: Rig, *, msg_id: str = "e1", alarm: str = "URINE", serial: str = "KY2300017") -> bytes:
+def batch(
+    rig: Rig, *, msg_id: str = "e1", alarm: str = "URINE", serial: str = "KY2300017"
+) -> bytes:
     millis = int(rig.live.clock.now.timestamp() * 1000)
     event = {"msgId": msg_id, "deviceSn": serial, "eventTime": millis, "eventType": "ALARM",
              "alarmType": alarm}  # fmt: skip

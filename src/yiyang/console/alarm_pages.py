@@ -11,7 +11,7 @@ in words on the form it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,8 +29,9 @@ from yiyang.alarms.models import Alarm
 from yiyang.console import alarm_repository, alarm_words
 from yiyang.devices.kinds import KINDS, DeviceKind
 from yiyang.kit.idcard import age_on
-from yiyang.kit.localtime import local_today
+from yiyang.kit.localtime import local_text, local_today
 from yiyang.orders.page_helpers import helpers
+from yiyang.protocols.vocabulary import UNITS
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
@@ -47,6 +48,7 @@ SEVERITY_CLASS = {
     Severity.INFO: "sev-info",
 }
 READINGS_HOURS = 24
+_UNITS = {str(m): unit for m, unit in UNITS.items()}
 
 
 def _now(request: Request) -> datetime:
@@ -54,7 +56,7 @@ def _now(request: Request) -> datetime:
     return now
 
 
-def _labels(locale: str) -> dict[str, Any]:
+def labels(locale: str) -> dict[str, Any]:
     def lab(table: dict[Any, str]) -> Callable[[Any], str]:
         def get(code: Any) -> str:
             if code is None or code == "":
@@ -75,7 +77,9 @@ def _labels(locale: str) -> dict[str, Any]:
         "capability_label": lab(alarm_words.CAPABILITY_LABELS),
         "escalation_label": lab(alarm_words.ESCALATION_LABELS),
         "review_label": lab(alarm_words.REVIEW_REASON_LABELS),
+        "refusal_label": lab(alarm_words.TELEPHONY_REFUSALS),
         "device_label": lab(kinds),
+        "metric_label": lab(alarm_words.METRIC_LABELS),
         "call_result_label": lab(dict(rules.CALL_RESULT_LABELS)),
         "disposition_label": lab(dict(rules.DISPOSITION_LABELS)),
         "call_results": list(rules.CallResult),
@@ -110,7 +114,7 @@ def queue_page(
 ) -> HTMLResponse:
     """The live queue of open alarms, most urgent first."""
     _require(subject)
-    context = _labels(locale) | queue_context(db, subject, _now(request))
+    context = labels(locale) | queue_context(db, subject, _now(request))
     return render(request, "console/alarms.html", context)
 
 
@@ -120,7 +124,7 @@ def queue_fragment(
 ) -> HTMLResponse:
     """The counts and the queue alone (what the page reloads when an alarm changes)."""
     _require(subject)
-    context = _labels(locale) | queue_context(db, subject, _now(request))
+    context = labels(locale) | queue_context(db, subject, _now(request))
     return render(request, "console/_alarm_queue.html", context)
 
 
@@ -134,7 +138,28 @@ def _map_of(alarm: Alarm) -> dict[str, Any] | None:
     return {"name": elder.name, "lat": elder.lat, "lon": elder.lon, "label": elder.name}
 
 
-def screen_context(db: Session, subject: Subject, alarm_id: int, now: datetime) -> dict[str, Any]:
+def _chart(readings: list[tuple[str, datetime, float]], locale: str) -> dict[str, Any] | None:
+    """The readings as chart series per metric, times in local time (the page's words)."""
+    series: dict[str, list[tuple[str, float]]] = {}
+    for metric, at, value in readings:
+        series.setdefault(metric, []).append((local_text(at, "%Y-%m-%d %H:%M:%S"), value))
+    if not series:
+        return None
+    return {
+        "series": [
+            {
+                "name": translate(locale, alarm_words.METRIC_LABELS.get(m, m)),
+                "unit": _UNITS.get(m, ""),
+                "points": p,
+            }
+            for m, p in series.items()
+        ]
+    }
+
+
+def screen_context(
+    db: Session, subject: Subject, alarm_id: int, now: datetime, locale: str
+) -> dict[str, Any]:
     """Everything the alarm screen shows: the alarm and timeline, the elder's card, devices,
     whom to call (key holders first), the last visits."""
     alarm = handling.get(db, subject, alarm_id)
@@ -142,6 +167,12 @@ def screen_context(db: Session, subject: Subject, alarm_id: int, now: datetime) 
     elder = alarm.elder
     devices = alarm_repository.home_devices(db, elder.id) if elder is not None else []
     visits = alarm_repository.last_visits(db, elder.id) if elder is not None else []
+    since = now - timedelta(hours=READINGS_HOURS)
+    readings = (
+        alarm_repository.recent_readings(db, elder.id, [d.id for d in devices], since)
+        if elder is not None
+        else []
+    )
     callees = handling.call_list(db, subject, alarm_id) if elder is not None else []
     calls = [s for s in detail.steps if s.action == "called" and not s.data.get("result")]
     return {
@@ -153,6 +184,7 @@ def screen_context(db: Session, subject: Subject, alarm_id: int, now: datetime) 
         "callees": callees,
         "open_calls": calls,
         "map": _map_of(alarm),
+        "readings": _chart(readings, locale),
         "age": age_on(elder.birth_date, local_today(now)) if elder is not None else None,
         "now": now,
         "errors": {},
@@ -173,7 +205,7 @@ def _screen(
     *, errors: dict[str, str] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     now = _now(request)
-    context = _labels(locale) | screen_context(db, subject, alarm_id, now)
+    context = labels(locale) | screen_context(db, subject, alarm_id, now, locale)
     context["errors"] = errors or {}
     context["minutes_since"] = lambda then: _minutes_since(now, then)
     return render(request, "console/alarm.html", context, status_code=status_code)
@@ -195,7 +227,7 @@ def alarm_timeline(
     """The status and timeline alone (reloaded live while the screen is open)."""
     _require(subject)
     now = _now(request)
-    context = _labels(locale) | screen_context(db, subject, alarm_id, now)
+    context = labels(locale) | screen_context(db, subject, alarm_id, now, locale)
     return render(request, "console/_alarm_timeline.html", context)
 
 

@@ -6,12 +6,14 @@ follow from an elder the reader already may see on that alarm.
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.devices.kinds import DeviceStatus
+from yiyang.devices.message_models import DeviceReading
 from yiyang.devices.models import Device, HomeResident
 from yiyang.events.models import DomainEventRow
 from yiyang.orders.models import ServiceOrder
@@ -52,3 +54,23 @@ def stored_event(session: Session, event_id: UUID, type_: str) -> DomainEventRow
     return session.scalar(
         select(DomainEventRow).where(DomainEventRow.id == event_id, DomainEventRow.type == type_)
     )
+
+
+READINGS_LIMIT = 2000
+
+
+def recent_readings(
+    session: Session, elder_id: int, device_ids: list[int], since: datetime
+) -> list[tuple[str, datetime, float]]:
+    """(metric, measured_at, value) of the elder's (or the home devices') readings since a
+    time, oldest first."""
+    who = DeviceReading.elder_id == elder_id
+    if device_ids:
+        who = or_(who, DeviceReading.device_id.in_(device_ids))
+    rows = session.execute(
+        select(DeviceReading.metric, DeviceReading.measured_at, DeviceReading.value)
+        .where(who, DeviceReading.measured_at >= since)
+        .order_by(DeviceReading.measured_at)
+        .limit(READINGS_LIMIT)
+    )
+    return [(m, at, v) for m, at, v in rows]

@@ -57,4 +57,26 @@ ESCALATION_LABELS: dict[int, str] = {
 
 REVIEW_REASON_LABELS: dict[str, str] = {
     "not_answered_180s": N_("Not answered within 180 s"),
+    "spot_check": N_("Spot check"),
+}
+
+METRIC_LABELS: dict[str, str] = {
+    "heart_rate": N_("Heart rate"),
+    "systolic": N_("Blood pressure, systolic"),
+    "diastolic": N_("Blood pressure, diastolic"),
+    "temperature": N_("Temperature"),
+    "spo2": N_("Blood oxygen"),
+    "respiration": N_("Breathing rate"),
+    "water_m3": N_("Water used"),
+}
+
+TELEPHONY_REFUSALS: dict[str, str] = {
+    "telephony_not_configured": N_("Not set up (no secret)"),
+    "unsigned": N_("Unsigned"),
+    "bad_timestamp": N_("Unreadable time stamp"),
+    "stale_signature": N_("Signature too old or ahead"),
+    "bad_signature": N_("Forged or changed"),
+    "bad_body": N_("Not a call"),
+    "invalid": N_("No phone number"),
+    "replayed": N_("Replayed"),
 }
