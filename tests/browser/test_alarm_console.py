@@ -42,7 +42,11 @@ def live_app(own_live_app: LiveApp) -> LiveApp:
             user.display_name = name
             own_live_app.users[username] = username
         elder = s.get_one(Elder, own_live_app.elder_ids["王秀英"])
-        elder.mobility, elder.conditions, elder.capability_level = "walking_aid", "高血压；膝关节置换术后", 2
+        elder.mobility, elder.conditions, elder.capability_level = (
+            "walking_aid",
+            "高血压；膝关节置换术后",
+            2,
+        )
         cord = Device(kind="pull_cord", vendor="颐安", model="PC-2", status="installed",
                       elder_id=elder.id, online=True, battery_pct=76,
                       last_seen_at=utcnow() - timedelta(minutes=2), location_note="卧室床头")  # fmt: skip
@@ -72,9 +76,7 @@ def _shots() -> Path | None:
     return Path(folder) if folder else None
 
 
-def test_an_sos_appears_without_a_reload_and_is_acknowledged(
-    page: Any, live_app: LiveApp
-) -> None:
+def test_an_sos_appears_without_a_reload_and_is_acknowledged(page: Any, live_app: LiveApp) -> None:
     login(page, "operator1")
     page.goto("/console/alarms")
     page.wait_for_selector("[data-testid=live-state].is-live", timeout=10_000)
@@ -94,9 +96,7 @@ def test_an_sos_appears_without_a_reload_and_is_acknowledged(
     assert page.locator("[data-testid=elder-card]").inner_text().count("高血压") == 1
 
 
-def test_the_alarm_screen_follows_another_operators_step_live(
-    page: Any, live_app: LiveApp
-) -> None:
+def test_the_alarm_screen_follows_another_operators_step_live(page: Any, live_app: LiveApp) -> None:
     alarm_id = _raise(live_app, "李桂兰", AlarmType.FALL)
     login(page, "operator1")
     page.goto(f"/console/alarms/{alarm_id}")
@@ -130,7 +130,9 @@ def test_screenshots_of_the_queue_and_the_alarm_screen(
             query = "?lang=en" if lang == "en" else "?lang=zh_CN"
             tab.goto(f"/console/alarms{query}")
             tab.wait_for_selector("[data-testid=alarm-row]")
-            tab.screenshot(path=str(folder / f"alarms-{username}-{lang}-{view}.png"), full_page=True)
+            tab.screenshot(
+                path=str(folder / f"alarms-{username}-{lang}-{view}.png"), full_page=True
+            )
             tab.goto(f"/console/alarms/{alarm_id}{query}")
             tab.wait_for_selector("[data-map-ready]", timeout=10_000)
             tab.screenshot(path=str(folder / f"alarm-{username}-{lang}-{view}.png"), full_page=True)
@@ -141,4 +143,3 @@ def test_screenshots_of_the_queue_and_the_alarm_screen(
             context.close()
             assert not escaped, escaped
     assert (folder / f"alarm-{username}-en-phone.png").exists()
-
