@@ -7,7 +7,9 @@ English, on a desktop and a phone, go to YIYANG_SHOTS when set, else to the test
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,13 +21,16 @@ from tests.browser.conftest import LiveApp, keep_local, login
 from tests.builders import make_user
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.raising import Origin, raise_or_repeat
+from yiyang.devices.message_models import DeviceReading
 from yiyang.devices.models import Device
 from yiyang.kit.clock import utcnow
+from yiyang.ports.webhook import new_secret, signature
 from yiyang.registry.elders.models import Elder
 from yiyang.security.roles import Role
 
 pytestmark = pytest.mark.browser
 
+SECRET = new_secret()
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -51,7 +56,24 @@ def live_app(own_live_app: LiveApp) -> LiveApp:
                       elder_id=elder.id, online=True, battery_pct=76,
                       last_seen_at=utcnow() - timedelta(minutes=2), location_note="卧室床头")  # fmt: skip
         s.add(cord)
+        s.flush()
+        bracelet = Device(kind="vitals_band", vendor="颐安", model="HW-3", status="installed",
+                          elder_id=elder.id, online=True, battery_pct=41,
+                          last_seen_at=utcnow() - timedelta(minutes=1))  # fmt: skip
+        s.add(bracelet)
+        s.flush()
+        for i in range(48):  # every 10 minutes for 8 hours: a heart rate climbing at the end
+            at = utcnow() - timedelta(minutes=10 * (48 - i))
+            bpm = 72 + (i % 5) + (max(0, i - 40) * 7)
+            s.add(DeviceReading(device_id=bracelet.id, elder_id=elder.id, metric="heart_rate",
+                                value=float(bpm), measured_at=at))  # fmt: skip
+            if i % 6 == 0:
+                s.add(DeviceReading(device_id=bracelet.id, elder_id=elder.id, metric="temperature",
+                                    value=36.5 + (i % 3) / 10, measured_at=at))  # fmt: skip
         s.commit()
+    assert own_live_app.app is not None
+    settings = own_live_app.app.state.settings
+    own_live_app.app.state.settings = settings.model_copy(update={"telephony_secret": SECRET})
     return own_live_app
 
 
@@ -113,6 +135,30 @@ def test_the_alarm_screen_follows_another_operators_step_live(page: Any, live_ap
     page.locator("[data-testid=alarm-head][data-status=acknowledged]").wait_for(timeout=5_000)
 
 
+def test_an_incoming_call_pops_the_callers_record_on_the_console(
+    page: Any, live_app: LiveApp
+) -> None:
+    import httpx
+
+    login(page, "operator1")
+    page.goto("/console/alarms")
+    page.wait_for_selector("[data-testid=live-state].is-live", timeout=10_000)
+    body = json.dumps({"call_id": "pbx-4711", "caller": "138-0000-0000"}).encode()
+    stamp = int(time.time())
+    headers = {
+        "content-type": "application/json", "webhook-id": "pbx-4711", "webhook-timestamp": str(stamp),
+        "webhook-signature": signature(SECRET, "pbx-4711", stamp, body),
+    }  # fmt: skip
+    answer = httpx.post(f"{live_app.url}/api/v1/telephony/calls", content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    pop = page.locator("#screen-pop [data-testid=call-pop]")
+    pop.wait_for(timeout=5_000)
+    assert pop.locator(f"[data-elder='{live_app.elder_ids['王秀英']}']").count() == 1
+    forged = dict(headers, **{"webhook-id": "pbx-4712"})
+    refused = httpx.post(f"{live_app.url}/api/v1/telephony/calls", content=body, headers=forged)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "bad_signature"
+
+
 @pytest.mark.parametrize("username", ["operator1", "supervisor1"])
 def test_screenshots_of_the_queue_and_the_alarm_screen(
     browser: Any, live_app: LiveApp, tmp_path: Path, username: str
@@ -135,6 +181,7 @@ def test_screenshots_of_the_queue_and_the_alarm_screen(
             )
             tab.goto(f"/console/alarms/{alarm_id}{query}")
             tab.wait_for_selector("[data-map-ready]", timeout=10_000)
+            tab.wait_for_selector("[data-readings-chart][data-ready]", timeout=10_000)
             tab.screenshot(path=str(folder / f"alarm-{username}-{lang}-{view}.png"), full_page=True)
             if username == "supervisor1":
                 tab.goto(f"/console/alarms/supervision{query}")
@@ -143,3 +190,9 @@ def test_screenshots_of_the_queue_and_the_alarm_screen(
             context.close()
             assert not escaped, escaped
     assert (folder / f"alarm-{username}-en-phone.png").exists()
+    assert live_app.app is not None
+    hub = live_app.app.state.hub
+    deadline = time.monotonic() + 5
+    while hub.subscriptions and time.monotonic() < deadline:  # closed tabs leave the hub
+        time.sleep(0.1)
+    assert not hub.subscriptions

@@ -9,6 +9,13 @@
     if (!window.echarts || el.getAttribute("data-ready")) return;
     var data = JSON.parse(el.getAttribute("data-readings-json") || "{}");
     if (!data.series || !data.series.length) return;
+    // A second unit (temperature beside heart rate) gets an axis of its own on the right.
+    var units = [];
+    data.series.forEach(function (s) { if (units.indexOf(s.unit) < 0 && units.length < 2) units.push(s.unit); });
+    var axis = function (unit, i) {
+      return { type: "value", scale: true, name: unit, position: i ? "right" : "left",
+        splitLine: { show: !i, lineStyle: { color: "#eef2f4" } }, axisLabel: { color: "#66777f" } };
+    };
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
@@ -17,11 +24,10 @@
       tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { type: "scroll", top: 0 },
       xAxis: { type: "time", axisLabel: { color: "#66777f", hideOverlap: true } },
-      yAxis: { type: "value", scale: true, splitLine: { lineStyle: { color: "#eef2f4" } },
-        axisLabel: { color: "#66777f" } },
+      yAxis: units.map(axis),
       series: data.series.map(function (s) {
         return { name: s.name + (s.unit ? " (" + s.unit + ")" : ""), type: "line", showSymbol: false,
-          data: s.points };
+          yAxisIndex: Math.max(0, units.indexOf(s.unit)), data: s.points };
       })
     });
     el.setAttribute("data-ready", "1");
