@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from yiyang.alarms import figures as alarm_figures
-from yiyang.alarms.handling import service
+from yiyang.alarms.handling import service, shapes
 from yiyang.alarms.handling.schemas import (
     AlarmDetail,
     AlarmRead,
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/alarms", tags=["alarms"], dependencies=[Depends(get_
 
 
 def _detail(request: Request, db: DbSession, alarm: Alarm) -> AlarmDetail:
-    return service.to_detail(db, alarm, now=request.app.state.clock())
+    return shapes.to_detail(db, alarm, now=request.app.state.clock())
 
 
 @router.get("", response_model=list[AlarmRead])

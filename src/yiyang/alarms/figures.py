@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from yiyang.alarms import repository
+from yiyang.alarms.handling import repository as review_queries
 from yiyang.alarms.handling import rules
 from yiyang.alarms.handling.schemas import ComplianceRead, Figures, OperatorLoad, ReviewRead
 from yiyang.security.roles import Perm
@@ -45,6 +46,6 @@ def figures(session: Session, subject: Subject, *, now: datetime) -> Figures:
             for uid, name, held, handled in repository.operator_load(session, subject, since)
         ],
         open_reviews=[
-            ReviewRead.model_validate(r) for r in repository.open_reviews(session, subject)
+            ReviewRead.model_validate(r) for r in review_queries.open_reviews(session, subject)
         ],
     )

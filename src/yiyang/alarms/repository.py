@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import ScalarSelect, Select, false, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from yiyang.alarms.handling.models import AlarmReview
 from yiyang.alarms.kinds import AlarmStatus
 from yiyang.alarms.models import Alarm
 from yiyang.errors import N_, NotFound
@@ -129,38 +128,6 @@ def elder_areas(session: Session, elder_id: int) -> tuple[int, int] | None:
         select(Elder.street_id, Elder.community_id).where(Elder.id == elder_id)
     ).first()
     return (row[0], row[1]) if row else None
-
-
-# --- review tickets ---------------------------------------------------------------------------
-
-
-def review_for(session: Session, alarm_id: int, reason: str) -> AlarmReview | None:
-    """The review ticket of an alarm for a reason, if one was opened."""
-    return session.scalar(
-        select(AlarmReview).where(AlarmReview.alarm_id == alarm_id, AlarmReview.reason == reason)
-    )
-
-
-def reviews_of(session: Session, alarm_id: int) -> list[AlarmReview]:
-    """Every review ticket of an alarm, oldest first."""
-    return list(
-        session.scalars(
-            select(AlarmReview).where(AlarmReview.alarm_id == alarm_id).order_by(AlarmReview.id)
-        )
-    )
-
-
-def open_reviews(session: Session, subject: Subject) -> list[AlarmReview]:
-    """Review tickets not reviewed yet, of readable alarms, oldest first (alarm loaded)."""
-    ids = readable(subject).with_only_columns(Alarm.id)
-    return list(
-        session.scalars(
-            select(AlarmReview)
-            .where(AlarmReview.reviewed_at.is_(None), AlarmReview.alarm_id.in_(ids))
-            .options(joinedload(AlarmReview.alarm))
-            .order_by(AlarmReview.opened_at, AlarmReview.id)
-        )
-    )
 
 
 # --- figures ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ the alarm re-read through `get`, timeline loaded):
     mark_responding(session, alarm, *, now, actor, action, text, data)
                                                     for alarms/response; 409 when not handled
     clear(session, alarm, *, now, actor, text, data) the cause went away; never closes
-    to_read(alarm, *, now) / to_detail(session, alarm, *, now)   the JSON shapes
+    (the JSON shapes, to_read and to_detail, are in handling/shapes.py)
 
 Actions after the acknowledgement are the holder's (or a supervisor's): 409 for others.
 """
@@ -35,11 +35,11 @@ from sqlalchemy.orm import Session
 
 from yiyang.alarms import repository
 from yiyang.alarms.events import AlarmSnapshot, AlarmStepped
+from yiyang.alarms.handling import repository as review_queries
 from yiyang.alarms.handling import rules
 from yiyang.alarms.handling.models import AlarmReview
 from yiyang.alarms.handling.rules import Action, Callee
 from yiyang.alarms.handling.schemas import (
-    AlarmDetail,
     AlarmRead,
     Call120,
     CallLog,
@@ -49,9 +49,8 @@ from yiyang.alarms.handling.schemas import (
     QueueFilter,
     ResolveIn,
     ReviewIn,
-    ReviewRead,
-    StepRead,
 )
+from yiyang.alarms.handling.shapes import to_read
 from yiyang.alarms.kinds import LABELS, AlarmStatus, AlarmType, StepAction
 from yiyang.alarms.models import Alarm, AlarmStep
 from yiyang.alarms.raising import ESCALATE_TIMER, add_step
@@ -59,8 +58,6 @@ from yiyang.errors import N_, Conflict, Invalid, NotFound
 from yiyang.events import bus, outbox
 from yiyang.events.types import Actor
 from yiyang.jobs import timers
-from yiyang.kit.localtime import local_today
-from yiyang.registry.vocab import LivingSituation
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject, system_subject
@@ -88,63 +85,6 @@ def get(session: Session, subject: Subject, alarm_id: int) -> Alarm:
     """One readable alarm with its timeline, elder and device (404 outside the scope)."""
     subject.require(Perm.ALARM_READ)
     return repository.get(session, subject, alarm_id)
-
-
-def risk_of(alarm: Alarm, today: Any) -> int:
-    """The elder's risk score (rules.risk) for an alarm whose elder is loaded."""
-    elder = alarm.elder
-    if elder is None:
-        return 0
-    facts = rules.RiskFacts(
-        living_alone=elder.living_situation == LivingSituation.ALONE,
-        birth_date=elder.birth_date,
-        capability_level=elder.capability_level,
-    )
-    return rules.risk(facts, today)
-
-
-def to_read(alarm: Alarm, *, now: datetime) -> AlarmRead:
-    """A queue row (elder loaded)."""
-    ended = alarm.acknowledged_at or now
-    return AlarmRead(
-        id=alarm.id,
-        type=alarm.type,
-        severity=alarm.severity,
-        status=alarm.status,
-        elder_id=alarm.elder_id,
-        elder_name=alarm.elder.name if alarm.elder is not None else None,
-        device_id=alarm.device_id,
-        order_id=alarm.order_id,
-        street_id=alarm.street_id,
-        community_id=alarm.community_id,
-        raised_at=alarm.raised_at,
-        last_at=alarm.last_at,
-        repeats=alarm.repeats,
-        escalation=alarm.escalation,
-        risk=risk_of(alarm, local_today(now)),
-        waiting_seconds=max(0, int((ended - alarm.raised_at).total_seconds())),
-        acknowledged_at=alarm.acknowledged_at,
-        acknowledged_by_id=alarm.acknowledged_by_id,
-        cleared_at=alarm.cleared_at,
-        resolved_at=alarm.resolved_at,
-        closed_at=alarm.closed_at,
-        disposition=alarm.disposition,
-        allowed=[str(a) for a in rules.allowed(alarm.status)],
-    )
-
-
-def to_detail(session: Session, alarm: Alarm, *, now: datetime) -> AlarmDetail:
-    """The alarm with its timeline and review tickets (as loaded by `get`)."""
-    return AlarmDetail(
-        **to_read(alarm, now=now).model_dump(),
-        acknowledged_by=(
-            repository.user_name(session, alarm.acknowledged_by_id)
-            if alarm.acknowledged_by_id
-            else None
-        ),
-        steps=[StepRead.model_validate(s) for s in alarm.steps],
-        reviews=[ReviewRead.model_validate(r) for r in repository.reviews_of(session, alarm.id)],
-    )
 
 
 def queue(
@@ -452,7 +392,7 @@ def review(
     finding = _clean(data.finding)
     if finding is None:
         raise Invalid(N_("Write what the review found."), field="finding", code="finding_required")
-    tickets = [r for r in repository.reviews_of(session, alarm.id) if r.reviewed_at is None]
+    tickets = [r for r in review_queries.reviews_of(session, alarm.id) if r.reviewed_at is None]
     if not tickets:
         ticket = AlarmReview(alarm_id=alarm.id, reason=rules.ReviewReason.SPOT_CHECK, opened_at=now)
         session.add(ticket)

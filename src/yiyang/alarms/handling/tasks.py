@@ -4,6 +4,7 @@ every operator with a review ticket (180 s). An acknowledged or closed alarm is 
 from __future__ import annotations
 
 from yiyang.alarms import repository
+from yiyang.alarms.handling import repository as review_queries
 from yiyang.alarms.handling import rules
 from yiyang.alarms.handling.models import AlarmReview
 from yiyang.alarms.handling.service import record_step
@@ -31,7 +32,7 @@ def escalate_alarm(ctx: TimerContext, alarm_id: int, level: int) -> str:
     opened = False
     if (
         level >= rules.REVIEW_LEVEL
-        and repository.review_for(session, alarm.id, rules.ReviewReason.NOT_ANSWERED) is None
+        and review_queries.review_for(session, alarm.id, rules.ReviewReason.NOT_ANSWERED) is None
     ):
         session.add(
             AlarmReview(alarm_id=alarm.id, reason=rules.ReviewReason.NOT_ANSWERED, opened_at=now)
