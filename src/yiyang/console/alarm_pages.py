@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from yiyang.alarms.handling import rules
+from yiyang.alarms.handling import rules, shapes
 from yiyang.alarms.handling import schemas as alarm_schemas
 from yiyang.alarms.handling import service as handling
 from yiyang.alarms.handling.schemas import AlarmRead, QueueFilter
@@ -163,7 +163,7 @@ def screen_context(
     """Everything the alarm screen shows: the alarm and timeline, the elder's card, devices,
     whom to call (key holders first), the last visits."""
     alarm = handling.get(db, subject, alarm_id)
-    detail = handling.to_detail(db, alarm, now=now)
+    detail = shapes.to_detail(db, alarm, now=now)
     elder = alarm.elder
     devices = alarm_repository.home_devices(db, elder.id) if elder is not None else []
     visits = alarm_repository.last_visits(db, elder.id) if elder is not None else []
