@@ -38,6 +38,7 @@ from yiyang.console import (
     work_pages,
 )
 from yiyang.db import make_engine, make_session_factory
+from yiyang.devices import dead_letter_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
@@ -179,6 +180,7 @@ def create_app(
         telephony.api,
         alarms_api.router,
         ingest_http.router,
+        dead_letter_pages.api_router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -218,6 +220,7 @@ def create_app(
         complaint_pages.router,
         return_visit_pages.router,
         continuity_pages.router,
+        dead_letter_pages.router,
     ):
         app.include_router(router)
     for router in (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import os
 import socket
@@ -347,32 +346,10 @@ def ingest(
     group: Annotated[str, typer.Option(help="Shared-subscription group")] = "ingest",
 ) -> None:
     """The device gateway: take device messages from the MQTT broker until SIGINT or SIGTERM."""
-    import logging
-    import signal
+    from yiyang.ingest.commands import run_ingest
 
-    from yiyang.db import make_engine, make_session_factory
-    from yiyang.devices.ingest_tasks import ensure_partitions
-    from yiyang.ingest.mqtt import Subscriber, shared_filter
-    from yiyang.ingest.pipeline import Gateway
-    from yiyang.kit.clock import utcnow
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
-    with factory() as session, session.begin():
-        ensure_partitions(session, utcnow())
-    name = client_id or f"ingest-{socket.gethostname()}-{os.getpid()}"
-    subscriber = Subscriber(Gateway(factory, settings, utcnow), settings, name, group)
-
-    def stop(_signum: int, _frame: Any) -> None:
-        subscriber.stopping.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    where = f"{settings.mqtt_host}:{settings.mqtt_port}"
-    typer.echo(f"ingest {name} on {where}, {shared_filter(group)}; Ctrl-C to stop")
-    subscriber.run()
-    typer.echo(f"ingest stopped after {subscriber.taken} messages")
+    taken = run_ingest(get_settings(), client_id, group)
+    typer.echo(f"ingest stopped after {taken} messages")
 
 
 @simulate_app.command("devices")
@@ -384,18 +361,18 @@ def simulate_devices(
     total: Annotated[int, typer.Option(min=0, help="Stop after this many (0: never)")] = 0,
 ) -> None:
     """Send realistic traffic from installed devices (gives them fresh tokens: demo only)."""
-    from yiyang.db import make_engine, make_session_factory
-    from yiyang.ingest.simulator import Simulator, prepare
-    from yiyang.kit.clock import utcnow
+    from yiyang.ingest.commands import run_simulator
 
     if via not in {"mqtt", "http"}:
         raise typer.BadParameter("--via is mqtt or http")
-    settings = get_settings()
-    devices = prepare(make_session_factory(make_engine(settings.database_url)), count)
-    typer.echo(f"simulating {len(devices)} devices at {rate:g} messages/s over {via}")
-    sim = Simulator(devices, rate, via, settings, utcnow, url=url)  # type: ignore[arg-type]
-    with contextlib.suppress(KeyboardInterrupt):
-        sim.run(total or None)
+    sim = run_simulator(
+        get_settings(),
+        count=count,
+        rate=rate,
+        via="mqtt" if via == "mqtt" else "http",
+        url=url,
+        total=total or None,
+    )
     typer.echo(f"{sim.sent} messages sent, {sim.failed} failed")
 
 
@@ -491,15 +468,7 @@ def demo(
 
 def _demo_simulator(engine: Engine, settings: Settings, url: str) -> None:
     """A small device simulator posting over HTTP in the background (YIYANG_DEMO_SIMULATOR)."""
-    import threading
+    from yiyang.ingest.commands import start_demo_simulator
 
-    from yiyang.db import make_session_factory
-    from yiyang.ingest.simulator import Simulator, prepare
-    from yiyang.kit.clock import utcnow
-
-    devices = prepare(make_session_factory(engine), 40)
-    if not devices:
-        return
-    sim = Simulator(devices, 0.5, "http", settings, utcnow, url=url)
-    threading.Thread(target=sim.run, name="demo-simulator", daemon=True).start()
-    typer.echo(f"a simulator sends from {len(devices)} devices (YIYANG_DEMO_SIMULATOR=false: off)")
+    if start_demo_simulator(engine, settings, url):
+        typer.echo("a device simulator runs in the background (YIYANG_DEMO_SIMULATOR=false: off)")

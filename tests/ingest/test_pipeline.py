@@ -13,6 +13,7 @@ from tests.ingest.conftest import Rig
 from yiyang.alarms.models import Alarm
 from yiyang.devices import message_repository as repo
 from yiyang.devices.models import Device
+from yiyang.security.subject import system_subject
 
 CORD = "yiyang/v1/devices/imei:861000000000001/up"
 BAND = "yiyang/v1/devices/imei:861000000000002/up"
@@ -102,8 +103,8 @@ def test_every_bad_input_is_a_dead_letter_with_its_reason_and_nothing_else_moves
     cord = device(rig, rig.cord)
     assert not cord.online and cord.last_seen_at is None and cord.battery_pct is None
     with rig.session() as s:
-        by_reason = {c.key: c.count for c in repo.counts_by_reason(s, now)}
-        by_device = {c.identity: c.count for c in repo.counts_by_device(s, now)}
+        by_reason = {c.key: c.count for c in repo.counts_by_reason(s, system_subject(), now)}
+        by_device = {c.identity: c.count for c in repo.counts_by_device(s, system_subject(), now)}
     assert by_reason["bad_token"] == 2 and by_reason["too_old"] == 1
     assert by_device["imei:861000000000001"] == 7 and by_device["imei:869999999999999"] == 1
     # and the gateway goes on: a good message right after is taken

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from yiyang.devices.message_models import DeadLetter, DeviceMessage, VendorDelivery
 from yiyang.devices.models import Device, DeviceIdentity, HomeResident
+from yiyang.security.subject import Subject
 
 
 def device_by_identity(session: Session, scheme: str, value: str) -> Device | None:
@@ -111,25 +112,42 @@ class DeviceCount:
     last_at: datetime
 
 
-def counts_by_reason(session: Session, since: datetime) -> list[ReasonCount]:
+def readable_dead_letters(subject: Subject) -> ColumnElement[bool]:
+    """Dead letters the subject may see: all district-wide; else those of its area's devices.
+
+    A message from an unknown identity belongs to no area: district staff see it alone.
+    """
+    return subject.scope.where(
+        street=lambda street_id: DeadLetter.device_id.in_(
+            select(Device.id).where(Device.street_id == street_id)
+        ),
+        community=lambda community_id: DeadLetter.device_id.in_(
+            select(Device.id).where(Device.community_id == community_id)
+        ),
+    )
+
+
+def counts_by_reason(session: Session, subject: Subject, since: datetime) -> list[ReasonCount]:
     """Refused messages per reason since a time, the most frequent first."""
     total = func.sum(DeadLetter.count)
     stmt = (
         select(DeadLetter.reason, total, func.max(DeadLetter.received_at))
-        .where(DeadLetter.received_at >= since)
+        .where(readable_dead_letters(subject), DeadLetter.received_at >= since)
         .group_by(DeadLetter.reason)
         .order_by(total.desc(), DeadLetter.reason)
     )
     return [ReasonCount(r, int(n), at) for r, n, at in session.execute(stmt)]
 
 
-def counts_by_device(session: Session, since: datetime, limit: int = 50) -> list[DeviceCount]:
+def counts_by_device(
+    session: Session, subject: Subject, since: datetime, limit: int = 50
+) -> list[DeviceCount]:
     """Refused messages per claimed identity since a time, the most frequent first."""
     total = func.sum(DeadLetter.count)
     identity = func.coalesce(DeadLetter.identity, "")
     stmt = (
         select(identity, func.max(DeadLetter.device_id), total, func.max(DeadLetter.received_at))
-        .where(DeadLetter.received_at >= since)
+        .where(readable_dead_letters(subject), DeadLetter.received_at >= since)
         .group_by(identity)
         .order_by(total.desc(), identity)
         .limit(limit)
@@ -138,10 +156,15 @@ def counts_by_device(session: Session, since: datetime, limit: int = 50) -> list
 
 
 def recent_dead_letters(
-    session: Session, since: datetime, *, reason: str | None = None, limit: int = 100
+    session: Session,
+    subject: Subject,
+    since: datetime,
+    *,
+    reason: str | None = None,
+    limit: int = 100,
 ) -> list[DeadLetter]:
     """The latest refused messages, optionally of one reason."""
-    stmt = select(DeadLetter).where(DeadLetter.received_at >= since)
+    stmt = select(DeadLetter).where(readable_dead_letters(subject), DeadLetter.received_at >= since)
     if reason:
         stmt = stmt.where(DeadLetter.reason == reason)
     return list(session.scalars(stmt.order_by(DeadLetter.received_at.desc()).limit(limit)))

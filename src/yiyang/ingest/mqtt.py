@@ -30,7 +30,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from yiyang.config import Settings
-from yiyang.ingest.pipeline import Gateway
+from yiyang.ingest.pipeline import Gateway, Outcome
 from yiyang.protocols.house_json import TOPIC_FILTER
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,11 @@ class Subscriber:
         """Store one message (retrying while the database is away), then acknowledge it."""
         wait = 1.0
         while True:
-            outcome = self.gateway.mqtt(message.topic, bytes(message.payload))
+            try:
+                outcome = self.gateway.mqtt(message.topic, bytes(message.payload))
+            except Exception:  # the gateway does not raise; if it ever does, keep the message
+                log.exception("the gateway failed on a message of %s", message.topic)
+                outcome = Outcome("rejected", "failed", "the gateway failed", ack=False)
             if outcome.ack or self.stopping.is_set():
                 break
             log.warning("the database is away; trying the message again in %.0f s", wait)
