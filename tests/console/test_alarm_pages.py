@@ -232,3 +232,47 @@ def test_the_screen_charts_the_elders_recent_readings(
     login(client, scene.operator)
     html = client.get(f"/console/alarms/{scene.fall.id}").text
     assert 'data-testid="readings-chart"' in html and "126.0" in html and "bpm" in html
+
+
+def test_a_voice_call_waits_for_its_result_on_the_screen(client: TestClient, scene: Scene) -> None:
+    login(client, scene.operator)
+    url = f"/console/alarms/{scene.fall.id}"
+    csrf = _csrf(client, url)
+    client.post(f"{url}/acknowledge", data={"csrf_token": csrf})
+    son = scene.elder.contacts[0]
+    r = client.post(
+        f"{url}/call", data={"csrf_token": csrf, "target": "contact", "contact_id": str(son.id)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    html = client.get(url).text
+    step_id = re.search(r'name="call_step_id" value="(\d+)"', html)
+    assert step_id and 'data-testid="form-log-call"' in html
+    r = client.post(
+        f"{url}/log-call",
+        data={"csrf_token": csrf, "call_step_id": step_id.group(1), "result": "no_answer"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    html = client.get(url).text
+    assert 'data-action="call_result"' in html and 'data-testid="form-log-call"' not in html
+
+
+def test_the_stream_carries_only_what_the_reader_may_see() -> None:
+    from yiyang.console.alarm_live import wanted_by
+    from yiyang.security.subject import Subject
+
+    def alarm(street: int, community: int) -> dict[str, object]:
+        snap = {"id": 1, "street_id": street, "community_id": community, "elder_id": 9}
+        return {"type": "alarm.raised", "alarm": snap}
+
+    operator = wanted_by(Subject(user_id=5, username="op", display_name="op", role=Role.OPERATOR))
+    street = wanted_by(
+        Subject(user_id=6, username="st", display_name="st", role=Role.STREET_ADMIN, street_id=2)
+    )
+    assert operator(alarm(1, 11)) and operator(alarm(2, 21))
+    assert street(alarm(2, 21)) and not street(alarm(1, 11))
+    assert operator({"type": "call.received", "user_id": None})  # every console
+    assert operator({"type": "call.received", "user_id": 5})
+    assert not operator({"type": "call.received", "user_id": 7})  # another operator's seat
+    assert not operator({"type": "order.created"})

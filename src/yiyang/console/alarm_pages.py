@@ -174,7 +174,12 @@ def screen_context(
         else []
     )
     callees = handling.call_list(db, subject, alarm_id) if elder is not None else []
-    calls = [s for s in detail.steps if s.action == "called" and not s.data.get("result")]
+    logged = {s.data.get("call_step_id") for s in detail.steps if s.action == "call_result"}
+    calls = [
+        s
+        for s in detail.steps
+        if s.action == "called" and not s.data.get("result") and s.id not in logged
+    ]
     return {
         "alarm": detail,
         "elder": elder,
