@@ -4,8 +4,10 @@ bounded, and on PostgreSQL another process hears them through LISTEN/NOTIFY."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -17,6 +19,7 @@ from yiyang.events.bus import publish
 from yiyang.events.live import Hub, Subscription
 from yiyang.events.types import Actor, DomainEvent, event_type
 
+T = TypeVar("T")
 AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 
 
@@ -55,6 +58,13 @@ def _everything(_envelope: live.Envelope) -> bool:
     return True
 
 
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a loop of its own thread: a browser test earlier in the run may
+    leave the main thread's event loop running (Playwright's sync API)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_the_envelope_carries_what_is_shared_and_no_more() -> None:
     envelope = live.envelope_of(ping(7, street_id=3))
     assert envelope is not None
@@ -81,7 +91,7 @@ def test_a_committed_event_reaches_every_subscriber_and_a_rolled_back_one_none(
             got.append(numbers)
         return got
 
-    assert asyncio.run(run()) == [[2, 3], [2, 3]]
+    assert _run(run()) == [[2, 3], [2, 3]]
 
 
 def test_a_subscriber_gets_only_what_its_filter_wants(factory: sessionmaker[Session]) -> None:
@@ -94,7 +104,7 @@ def test_a_subscriber_gets_only_what_its_filter_wants(factory: sessionmaker[Sess
             numbers.append(envelope["number"])
         return numbers
 
-    assert asyncio.run(run()) == [1, 3]
+    assert _run(run()) == [1, 3]
 
 
 def test_a_slow_subscriber_is_bounded_and_told_to_resync() -> None:
@@ -109,7 +119,7 @@ def test_a_slow_subscriber_is_bounded_and_told_to_resync() -> None:
         await stream.aclose()
         return size, dropped, chunks
 
-    size, dropped, chunks = asyncio.run(run())
+    size, dropped, chunks = _run(run())
     assert size == live.QUEUE_SIZE and dropped == 25
     assert chunks[0] == "retry: 3000\n\n"
     assert chunks[1].startswith("event: resync")  # it fell behind: reload, not replay
@@ -126,7 +136,7 @@ def test_the_stream_names_each_message_and_forgets_a_closed_connection() -> None
         await stream.aclose()
         return chunks, len(hub.subscriptions)
 
-    chunks, left = asyncio.run(run())
+    chunks, left = _run(run())
     assert chunks[0] == "retry: 1500\n\n"
     assert chunks[1].startswith("event: resync")  # Last-Event-ID: the screen reloads
     assert (
@@ -175,7 +185,7 @@ def test_another_process_hears_committed_events_through_notify(
         await other.close()
         return numbers, other.received
 
-    numbers, received = asyncio.run(run())
+    numbers, received = _run(run())
     assert numbers == [2, 3]  # the rolled-back one was never notified
     assert received >= 2
 
@@ -198,4 +208,4 @@ def test_a_process_does_not_hear_its_own_notifications_twice(
         await hub.close()
         return numbers
 
-    assert asyncio.run(run()) == [5]
+    assert _run(run()) == [5]
