@@ -209,3 +209,29 @@ def test_a_process_does_not_hear_its_own_notifications_twice(
         return numbers
 
     assert _run(run()) == [5]
+
+
+def test_a_process_that_only_raises_alarms_shares_and_notifies_them() -> None:
+    """The ingest and worker processes import no console: alarm events still go live."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from datetime import UTC, datetime\n"
+        "from yiyang.alarms.events import AlarmRaised, AlarmSnapshot\n"
+        "from yiyang.events import live\n"
+        "from yiyang.events.bus import BUS\n"
+        "from yiyang.events.types import Actor\n"
+        "import sys\n"
+        "at = datetime(2026, 11, 23, tzinfo=UTC)\n"
+        "snap = AlarmSnapshot(id=1, type='sos', severity=4, status='queued', elder_id=2,"
+        " device_id=None, order_id=None, street_id=3, community_id=4, raised_at=at,"
+        " acknowledged=False, cleared=False, escalation=0, repeats=0)\n"
+        "e = AlarmRaised(occurred_at=at, actor=Actor.of(None), alarm=snap, action='raised')\n"
+        "env = live.envelope_of(e)\n"
+        "assert env is not None and env['alarm']['id'] == 1, env\n"
+        "assert any(fn is live._notify for _t, fn in BUS.subscribers)\n"
+        "assert 'yiyang.console' not in ' '.join(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,18 +1,16 @@
 """The operators' live stream: alarm events (and screen-pops) as server-sent events.
 
-Alarm events are shared with the live hub (events/live.py) as their snapshot: ids, type,
-status and flags, never a name or a number. A console subscribes to `/console/alarms/stream`
-and reloads its queue (the server sorts it within the reader's scope) when one arrives.
+Alarm events are shared with the live hub (alarms/events.py, events/live.py) as their
+snapshot: ids, type, status and flags, never a name or a number. A console subscribes to
+`/console/alarms/stream` and reloads its queue (the server sorts it within the reader's
+scope) when one arrives.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from yiyang.alarms.events import AlarmEvent
 from yiyang.events import live
 from yiyang.events.live import Envelope, Hub
 from yiyang.security.roles import Perm
@@ -23,13 +21,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
 HEARTBEAT_S = 15.0
 RETRY_MS = 3000
-
-
-def _alarm_envelope(event: AlarmEvent) -> dict[str, Any]:
-    return {"alarm": event.alarm.model_dump(mode="json"), "action": event.action}
-
-
-live.share(AlarmEvent, _alarm_envelope)
 
 
 def wanted_by(subject: Subject) -> live.Scope:
