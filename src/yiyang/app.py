@@ -26,6 +26,9 @@ from yiyang.alarms.response import api as response_api
 from yiyang.alarms.response import pages as response_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
+    alarm_live,
+    alarm_pages,
+    alarm_supervision,
     audit_api,
     audit_pages,
     caregiver_day,
@@ -35,6 +38,7 @@ from yiyang.console import (
     home,
     order_pages,
     outbox_pages,
+    telephony,
     webhook_api,
     webhook_docs,
     work_pages,
@@ -44,6 +48,7 @@ from yiyang.devices import dead_letter_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
+from yiyang.events.live import Hub, listen_url
 from yiyang.ingest import http as ingest_http
 from yiyang.jobs import api as jobs_api
 from yiyang.jobs import pages as jobs_pages
@@ -113,6 +118,7 @@ def create_app(
             else None
         )
         yield
+        await _app.state.hub.close()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -132,6 +138,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.clock = clock
+    app.state.hub = Hub(dsn=listen_url(engine.url))  # live updates (events/live.py)
     app.state.secret_key = resolve_secret_key(settings)
     app.state.totp_required_roles = roles_named(
         settings.totp_required_roles, "YIYANG_TOTP_REQUIRED_ROLES"
@@ -179,6 +186,7 @@ def create_app(
         alarms_api.router,
         alarm_threshold_api.router,
         response_api.router,
+        telephony.api,
         ingest_http.router,
         dead_letter_pages.api_router,
     ):
@@ -224,6 +232,13 @@ def create_app(
         response_pages.router,
         response_pages.operator_router,
         dead_letter_pages.router,
+    ):
+        app.include_router(router)
+    for router in (
+        alarm_live.router,
+        alarm_supervision.router,
+        telephony.pages,
+        alarm_pages.router,
     ):
         app.include_router(router)
     return app

@@ -191,6 +191,13 @@ class Settings(BaseSettings):
             " an in-house receiver); public addresses are always allowed, others never"
         ),
     )
+    telephony_secret: str | None = Field(
+        default=None,
+        description=(
+            "The `whsec_…` secret the telephone system signs its call webhooks with"
+            " (POST /api/v1/telephony/calls, docs/webhooks.md); empty: the webhook is refused"
+        ),
+    )
     audit_online_days: int = Field(
         default=180, ge=1, le=36_500, description="Audit rows older than this move to archive files"
     )

@@ -7,10 +7,12 @@ data), so the console, the family page and the big screen can follow without rea
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
 from yiyang.alarms.models import Alarm
+from yiyang.events import live
 from yiyang.events.types import DomainEvent, event_type
 
 
@@ -77,3 +79,13 @@ class AlarmRepeated(AlarmEvent):
 @event_type("alarm.stepped", "alarm")
 class AlarmStepped(AlarmEvent):
     """A person or the platform did something to an alarm (acknowledged, called, closed …)."""
+
+
+def _live(event: AlarmEvent) -> dict[str, Any]:
+    """What the open consoles receive of an alarm event (events/live.py): its snapshot."""
+    return {"alarm": event.alarm.model_dump(mode="json"), "action": event.action}
+
+
+# Shared here, so that every process that raises or steps an alarm (web, worker, ingest)
+# notifies the consoles, not only the web process that serves them.
+live.share(AlarmEvent, _live)

@@ -100,6 +100,140 @@
       };
     });
 
+    // The alarm console (queue and alarm screen): follows the server-sent events of
+    // data-stream and reloads data-reload into x-ref="queue" when an alarm changes (the server
+    // sorts and scopes it); on the queue, a new alarm row flashes and, when the operator turned
+    // the sound on (a click: the browser's autoplay rule), beeps. data-alarm narrows the events
+    // to one alarm (the alarm screen). An incoming call opens its screen-pop in #screen-pop.
+    Alpine.data("alarmConsole", function () {
+      return {
+        sound: false,
+        soundBlocked: false,
+        live: "connecting",
+        source: null,
+        pending: null,
+        fresh: false,
+        audio: null,
+        known: null,
+        init: function () {
+          var self = this;
+          this.sound = window.localStorage && localStorage.getItem("yiyang.alarmSound") === "on";
+          if (this.sound) {
+            this.context();
+            if (this.audio && this.audio.state === "suspended") {
+              this.soundBlocked = true;
+              document.addEventListener("click", function () { self.unblock(); }, { once: true });
+            }
+          }
+          this.known = this.ids();
+          this.connect();
+        },
+        destroy: function () { if (this.source) this.source.close(); },
+        get silent() { return !this.sound; },
+        get soundPressed() { return this.sound ? "true" : "false"; },
+        get liveClass() { return "is-" + this.live; },
+        get liveText() {
+          var words = this.$root.querySelector("[data-live-words]");
+          return words ? words.dataset[this.live] || "" : "";
+        },
+        ids: function () {
+          var found = {};
+          var queue = this.$refs.queue;
+          if (queue) queue.querySelectorAll("[data-alarm]").forEach(function (row) { found[row.dataset.alarm] = true; });
+          return found;
+        },
+        connect: function () {
+          var self = this;
+          var source = new EventSource(this.$root.dataset.stream);
+          this.source = source;
+          source.onopen = function () { self.live = "live"; };
+          source.onerror = function () { self.live = "reconnecting"; };
+          ["alarm.raised", "alarm.repeated", "alarm.stepped"].forEach(function (type) {
+            source.addEventListener(type, function (event) { self.changed(type, event); });
+          });
+          source.addEventListener("resync", function () { self.later(false); });
+          source.addEventListener("call.received", function (event) { self.pop(event); });
+        },
+        changed: function (type, event) {
+          var only = this.$root.dataset.alarm;
+          if (only) {
+            var data = JSON.parse(event.data);
+            if (!data.alarm || String(data.alarm.id) !== only) return;
+          }
+          this.later(type === "alarm.raised");
+        },
+        // Several events in a burst make one reload.
+        later: function (fresh) {
+          var self = this;
+          this.fresh = this.fresh || fresh;
+          if (this.pending) return;
+          this.pending = window.setTimeout(function () { self.pending = null; self.reload(); }, 150);
+        },
+        reload: function () {
+          var self = this, fresh = this.fresh;
+          this.fresh = false;
+          if (!this.$refs.queue || !window.htmx) return;
+          window.htmx.ajax("GET", this.$root.dataset.reload, { target: this.$refs.queue, swap: "innerHTML" })
+            .then(function () {
+              var now = self.ids(), added = 0, critical = false;
+              Object.keys(now).forEach(function (id) {
+                if (self.known[id]) return;
+                var row = self.$refs.queue.querySelector("[data-alarm='" + id + "']");
+                if (row && row.matches("tr")) {
+                  row.classList.add("is-new");
+                  added += 1;
+                  critical = critical || Number(row.dataset.severity) >= 4;
+                }
+              });
+              self.known = now;
+              if ((added || fresh) && !self.$root.dataset.alarm) self.beep(critical ? 3 : 1);
+            });
+        },
+        pop: function (event) {
+          var data = JSON.parse(event.data);
+          var target = document.getElementById("screen-pop");
+          if (!target || !window.htmx || !/^[0-9a-f-]{36}$/.test(data.id)) return;
+          window.htmx.ajax("GET", "/console/calls/" + data.id, { target: target, swap: "innerHTML" });
+          this.beep(2);
+        },
+        context: function () {
+          var Ctx = window.AudioContext || window.webkitAudioContext;
+          if (!this.audio && Ctx) this.audio = new Ctx();
+          return this.audio;
+        },
+        unblock: function () {
+          var audio = this.context();
+          if (audio) audio.resume();
+          this.soundBlocked = false;
+        },
+        flipSound: function () {
+          this.sound = !this.sound;
+          if (window.localStorage) localStorage.setItem("yiyang.alarmSound", this.sound ? "on" : "off");
+          if (this.sound) { this.unblock(); this.beep(1); }
+        },
+        // A short two-tone beep per time, made with WebAudio (no sound file).
+        beep: function (times) {
+          if (!this.sound) return;
+          var audio = this.context();
+          if (!audio || audio.state !== "running") return;
+          for (var i = 0; i < times; i += 1) {
+            var start = audio.currentTime + i * 0.35;
+            [880, 660].forEach(function (hz, j) {
+              var osc = audio.createOscillator(), gain = audio.createGain();
+              osc.type = "sine";
+              osc.frequency.value = hz;
+              gain.gain.setValueAtTime(0.0001, start + j * 0.14);
+              gain.gain.exponentialRampToValueAtTime(0.3, start + j * 0.14 + 0.02);
+              gain.gain.exponentialRampToValueAtTime(0.0001, start + j * 0.14 + 0.13);
+              osc.connect(gain).connect(audio.destination);
+              osc.start(start + j * 0.14);
+              osc.stop(start + j * 0.14 + 0.14);
+            });
+          }
+        },
+      };
+    });
+
     // The "at a time of my choosing" field of the one-tap order, shown with that slot only.
     Alpine.data("slotTime", function () {
       return {
@@ -115,6 +249,21 @@
       };
     });
   });
+
+  // Waiting times that tick: an element with data-since (ISO 8601) shows m:ss since then,
+  // and is marked past the answer targets (60 s, 180 s).
+  window.setInterval(function () {
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var since = Date.parse(el.dataset.since);
+      if (isNaN(since)) return;
+      var seconds = Math.max(0, Math.floor((Date.now() - since) / 1000));
+      var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+      el.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s);
+      el.classList.toggle("is-late", seconds > 60);
+      el.classList.toggle("is-very-late", seconds > 180);
+    });
+  }, 1000);
 
   // A select that applies its filters as soon as it changes (the catalog).
   document.addEventListener("change", function (event) {
