@@ -49,6 +49,8 @@ ACTION_LABELS: dict[str, str] = {
     "complaint_respond": N_("Answered a complaint"),
     "complaint_close": N_("Closed a complaint"),
     "return_visit_call": N_("Recorded a return-visit call"),
+    "elder.away": N_("Marked away from home"),
+    "elder.back": N_("Marked back home"),
 }
 
 # How a person signed in (a login row's detail: "password", "password+totp", ...).
@@ -189,6 +191,11 @@ FIELD_LABELS: dict[str, str] = {
     "date_from": N_("From"),
     "date_to": N_("To"),
     "ip": N_("IP address"),
+    "mobility": N_("Mobility"),
+    "conditions": N_("Health conditions"),
+    "away_until": N_("Away until"),
+    "away_reason": N_("Why away"),
+    "away_note": N_("About the stay away"),
 }
 
 PERM_LABELS: dict[str, str] = {
@@ -230,6 +237,8 @@ PERM_LABELS: dict[str, str] = {
     "settlement.write": N_("Prepare, review and close settlements"),
     "visit.review": N_("Review unpayable visits"),
     "visit.explain": N_("Explain unpayable visits"),
+    "elder.health": N_("See mobility and health conditions"),
+    "elder.away": N_("Mark elders away from home"),
 }
 
 REFUSAL_LABELS: dict[str, str] = {
@@ -240,5 +249,5 @@ REFUSAL_LABELS: dict[str, str] = {
 # Fields whose values are codes with words of their own (roles, living situations…).
 CODED_FIELDS = frozenset({
     "sex", "living_situation", "economic_status", "status", "kind", "role", "roles",
-    "travel_mode", "special_groups", "required_skills", "unit",
+    "travel_mode", "special_groups", "required_skills", "unit", "mobility", "away_reason",
 })  # fmt: skip

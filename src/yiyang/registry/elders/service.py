@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid
 from yiyang.kit.idcard import IdNumberFacts, age_on
-from yiyang.kit.localtime import local_today
+from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.areas.boundary import inside_district
@@ -21,6 +21,8 @@ from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import (
     AreaRef,
+    AwayIn,
+    AwayState,
     ContactIn,
     ElderCreate,
     ElderFilter,
@@ -28,8 +30,9 @@ from yiyang.registry.elders.schemas import (
     ElderRead,
     ElderUpdate,
 )
+from yiyang.security.audit import repository as audit_repository
 from yiyang.security.audit import service as audit
-from yiyang.security.disclosure import Viewer, disclosed
+from yiyang.security.disclosure import Relation, Viewer, disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
@@ -39,8 +42,9 @@ SNAPSHOT_FIELDS = (
     "id_number", "name", "sex", "birth_date", "phone", "household_registration", "address",
     "street_id", "community_id", "lat", "lon", "geofence_m", "living_situation",
     "economic_status", "capability_level", "consent_given", "consent_date", "status",
-    "status_date", "notes",
+    "status_date", "notes", "mobility", "conditions", "away_until",
 )  # fmt: skip
+AWAY, BACK = "elder.away", "elder.back"  # audit actions of a stay away from home
 
 
 def snapshot(elder: Elder) -> dict[str, Any]:
@@ -64,6 +68,11 @@ def _contacts(items: list[ContactIn]) -> list[rules.ContactFacts]:
         )
         for c in items
     ]
+
+
+def _conditions(text: str | None) -> str | None:
+    """Health conditions as typed, trimmed; blank is none recorded."""
+    return text.strip() or None if text is not None else None
 
 
 def _community_in_scope(subject: Subject, community: Area) -> bool:
@@ -202,6 +211,8 @@ def create_elder(
         consent_date=data.consent_date or (today if data.consent_given else None),
         status="active",
         notes=data.notes,
+        mobility=str(data.mobility) if data.mobility else None,
+        conditions=_conditions(data.conditions),
         created_at=now,
         updated_at=now,
     )
@@ -296,6 +307,10 @@ def update_elder(
         if name in given:
             value = given[name]
             setattr(elder, name, value.strip() if isinstance(value, str) else value)
+    if "mobility" in given:
+        elder.mobility = str(data.mobility) if data.mobility else None
+    if "conditions" in given:
+        elder.conditions = _conditions(data.conditions)
     if data.status is not None and data.status_date is None and data.status != before["status"]:
         elder.status_date = today
     if data.special_groups is not None:
@@ -315,8 +330,10 @@ def _area_ref(area: Area) -> AreaRef:
     return AreaRef(id=area.id, code=area.code, name=area.name)
 
 
-def to_read(elder: Elder, today: date, subject: Subject) -> ElderRead:
-    """The full record of an elder as this subject may see it."""
+def to_read(
+    elder: Elder, today: date, subject: Subject, *, away: dict[str, Any] | None = None
+) -> ElderRead:
+    """The full record of an elder as this subject may see it (`away` from `away_of`)."""
     age = age_on(elder.birth_date, today)
     groups = [g.code for g in elder.groups]
     values = dict(
@@ -346,12 +363,100 @@ def to_read(elder: Elder, today: date, subject: Subject) -> ElderRead:
         status=elder.status,
         status_date=elder.status_date,
         notes=elder.notes,
+        mobility=elder.mobility,
+        conditions=elder.conditions,
+        away=away,
         contacts=list(elder.contacts),
         version=elder.version,
         created_at=elder.created_at,
         updated_at=elder.updated_at,
     )
-    return disclosed(ElderRead, Viewer(subject), values)
+    return disclosed(ElderRead, health_viewer(subject, elder), values)
+
+
+def health_viewer(subject: Subject, elder: Elder) -> Viewer:
+    """The reader of an elder's record: the elder's own (self) see their health data."""
+    own = subject.elder_id is not None and subject.elder_id == elder.id
+    return Viewer(subject).also(Relation.SELF) if own else Viewer(subject)
+
+
+def away_of(session: Session, elder: Elder, now: datetime) -> dict[str, Any] | None:
+    """The elder's stay away from home if it lasts beyond now: until when, and why (as the
+    person who marked it said, kept in the audit row)."""
+    if not rules.is_away(elder.away_until, now):
+        return None
+    marked = audit_repository.latest_about(session, "elder", elder.id, (AWAY,))
+    said = (marked.after or {}) if marked is not None else {}
+    return {
+        "until": elder.away_until,
+        "reason": said.get("away_reason"),
+        "note": said.get("away_note"),
+    }
+
+
+def away_state(session: Session, subject: Subject, elder: Elder, *, now: datetime) -> AwayState:
+    """The elder's stay away as this subject may see it."""
+    values = {"elder_id": elder.id, "away": away_of(session, elder, now)}
+    return disclosed(AwayState, health_viewer(subject, elder), values)
+
+
+def own_away_state(session: Session, subject: Subject, *, now: datetime) -> AwayState | None:
+    """The stay away of the subject's own elder (elder and family), or None for others."""
+    if subject.elder_id is None:
+        return None
+    elder = elder_repository.get(session, subject, subject.elder_id)
+    return away_state(session, subject, elder, now=now)
+
+
+def away_elder(session: Session, subject: Subject, elder_id: int) -> Elder:
+    """An elder whose stay away the subject may mark or end (else refused, or not found)."""
+    subject.require(Perm.ELDER_AWAY)
+    return elder_repository.get(session, subject, elder_id)
+
+
+def mark_away(
+    session: Session, subject: Subject, elder_id: int, data: AwayIn, *, now: datetime
+) -> Elder:
+    """Mark the elder away from home until a time (no inactivity alarms meanwhile), audited;
+    marking again replaces the end time and reason."""
+    elder = away_elder(session, subject, elder_id)
+    if elder.status != "active":
+        raise Conflict(
+            N_("Only an active elder can be marked away from home."), code="elder_not_active"
+        )
+    until = data.until if data.until.tzinfo else data.until.replace(tzinfo=CHINA_TZ)
+    _raise_if([p for p in [rules.away_until_problem(until, now)] if p])
+    before = elder.away_until if rules.is_away(elder.away_until, now) else None
+    elder.away_until = until.astimezone(UTC)
+    elder.updated_at = now
+    session.flush()
+    after = {
+        "away_until": elder.away_until,
+        "away_reason": str(data.reason),
+        "away_note": data.note,
+    }
+    audit.record(
+        session, subject, AWAY, "elder", elder.id,
+        before={"away_until": before}, after=after, at=now,
+    )  # fmt: skip
+    return elder
+
+
+def end_away(session: Session, subject: Subject, elder_id: int, *, now: datetime) -> Elder:
+    """The elder is back home before the time given (inactivity alarms again); audited.
+    Ending a stay that is already over changes nothing and writes no row."""
+    elder = away_elder(session, subject, elder_id)
+    if not rules.is_away(elder.away_until, now):
+        return elder
+    before = elder.away_until
+    elder.away_until = None
+    elder.updated_at = now
+    session.flush()
+    audit.record(
+        session, subject, BACK, "elder", elder.id,
+        before={"away_until": before}, after={"away_until": None}, at=now,
+    )  # fmt: skip
+    return elder
 
 
 def read_elder(session: Session, subject: Subject, elder_id: int, *, now: datetime) -> ElderRead:
@@ -359,7 +464,7 @@ def read_elder(session: Session, subject: Subject, elder_id: int, *, now: dateti
     subject.require(Perm.ELDER_READ)
     elder = elder_repository.get(session, subject, elder_id)
     audit.record(session, subject, "read_full", "elder", elder.id, at=now)
-    return to_read(elder, local_today(now), subject)
+    return to_read(elder, local_today(now), subject, away=away_of(session, elder, now))
 
 
 def to_list_item(subject: Subject, elder: Elder, today: date) -> ElderListItem:
