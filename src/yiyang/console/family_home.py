@@ -15,7 +15,7 @@ from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.pagination import PageParams
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import OrderFilter, OrderListItem
-from yiyang.registry.elders import service as elders_service
+from yiyang.registry.elders import away as away_service
 from yiyang.registry.elders.schemas import AwayState
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
@@ -89,7 +89,7 @@ def family_home(session: Session, subject: Subject, locale: str, *, now: datetim
             for o in past
         ],
         again=_again([o for o in past if o.status in DONE]),
-        away=elders_service.own_away_state(session, subject, now=now),
+        away=away_service.own_away_state(session, subject, now=now),
     )
 
 

@@ -16,9 +16,8 @@ from yiyang.demo.geography import sample_near
 from yiyang.demo.records import AreaRec, ElderContactRec, ElderGroupRec, ElderRec
 from yiyang.kit.idcard import make_id_number
 from yiyang.registry.vocab import EconomicStatus as Eco
-from yiyang.registry.vocab import ElderStatus
+from yiyang.registry.vocab import ElderStatus, Mobility
 from yiyang.registry.vocab import LivingSituation as Living
-from yiyang.registry.vocab import Mobility
 from yiyang.registry.vocab import SpecialGroup as Group
 
 _SURNAMES = [s for s, _ in names.SURNAMES]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.builders import PASSWORD, Tree, elder_payload, make_elder, make_tree, make_user
 from tests.conftest import FakeClock
 from yiyang.errors import Conflict, Invalid
-from yiyang.registry.elders import service as elder_service
+from yiyang.registry.elders import away as away_service
 from yiyang.registry.elders.models import Elder
 from yiyang.registry.elders.schemas import AwayIn
 from yiyang.security.audit.models import AuditEvent
@@ -264,11 +264,11 @@ def test_only_an_active_elder_is_marked_away(db: Session, tree: Tree, clock: Fak
     _, subject = make_user(db, Role.COMMUNITY_STAFF, area=tree.comm_a1)
     data = AwayIn(until=clock.now + timedelta(days=1), reason="hospital")  # type: ignore[arg-type]
     with pytest.raises(Conflict):
-        elder_service.mark_away(db, subject, elder.id, data, now=clock.now)
+        away_service.mark_away(db, subject, elder.id, data, now=clock.now)
     data = AwayIn(until=clock.now - timedelta(days=1), reason="hospital")  # type: ignore[arg-type]
     elder.status = "active"
     with pytest.raises(Invalid) as err:
-        elder_service.mark_away(db, subject, elder.id, data, now=clock.now)
+        away_service.mark_away(db, subject, elder.id, data, now=clock.now)
     assert [p.field for p in err.value.problems] == ["until"]
 
 

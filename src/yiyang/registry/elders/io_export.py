@@ -192,7 +192,7 @@ def template_file(
         "geofence_m": 150, "living_situation": "alone", "special_groups": ["living_alone"],
         "economic_status": "minimum_living", "capability_level": 1, "consent_given": True,
         "consent_date": local_today(now), "notes": None, "mobility": "walking_aid",
-        "conditions": "高血压；2024 年髋关节置换" if locale == "zh_CN" else "hypertension; hip 2024",
+        "conditions": "高血压；2024年髋关节置换" if locale == "zh_CN" else "hypertension",
         "contact1_name": "李明",
         "contact1_relationship": "儿子" if locale == "zh_CN" else "son",
         "contact1_phone": "13900005678", "contact1_has_key": True,

@@ -14,6 +14,7 @@ from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, bad_character, parse_page
 from yiyang.registry.areas import service as areas_service
+from yiyang.registry.elders import away as away_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
 from yiyang.registry.elders import service as elder_service
@@ -390,14 +391,14 @@ def _away_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     now = request.app.state.clock()
-    elder = elder_service.away_elder(db, subject, elder_id)
+    elder = away_service.away_elder(db, subject, elder_id)
     return render(
         request,
         "elders/away.html",
         {
             "elder_id": elder.id,
             "elder_name": elder.name,
-            "state": elder_service.away_state(db, subject, elder, now=now),
+            "state": away_service.away_state(db, subject, elder, now=now),
             "values": values,
             "errors": errors or {},
             "message": message,
@@ -434,7 +435,7 @@ def mark_away(
     }
     result = submit_form(
         db, locale, AwayIn, payload,
-        lambda data: elder_service.mark_away(
+        lambda data: away_service.mark_away(
             db, subject, elder_id, data, now=request.app.state.clock()
         ),
     )  # fmt: skip
@@ -451,5 +452,5 @@ def mark_away(
 @router.post("/{elder_id}/away/end", response_model=None)
 def end_away(request: Request, db: DbSession, subject: PageSubject, elder_id: RowId) -> Response:
     """The elder is back home earlier than said."""
-    elder_service.end_away(db, subject, elder_id, now=request.app.state.clock())
+    away_service.end_away(db, subject, elder_id, now=request.app.state.clock())
     return RedirectResponse(_back_from_away(subject, elder_id) + "?back=1", status_code=303)
