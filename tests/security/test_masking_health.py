@@ -199,3 +199,33 @@ def test_family_sees_the_stay_away_reason_of_their_elder(
     (row,) = audit.json()["items"]
     assert row["after"]["away_reason"] is None and row["after"]["away_note"] is None
     assert row["after"]["away_until"] is not None
+
+
+def test_the_pages_read_in_words(
+    client: TestClient, db: Session, world: World, headers: Any, clock: FakeClock
+) -> None:
+    from tests.web.test_page_words import names_and_addresses
+    from tests.web.text_scan import assert_words
+
+    world.d.item.name_zh, world.d.item.name_en = "助浴", "Bathing at home"  # builders: codes
+    db.flush()
+    until = (clock.now + timedelta(days=5)).isoformat()
+    body = {"until": until, "reason": "hospital", "note": "第五病房"}
+    resp = client.post(
+        f"/api/v1/elders/{world.elder.id}/away", json=body, headers=headers["community_staff"]
+    )
+    assert resp.status_code == 200, resp.text
+    allowed = [*names_and_addresses(db), "410105", CONDITIONS, "第五病房"]
+    pages = {
+        "district_admin": [f"/elders/{world.elder.id}", f"/elders/{world.elder.id}/away"],
+        "auditor": [f"/elders/{world.elder.id}"],
+        "caregiver": ["/m/today"],
+        "family": ["/m/home", f"/elders/{world.elder.id}/away"],
+    }
+    for key, paths in pages.items():
+        _login(client, world.users[key].username)
+        for path in paths:
+            for locale in ("zh_CN", "en"):
+                page = client.get(path, params={"lang": locale})
+                assert page.status_code == 200, (key, path, page.text[:300])
+                assert_words(page.text, locale, allowed)
