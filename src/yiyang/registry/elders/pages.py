@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from yiyang.errors import FieldProblem, TooManyRequests
-from yiyang.kit.localtime import local_today
+from yiyang.kit.localtime import local_text, local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, bad_character, parse_page
 from yiyang.registry.areas import service as areas_service
@@ -414,8 +414,20 @@ def _away_page(
 def away_form(
     request: Request, db: DbSession, subject: PageSubject, elder_id: RowId
 ) -> HTMLResponse:
-    """The form to mark an elder away from home until a time, with why."""
-    return _away_page(request, db, subject, elder_id, values={"reason": "hospital"})
+    """The form to mark an elder away from home until a time, with why (a stay already
+    marked fills it, to change it)."""
+    now = request.app.state.clock()
+    state = away_service.away_state(
+        db, subject, away_service.away_elder(db, subject, elder_id), now=now
+    )
+    values: dict[str, Any] = {"reason": "hospital"}
+    if state.away is not None:
+        values = {
+            "until": local_text(state.away.until, "%Y-%m-%dT%H:%M"),
+            "reason": state.away.reason or "other",
+            "note": state.away.note or "",
+        }
+    return _away_page(request, db, subject, elder_id, values=values)
 
 
 @router.post("/{elder_id}/away", response_model=None)
