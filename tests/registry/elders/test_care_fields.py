@@ -215,6 +215,7 @@ def test_bad_end_times_are_422_and_write_nothing(
     assert resp.status_code == 422, resp.text
     (problem,) = resp.json()["error"]["problems"]
     assert (problem["field"], problem["code"]) == ("until", code)
+    assert resp.json()["error"]["message"] == problem["message"]  # the headline says why
     db.refresh(elder)
     assert elder.away_until is None and not audits(db, elder.id, "elder.away")
 

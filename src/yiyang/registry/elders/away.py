@@ -79,9 +79,7 @@ def mark_away(
         )
     until = data.until if data.until.tzinfo else data.until.replace(tzinfo=CHINA_TZ)
     if problem := rules.away_until_problem(until, now):
-        raise Invalid(
-            N_("Some fields are not valid: %(fields)s."), problems=[problem], fields="until"
-        )
+        raise Invalid(problem.message, field="until", problems=[problem], **problem.params)
     before = elder.away_until if rules.is_away(elder.away_until, now) else None
     elder.away_until = until.astimezone(UTC)
     elder.updated_at = now
