@@ -256,6 +256,12 @@ def test_who_may_mark_an_elder_away(
             f"/api/v1/elders/{target.id}/away", json=body, headers=auth(client, user.username)
         )
         assert resp.status_code == status, (role, binding, resp.text)
+        if status == 403:
+            refused = client.post(
+                f"/api/v1/elders/{target.id}/away?lang=en", json=body,
+                headers=auth(client, user.username),
+            )  # fmt: skip
+            assert "may not mark an elder away" in refused.json()["error"]["message"], role
 
 
 def test_only_an_active_elder_is_marked_away(db: Session, tree: Tree, clock: FakeClock) -> None:
