@@ -229,3 +229,23 @@ def test_catalog_covers_the_seven_categories_and_special_services(district: Demo
         assert set(item.required_skills) <= set(Skill)
     bath = next(i for i in catalog.items if i.code == "bath_home")
     assert bath.prices[-1].price_fen == 8000 and bath.prices[-1].standard_minutes == 60
+
+
+def test_mobility_follows_capability_and_conditions_are_plausible(district: DemoDistrict) -> None:
+    elders = district.elders
+    severe = [e for e in elders if e.capability_level is not None and e.capability_level >= 3]
+    assert severe and all(e.mobility in ("wheelchair", "bedridden", "walking_aid") for e in severe)
+    assert all(e.mobility in ("wheelchair", "bedridden") for e in severe if e.capability_level == 4)
+    capable = [e for e in elders if e.capability_level == 0]
+    assert all(e.mobility in ("independent", "walking_aid") for e in capable)
+    assert {e.mobility for e in elders} == {None, "independent", "walking_aid", "wheelchair",
+                                            "bedridden"}  # fmt: skip
+    with_conditions = [e for e in elders if e.conditions]
+    assert 0.3 < len(with_conditions) / len(elders) < 0.75
+    assert all(0 < len(e.conditions or "") <= 500 for e in with_conditions)
+    assert all(e.conditions for e in elders if e.mobility == "bedridden")
+    # The same seed gives the same health data; another run of the generator does too.
+    again = generate_district(ELDERS, seed=2026)
+    assert [(e.mobility, e.conditions) for e in again.elders] == [
+        (e.mobility, e.conditions) for e in elders
+    ]

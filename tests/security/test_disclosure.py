@@ -45,6 +45,12 @@ BY_ROLE: dict[Kind, set[Role]] = {
         R.SUPERVISOR, R.AUDITOR,
     },
     Kind.DISPATCHED_STAFF: {R.DISTRICT_ADMIN, R.STREET_ADMIN, R.OPERATOR, R.SUPERVISOR, R.AUDITOR},
+    # Health data: those who care for or respond to the elder; never the provider admin or
+    # the auditor (caregivers, the elder and family by relation, below).
+    Kind.ELDER_HEALTH: {
+        R.DISTRICT_ADMIN, R.STREET_ADMIN, R.COMMUNITY_STAFF, R.OPERATOR, R.SUPERVISOR,
+        R.ASSESSOR,
+    },
 }  # fmt: skip
 
 
@@ -76,6 +82,11 @@ def test_relations_open_only_what_their_rule_names() -> None:
     carer = reader(R.CAREGIVER, staff_id=4)
     assert may_see(carer.also(Relation.SELF), Kind.STAFF_ID_NUMBER)
     assert not may_see(carer, Kind.STAFF_PHONE)
+    assert not may_see(carer, Kind.ELDER_HEALTH)
+    assert may_see(carer.also(Relation.CARING), Kind.ELDER_HEALTH)
+    assert may_see(family.also(Relation.SELF), Kind.ELDER_HEALTH)
+    assert not may_see(provider.also(Relation.SERVING), Kind.ELDER_HEALTH)
+    assert not may_see(provider.also(Relation.CARING), Kind.ELDER_PHONE)
 
 
 def test_masks_by_kind() -> None:
@@ -86,6 +97,8 @@ def test_masks_by_kind() -> None:
     assert mask(Kind.DISPATCHED_STAFF, "王芳", reader(R.COMMUNITY_STAFF)) is None
     assert mask(Kind.DISPATCH_DECISIONS, [1, 2], reader(R.FAMILY)) == []
     assert mask(Kind.ELDER_PHONE, None, auditor) is None
+    assert mask(Kind.ELDER_HEALTH, "diabetes", auditor) is None
+    assert mask(Kind.ELDER_HEALTH, "diabetes", reader(R.OPERATOR)) == "diabetes"
 
 
 def test_every_dispatcher_sees_whom_they_dispatch() -> None:
@@ -100,7 +113,7 @@ def test_every_editor_sees_the_numbers_their_forms_are_filled_with() -> None:
     # back would be refused (or worse, saved).
     for role, perms in ROLE_PERMISSIONS.items():
         if Perm.ELDER_WRITE in perms:
-            assert {Perm.ELDER_IDENTITY, Perm.ELDER_PHONE} <= perms, role
+            assert {Perm.ELDER_IDENTITY, Perm.ELDER_PHONE, Perm.ELDER_HEALTH} <= perms, role
         if Perm.STAFF_WRITE in perms:
             assert {Perm.STAFF_IDENTITY, Perm.STAFF_PHONE} <= perms, role
 

@@ -55,6 +55,8 @@ ACTION_LABELS: dict[str, str] = {
     "responder_on_the_way": N_("Set out for an alarm"),
     "responder_arrive": N_("Arrived at an alarm"),
     "responder_report": N_("Reported on an alarm"),
+    "elder.away": N_("Marked away from home"),
+    "elder.back": N_("Marked back home"),
 }
 
 # How a person signed in (a login row's detail: "password", "password+totp", ...).
@@ -196,6 +198,11 @@ FIELD_LABELS: dict[str, str] = {
     "date_from": N_("From"),
     "date_to": N_("To"),
     "ip": N_("IP address"),
+    "mobility": N_("Mobility"),
+    "conditions": N_("Health conditions"),
+    "away_until": N_("Away until"),
+    "away_reason": N_("Why away"),
+    "away_note": N_("About the stay away"),
 }
 
 PERM_LABELS: dict[str, str] = {
@@ -237,6 +244,8 @@ PERM_LABELS: dict[str, str] = {
     "settlement.write": N_("Prepare, review and close settlements"),
     "visit.review": N_("Review unpayable visits"),
     "visit.explain": N_("Explain unpayable visits"),
+    "elder.health": N_("See mobility and health conditions"),
+    "elder.away": N_("Mark elders away from home"),
 }
 
 REFUSAL_LABELS: dict[str, str] = {
@@ -247,5 +256,5 @@ REFUSAL_LABELS: dict[str, str] = {
 # Fields whose values are codes with words of their own (roles, living situations…).
 CODED_FIELDS = frozenset({
     "sex", "living_situation", "economic_status", "status", "kind", "role", "roles",
-    "travel_mode", "special_groups", "required_skills", "unit",
+    "travel_mode", "special_groups", "required_skills", "unit", "mobility", "away_reason",
 })  # fmt: skip

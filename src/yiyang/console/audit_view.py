@@ -105,7 +105,11 @@ class EntryView:
 
 
 # Which sensitive kind a snapshot's field holds, by the kind of record it is a snapshot of.
-_ELDER_KINDS = {"id_number": Kind.ELDER_ID_NUMBER, "phone": Kind.ELDER_PHONE}
+_ELDER_KINDS = {
+    "id_number": Kind.ELDER_ID_NUMBER, "phone": Kind.ELDER_PHONE,
+    "mobility": Kind.ELDER_HEALTH, "conditions": Kind.ELDER_HEALTH,
+    "away_reason": Kind.ELDER_HEALTH, "away_note": Kind.ELDER_HEALTH,
+}  # fmt: skip
 _STAFF_KINDS = {"id_number": Kind.STAFF_ID_NUMBER, "phone": Kind.STAFF_PHONE}
 _CONTACT_KINDS = {"phone": Kind.CONTACT_PHONE}
 _SIGN_IN_ACTIONS = {"login", "login_failed", "login_locked"}

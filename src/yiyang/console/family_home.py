@@ -16,6 +16,8 @@ from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.pagination import PageParams
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import OrderFilter, OrderListItem
+from yiyang.registry.elders import away as away_service
+from yiyang.registry.elders.schemas import AwayState
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.visits import feedback as feedback_service
@@ -58,6 +60,7 @@ class FamilyHome:
     ahead: list[Line]
     history: list[Line]
     again: list[Again]
+    away: AwayState | None = None  # the elder's stay away from home
 
 
 def _again(done: list[OrderListItem]) -> list[Again]:
@@ -87,6 +90,7 @@ def family_home(session: Session, subject: Subject, locale: str, *, now: datetim
             for o in past
         ],
         again=_again([o for o in past if o.status in DONE]),
+        away=away_service.own_away_state(session, subject, now=now),
     )
 
 

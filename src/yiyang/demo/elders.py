@@ -16,7 +16,7 @@ from yiyang.demo.geography import sample_near
 from yiyang.demo.records import AreaRec, ElderContactRec, ElderGroupRec, ElderRec
 from yiyang.kit.idcard import make_id_number
 from yiyang.registry.vocab import EconomicStatus as Eco
-from yiyang.registry.vocab import ElderStatus
+from yiyang.registry.vocab import ElderStatus, Mobility
 from yiyang.registry.vocab import LivingSituation as Living
 from yiyang.registry.vocab import SpecialGroup as Group
 
@@ -70,6 +70,55 @@ _ECONOMIC_CUM = list(itertools.accumulate((928, 30, 15, 21, 6)))
 _CONTACTS_CUM = list(itertools.accumulate((4, 34, 42, 20)))
 _GEOFENCE = (150, 100, 200, 300)
 _GEOFENCE_CUM = list(itertools.accumulate((85, 5, 7, 3)))
+
+
+# How an elder moves about, by capability level (None: never assessed): cumulative weights
+# over independent, walking aid, wheelchair, bedridden. Severe loss means a wheelchair or bed.
+_MOBILITY = (Mobility.INDEPENDENT, Mobility.WALKING_AID, Mobility.WHEELCHAIR, Mobility.BEDRIDDEN)
+_MOBILITY_CUM: dict[int | None, list[int]] = {
+    level: list(itertools.accumulate(w))
+    for level, w in {
+        None: (92, 8, 0, 0),
+        0: (95, 5, 0, 0),
+        1: (65, 33, 2, 0),
+        2: (12, 58, 28, 2),
+        3: (0, 10, 58, 32),
+        4: (0, 0, 35, 65),
+    }.items()
+}
+# Conditions people are registered with (weights), and those that come with lying in bed.
+_CONDITIONS = (
+    ("高血压", 30), ("糖尿病", 16), ("冠心病", 10), ("骨质疏松", 9), ("膝关节炎", 9),
+    ("听力差", 8), ("白内障，视力差", 6), ("慢阻肺", 5), ("脑梗后遗症，左侧肢体无力", 5),
+    ("髋关节置换", 3), ("帕金森病", 2), ("阿尔茨海默病早期", 3), ("慢性肾病", 2), ("心衰", 2),
+    ("青霉素过敏", 3), ("装有心脏起搏器", 1),
+)  # fmt: skip
+_CONDITION_NAMES = [c for c, _ in _CONDITIONS]
+_CONDITION_CUM = list(itertools.accumulate(w for _, w in _CONDITIONS))
+_BEDRIDDEN_CONDITIONS = ("压疮风险，需定时翻身", "留置导尿管", "吞咽困难，进食需看护")
+_CONDITION_SHARE = (0.35, 0.5, 0.62, 0.72)  # elders with conditions recorded, by age decade
+
+
+def _mobility(rng: random.Random, capability: int | None) -> str | None:
+    """How the elder moves, consistent with the capability level (often unrecorded if never
+    assessed)."""
+    if capability is None and rng.random() < 0.6:
+        return None
+    return str(rng.choices(_MOBILITY, cum_weights=_MOBILITY_CUM[capability])[0])
+
+
+def _conditions(rng: random.Random, decade: int, mobility: str | None, as_of: date) -> str | None:
+    """A plausible line of health conditions for a share of elders, more with age."""
+    if rng.random() >= _CONDITION_SHARE[decade] and mobility != Mobility.BEDRIDDEN:
+        return None
+    picked = list(dict.fromkeys(rng.choices(_CONDITION_NAMES, cum_weights=_CONDITION_CUM, k=3)))
+    picked = picked[: rng.choice((1, 1, 2, 2, 3))]
+    picked = [
+        f"{c} {as_of.year - rng.randint(1, 12)}年" if c == "髋关节置换" else c for c in picked
+    ]
+    if mobility == Mobility.BEDRIDDEN:
+        picked.append(rng.choice(_BEDRIDDEN_CONDITIONS))
+    return "；".join(picked)
 
 
 def pick_surname(rng: random.Random) -> str:
@@ -187,6 +236,9 @@ def generate_elders(
     other_cum = list(itertools.accumulate(w for _, _, w in names.OTHER_HENAN))
     elder_id = group_id = contact_id = 0
     rand, choice, choices = rng.random, rng.choice, rng.choices
+    # Health draws come from their own stream, seeded from this one without consuming it,
+    # so every other record stays what the seed always gave.
+    health = random.Random(hash(rng.getstate()[1]))
     for plan, count in zip(plans, allocate(rng, plans, total), strict=True):
         if count == 0:
             continue
@@ -223,6 +275,7 @@ def generate_elders(
             if status != ElderStatus.ACTIVE:
                 status_date = as_of - timedelta(days=rng.randrange(1, 365))
             consent = rand() < 0.94
+            moves = _mobility(health, capability)
             road = choice(plan.roads)
             address = (
                 f"郑州市金水区{road}{choice(plan.compounds)}号院{rng.randint(1, 18)}号楼"
@@ -252,6 +305,8 @@ def generate_elders(
                     else None,
                     status=status,
                     status_date=status_date,
+                    mobility=moves,
+                    conditions=_conditions(health, decade, moves, as_of),
                 )
             )
             for code in codes:

@@ -84,7 +84,7 @@ SPECS: tuple[TableSpec, ...] = (
         ("id", "id_number", "name", "sex", "birth_date", "phone", "household_registration",
          "address", "street_id", "community_id", "lat", "lon", "geofence_m", "living_situation",
          "economic_status", "capability_level", "consent_given", "consent_date", "status",
-         "status_date", "notes"),
+         "status_date", "notes", "mobility", "conditions"),
         {"street_id": "area", "community_id": "area"},
         ("created_at", "updated_at"),
         (("version", 1),),

@@ -122,6 +122,8 @@ class ElderRec:
     status: str
     status_date: date | None
     notes: str | None = None
+    mobility: str | None = None  # vocab.Mobility
+    conditions: str | None = None
 
 
 @dataclass(slots=True)

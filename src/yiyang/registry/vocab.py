@@ -75,6 +75,16 @@ class Mobility(StrEnum):
     BEDRIDDEN = "bedridden"
 
 
+class AwayReason(StrEnum):
+    """Why an elder is away from home for a while (no inactivity alarms meanwhile)."""
+
+    HOSPITAL = "hospital"
+    VISITING_FAMILY = "visiting_family"  # staying with children or relatives
+    TRAVEL = "travel"
+    RESPITE = "respite"  # a short stay in an institution
+    OTHER = "other"
+
+
 class Sex(StrEnum):
     """Sex as derived from the ID number."""
 
@@ -194,6 +204,15 @@ LABELS: dict[str, str] = {
     "car": N_("Car"),
     "on_leave": N_("On leave"),
     "left": N_("Left"),
+    "independent": N_("Walks unaided"),
+    "walking_aid": N_("Walks with a stick or frame"),
+    "wheelchair": N_("Uses a wheelchair"),
+    "bedridden": N_("Bedridden"),
+    "hospital": N_("In hospital"),
+    "visiting_family": N_("Staying with family"),
+    "travel": N_("Travelling"),
+    "respite": N_("Short stay in an institution"),
+    "other": N_("Other reason"),
 }
 # How a contact is related to the elder: stored as the words people typed (the demo and
 # imports write Chinese), shown in the reader's language when the word is a known one.

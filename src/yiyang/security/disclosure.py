@@ -35,6 +35,7 @@ class Kind(StrEnum):
     ORDER_CAREGIVER = "order.caregiver"  # whom an order is offered or assigned to, and where from
     DISPATCH_DECISIONS = "dispatch.decisions"  # an order's dispatch decisions
     DISPATCHED_STAFF = "dispatch.staff"  # a provider's person weighed, offered or refusing
+    ELDER_HEALTH = "elder.health"  # mobility, health conditions, why the elder is away
 
 
 class Relation(StrEnum):
@@ -45,6 +46,7 @@ class Relation(StrEnum):
     COMING = "coming"  # a caregiver has accepted the order
     SAME_PROVIDER = "same_provider"  # the person named works for the reader's provider
     AT_THE_DOOR = "at_the_door"  # the caregiver serving the elder today (may need the key)
+    CARING = "caring"  # the caregiver assigned to one of the elder's visits
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ RULES: dict[Kind, Rule] = {
     Kind.ORDER_CAREGIVER: Rule(Perm.ORDER_STAFF, frozenset({Relation.COMING})),
     Kind.DISPATCH_DECISIONS: Rule(Perm.DISPATCH_READ),
     Kind.DISPATCHED_STAFF: Rule(Perm.DISPATCH_DETAIL, frozenset({Relation.SAME_PROVIDER})),
+    Kind.ELDER_HEALTH: Rule(Perm.ELDER_HEALTH, frozenset({Relation.SELF, Relation.CARING})),
 }
 
 
@@ -87,6 +90,7 @@ MASKS: dict[Kind, Callable[[Any], Any]] = {
     Kind.ORDER_CAREGIVER: _hidden,
     Kind.DISPATCH_DECISIONS: _empty,
     Kind.DISPATCHED_STAFF: _hidden,
+    Kind.ELDER_HEALTH: _hidden,
 }
 
 

@@ -59,6 +59,8 @@ REFUSALS: dict[str, str] = {
     Perm.ALARM_HANDLE: N_("Only the call centre handles alarms."),
     Perm.ALARM_SUPERVISE: N_("Only a call-centre supervisor sees the answer-time figures."),
     Perm.ALARM_RESPOND: N_("Your role is not sent to alarms."),
+    Perm.ELDER_HEALTH: N_("Your role may not see elders' mobility and health conditions."),
+    Perm.ELDER_AWAY: N_("Your role may not mark an elder away from home."),
 }
 
 

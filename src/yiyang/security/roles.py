@@ -76,6 +76,8 @@ class Perm(StrEnum):
     ALARM_HANDLE = "alarm.handle"  # the call centre: acknowledge, call, send, resolve, close
     ALARM_SUPERVISE = "alarm.supervise"  # answer-time figures, operators' load, review tickets
     ALARM_RESPOND = "alarm.respond"  # a responder on the way: accept, arrive, report
+    ELDER_HEALTH = "elder.health"  # see elders' mobility and health conditions
+    ELDER_AWAY = "elder.away"  # mark an elder away from home (no inactivity alarms) and back
 
 
 _ALL = frozenset(Perm)
@@ -214,8 +216,22 @@ _DEVICE_GRANTS: dict[Role, set[Perm]] = {
     Role.FAMILY: {Perm.ALARM_READ},
     Role.AUDITOR: {Perm.DEVICE_READ, Perm.ALARM_READ},
 }  # fmt: skip
+# Health data (mobility, conditions): those who care for or respond to the elder, in scope;
+# caregivers of the elder's visits and the elder's own see them by relation (disclosure.py).
+# Away from home: the area's staff, the call centre and the family (for their elder).
+_CARE_GRANTS: dict[Role, set[Perm]] = {
+    Role.STREET_ADMIN: {Perm.ELDER_HEALTH, Perm.ELDER_AWAY},
+    Role.COMMUNITY_STAFF: {Perm.ELDER_HEALTH, Perm.ELDER_AWAY},
+    Role.OPERATOR: {Perm.ELDER_HEALTH, Perm.ELDER_AWAY},
+    Role.SUPERVISOR: {Perm.ELDER_HEALTH, Perm.ELDER_AWAY},
+    Role.ASSESSOR: {Perm.ELDER_HEALTH},
+    Role.FAMILY: {Perm.ELDER_AWAY},
+}
 ROLE_PERMISSIONS = {
-    role: perms | _VISIT_GRANTS.get(role, set()) | _DEVICE_GRANTS.get(role, set())
+    role: perms
+    | _VISIT_GRANTS.get(role, set())
+    | _DEVICE_GRANTS.get(role, set())
+    | _CARE_GRANTS.get(role, set())
     for role, perms in ROLE_PERMISSIONS.items()
 }
 

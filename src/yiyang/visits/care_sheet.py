@@ -1,8 +1,10 @@
 """A caregiver's day as a sheet: each of her own visits with what she needs before she goes.
 
-Care notes (capability level, the groups that change how to help, the registry's notes, the
-last note a caregiver left) are shown only for the elders of her own visits; the key-holder's
-phone only as disclosure allows (the caregiver serving the elder today, docs/privacy.md).
+Care notes (capability level, mobility and health conditions, the groups that change how to
+help, the registry's notes, the last note a caregiver left) are shown only for the elders of
+her own visits (mobility and conditions by the "caring" relation of disclosure); the
+key-holder's phone only as disclosure allows (the caregiver serving the elder today,
+docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from yiyang.kit.localtime import local_today
 from yiyang.orders.disclosure import elder_viewer
 from yiyang.registry.elders import repository as elder_repository
-from yiyang.security.disclosure import Kind, Sensitive, disclosed
+from yiyang.security.disclosure import Kind, Relation, Sensitive, disclosed
 from yiyang.security.subject import Subject
 from yiyang.visits import repository
 from yiyang.visits.schemas import VisitItem
@@ -24,6 +26,9 @@ from yiyang.visits.service import day_orders, item_values
 
 # The special groups that change how a caregiver helps at home.
 CARE_GROUPS = ("disabled", "severe_disability", "living_alone", "no_family")
+# Skills of a service that mean lifting, washing or moving the elder: mobility and conditions
+# come first on such a visit (a bath, a transfer, help with walking).
+HANDS_ON_SKILLS = frozenset({"bathing", "mobility", "personal_care", "nursing", "rehab"})
 
 
 class KeyHolder(BaseModel):
@@ -38,6 +43,9 @@ class CareNotes(BaseModel):
     """What to know about the elder before the visit."""
 
     capability_level: int | None
+    mobility: Annotated[str | None, Sensitive(Kind.ELDER_HEALTH)]
+    conditions: Annotated[str | None, Sensitive(Kind.ELDER_HEALTH)]
+    hands_on: bool  # the service lifts, washes or moves the elder
     groups: list[str]
     registry_notes: str | None
     last_note: str | None
@@ -71,8 +79,12 @@ def day_sheet(session: Session, subject: Subject, day: date, *, now: datetime) -
     lines = []
     for o in orders:
         viewer = elder_viewer(subject, o, today)
+        caring = viewer.also(Relation.CARING)  # her own visit: the elder's health data
         care = {
             "capability_level": o.elder.capability_level,
+            "mobility": o.elder.mobility,
+            "conditions": o.elder.conditions,
+            "hands_on": bool(HANDS_ON_SKILLS & set(o.item.required_skills or ())),
             "groups": [g for g in groups.get(o.elder_id, []) if g in CARE_GROUPS],
             "registry_notes": o.elder.notes,
             "last_note": _last_line(last.get(o.elder_id)),
@@ -85,7 +97,7 @@ def day_sheet(session: Session, subject: Subject, day: date, *, now: datetime) -
         lines.append(
             SheetLine(
                 visit=disclosed(VisitItem, viewer, item_values(o, visits.get(o.id))),
-                care=disclosed(CareNotes, viewer, care),
+                care=disclosed(CareNotes, caring, care),
                 travel_mode=o.staff.travel_mode if o.staff else "ebike",
             )
         )

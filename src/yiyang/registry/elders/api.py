@@ -9,8 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from yiyang.kit.localtime import local_today
 from yiyang.kit.pagination import Page, PageParams
 from yiyang.kit.types import RowId
+from yiyang.registry.elders import away as away_service
 from yiyang.registry.elders import service as elder_service
 from yiyang.registry.elders.schemas import (
+    AwayIn,
+    AwayState,
     ElderCreate,
     ElderFilter,
     ElderListItem,
@@ -54,6 +57,25 @@ def create_elder(
     return elder_service.to_read(elder, local_today(now), subject)
 
 
+@router.post("/{elder_id}/away", response_model=AwayState)
+def mark_away(
+    request: Request, db: DbSession, subject: ApiSubject, elder_id: RowId, body: AwayIn
+) -> AwayState:
+    """Mark the elder away from home until a time, at most 180 days ahead (a time without a
+    zone is Beijing time); no inactivity alarm is raised meanwhile."""
+    now = request.app.state.clock()
+    elder = away_service.mark_away(db, subject, elder_id, body, now=now)
+    return away_service.away_state(db, subject, elder, now=now)
+
+
+@router.delete("/{elder_id}/away", response_model=AwayState)
+def end_away(request: Request, db: DbSession, subject: ApiSubject, elder_id: RowId) -> AwayState:
+    """The elder is back home earlier than said."""
+    now = request.app.state.clock()
+    elder = away_service.end_away(db, subject, elder_id, now=now)
+    return away_service.away_state(db, subject, elder, now=now)
+
+
 @router.get("/{elder_id}", response_model=ElderRead)
 def read_elder(request: Request, db: DbSession, subject: ApiSubject, elder_id: RowId) -> ElderRead:
     """An elder's full record (the read is audited)."""
@@ -69,4 +91,5 @@ def update_elder(
     elder = elder_service.update_elder(
         db, subject, elder_id, body, now=now, district_code=request.app.state.settings.district_code
     )
-    return elder_service.to_read(elder, local_today(now), subject)
+    away = away_service.away_of(db, elder, now)
+    return elder_service.to_read(elder, local_today(now), subject, away=away)

@@ -262,6 +262,8 @@ def _insert_all(
             "capability_level": data.capability_level, "consent_given": data.consent_given,
             "consent_date": data.consent_date or (today if data.consent_given else None),
             "status": "active", "status_date": None, "notes": data.notes,
+            "mobility": str(data.mobility) if data.mobility else None,
+            "conditions": (data.conditions or "").strip() or None, "away_until": None,
             "created_at": now, "updated_at": now, "version": 1,
         })  # fmt: skip
     session.flush()

@@ -11,7 +11,13 @@ from typing import Any
 
 from yiyang.errors import N_, FieldProblem
 from yiyang.kit.sheets import FORMULA_START, cell_value
-from yiyang.registry.vocab import LABELS, EconomicStatus, LivingSituation, SpecialGroup
+from yiyang.registry.vocab import (
+    LABELS,
+    EconomicStatus,
+    LivingSituation,
+    Mobility,
+    SpecialGroup,
+)
 
 MAX_CONTACTS = 3
 
@@ -22,7 +28,7 @@ class Column:
 
     key: str
     zh: str
-    kind: str  # text, number, int, bool, date, living, groups, economic, capability
+    kind: str  # text, number, int, bool, date, living, groups, economic, capability, mobility
     required: bool = False
 
 
@@ -43,6 +49,8 @@ _BASE = [
     Column("consent_given", "知情同意", "bool"),
     Column("consent_date", "同意日期", "date"),
     Column("notes", "备注", "text"),
+    Column("mobility", "行动能力", "mobility"),
+    Column("conditions", "健康状况", "text"),
 ]
 _CONTACT_PARTS = (
     ("name", "姓名", "text"),
@@ -62,7 +70,7 @@ BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
 # Free text a spreadsheet program could run as a formula; exports prefix it with an apostrophe.
 FREE_TEXT = frozenset(
-    {"name", "household_registration", "address", "notes"}
+    {"name", "household_registration", "address", "notes", "conditions"}
     | {f"contact{n}_{p}" for n in range(1, MAX_CONTACTS + 1) for p in ("name", "relationship")}
 )
 
@@ -113,6 +121,12 @@ ECONOMIC_ZH: dict[str, str] = {
     EconomicStatus.NEAR_MINIMUM: "低保边缘",
     EconomicStatus.LOW_INCOME: "低收入",
 }
+MOBILITY_ZH: dict[str, str] = {
+    Mobility.INDEPENDENT: "行动自如",
+    Mobility.WALKING_AID: "借助拐杖或助行器",
+    Mobility.WHEELCHAIR: "轮椅",
+    Mobility.BEDRIDDEN: "卧床",
+}
 _SYNONYMS: dict[str, dict[str, str]] = {
     "living": {
         "与配偶居住": "with_spouse",
@@ -128,6 +142,15 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "失独": "lost_only_child",
     },
     "economic": {"一般": "none", "普通": "none", "否": "none", "特困供养": "extreme_poverty"},
+    "mobility": {
+        "自理": "independent",
+        "能自己走": "independent",
+        "拐杖": "walking_aid",
+        "助行器": "walking_aid",
+        "坐轮椅": "wheelchair",
+        "卧床不起": "bedridden",
+        "长期卧床": "bedridden",
+    },
 }
 _CAPABILITY_ZH = {"能力完好": 0, "轻度失能": 1, "中度失能": 2, "重度失能": 3, "完全失能": 4}
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "同意", "已签"}
@@ -149,8 +172,12 @@ _VOCABS: dict[str, dict[str, str]] = {
     "living": _vocab_index(LIVING_ZH, "living"),
     "groups": _vocab_index(GROUP_ZH, "groups"),
     "economic": _vocab_index(ECONOMIC_ZH, "economic"),
+    "mobility": _vocab_index(MOBILITY_ZH, "mobility"),
 }
-_ZH_LABELS = {"living": LIVING_ZH, "groups": GROUP_ZH, "economic": ECONOMIC_ZH}
+_ZH_LABELS = {
+    "living": LIVING_ZH, "groups": GROUP_ZH, "economic": ECONOMIC_ZH, "mobility": MOBILITY_ZH,
+}  # fmt: skip
+MOBILITY_CHOICES = "、".join(f"{zh} ({code})" for code, zh in MOBILITY_ZH.items())
 _GROUP_SPLIT = re.compile(r"[;；、,，|/]")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
@@ -238,6 +265,14 @@ def parse_cell(column: Column, raw: Any) -> tuple[Any, FieldProblem | None]:
             codes.append(code)
         return list(dict.fromkeys(codes)), None
     code = _VOCABS[kind].get(text.lower())
+    if code is None and kind == "mobility":
+        return None, _problem(
+            column.key,
+            "vocabulary",
+            N_("Unknown mobility: %(value)s. Write one of: %(choices)s."),
+            value=text,
+            choices=MOBILITY_CHOICES,
+        )
     if code is None:
         return None, _problem(column.key, "vocabulary", N_("Unknown value: %(value)s."), value=text)
     return code, None

@@ -50,6 +50,8 @@ def _elder_rows(
             row["special_groups"] = groups.get(row["id"], [])
             row["id_number"] = mask(Kind.ELDER_ID_NUMBER, row["id_number"], viewer)
             row["phone"] = mask(Kind.ELDER_PHONE, row["phone"], viewer)
+            row["mobility"] = mask(Kind.ELDER_HEALTH, row["mobility"], viewer)
+            row["conditions"] = mask(Kind.ELDER_HEALTH, row["conditions"], viewer)
             for n, c in enumerate(contacts.get(row["id"], [])[:MAX_CONTACTS], start=1):
                 row[f"contact{n}_name"] = c.name
                 row[f"contact{n}_relationship"] = c.relationship
@@ -189,7 +191,9 @@ def template_file(
         "community_code": community.code if community else "410105001001",
         "geofence_m": 150, "living_situation": "alone", "special_groups": ["living_alone"],
         "economic_status": "minimum_living", "capability_level": 1, "consent_given": True,
-        "consent_date": local_today(now), "notes": None, "contact1_name": "李明",
+        "consent_date": local_today(now), "notes": None, "mobility": "walking_aid",
+        "conditions": "高血压；2024年髋关节置换" if locale == "zh_CN" else "hypertension",
+        "contact1_name": "李明",
         "contact1_relationship": "儿子" if locale == "zh_CN" else "son",
         "contact1_phone": "13900005678", "contact1_has_key": True,
     }  # fmt: skip

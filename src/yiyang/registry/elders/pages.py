@@ -10,16 +10,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from yiyang.errors import FieldProblem, TooManyRequests
-from yiyang.kit.localtime import local_today
+from yiyang.kit.localtime import local_text, local_today
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, bad_character, parse_page
 from yiyang.registry.areas import service as areas_service
+from yiyang.registry.elders import away as away_service
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules as elder_rules
 from yiyang.registry.elders import service as elder_service
-from yiyang.registry.elders.schemas import ElderCreate, ElderFilter, ElderRead, ElderUpdate
-from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
-from yiyang.security.roles import Perm
+from yiyang.registry.elders.schemas import (
+    AwayIn,
+    ElderCreate,
+    ElderFilter,
+    ElderRead,
+    ElderUpdate,
+)
+from yiyang.registry.vocab import (
+    AwayReason,
+    EconomicStatus,
+    ElderStatus,
+    LivingSituation,
+    Mobility,
+    SpecialGroup,
+)
+from yiyang.security.roles import Perm, Role
+from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import (
     REFUSED_FILTER,
@@ -140,6 +155,8 @@ def _vocab_lists() -> dict[str, list[str]]:
         "groups": [str(v) for v in SpecialGroup],
         "economic": [str(v) for v in EconomicStatus],
         "status": [str(v) for v in ElderStatus],
+        "mobility": [str(v) for v in Mobility],
+        "away_reasons": [str(v) for v in AwayReason],
     }
 
 
@@ -191,6 +208,9 @@ def _payload(form: FormData, *, editing: bool) -> dict[str, Any]:
         payload["capability_level"] = level
     elif editing:
         payload["capability_level"] = None
+    for name in ("mobility", "conditions"):  # only on the form of those who see them
+        if name in form:
+            payload[name] = optional(form, name)
     payload["special_groups"] = [g for g in form.getlist("special_groups") if isinstance(g, str)]
     payload["consent_given"] = form.get("consent_given") == "on"
     payload["contacts"] = [
@@ -352,3 +372,97 @@ def update(
             current, status_code=result.status_code,
         )  # fmt: skip
     return RedirectResponse(f"/elders/{elder_id}?saved=1", status_code=303)
+
+
+def _back_from_away(subject: Subject, elder_id: int) -> str:
+    """Where the away form returns: the family's phone home, else the elder's record."""
+    return "/m/home" if subject.role in (Role.FAMILY, Role.ELDER) else f"/elders/{elder_id}"
+
+
+def _away_page(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    elder_id: int,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    now = request.app.state.clock()
+    elder = away_service.away_elder(db, subject, elder_id)
+    return render(
+        request,
+        "elders/away.html",
+        {
+            "elder_id": elder.id,
+            "elder_name": elder.name,
+            "state": away_service.away_state(db, subject, elder, now=now),
+            "values": values,
+            "errors": errors or {},
+            "message": message,
+            "vocab": _vocab_lists(),
+            "back": _back_from_away(subject, elder.id),
+            "phone": subject.role in (Role.FAMILY, Role.ELDER),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{elder_id}/away", response_class=HTMLResponse)
+def away_form(
+    request: Request, db: DbSession, subject: PageSubject, elder_id: RowId
+) -> HTMLResponse:
+    """The form to mark an elder away from home until a time, with why (a stay already
+    marked fills it, to change it)."""
+    now = request.app.state.clock()
+    state = away_service.away_state(
+        db, subject, away_service.away_elder(db, subject, elder_id), now=now
+    )
+    values: dict[str, Any] = {"reason": "hospital"}
+    if state.away is not None:
+        values = {
+            "until": local_text(state.away.until, "%Y-%m-%dT%H:%M"),
+            "reason": state.away.reason or "other",
+            "note": state.away.note or "",
+        }
+    return _away_page(request, db, subject, elder_id, values=values)
+
+
+@router.post("/{elder_id}/away", response_model=None)
+def mark_away(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    form: FormBody,
+    locale: Locale,
+    elder_id: RowId,
+) -> Response:
+    """Mark the elder away; a bad time comes back next to its field, nothing written."""
+    payload = {
+        "until": text(form, "until") or None,
+        "reason": text(form, "reason") or None,
+        "note": optional(form, "note"),
+    }
+    result = submit_form(
+        db, locale, AwayIn, payload,
+        lambda data: away_service.mark_away(
+            db, subject, elder_id, data, now=request.app.state.clock()
+        ),
+    )  # fmt: skip
+    if isinstance(result, FormRefusal):
+        values = {k: text(form, k) for k in ("until", "reason", "note")}
+        return _away_page(
+            request, db, subject, elder_id, values=values,
+            errors=problems_by_field(locale, result.problems), message=result.message,
+            status_code=result.status_code,
+        )  # fmt: skip
+    return RedirectResponse(_back_from_away(subject, elder_id) + "?away=1", status_code=303)
+
+
+@router.post("/{elder_id}/away/end", response_model=None)
+def end_away(request: Request, db: DbSession, subject: PageSubject, elder_id: RowId) -> Response:
+    """The elder is back home earlier than said."""
+    away_service.end_away(db, subject, elder_id, now=request.app.state.clock())
+    return RedirectResponse(_back_from_away(subject, elder_id) + "?back=1", status_code=303)

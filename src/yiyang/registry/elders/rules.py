@@ -167,3 +167,30 @@ def lookup_allowed_again(recent: Sequence[datetime], limit: int, now: datetime) 
     if len(inside) < limit:
         return None
     return inside[len(inside) - limit] + LOOKUP_WINDOW
+
+
+MAX_AWAY = timedelta(days=180)  # longer than this is a move (status "moved"), not a stay away
+
+
+def away_until_problem(until: datetime, now: datetime) -> FieldProblem | None:
+    """An away-from-home end time must lie ahead, and at most 180 days ahead."""
+    if until <= now:
+        return FieldProblem(
+            "until", "past", N_("The time the elder is back must lie in the future.")
+        )
+    if until - now > MAX_AWAY:
+        return FieldProblem(
+            "until",
+            "too_far",
+            N_(
+                "An elder can be marked away for at most %(days)s days; "
+                "for longer, change the elder's status."
+            ),
+            {"days": MAX_AWAY.days},
+        )
+    return None
+
+
+def is_away(away_until: datetime | None, now: datetime) -> bool:
+    """Whether the elder is away from home now (inactivity alarms are skipped meanwhile)."""
+    return away_until is not None and away_until > now

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from yiyang.kit.types import LongText, Name, PlainText, SaneDate, SearchText
-from yiyang.registry.vocab import EconomicStatus, ElderStatus, LivingSituation, SpecialGroup
+from yiyang.registry.vocab import (
+    AwayReason,
+    EconomicStatus,
+    ElderStatus,
+    LivingSituation,
+    Mobility,
+    SpecialGroup,
+)
 from yiyang.security.disclosure import Kind, Sensitive
 
 
@@ -32,6 +39,9 @@ class ContactOut(BaseModel):
     has_key: bool
 
 
+CONDITIONS_MAX = 500
+
+
 class ElderBase(BaseModel):
     """Fields shared by create and full read."""
 
@@ -49,6 +59,10 @@ class ElderBase(BaseModel):
     consent_given: bool = False
     consent_date: SaneDate | None = None
     notes: LongText | None = Field(default=None, max_length=2000)
+    mobility: Mobility | None = None
+    conditions: LongText | None = Field(
+        default=None, max_length=CONDITIONS_MAX, description="e.g. diabetes; hip replacement 2024"
+    )
     contacts: list[ContactIn] = Field(default_factory=list, max_length=5)
 
 
@@ -80,6 +94,8 @@ class ElderUpdate(BaseModel):
     status: ElderStatus | None = None
     status_date: SaneDate | None = None
     notes: LongText | None = Field(default=None, max_length=2000)
+    mobility: Mobility | None = None
+    conditions: LongText | None = Field(default=None, max_length=CONDITIONS_MAX)
     contacts: list[ContactIn] | None = Field(default=None, max_length=5)
     version: int | None = Field(
         default=None, ge=0, le=2**31 - 1, description="Optimistic lock: the version read"
@@ -131,6 +147,29 @@ class ElderListItem(BaseModel):
     status: str
 
 
+class AwayIn(BaseModel):
+    """Away from home until a time (at most 180 days ahead), and why."""
+
+    until: datetime = Field(description="When the elder is expected home (with its time zone)")
+    reason: AwayReason
+    note: PlainText | None = Field(default=None, max_length=200)
+
+
+class AwayRead(BaseModel):
+    """Away from home: until when, and why (the reason is health data for some readers)."""
+
+    until: datetime
+    reason: Annotated[str | None, Sensitive(Kind.ELDER_HEALTH)]
+    note: Annotated[str | None, Sensitive(Kind.ELDER_HEALTH)]
+
+
+class AwayState(BaseModel):
+    """Whether an elder is away from home now (the answer to marking or ending it)."""
+
+    elder_id: int
+    away: AwayRead | None
+
+
 class ElderRead(BaseModel):
     """An elder's full record (reading it is audited); `birth_date` is null for roles that
     see the ID number masked, since it is part of it."""
@@ -159,6 +198,9 @@ class ElderRead(BaseModel):
     status: str
     status_date: date | None
     notes: str | None
+    mobility: Annotated[str | None, Sensitive(Kind.ELDER_HEALTH)]
+    conditions: Annotated[str | None, Sensitive(Kind.ELDER_HEALTH)]
+    away: AwayRead | None = Field(description="Set while the elder is away from home")
     contacts: list[ContactOut]
     version: int
     created_at: datetime

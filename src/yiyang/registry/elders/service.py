@@ -18,6 +18,7 @@ from yiyang.registry.areas.boundary import inside_district
 from yiyang.registry.areas.models import Area
 from yiyang.registry.elders import lookups, rules
 from yiyang.registry.elders import repository as elder_repository
+from yiyang.registry.elders.away import away_of, health_viewer
 from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.elders.schemas import (
     AreaRef,
@@ -39,7 +40,7 @@ SNAPSHOT_FIELDS = (
     "id_number", "name", "sex", "birth_date", "phone", "household_registration", "address",
     "street_id", "community_id", "lat", "lon", "geofence_m", "living_situation",
     "economic_status", "capability_level", "consent_given", "consent_date", "status",
-    "status_date", "notes",
+    "status_date", "notes", "mobility", "conditions", "away_until",
 )  # fmt: skip
 
 
@@ -64,6 +65,11 @@ def _contacts(items: list[ContactIn]) -> list[rules.ContactFacts]:
         )
         for c in items
     ]
+
+
+def _conditions(text: str | None) -> str | None:
+    """Health conditions as typed, trimmed; blank is none recorded."""
+    return text.strip() or None if text is not None else None
 
 
 def _community_in_scope(subject: Subject, community: Area) -> bool:
@@ -202,6 +208,8 @@ def create_elder(
         consent_date=data.consent_date or (today if data.consent_given else None),
         status="active",
         notes=data.notes,
+        mobility=str(data.mobility) if data.mobility else None,
+        conditions=_conditions(data.conditions),
         created_at=now,
         updated_at=now,
     )
@@ -296,6 +304,10 @@ def update_elder(
         if name in given:
             value = given[name]
             setattr(elder, name, value.strip() if isinstance(value, str) else value)
+    if "mobility" in given:
+        elder.mobility = str(data.mobility) if data.mobility else None
+    if "conditions" in given:
+        elder.conditions = _conditions(data.conditions)
     if data.status is not None and data.status_date is None and data.status != before["status"]:
         elder.status_date = today
     if data.special_groups is not None:
@@ -315,8 +327,10 @@ def _area_ref(area: Area) -> AreaRef:
     return AreaRef(id=area.id, code=area.code, name=area.name)
 
 
-def to_read(elder: Elder, today: date, subject: Subject) -> ElderRead:
-    """The full record of an elder as this subject may see it."""
+def to_read(
+    elder: Elder, today: date, subject: Subject, *, away: dict[str, Any] | None = None
+) -> ElderRead:
+    """The full record of an elder as this subject may see it (`away` from `away_of`)."""
     age = age_on(elder.birth_date, today)
     groups = [g.code for g in elder.groups]
     values = dict(
@@ -346,12 +360,15 @@ def to_read(elder: Elder, today: date, subject: Subject) -> ElderRead:
         status=elder.status,
         status_date=elder.status_date,
         notes=elder.notes,
+        mobility=elder.mobility,
+        conditions=elder.conditions,
+        away=away,
         contacts=list(elder.contacts),
         version=elder.version,
         created_at=elder.created_at,
         updated_at=elder.updated_at,
     )
-    return disclosed(ElderRead, Viewer(subject), values)
+    return disclosed(ElderRead, health_viewer(subject, elder), values)
 
 
 def read_elder(session: Session, subject: Subject, elder_id: int, *, now: datetime) -> ElderRead:
@@ -359,7 +376,7 @@ def read_elder(session: Session, subject: Subject, elder_id: int, *, now: dateti
     subject.require(Perm.ELDER_READ)
     elder = elder_repository.get(session, subject, elder_id)
     audit.record(session, subject, "read_full", "elder", elder.id, at=now)
-    return to_read(elder, local_today(now), subject)
+    return to_read(elder, local_today(now), subject, away=away_of(session, elder, now))
 
 
 def to_list_item(subject: Subject, elder: Elder, today: date) -> ElderListItem:
