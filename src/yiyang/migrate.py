@@ -18,7 +18,7 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to a revision (every head: parallel branches before they
     are chained) inside one transaction."""
     cfg = alembic_config()

@@ -2,7 +2,7 @@
 elders' own alarm thresholds
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-01 20:38:57.476765
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import yiyang.db
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

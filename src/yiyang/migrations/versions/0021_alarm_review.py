@@ -1,7 +1,7 @@
 """The alarm review ticket (opened when nobody answered an alarm in 180 s)
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-01 20:55:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import yiyang.db
 
 revision: str = "0021"
-down_revision: str | None = "0017"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

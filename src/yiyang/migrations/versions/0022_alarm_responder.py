@@ -1,7 +1,7 @@
 """Responders sent to alarms: offer order, travel estimate, accept/refuse, arrival and report
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0021
 Create Date: 2026-12-01 20:50:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import yiyang.db
 
 revision: str = "0022"
-down_revision: str | None = "0017"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
