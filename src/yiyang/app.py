@@ -32,6 +32,8 @@ from yiyang.console import (
     work_pages,
 )
 from yiyang.db import make_engine, make_session_factory
+from yiyang.devices import api as devices_api
+from yiyang.devices import pages as devices_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
@@ -166,6 +168,7 @@ def create_app(
         payment_api.router,
         audit_api.router,
         jobs_api.router,
+        devices_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -205,6 +208,7 @@ def create_app(
         complaint_pages.router,
         return_visit_pages.router,
         continuity_pages.router,
+        devices_pages.router,
     ):
         app.include_router(router)
     return app
