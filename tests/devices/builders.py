@@ -31,9 +31,9 @@ def register(
 ) -> tuple[Device, str]:
     """Register a device with one IMEI as `subject`."""
     data = DeviceCreate(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         vendor="颐家",
         model="PC-1",
-        identities=[IdentityIn(scheme="imei", value=imei or new_imei())],  # type: ignore[arg-type]
+        identities=[IdentityIn(scheme="imei", value=imei or new_imei())],
     )
     return service.register(db, subject, data, now=now)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from tests.builders import make_elder, make_tree, make_user
 from tests.conftest import FakeClock
 from tests.devices.builders import new_imei, register
+from yiyang.devices import reading, rules, service
 from yiyang.devices import repository as repo
-from yiyang.devices import rules, service
 from yiyang.devices.models import DeviceHistory, HomeResident
 from yiyang.devices.schemas import (
     BindIn,
@@ -60,8 +60,8 @@ def test_bad_identities_are_refused_before_anything_is_written(
 ) -> None:
     _, admin = make_user(db, Role.DISTRICT_ADMIN)
     data = DeviceCreate(
-        kind="pull_cord", vendor="v", model="m",  # type: ignore[arg-type]
-        identities=[IdentityIn(scheme="imei", value="490154203237519")],  # type: ignore[arg-type]
+        kind="pull_cord", vendor="v", model="m",
+        identities=[IdentityIn(scheme="imei", value="490154203237519")],
     )  # fmt: skip
     with pytest.raises(Invalid) as exc:
         service.register(db, admin, data, now=clock.now)
@@ -177,17 +177,17 @@ def test_scope_hides_other_areas_devices(db: Session, clock: FakeClock) -> None:
     service.bind(db, admin, a.id, BindIn(elder_id=elder_a.id), now=clock.now)
     service.bind(db, admin, b.id, BindIn(elder_id=elder_b.id), now=clock.now)
     c, _ = register(db, street_a, clock.now)
-    seen = service.list_devices(db, street_a, DeviceFilter(), PageParams())
+    seen = reading.list_devices(db, street_a, DeviceFilter(), PageParams())
     assert [d.id for d in seen.items] == [c.id, a.id]
-    assert service.list_devices(db, comm_a2, DeviceFilter(), PageParams()).total == 0
+    assert reading.list_devices(db, comm_a2, DeviceFilter(), PageParams()).total == 0
     for call in (
-        lambda: service.read(db, street_a, b.id),
+        lambda: reading.read(db, street_a, b.id),
         lambda: service.retire(db, street_a, b.id, ReasonIn(reason="x"), now=clock.now),
         lambda: service.bind(db, street_a, c.id, BindIn(elder_id=elder_b.id), now=clock.now),
     ):
         with pytest.raises(NotFound):
             call()
-    assert service.counts(db, street_a).installed == 1
+    assert reading.counts(db, street_a).installed == 1
     assert db.scalar(select(HomeResident.elder_id).where(HomeResident.elder_id == elder_b.id))
 
 
@@ -200,7 +200,7 @@ def test_filters(db: Session, clock: FakeClock) -> None:
     db.flush()
 
     def ids(**kw: object) -> set[int]:
-        page = service.list_devices(db, admin, DeviceFilter(**kw), PageParams(size=500))  # type: ignore[arg-type]
+        page = reading.list_devices(db, admin, DeviceFilter(**kw), PageParams(size=500))
         return {d.id for d in page.items} & {a.id, b.id}
 
     assert ids(q=imei[-8:]) == {a.id}

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from yiyang.devices import reading, service
 from yiyang.devices import repository as repo
-from yiyang.devices import service
 from yiyang.devices.schemas import (
     BindIn,
     CountsRead,
@@ -31,7 +31,7 @@ router = APIRouter(tags=["devices"], dependencies=[Depends(get_locale)])
 
 
 def _read(db: DbSession, subject: ApiSubject, device_id: int) -> DeviceRead:
-    return service.read(db, subject, device_id)
+    return reading.read(db, subject, device_id)
 
 
 @router.get("/devices", response_model=Page[DeviceListItem])
@@ -42,13 +42,13 @@ def list_devices(
     page: Annotated[PageParams, Depends()],
 ) -> Page[DeviceListItem]:
     """Devices in scope, by kind, status, area, online/offline, low battery or identity."""
-    return service.list_devices(db, subject, flt, page)
+    return reading.list_devices(db, subject, flt, page)
 
 
 @router.get("/devices/counts", response_model=CountsRead)
 def device_counts(db: DbSession, subject: ApiSubject) -> CountsRead:
     """How many devices in scope are in stock, installed, retired, online, offline, low."""
-    return service.counts(db, subject)
+    return reading.counts(db, subject)
 
 
 @router.get("/devices/{device_id}", response_model=DeviceRead)
@@ -63,7 +63,7 @@ def register_device(
 ) -> Registered:
     """Register a delivered device; the answer carries its secret, shown this once."""
     device, secret = service.register(db, subject, body, now=request.app.state.clock())
-    return service.registered(db, device, secret)
+    return reading.registered(db, device, secret)
 
 
 @router.post("/devices/{device_id}/bind", response_model=DeviceRead)
@@ -125,14 +125,14 @@ def list_homes(
     db: DbSession, subject: ApiSubject, page: Annotated[PageParams, Depends()]
 ) -> Page[HomeRead]:
     """Homes in scope with their residents and devices."""
-    return service.list_homes(db, subject, page)
+    return reading.list_homes(db, subject, page)
 
 
 @router.get("/homes/{home_id}", response_model=HomeRead)
 def get_home(db: DbSession, subject: ApiSubject, home_id: RowId) -> HomeRead:
     """One home with its residents and devices."""
     subject.require(Perm.DEVICE_READ)
-    return service.home_read(db, repo.get_home(db, subject, home_id))
+    return reading.home_read(db, repo.get_home(db, subject, home_id))
 
 
 @router.post("/homes/{home_id}/residents", response_model=HomeRead)
@@ -141,4 +141,4 @@ def add_resident(
 ) -> HomeRead:
     """Another elder lives in this home (several elders may share one)."""
     home = service.add_resident(db, subject, home_id, body.elder_id, now=request.app.state.clock())
-    return service.home_read(db, home)
+    return reading.home_read(db, home)

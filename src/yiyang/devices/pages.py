@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from yiyang.devices import reading, rules, service
 from yiyang.devices import repository as repo
-from yiyang.devices import rules, service
 from yiyang.devices.kinds import KINDS, DeviceKind, DeviceStatus, HistoryAction
 from yiyang.devices.models import Device
 from yiyang.devices.schemas import (
@@ -124,14 +124,14 @@ def device_list(
     params = PageParams(page=page_number(request), size=PAGE_SIZE)
     message = translate(locale, REFUSED_FILTER) if refused else None
     try:
-        page = service.list_devices(db, subject, flt, params)
+        page = reading.list_devices(db, subject, flt, params)
     except DomainError as exc:
         message = error_message(locale, exc)
         page = Page[DeviceListItem](items=[], total=0, page=1, size=PAGE_SIZE)
     context = _helpers(request.app.state.clock()) | {
         "page": page,
         "message": message,
-        "counts": service.counts(db, subject),
+        "counts": reading.counts(db, subject),
         "choices": areas_service.area_choices(db, subject),
         "may_write": subject.can(Perm.DEVICE_WRITE),
     }
