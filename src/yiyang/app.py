@@ -22,6 +22,7 @@ from yiyang.console import (
     audit_pages,
     caregiver_day,
     continuity_pages,
+    elder_devices,
     family_home,
     family_pages,
     home,
@@ -209,6 +210,7 @@ def create_app(
         return_visit_pages.router,
         continuity_pages.router,
         devices_pages.router,
+        elder_devices.router,
     ):
         app.include_router(router)
     return app

@@ -34,7 +34,7 @@ def test_register_bind_replace_and_retire_through_the_pages(
     elder = make_elder(db, t.comm_a1)
     user, subject = make_user(db, Role.STREET_ADMIN, area=t.street_a)
     csrf = login(client, user.username)
-    client.cookies.set("lang", "en")
+    client.cookies.set("yiyang_lang", "en")
     first = _register(client, csrf, new_imei())
     page = client.get(f"/devices/{first}")
     assert page.status_code == 200 and 'data-testid="device-secret"' not in page.text
@@ -60,7 +60,7 @@ def test_register_bind_replace_and_retire_through_the_pages(
 def test_bad_identity_is_shown_in_words_and_nothing_saved(client: TestClient, db: Session) -> None:
     user, subject = make_user(db, Role.DISTRICT_ADMIN)
     csrf = login(client, user.username)
-    client.cookies.set("lang", "en")
+    client.cookies.set("yiyang_lang", "en")
     resp = client.post(
         "/devices/new",
         data={"csrf_token": csrf, "kind": "pull_cord", "vendor": "v", "model": "m",
@@ -79,3 +79,18 @@ def test_out_of_scope_device_page_is_404(client: TestClient, db: Session) -> Non
     client.cookies.clear()
     login(client, user.username)
     assert client.get(f"/devices/{device_id}").status_code == 404
+
+
+def test_the_elder_page_shows_the_elders_devices(client: TestClient, db: Session) -> None:
+    t = make_tree(db)
+    elder, other = make_elder(db, t.comm_a1), make_elder(db, t.comm_b1)
+    user, _ = make_user(db, Role.STREET_ADMIN, area=t.street_a)
+    csrf = login(client, user.username)
+    client.cookies.set("yiyang_lang", "en")
+    device_id = _register(client, csrf, new_imei())
+    client.post(f"/devices/{device_id}/bind", data={"csrf_token": csrf, "elder": elder.id_number})
+    assert 'hx-get="/console/devices/elders/' in client.get(f"/elders/{elder.id}").text
+    part = client.get(f"/console/devices/elders/{elder.id}", headers={"HX-Request": "true"})
+    assert part.status_code == 200 and f'data-device="{device_id}"' in part.text
+    assert "Pull-cord alarm" in part.text
+    assert client.get(f"/console/devices/elders/{other.id}").status_code == 404
