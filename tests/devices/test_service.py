@@ -197,6 +197,7 @@ def test_filters(db: Session, clock: FakeClock) -> None:
     a, _ = register(db, admin, clock.now, imei=imei)
     b, _ = register(db, admin, clock.now, "door_sensor")
     a.online, a.battery_pct = True, 15
+    a.status = b.status = "installed"
     db.flush()
 
     def ids(**kw: object) -> set[int]:

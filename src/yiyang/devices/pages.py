@@ -66,7 +66,7 @@ STATUS_LABELS = {
     DeviceStatus.RETIRED: N_("Retired"),
 }
 ACTION_LABELS = {
-    HistoryAction.REGISTERED: N_("Registered"),
+    HistoryAction.REGISTERED: N_("Registered into stock"),
     HistoryAction.INSTALLED: N_("Installed"),
     HistoryAction.BOUND: N_("Bound"),
     HistoryAction.UNBOUND: N_("Unbound"),

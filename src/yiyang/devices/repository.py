@@ -99,9 +99,9 @@ def filtered(subject: Subject, flt: DeviceFilter) -> Select[tuple[Device]]:
     if flt.community_code:
         stmt = stmt.where(Device.community_id == _area_id(flt.community_code))
     if flt.connection == Connection.ONLINE:
-        stmt = stmt.where(Device.online.is_(True), Device.status != DeviceStatus.RETIRED)
+        stmt = stmt.where(Device.online.is_(True), Device.status == DeviceStatus.INSTALLED)
     elif flt.connection == Connection.OFFLINE:
-        stmt = stmt.where(Device.online.is_(False), Device.status != DeviceStatus.RETIRED)
+        stmt = stmt.where(Device.online.is_(False), Device.status == DeviceStatus.INSTALLED)
     if flt.low_battery:
         stmt = stmt.where(Device.battery_pct <= LOW_BATTERY_PCT)
     if flt.elder_id is not None:
@@ -128,9 +128,10 @@ def search(
 
 
 def counts(session: Session, subject: Subject) -> dict[str, int]:
-    """How many readable devices are in stock, installed, retired, online, offline, low."""
+    """How many readable devices are in stock, installed, retired, and installed ones online,
+    offline or low on battery."""
     d = readable(subject).subquery()
-    live = d.c.status != DeviceStatus.RETIRED
+    live = d.c.status == DeviceStatus.INSTALLED  # stock is not expected to be online
 
     def n(cond: Any) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
