@@ -34,6 +34,7 @@ from yiyang.console import (
 )
 from yiyang.db import make_engine, make_session_factory
 from yiyang.devices import api as devices_api
+from yiyang.devices import io_pages as devices_io_pages
 from yiyang.devices import pages as devices_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
@@ -209,6 +210,7 @@ def create_app(
         complaint_pages.router,
         return_visit_pages.router,
         continuity_pages.router,
+        devices_io_pages.router,  # /devices/import before /devices/{device_id}
         devices_pages.router,
         elder_devices.router,
     ):

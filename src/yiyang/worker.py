@@ -31,6 +31,7 @@ def load_tasks() -> None:
     """Import every task module and the event subscribers: importing one registers them."""
     import yiyang.console.care_notifications
     import yiyang.console.notifications
+    import yiyang.devices.io_jobs
     import yiyang.dispatch.tasks
     import yiyang.registry.elders.io_jobs
     import yiyang.visits.care_tasks
