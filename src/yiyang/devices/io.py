@@ -253,7 +253,7 @@ def report_csv(locale: str, rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([translate(locale, h) for h in REPORT_HEADERS])
-    done, refused = translate(locale, N_("Registered")), translate(locale, N_("Refused"))
+    done, refused = translate(locale, N_("Device registered")), translate(locale, N_("Refused"))
     for r in result_rows(locale, rows):
         if r["device_id"] is not None:
             writer.writerow([r["row"], done, r["device_id"], "", ""])
