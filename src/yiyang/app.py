@@ -33,6 +33,7 @@ from yiyang.console import (
     audit_pages,
     caregiver_day,
     continuity_pages,
+    elder_devices,
     family_home,
     family_pages,
     home,
@@ -45,6 +46,9 @@ from yiyang.console import (
 )
 from yiyang.db import make_engine, make_session_factory
 from yiyang.devices import dead_letter_pages
+from yiyang.devices import api as devices_api
+from yiyang.devices import io_pages as devices_io_pages
+from yiyang.devices import pages as devices_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
 from yiyang.dispatch import plan_api, plan_pages
@@ -189,6 +193,7 @@ def create_app(
         telephony.api,
         ingest_http.router,
         dead_letter_pages.api_router,
+        devices_api.router,
     ):
         # Every JSON route documents the error statuses it may answer (see web/errors.py).
         app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
@@ -239,6 +244,9 @@ def create_app(
         alarm_supervision.router,
         telephony.pages,
         alarm_pages.router,
+        devices_io_pages.router,  # /devices/import before /devices/{device_id}
+        devices_pages.router,
+        elder_devices.router,
     ):
         app.include_router(router)
     return app

@@ -38,6 +38,7 @@ def load_tasks() -> None:
     import yiyang.console.alarm_notifications
     import yiyang.console.care_notifications
     import yiyang.console.notifications
+    import yiyang.devices.io_jobs
     import yiyang.dispatch.tasks
     import yiyang.registry.elders.io_jobs
     import yiyang.visits.care_tasks

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from yiyang.demo.devices import load_devices
 from yiyang.demo.records import DemoDistrict
 from yiyang.registry.areas.models import Area
 from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
@@ -196,4 +197,14 @@ def load_district(
             on_table(spec.table.name, len(rows))
     if dialect.name == "postgresql":
         _fix_sequences(session)
+    started = time.perf_counter()
+    made = load_devices(
+        session, district, elder_offset=offsets["elder"], area_offset=offsets["area"], now=now
+    )
+    counts |= made
+    if timings is not None:
+        timings["insert devices"] = time.perf_counter() - started
+    if on_table is not None:
+        for name, n in made.items():
+            on_table(name, n)
     return counts

@@ -58,7 +58,9 @@ class Device(Base):
     """A device: bound to an elder (worn) or a home (fixed), with its last known state.
 
     `street_id`/`community_id` are copied from the elder or home it is bound to, so that data
-    scope is one filter; a device in stock has none and is seen by district staff only.
+    scope is one filter; a device in stock keeps the area of the street or community staff
+    who registered it (or where it was last bound); district stock has none and is seen by
+    district-wide roles only (devices/repository.py).
     """
 
     __tablename__ = "device"
