@@ -15,13 +15,13 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import yiyang.alarms.handling.visit_bridge
+import yiyang.alarms.response.tasks
+import yiyang.console.alarm_notifications
 import yiyang.console.care_notifications
 import yiyang.console.notifications  # noqa: F401  (family texts and webhooks subscribe)
 from yiyang.alarms import api as alarms_api
 from yiyang.alarms import threshold_api as alarm_threshold_api
 from yiyang.alarms import threshold_pages as alarm_threshold_pages
-import yiyang.alarms.response.tasks
-import yiyang.console.alarm_notifications
 from yiyang.alarms.response import api as response_api
 from yiyang.alarms.response import pages as response_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
@@ -45,8 +45,8 @@ from yiyang.console import (
     work_pages,
 )
 from yiyang.db import make_engine, make_session_factory
-from yiyang.devices import dead_letter_pages
 from yiyang.devices import api as devices_api
+from yiyang.devices import dead_letter_pages
 from yiyang.devices import io_pages as devices_io_pages
 from yiyang.devices import pages as devices_pages
 from yiyang.dispatch import api as dispatch_api
@@ -235,7 +235,6 @@ def create_app(
         return_visit_pages.router,
         continuity_pages.router,
         response_pages.router,
-        response_pages.operator_router,
         dead_letter_pages.router,
     ):
         app.include_router(router)

@@ -1,8 +1,8 @@
 """Import every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from yiyang.alarms import models as alarm_models
-from yiyang.alarms.handling import models as alarm_handling_models
 from yiyang.alarms import rule_models as alarm_rule_models
+from yiyang.alarms.handling import models as alarm_handling_models
 from yiyang.alarms.response import models as response_models
 from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models

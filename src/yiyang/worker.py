@@ -33,8 +33,8 @@ def load_tasks() -> None:
     """Import every task module and the event subscribers: importing one registers them."""
     import yiyang.alarms.handling.tasks
     import yiyang.alarms.handling.visit_bridge
-    import yiyang.alarms.tasks
     import yiyang.alarms.response.tasks
+    import yiyang.alarms.tasks
     import yiyang.console.alarm_notifications
     import yiyang.console.care_notifications
     import yiyang.console.notifications

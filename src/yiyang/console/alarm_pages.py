@@ -26,6 +26,8 @@ from yiyang.alarms.handling.schemas import AlarmRead, QueueFilter
 from yiyang.alarms.kinds import LABELS as ALARM_LABELS
 from yiyang.alarms.kinds import SEVERITY_LABELS, Severity
 from yiyang.alarms.models import Alarm
+from yiyang.alarms.response import service as response_service
+from yiyang.alarms.response.schemas import CandidateRead, SendIn
 from yiyang.console import alarm_repository, alarm_words
 from yiyang.devices.kinds import KINDS, DeviceKind
 from yiyang.kit.idcard import age_on
@@ -48,6 +50,7 @@ SEVERITY_CLASS = {
     Severity.INFO: "sev-info",
 }
 READINGS_HOURS = 24
+CANDIDATES_SHOWN = 8
 _UNITS = {str(m): unit for m, unit in UNITS.items()}
 
 
@@ -212,8 +215,27 @@ def _screen(
     now = _now(request)
     context = labels(locale) | screen_context(db, subject, alarm_id, now, locale)
     context["errors"] = errors or {}
+    context["candidates"] = _candidates(request, db, subject, alarm_id, context, locale)
     context["minutes_since"] = lambda then: _minutes_since(now, then)
     return render(request, "console/alarm.html", context, status_code=status_code)
+
+
+def _candidates(
+    request: Request,
+    db: Session,
+    subject: Subject,
+    alarm_id: int,
+    context: dict[str, Any],
+    locale: str,
+) -> list[CandidateRead]:
+    """Whom the operator could send to the home now, nearest first (when sending is possible)."""
+    if context["elder"] is None or "respond" not in context["allowed"]:
+        return []
+    alarm = handling.get(db, subject, alarm_id)
+    choice = response_service.choice_for(
+        db, alarm, now=_now(request), settings=request.app.state.settings
+    )
+    return [CandidateRead.of(offer, locale) for offer in choice.offers[:CANDIDATES_SHOWN]]
 
 
 @router.get("/console/alarms/{alarm_id}", response_class=HTMLResponse)
@@ -393,4 +415,24 @@ def close(
     return _act(
         request, db, subject, locale, alarm_id, "close", alarm_schemas.CloseIn, payload,
         lambda d: handling.close(db, subject, alarm_id, d, now=now),
+    )  # fmt: skip
+
+
+@router.post("/console/alarms/{alarm_id}/responders")
+def send_responder(
+    request: Request,
+    db: DbSession,
+    subject: PageSubject,
+    locale: Locale,
+    alarm_id: int,
+    form: FormBody,
+) -> Response:
+    """Send someone to the home: the nearest on duty, or the person chosen from the list."""
+    now = _now(request)
+    payload = _form(form, "person")
+    return _act(
+        request, db, subject, locale, alarm_id, "send_responder", SendIn, payload,
+        lambda d: response_service.send_responder(
+            db, subject, alarm_id, now=now, settings=request.app.state.settings, person=d.person
+        ),
     )  # fmt: skip

@@ -151,12 +151,16 @@ def test_the_operator_sends_from_the_alarm_screen_form(
 ) -> None:
     world = make_world(db, clock())
     csrf = login(client, world.operator_user, "/")
-    url = f"/alarms/{world.alarm.id}/responders"
+    screen = client.get(f"/console/alarms/{world.alarm.id}")
+    assert screen.status_code == 200 and "刘芳" in screen.text  # the nearest, offered by name
+    url = f"/console/alarms/{world.alarm.id}/responders"
     db.commit()
-    bad = client.post(url, data={"csrf_token": csrf, "person": "staff:0"})
-    assert bad.status_code == 422
+    bad = client.post(url, data={"csrf_token": csrf, "person": "nobody"})
+    assert bad.status_code == 422 and 'data-testid="send-responder"' in bad.text  # redrawn
+    assert repository.responders(db, world.alarm.id) == []
     sent = client.post(url, data={"csrf_token": csrf, "person": ""}, follow_redirects=False)
-    assert sent.status_code == 303 and sent.headers["location"] == f"/alarms/{world.alarm.id}"
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/console/alarms/{world.alarm.id}#timeline"
     assert [r.name for r in repository.responders(db, world.alarm.id)] == ["刘芳"]
     login(client, world.near, "/m/alarms")
     assert client.post(url, data={"csrf_token": csrf}).status_code in (403, 404)

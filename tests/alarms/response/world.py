@@ -18,6 +18,7 @@ from tests.builders import (
     make_tree,
     make_user,
 )
+from yiyang.alarms.handling import service as handling
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import Origin, raise_or_repeat
@@ -75,4 +76,5 @@ def make_world(db: Session, now: datetime) -> World:
         now=now,
     )  # fmt: skip
     db.flush()
+    handling.acknowledge(db, operator, alarm.id, now=now)  # a responder is sent while handled
     return World(tree, elder, alarm, near, far, worker, family, operator, operator_user)

@@ -26,8 +26,8 @@ from yiyang.alarms.response.rules import (
     WAITING,
     State,
 )
-from yiyang.alarms.response.schemas import ArriveIn, RefuseIn, ReportIn, SendIn
-from yiyang.errors import N_, DomainError, FieldProblem, Invalid
+from yiyang.alarms.response.schemas import ArriveIn, RefuseIn, ReportIn
+from yiyang.errors import N_, DomainError, FieldProblem
 from yiyang.kit.types import RowId
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
@@ -296,27 +296,3 @@ def report(
         service.report(db, subject, alarm_id, body.outcome, body.note, now=_now(request))
 
     return _act(request, db, subject, locale, alarm_id, step)
-
-
-operator_router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
-
-
-@operator_router.post("/alarms/{alarm_id}/responders", response_model=None)
-def send_from_screen(
-    request: Request, db: DbSession, subject: PageSubject, form: FormBody, alarm_id: RowId
-) -> Response:
-    """The alarm screen's "send a responder" form (_send_form.html): send, then back to it."""
-    person = _text(form, "person")
-    if person is not None:
-        try:
-            person = SendIn(person=person).person
-        except ValidationError:
-            raise Invalid(
-                N_("This person cannot be sent now: choose someone from the list."),
-                field="person",
-            ) from None
-    service.send_responder(
-        db, subject, alarm_id, now=_now(request), settings=request.app.state.settings,
-        person=person,
-    )  # fmt: skip
-    return RedirectResponse(f"/alarms/{alarm_id}", status_code=303)

@@ -1,9 +1,8 @@
 """Send a responder and follow them: accept, refuse (→ the next nearest), on the way, arrived,
 reported. Each move is an AlarmStep, an AlarmStepped event and an audit row; never commits.
 
-The alarm's status becomes "responding" when someone is sent. The lifecycle service
-(alarms/handling) owns the other statuses; until it offers a function for this one,
-`_mark_responding` sets it here.
+The alarm's status becomes "responding" when someone is sent, by the lifecycle's own rule
+(alarms/handling/rules.py): only an alarm an operator is handling can have a responder sent.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.alarms.events import AlarmSnapshot, AlarmStepped
+from yiyang.alarms.handling import rules as handling_rules
 from yiyang.alarms.kinds import AlarmStatus, StepAction
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import add_step
@@ -100,9 +100,9 @@ def choice_for(
 
 
 def _mark_responding(alarm: Alarm) -> None:
-    """A responder is sent: the alarm is being responded to (until handling resolves it)."""
-    if alarm.status in (AlarmStatus.QUEUED, AlarmStatus.ACKNOWLEDGED):
-        alarm.status = AlarmStatus.RESPONDING
+    """A responder is sent: the alarm is being responded to (409 when nobody handles it)."""
+    if alarm.status != AlarmStatus.RESPONDING:
+        alarm.status = handling_rules.transition(alarm.status, handling_rules.Action.RESPOND)
 
 
 def _step(
