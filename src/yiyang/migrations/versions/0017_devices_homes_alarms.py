@@ -290,6 +290,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("away_until", yiyang.db.UtcDateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(sa.Column("away_reason", sa.String(length=24), nullable=True))
+        batch_op.add_column(sa.Column("away_note", sa.String(length=500), nullable=True))
 
 
 def downgrade() -> None:
@@ -339,5 +341,5 @@ def downgrade() -> None:
     op.drop_table("home")
     # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of `elder` would fail on
     # the foreign keys that point at it.
-    for column in ("away_until", "conditions", "mobility"):
+    for column in ("away_note", "away_reason", "away_until", "conditions", "mobility"):
         op.drop_column("elder", column)

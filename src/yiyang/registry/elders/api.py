@@ -91,5 +91,5 @@ def update_elder(
     elder = elder_service.update_elder(
         db, subject, elder_id, body, now=now, district_code=request.app.state.settings.district_code
     )
-    away = away_service.away_of(db, elder, now)
+    away = away_service.away_of(elder, now)
     return elder_service.to_read(elder, local_today(now), subject, away=away)

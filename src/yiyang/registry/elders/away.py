@@ -1,8 +1,7 @@
 """An elder's stay away from home: mark it until a time with why, end it early, show it.
 
 No inactivity alarm is raised while `elder.away_until` lies ahead (the alarm rules read it).
-The reason and note are kept in the audit row that marked the stay (no column of their own)
-and are health data: masked like mobility and conditions (security.disclosure).
+The reason and note are health data: masked like mobility and conditions (security.disclosure).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders import rules
 from yiyang.registry.elders.models import Elder
 from yiyang.registry.elders.schemas import AwayIn, AwayState
-from yiyang.security.audit import repository as audit_repository
 from yiyang.security.audit import service as audit
 from yiyang.security.disclosure import Relation, Viewer, disclosed
 from yiyang.security.roles import Perm
@@ -33,23 +31,16 @@ def health_viewer(subject: Subject, elder: Elder) -> Viewer:
     return Viewer(subject).also(Relation.SELF) if own else Viewer(subject)
 
 
-def away_of(session: Session, elder: Elder, now: datetime) -> dict[str, Any] | None:
-    """The elder's stay away from home if it lasts beyond now: until when, and why (as the
-    person who marked it said, kept in the audit row)."""
+def away_of(elder: Elder, now: datetime) -> dict[str, Any] | None:
+    """The elder's stay away from home if it lasts beyond now: until when, and why."""
     if not rules.is_away(elder.away_until, now):
         return None
-    marked = audit_repository.latest_about(session, "elder", elder.id, (AWAY,))
-    said = (marked.after or {}) if marked is not None else {}
-    return {
-        "until": elder.away_until,
-        "reason": said.get("away_reason"),
-        "note": said.get("away_note"),
-    }
+    return {"until": elder.away_until, "reason": elder.away_reason, "note": elder.away_note}
 
 
 def away_state(session: Session, subject: Subject, elder: Elder, *, now: datetime) -> AwayState:
     """The elder's stay away as this subject may see it."""
-    values = {"elder_id": elder.id, "away": away_of(session, elder, now)}
+    values = {"elder_id": elder.id, "away": away_of(elder, now)}
     return disclosed(AwayState, health_viewer(subject, elder), values)
 
 
@@ -82,6 +73,7 @@ def mark_away(
         raise Invalid(problem.message, field="until", problems=[problem], **problem.params)
     before = elder.away_until if rules.is_away(elder.away_until, now) else None
     elder.away_until = until.astimezone(UTC)
+    elder.away_reason, elder.away_note = str(data.reason), data.note
     elder.updated_at = now
     session.flush()
     after = {
@@ -103,7 +95,7 @@ def end_away(session: Session, subject: Subject, elder_id: int, *, now: datetime
     if not rules.is_away(elder.away_until, now):
         return elder
     before = elder.away_until
-    elder.away_until = None
+    elder.away_until = elder.away_reason = elder.away_note = None
     elder.updated_at = now
     session.flush()
     audit.record(

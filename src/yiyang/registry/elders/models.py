@@ -60,6 +60,8 @@ class Elder(Base):
     mobility: Mapped[str | None] = mapped_column(String(16))  # vocab.Mobility
     conditions: Mapped[str | None] = mapped_column(Text)
     away_until: Mapped[datetime | None] = mapped_column()  # away from home: no inactivity alarms
+    away_reason: Mapped[str | None] = mapped_column(String(24))  # vocab.AwayReason
+    away_note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

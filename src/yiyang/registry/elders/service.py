@@ -376,7 +376,7 @@ def read_elder(session: Session, subject: Subject, elder_id: int, *, now: dateti
     subject.require(Perm.ELDER_READ)
     elder = elder_repository.get(session, subject, elder_id)
     audit.record(session, subject, "read_full", "elder", elder.id, at=now)
-    return to_read(elder, local_today(now), subject, away=away_of(session, elder, now))
+    return to_read(elder, local_today(now), subject, away=away_of(elder, now))
 
 
 def to_list_item(subject: Subject, elder: Elder, today: date) -> ElderListItem:

@@ -39,23 +39,6 @@ def readable(subject: Subject) -> Select[tuple[AuditEvent, str]]:
     )
 
 
-def latest_about(
-    session: Session, entity: str, entity_id: int, actions: Sequence[str]
-) -> AuditEvent | None:
-    """The newest row of these actions on one record, for that record's own page: the
-    caller has already found the record in the reader's scope (a system read, not a reader's)."""
-    return session.scalar(
-        select(AuditEvent)
-        .where(
-            AuditEvent.entity == entity,
-            AuditEvent.entity_id == entity_id,
-            AuditEvent.action.in_(actions),
-        )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(1)
-    )
-
-
 def _local_midnight(day: Any) -> datetime:
     return datetime.combine(day, time(0), CHINA_TZ).astimezone(UTC)
 
