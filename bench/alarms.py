@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from doc import replace_section
 from yiyang.db import make_engine
-from yiyang.devices.ingestion import hash_token
 from yiyang.devices.models import Device, DeviceIdentity
+from yiyang.devices.rules import secret_hash
 from yiyang.migrate import upgrade
 from yiyang.protocols.house_json import topic_of
 from yiyang.protocols.vocabulary import IdentityScheme
@@ -104,7 +104,7 @@ def prepare(url: str, devices: int) -> None:
     """Schema and `devices` installed house-scheme devices sharing one token."""
     engine = make_engine(url)
     upgrade(engine)
-    secret = hash_token(TOKEN)
+    secret = secret_hash(TOKEN)
     with engine.begin() as conn:
         rows = [
             {"kind": "vitals_band", "vendor": "bench", "model": "b", "protocol": "house",

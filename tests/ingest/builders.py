@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from yiyang.devices.ingestion import hash_token
 from yiyang.devices.models import Device, DeviceIdentity
+from yiyang.devices.rules import secret_hash
 from yiyang.protocols.message import DeviceMessage, MessageKind
 from yiyang.protocols.vocabulary import IdentityScheme
 from yiyang.registry.areas.models import Area
@@ -35,7 +35,7 @@ def make_device(
     device = Device(
         kind=kind, vendor="颐康", model="PC-1", protocol=protocol, status=status,
         elder_id=None if elder is None else elder.id, street_id=community.parent_id,
-        community_id=community.id, secret_hash=None if token is None else hash_token(token),
+        community_id=community.id, secret_hash=None if token is None else secret_hash(token),
         installed_at=datetime(2026, 11, 1, tzinfo=UTC),
         retired_at=datetime(2026, 11, 20, tzinfo=UTC) if status == "retired" else None,
     )  # fmt: skip

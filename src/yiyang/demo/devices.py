@@ -7,13 +7,14 @@ disabled, door and motion sensors for those living alone, and now and then a smo
 water sensor. Fixed devices are in a home made from the elder's address. Most are online;
 a few are offline or low on battery, as in life. A few stay in the district's stock.
 
-Demo secrets are derived (`demo-device-<id>`) so that the simulator can sign as any device;
-only their sha256 is stored, as for real devices.
+Each device gets a random secret of which only the sha256 is stored, as for real devices;
+the simulator (`yiyang simulate devices`) gives the devices it drives fresh ones.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -161,7 +162,7 @@ class _Maker:
                 "home_id": None if info.worn else home_id,
                 "street_id": elder.street_id + area if elder else None,
                 "community_id": elder.community_id + area if elder else None,
-                "location_note": place, "secret_hash": secret_hash(f"demo-device-{device_id}"),
+                "location_note": place, "secret_hash": secret_hash(secrets.token_urlsafe(24)),
                 "heartbeat_s": info.heartbeat_s, "installed_at": installed_at if bound else None,
                 "retired_at": None, "online": online, "battery_pct": battery,
                 "signal_dbm": rng.randint(-105, -58) if bound else None,

@@ -7,7 +7,6 @@ hands the stored message to the alarms); it never commits. A message it cannot t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from yiyang.devices.ingest_events import DeviceBatteryLow, DeviceCameOnline, Dev
 from yiyang.devices.kinds import DeviceStatus
 from yiyang.devices.message_models import DeviceReading
 from yiyang.devices.models import Device
+from yiyang.devices.rules import secret_hash
 from yiyang.events import bus
 from yiyang.events.types import Actor
 from yiyang.protocols.message import DeviceMessage, MessageKind
@@ -81,16 +81,11 @@ class Taken:
     device: Device
 
 
-def hash_token(token: str) -> str:
-    """The sha256 a device's token is kept as (Device.secret_hash)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def token_matches(device: Device, token: str | None) -> bool:
     """Constant-time check of a presented token against the device's stored hash."""
     if not token or not device.secret_hash:
         return False
-    return hmac.compare_digest(hash_token(token), device.secret_hash)
+    return hmac.compare_digest(secret_hash(token), device.secret_hash)
 
 
 def find_device(session: Session, scheme: str, identity: str) -> Device:

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from yiyang.config import Settings
 from yiyang.db import unit_of_work
 from yiyang.devices import message_repository as repo
-from yiyang.devices.ingestion import hash_token
 from yiyang.devices.kinds import KINDS, DeviceKind
+from yiyang.devices.rules import secret_hash
 from yiyang.kit.clock import Clock
 from yiyang.protocols import house_json
 from yiyang.protocols.message import DeviceMessage, MessageKind
@@ -66,7 +66,7 @@ def prepare(factory: sessionmaker[Session], count: int) -> list[SimDevice]:
     with unit_of_work(factory) as session:
         for named in repo.fitted_house_devices(session, count):
             token = secrets.token_urlsafe(24)
-            repo.set_secret_hash(session, named.device_id, hash_token(token))
+            repo.set_secret_hash(session, named.device_id, secret_hash(token))
             devices.append(
                 SimDevice(
                     named.device_id, named.kind, IdentityScheme(named.scheme), named.identity, token
