@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.ingest.builders import TOKEN
 from tests.ingest.conftest import Rig
+from yiyang.alarms import tasks
 from yiyang.alarms.models import Alarm
 from yiyang.devices import message_repository as repo
 from yiyang.devices.models import Device
@@ -163,3 +164,20 @@ def test_sent_time_is_the_readings_time(rig: Rig) -> None:
     with rig.session() as s:
         rows = s.execute(select(DeviceReading.metric, DeviceReading.measured_at)).all()
     assert sorted(rows) == [("heart_rate", at), ("systolic", at)]
+
+
+def test_a_heartbeat_brings_an_offline_device_back_and_tells_a_low_battery(rig: Rig) -> None:
+    with rig.session() as s, s.begin():
+        cord = s.get_one(Device, rig.cord)
+        cord.online, cord.last_seen_at = True, rig.live.clock.now - timedelta(hours=2)
+    with rig.session() as s, s.begin():
+        tasks.sweep(s, rig.live.clock.now, rig.settings)  # silent for two hours: offline
+    (offline,) = alarms(rig)
+    assert offline.type == "device_offline" and offline.cleared_at is None
+    rig.live.clock.advance(seconds=5)
+    beat = payload(rig, id="hb-1", type="heartbeat", signal=None, battery=5)
+    outcome = rig.gateway.mqtt(CORD, beat)
+    assert outcome.status == "seen" and outcome.ack and rig.stored() == 0  # no row for it
+    back, battery = alarms(rig)
+    assert back.id == offline.id and back.cleared_at == rig.live.clock.now
+    assert battery.type == "low_battery" and device(rig, rig.cord).online

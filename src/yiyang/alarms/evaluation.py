@@ -121,8 +121,7 @@ def evaluate(
 def _back_online(
     session: Session, device: Device, origin: Origin, now: datetime, out: Outcome
 ) -> None:
-    device.online = True
-    st = _state(session, device, "offline", now)
+    st = _state(session, device, "offline", now)  # the gateway marked it online already
     if st.fired:
         st.fired, st.reason, st.updated_at = False, Reason.ONLINE, now
         if gone := clear_open(

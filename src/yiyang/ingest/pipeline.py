@@ -225,7 +225,8 @@ class Gateway:
             session, device, message, channel=channel, now=now, limits=self.limits
         )
         alarm_ids: tuple[int, ...] = ()
-        if taken.status is Status.STORED:
+        # A heartbeat too: it brings a device back online and tells its battery.
+        if taken.status in (Status.STORED, Status.SEEN):
             residents = repo.resident_ids(session, device.home_id)
             alarms = intake.take(session, device, message, resident_ids=residents, now=now)
             session.flush()
