@@ -30,6 +30,7 @@ from yiyang.alarms.response.schemas import ArriveIn, RefuseIn, ReportIn
 from yiyang.errors import N_, DomainError, FieldProblem
 from yiyang.kit.types import RowId
 from yiyang.orders.page_helpers import helpers
+from yiyang.registry.vocab import RELATION_LABELS
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
@@ -37,14 +38,16 @@ from yiyang.web.forms import error_message, problems_by_field, validation_proble
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
+
+def _relation(locale: str, typed: str | None) -> str:
+    """A contact's relation as typed, in the reader's language when it is a known word."""
+    known = RELATION_LABELS.get(typed or "")
+    return translate(locale, known) if known else typed or ""
+
+
 router = APIRouter(prefix="/m/alarms", include_in_schema=False, dependencies=[Depends(get_locale)])
 
 RECENT = timedelta(hours=24)  # finished alarms stay on the list this long
-RELATIONSHIPS = {
-    "son": N_("son"), "daughter": N_("daughter"), "spouse": N_("spouse"),
-    "grandchild": N_("grandchild"), "relative": N_("relative"), "neighbour": N_("neighbour"),
-    "friend": N_("friend"), "other": N_("contact"),
-}  # fmt: skip
 FIELD_LABELS = {
     "reason": N_("Reason"),
     "lat": N_("Location"),
@@ -90,7 +93,9 @@ def _words(locale: str) -> dict[str, Any]:
         "state_words": lambda s: translate(locale, STATE_WORDS[State(s)]),
         "role_words": lambda r: translate(locale, ROLE_WORDS.get(r, N_("responder"))),
         "outcome_words": lambda o: translate(locale, OUTCOMES.get(o, N_("Something else"))),
-        "relationship_words": lambda r: translate(locale, RELATIONSHIPS.get(r, N_("contact"))),
+        "relationship_words": lambda r: (
+            translate(locale, RELATION_LABELS[r]) if r in RELATION_LABELS else r or ""
+        ),
         "refuse_reasons": {c: translate(locale, w) for c, w in REFUSE_REASONS.items()},
         "outcomes": {c: translate(locale, w) for c, w in OUTCOMES.items()},
         "field_label": lambda name: translate(locale, FIELD_LABELS.get(name, N_("This field"))),
