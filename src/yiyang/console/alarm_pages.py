@@ -27,7 +27,7 @@ from yiyang.alarms.kinds import LABELS as ALARM_LABELS
 from yiyang.alarms.kinds import SEVERITY_LABELS, Severity
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.response import service as response_service
-from yiyang.alarms.response.schemas import CandidateRead, SendIn
+from yiyang.alarms.response.schemas import ResponderCandidate, SendIn
 from yiyang.console import alarm_repository, alarm_words
 from yiyang.devices.kinds import KINDS, DeviceKind
 from yiyang.kit.idcard import age_on
@@ -227,7 +227,7 @@ def _candidates(
     alarm_id: int,
     context: dict[str, Any],
     locale: str,
-) -> list[CandidateRead]:
+) -> list[ResponderCandidate]:
     """Whom the operator could send to the home now, nearest first (when sending is possible)."""
     if context["elder"] is None or "respond" not in context["allowed"]:
         return []
@@ -235,7 +235,7 @@ def _candidates(
     choice = response_service.choice_for(
         db, alarm, now=_now(request), settings=request.app.state.settings
     )
-    return [CandidateRead.of(offer, locale) for offer in choice.offers[:CANDIDATES_SHOWN]]
+    return [ResponderCandidate.of(offer, locale) for offer in choice.offers[:CANDIDATES_SHOWN]]
 
 
 @router.get("/console/alarms/{alarm_id}", response_class=HTMLResponse)

@@ -50,6 +50,14 @@ ACTION_LABELS: dict[str, str] = {
     "complaint_close": N_("Closed a complaint"),
     "return_visit_call": N_("Recorded a return-visit call"),
     "send_responder": N_("Sent a responder to an alarm"),
+    "register": N_("Registered a device"),
+    "rotate_credential": N_("Issued a device a new secret"),
+    "bind": N_("Bound a device to an elder or home"),
+    "unbind": N_("Took a device off its elder or home"),
+    "install": N_("Recorded a device's installation"),
+    "replace": N_("Replaced a device"),
+    "retire": N_("Retired a device"),
+    "add_resident": N_("Added a resident to a home"),
     "responder_accept": N_("Accepted to go to an alarm"),
     "responder_refuse": N_("Refused to go to an alarm"),
     "responder_on_the_way": N_("Set out for an alarm"),
@@ -95,6 +103,9 @@ ENTITY_LABELS: dict[str, str] = {
     "session_token": N_("Signed-in session"),
     "api_token": N_("API token"),
     "alarm": N_("Alarm"),
+    "alarm_threshold": N_("Alarm threshold"),
+    "device": N_("Device"),
+    "home": N_("Home"),
 }
 
 # Record pages an auditor can open from a row.

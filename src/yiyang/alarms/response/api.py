@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from yiyang.alarms.response import repository, service
 from yiyang.alarms.response.schemas import (
     ArriveIn,
-    CandidateRead,
+    ResponderCandidate,
     RefuseIn,
     ReportIn,
     ResponderRead,
@@ -30,17 +30,17 @@ def list_responders(
     return [ResponderRead.of(r, locale) for r in repository.responders(db, alarm.id)]
 
 
-@router.get("/alarms/{alarm_id}/responders/candidates", response_model=list[CandidateRead])
+@router.get("/alarms/{alarm_id}/responders/candidates", response_model=list[ResponderCandidate])
 def candidates(
     request: Request, db: DbSession, subject: ApiSubject, locale: Locale, alarm_id: RowId
-) -> list[CandidateRead]:
+) -> list[ResponderCandidate]:
     """Who could be sent now, nearest first (the operator may pick one)."""
     subject.require(Perm.ALARM_HANDLE)
     alarm = repository.get_alarm(db, subject, alarm_id)
     choice = service.choice_for(
         db, alarm, now=request.app.state.clock(), settings=request.app.state.settings
     )
-    return [CandidateRead.of(o, locale) for o in choice.offers]
+    return [ResponderCandidate.of(o, locale) for o in choice.offers]
 
 
 @router.post("/alarms/{alarm_id}/responders", response_model=ResponderRead, status_code=201)

@@ -89,7 +89,7 @@ class ResponderRead(BaseModel):
         )  # fmt: skip
 
 
-class CandidateRead(BaseModel):
+class ResponderCandidate(BaseModel):
     """Someone who could be sent now, nearest first."""
 
     person: str
@@ -99,7 +99,7 @@ class CandidateRead(BaseModel):
     same_community: bool
 
     @classmethod
-    def of(cls, offer: Offer, locale: str) -> CandidateRead:
+    def of(cls, offer: Offer, locale: str) -> ResponderCandidate:
         """The read shape of an offer."""
         p = offer.person
         return cls(
