@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, Request
 from yiyang.alarms.response import repository, service
 from yiyang.alarms.response.schemas import (
     ArriveIn,
-    ResponderCandidate,
     RefuseIn,
     ReportIn,
+    ResponderCandidate,
     ResponderRead,
     SendIn,
 )
