@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tests.browser.conftest import LiveApp, keep_local, login
 from tests.browser.probe import Probe
 from tests.browser.world import caregiver, carry, centre_near, place, seeded_provider
+from tests.browser.xss_alarms import alarm_records
 from tests.builders import INSIDE, make_catalog_item, make_user
 from yiyang.db import make_session_factory
 from yiyang.jobs import runner
@@ -64,7 +65,8 @@ PHONE_ROLES = {"carer_xss", "family_xss", "elder_xss"}
 # JSON or a download, not HTML.
 NOT_PAGES = {
     "/api/v1/openapi.json", "/healthz", "/geo/district.geojson",
-    "/settlements/{run_id}/workbook.xlsx",
+    "/settlements/{run_id}/workbook.xlsx", "/devices/import/template.xlsx",
+    "/console/alarms/stream",  # server-sent events: never done loading (tests/browser/test_alarm_console)
 }  # fmt: skip
 SAME_FOR_EVERYONE = {"/api/v1/docs"}  # opened by the first role only
 
@@ -201,6 +203,9 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         alerts.raise_alert(s, late, "late", now=now, detail={"minutes_late": 15})
         job_id, import_id = _jobs(s, live_app, now)
         complaint_id, run_id = _complaint_and_run(s, operator, provider.id, completed, now)
+        alarm_params, device_import = alarm_records(
+            s, live_app, elder, operator, carer, staff, PAYLOADS[1], now=now
+        )
         _, totp = make_user(s, Role.AUDITOR, username="totp_xss")
         secret = twofactor.begin(s, totp, now=now, issuer="yiyang").secret
         twofactor.confirm(s, totp, pyotp.TOTP(secret).now(), now=now)
@@ -209,7 +214,7 @@ def xss_world(live_app: LiveApp) -> XssWorld:
             "elder_id": str(elder.id), "facility_id": str(centre.id), "staff_id": str(staff.id),
             "provider_id": str(provider.id), "code": "xss_rehab", "order_id": str(offered),
             "complaint_id": str(complaint_id), "run_id": str(run_id),
-        }  # fmt: skip
+        } | alarm_params  # fmt: skip
     _run_jobs(live_app)
     after = (tomorrow + timedelta(days=1)).isoformat()
     states = [
@@ -220,7 +225,9 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         "/m/order/xss_rehab?day=tomorrow&slot=morning",
     ]
     orders = {"/m/visits/": accepted, "/dispatch/orders/": queued, "/m/orders/": offered}
-    jobs = {"/jobs/": job_id, "/elders/import/jobs/": import_id}
+    jobs = {
+        "/jobs/": job_id, "/elders/import/jobs/": import_id, "/devices/import/jobs/": device_import,
+    }  # fmt: skip
     return XssWorld(params, orders, states, jobs)
 
 
