@@ -185,6 +185,7 @@ def screen_context(
     ]
     return {
         "alarm": detail,
+        "alarm_row": alarm,
         "elder": elder,
         "device": alarm.device,
         "devices": devices,
@@ -215,25 +216,19 @@ def _screen(
     now = _now(request)
     context = labels(locale) | screen_context(db, subject, alarm_id, now, locale)
     context["errors"] = errors or {}
-    context["candidates"] = _candidates(request, db, subject, alarm_id, context, locale)
+    context["candidates"] = _candidates(request, db, context, locale)
     context["minutes_since"] = lambda then: _minutes_since(now, then)
     return render(request, "console/alarm.html", context, status_code=status_code)
 
 
 def _candidates(
-    request: Request,
-    db: Session,
-    subject: Subject,
-    alarm_id: int,
-    context: dict[str, Any],
-    locale: str,
+    request: Request, db: Session, context: dict[str, Any], locale: str
 ) -> list[ResponderCandidate]:
     """Whom the operator could send to the home now, nearest first (when sending is possible)."""
     if context["elder"] is None or "respond" not in context["allowed"]:
         return []
-    alarm = handling.get(db, subject, alarm_id)
     choice = response_service.choice_for(
-        db, alarm, now=_now(request), settings=request.app.state.settings
+        db, context["alarm_row"], now=_now(request), settings=request.app.state.settings
     )
     return [ResponderCandidate.of(offer, locale) for offer in choice.offers[:CANDIDATES_SHOWN]]
 
