@@ -6,7 +6,7 @@ VENDOR := src/yiyang/static/vendor
 DEMO_DB ?= var/demo.sqlite3
 ELDERS ?= 20000
 
-.PHONY: demo test install assets translations messages lint check clean
+.PHONY: demo test install system assets translations messages lint check clean
 
 $(BIN)/yiyang: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,12 @@ messages: $(BIN)/yiyang
 demo: install
 	YIYANG_DATABASE_URL=$${YIYANG_DATABASE_URL:-sqlite:///$(DEMO_DB)} $(BIN)/yiyang demo --elders $(ELDERS)
 
-test: install
+# Debian's chromium, a Chinese font and mosquitto (installed when missing, as root); the
+# broker (and PostgreSQL when YIYANG_DATABASE_URL names it) started when not running.
+system:
+	scripts/system-packages.sh
+
+test: install system
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(BIN)/yiyang
