@@ -5,10 +5,13 @@ keep requests responsive)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +30,42 @@ from yiyang.ports.delivery import deliverers, http_client
 from yiyang.visits import care_tasks
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+STEP_GRACE_S = 5.0  # on stop, how long the step under way may take to finish
+
+
+async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one blocking step (a tick, a delivery batch) on a daemon thread of its own.
+
+    Not `asyncio.to_thread`: its default executor is joined by `asyncio.run` at shutdown
+    (Python 3.11, without a timeout) and again at interpreter exit, so a step stuck in a lock
+    wait or a slow receiver held the stop after SIGINT for as long as it lasted. A daemon
+    thread is not waited for: `run_forever` gives the step under way `STEP_GRACE_S`, then the
+    process ends and its open transaction is rolled back (leases make that safe).
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the awaiting side
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="yiyang-worker-step", daemon=True).start()
+    return await done
 
 
 def load_tasks() -> None:
@@ -129,31 +168,36 @@ async def run_forever(
 ) -> None:
     """Tick until cancelled, jobs running alongside; a failing step is logged and goes on."""
     load_tasks()
-    await asyncio.to_thread(ensure_standing_timers, factory, clock, settings)
+    await off_loop(ensure_standing_timers, factory, clock, settings)
     policy = delivery.policy_of(settings)
     stopping = threading.Event()
     start_job_threads(factory, clock, settings, stopping, interval)
+    step: asyncio.Future[Any] | None = None
     try:
         with http_client(settings) as http:
             channels = deliverers(settings, factory, clock, http)
             while True:
                 try:
-                    await asyncio.to_thread(tick, factory, clock, settings)
+                    step = asyncio.ensure_future(off_loop(tick, factory, clock, settings))
+                    await asyncio.shield(step)
                 except Exception:
                     log.exception("worker tick failed")
                 try:
-                    sent = await asyncio.to_thread(
-                        delivery.deliver_due,
-                        factory,
-                        clock,
-                        channels,
-                        policy,
-                        limit=settings.outbox_batch,
-                    )
+                    step = asyncio.ensure_future(
+                        off_loop(
+                            delivery.deliver_due, factory, clock, channels, policy,
+                            limit=settings.outbox_batch,
+                        )
+                    )  # fmt: skip
+                    sent = await asyncio.shield(step)
                 except Exception:
                     log.exception("outbox delivery failed")
                     sent = 0
+                step = None
                 if sent < settings.outbox_batch:
                     await asyncio.sleep(interval)
     finally:
         stopping.set()  # running jobs stop at their next step and go back to the queue
+        if step is not None and not step.done():  # let the step under way finish, briefly
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(step, STEP_GRACE_S)

@@ -233,3 +233,47 @@ def test_getting_up_at_noon_starts_no_watch(
     _take(db, mattress, message(clock.now, signal=Signal.BED_EXIT), clock.now, settings)
     assert timers.pending(db, BED_EXIT_TIMER, mattress.id) == []
     assert _state(db, mattress, "bed_exit").reason == "daytime"
+
+
+def test_the_mattress_saying_in_bed_clears_a_night_bed_exit_alarm_but_leaves_it_to_a_person(
+    db: Session, clock: FakeClock, settings: Settings
+) -> None:
+    """DOMAIN.md §7: cleared (the cause went away) is kept apart from acknowledged and closed:
+    the alarm nobody took stays in the queue, marked cleared, until a person closes it."""
+    clock.now = datetime.fromisoformat("2026-11-23T01:40:00+08:00")
+    mattress = make_device(
+        db, DeviceKind.SMART_MATTRESS, home=make_home(db, _elder(db)), installed_at=clock.now
+    )
+    _take(db, mattress, message(clock.now, signal=Signal.BED_EXIT), clock.now, settings)
+    clock.advance(minutes=21)
+    _fire_bed_exit(db, clock.now, settings)
+    alarm = db.scalar(select(Alarm).where(Alarm.type == AlarmType.BED_EXIT))
+    assert alarm is not None and alarm.cleared_at is None
+    clock.advance(minutes=4)
+    _take(db, mattress, message(clock.now, signal=Signal.IN_BED), clock.now, settings)
+    db.refresh(alarm)
+    assert alarm.cleared_at == clock.now
+    assert alarm.status == AlarmStatus.QUEUED and alarm.acknowledged_at is None
+    assert alarm.closed_at is None
+    assert _steps(db, alarm)[-1] == StepAction.CLEARED
+    st = _state(db, mattress, "bed_exit")
+    assert st.fired is False and st.reason == "back_in_bed"
+    # a second "in bed" changes nothing; the next night's exit is a new watch
+    _take(db, mattress, message(clock.now, signal=Signal.IN_BED), clock.now, settings)
+    assert _steps(db, alarm).count(StepAction.CLEARED) == 1
+
+
+def test_in_bed_within_the_watch_ends_it_without_an_alarm(
+    db: Session, clock: FakeClock, settings: Settings
+) -> None:
+    clock.now = datetime.fromisoformat("2026-11-23T04:10:00+08:00")
+    mattress = make_device(
+        db, DeviceKind.SMART_MATTRESS, home=make_home(db, _elder(db)), installed_at=clock.now
+    )
+    _take(db, mattress, message(clock.now, signal=Signal.BED_EXIT), clock.now, settings)
+    clock.advance(minutes=6)
+    _take(db, mattress, message(clock.now, signal=Signal.IN_BED), clock.now, settings)
+    clock.advance(minutes=15)
+    _fire_bed_exit(db, clock.now, settings)
+    assert db.scalar(select(Alarm).where(Alarm.type == AlarmType.BED_EXIT)) is None
+    assert _state(db, mattress, "bed_exit").reason == "back_in_bed"

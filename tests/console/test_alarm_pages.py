@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.builders import make_elder, make_tree, make_user
 from tests.conftest import FakeClock
+from tests.console.test_place_maps import attr_json
 from tests.web.test_order_pages import login
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.models import Alarm
@@ -118,6 +119,9 @@ def test_the_alarm_screen_shows_the_elders_card_devices_and_whom_to_call(
     assert "王秀英" in html and "高血压、糖尿病" in html
     assert "Walks with a stick or frame" in html or "拐杖" in html  # mobility in words
     assert 'data-map="elder-home"' in html
+    drawn = attr_json(html, "alarm-map")  # the home and its geofence, as data
+    assert (drawn["lat"], drawn["lon"]) == (scene.elder.lat, scene.elder.lon)
+    assert drawn["fence_m"] == scene.elder.geofence_m and drawn["fence_label"]
     assert 'data-testid="device"' in html and "床头" in html
     assert "3 min ago" in html or "3 分钟前" in html  # last seen, in words
     callees = re.findall(r'data-testid="callee" data-target="(\w+)"', html)

@@ -5,17 +5,20 @@ changes nothing."""
 from __future__ import annotations
 
 import json
-from uuid import UUID
+import threading
+from collections import Counter
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.builders import make_elder, make_tree, make_user
 from tests.conftest import FakeClock
 from tests.web.test_order_pages import login
+from yiyang.app import create_app
 from yiyang.config import Settings
 from yiyang.console.telephony import CallReceived, gate_of
 from yiyang.events import live
@@ -159,3 +162,58 @@ class _Req:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
+
+
+def test_a_replay_to_another_web_process_is_refused(
+    live_engine: Engine, clock: FakeClock, settings: Settings
+) -> None:
+    """Two apps stand for two `serve` workers: the id one of them took is a replay at the other."""
+    first, second = (create_app(settings, engine=live_engine, clock=clock) for _ in range(2))
+    msg_id = f"call-{uuid4()}"
+    body, headers = _signed({"call_id": "c-7", "caller": "13800001111"},
+                            at=clock.now.timestamp(), msg_id=msg_id)  # fmt: skip
+    with TestClient(first) as a, TestClient(second) as b:
+        assert a.post(URL, content=body, headers=headers).status_code == 202
+        again = b.post(URL, content=body, headers=headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "replayed"
+
+
+def test_one_webhook_id_posted_at_once_is_stored_once(
+    live_engine: Engine, clock: FakeClock, settings: Settings
+) -> None:
+    """Four workers take the same delivery at the same moment: one stores it, three refuse."""
+    if live_engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    msg_id = f"call-{uuid4()}"
+    body, headers = _signed({"call_id": "c-8", "caller": "13800001111"},
+                            at=clock.now.timestamp(), msg_id=msg_id)  # fmt: skip
+    before = _live_calls(live_engine)
+    start = threading.Barrier(4)
+    codes: list[int] = []
+
+    def go() -> None:
+        with TestClient(create_app(settings, engine=live_engine, clock=clock)) as c:
+            start.wait(timeout=20)
+            codes.append(c.post(URL, content=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert Counter(codes) == {202: 1, 409: 3}
+    assert _live_calls(live_engine) == before + 1
+
+
+def _live_calls(engine: Engine) -> int:
+    with Session(engine) as s:
+        return _calls(s)
+
+
+def test_a_webhook_id_longer_than_the_store_keeps_is_refused(
+    client: TestClient, app: FastAPI, clock: FakeClock
+) -> None:
+    body, headers = _signed({"call_id": "c-2", "caller": "13800001111"},
+                            at=clock.now.timestamp(), msg_id="x" * 97)  # fmt: skip
+    r = client.post(URL, content=body, headers=headers)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_webhook_id"

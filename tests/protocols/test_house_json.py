@@ -28,6 +28,15 @@ def reason_of(raw: bytes, topic: str = TOPIC) -> str:
     return caught.value.reason
 
 
+def test_the_urgent_channel_names_its_device_like_up() -> None:
+    assert house_json.identity_of_topic("yiyang/v1/devices/imei:861234567890123/alarm") == (
+        IdentityScheme.IMEI, "861234567890123"
+    )  # fmt: skip
+    assert house_json.topic_of(IdentityScheme.MAC, "a1", urgent=True) == (
+        "yiyang/v1/devices/mac:a1/alarm"
+    )
+
+
 def test_a_signal_over_mqtt_names_its_device_by_the_topic() -> None:
     scheme, identity = house_json.identity_of_topic(TOPIC)
     raw = payload(type="signal", signal="sos", battery=81, rssi=-70, lat=34.76, lon=113.65)
@@ -96,7 +105,9 @@ def test_bad_payloads_are_refused_with_their_reason(raw: bytes, reason: str) -> 
 @pytest.mark.parametrize(
     "topic",
     ["yiyang/v1/devices/imei:1/down", "other/imei:1/up", "yiyang/v1/devices/phone:1/up",
-     "yiyang/v1/devices/imei/up", "yiyang/v1/devices/imei:a b/up"],
+     "yiyang/v1/devices/imei/up", "yiyang/v1/devices/imei:a b/up",
+     "yiyang/v1/devices/imei:1/alarms", "yiyang/v1/devices/imei:1/up/alarm",
+     "yiyang/v1/devices/imei:1/alarm/up", "yiyang/v1/devices//alarm"],
 )  # fmt: skip
 def test_topics_outside_the_scheme_are_refused(topic: str) -> None:
     with pytest.raises(ParseError) as caught:

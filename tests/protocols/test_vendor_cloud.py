@@ -90,3 +90,8 @@ def test_signatures_are_checked_in_time() -> None:
         assert result is not None and result[0] is Reason.BAD_SIGNATURE
     late = signing.check("s3cret", str(stamp), good, body, now_s=stamp + 301, window_s=300)
     assert late is not None and late[0] is Reason.STALE_SIGNATURE
+
+
+def test_the_vendors_in_bed_event_is_our_in_bed_signal() -> None:
+    [msg] = vendor_cloud.parse(batch(event(eventType="ALARM", alarmType="IN_BED")))
+    assert msg.kind is MessageKind.SIGNAL and msg.signal is Signal.IN_BED

@@ -271,13 +271,16 @@ def _back_in_bed(
     session: Session, device: Device, origin: Origin, sent_at: datetime, now: datetime,
     out: Outcome,
 ) -> None:  # fmt: skip
-    """A mattress measures a pulse only with someone lying on it: the elder is back."""
+    """The elder is back: the mattress says so (`in_bed`), or measures a pulse, which it does
+    only with someone lying on it. A pending watch ends; a raised bed-exit alarm is cleared,
+    never closed: whether anyone took it or not, a person still closes it."""
     st = _state(session, device, "bed_exit", now)
     if st.pending_since is not None and sent_at > st.pending_since:
         st.pending_since, st.reason, st.updated_at = None, Reason.BACK_IN_BED, now
         out.reasons["bed_exit"] = Reason.BACK_IN_BED
     if st.fired and sent_at > (st.last_event_at or sent_at):
-        st.fired = False
+        st.fired, st.reason, st.updated_at = False, Reason.BACK_IN_BED, now
+        out.reasons["bed_exit"] = Reason.BACK_IN_BED
         if gone := clear_open(
             session, origin.originator, AlarmType.BED_EXIT, now, Reason.BACK_IN_BED
         ):
@@ -292,6 +295,8 @@ def _signal(
         _activity(session, device, signal, message.sent_at, origin, now, out)
     elif signal is Signal.BED_EXIT:
         _bed_exit(session, device, message.sent_at, now, settings, out)
+    elif signal is Signal.IN_BED:
+        _back_in_bed(session, device, origin, message.sent_at, now, out)
     elif signal is Signal.RESET:
         _reset(session, device, now, out)
     elif signal is Signal.SERVICE_REQUEST:

@@ -177,3 +177,16 @@ def operator_load(
         .order_by(held.desc(), handled.desc(), UserAccount.display_name)
     ).all()
     return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def latest_by_elder(
+    session: Session, subject: Subject, types: tuple[str, ...]
+) -> dict[int, datetime]:
+    """When each elder in scope last had an alarm of one of these types (raised), by elder."""
+    stmt = (
+        readable(subject)
+        .with_only_columns(Alarm.elder_id, func.max(Alarm.raised_at))
+        .where(Alarm.type.in_(types), Alarm.elder_id.is_not(None))
+        .group_by(Alarm.elder_id)
+    )
+    return {elder_id: at for elder_id, at in session.execute(stmt) if elder_id is not None}

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -14,6 +18,51 @@ from yiyang.alarms.rule_models import AlarmThreshold, RuleState
 from yiyang.devices.kinds import DeviceStatus
 from yiyang.devices.models import Device, HomeResident
 from yiyang.registry.elders.models import Elder
+
+STATE_CACHE = "yiyang.rule_states"
+
+
+@dataclass(frozen=True)
+class StateKey:
+    """A rule state a batch will need: made empty if `create` and it does not exist yet."""
+
+    owner: str
+    rule_key: str
+    device_id: int | None
+    elder_id: int | None
+    create: bool
+
+
+def lock_states(session: Session, keys: list[StateKey], *, now: datetime) -> int:
+    """Lock (and make, where asked) many rule states in two statements, in a stable order,
+    and keep them in the session's cache for `state`; how many are cached."""
+    if not keys:
+        return 0
+    wanted = {(k.owner, k.rule_key): k for k in keys}
+    new: list[dict[str, Any]] = [
+        {"owner": k.owner, "rule_key": k.rule_key, "device_id": k.device_id,
+         "elder_id": k.elder_id, "consecutive": 0, "fired": False, "data": {}, "updated_at": now}
+        for k in wanted.values() if k.create
+    ]  # fmt: skip
+    if new:
+        dialect = session.get_bind().dialect.name
+        insert_ = (pg_insert if dialect == "postgresql" else sqlite_insert)(RuleState)
+        session.execute(insert_.on_conflict_do_nothing(index_elements=["owner", "rule_key"]), new)
+    stmt = (
+        select(RuleState)
+        .where(tuple_(RuleState.owner, RuleState.rule_key).in_(sorted(wanted)))
+        .order_by(RuleState.owner, RuleState.rule_key)
+        .with_for_update()
+    )
+    cache = session.info.setdefault(STATE_CACHE, {})
+    for row in session.scalars(stmt):
+        cache[(row.owner, row.rule_key)] = row
+    return len(cache)
+
+
+def forget_states(session: Session) -> None:
+    """Drop the batch's cache of locked states (at the end of its transaction)."""
+    session.info.pop(STATE_CACHE, None)
 
 
 def state(
@@ -25,7 +74,14 @@ def state(
     device_id: int | None = None,
     elder_id: int | None = None,
 ) -> RuleState:
-    """The rule's stored memory for this owner, locked for update; made empty the first time."""
+    """The rule's stored memory for this owner, locked for update; made empty the first time.
+
+    A batch of messages locks the states it will need at once (`lock_states`); those are
+    taken from the session's cache without another query.
+    """
+    cached = session.info.get(STATE_CACHE, {}).get((owner, rule_key))
+    if cached is not None:
+        return cached
     stmt = (
         select(RuleState)
         .where(RuleState.owner == owner, RuleState.rule_key == rule_key)

@@ -25,10 +25,9 @@ from yiyang.alarms.handling import service as handling
 from yiyang.alarms.handling.schemas import AlarmRead, QueueFilter
 from yiyang.alarms.kinds import LABELS as ALARM_LABELS
 from yiyang.alarms.kinds import SEVERITY_LABELS, Severity
-from yiyang.alarms.models import Alarm
 from yiyang.alarms.response import service as response_service
 from yiyang.alarms.response.schemas import ResponderCandidate, SendIn
-from yiyang.console import alarm_repository, alarm_words
+from yiyang.console import alarm_repository, alarm_words, place_maps
 from yiyang.devices.kinds import KINDS, DeviceKind
 from yiyang.kit.idcard import age_on
 from yiyang.kit.localtime import local_text, local_today
@@ -134,13 +133,6 @@ def queue_fragment(
 # --- the alarm screen -----------------------------------------------------------------------
 
 
-def _map_of(alarm: Alarm) -> dict[str, Any] | None:
-    elder = alarm.elder
-    if elder is None:
-        return None
-    return {"name": elder.name, "lat": elder.lat, "lon": elder.lon, "label": elder.name}
-
-
 def _chart(readings: list[tuple[str, datetime, float]], locale: str) -> dict[str, Any] | None:
     """The readings as chart series per metric, times in local time (the page's words)."""
     series: dict[str, list[tuple[str, float]]] = {}
@@ -192,7 +184,7 @@ def screen_context(
         "visits": visits,
         "callees": callees,
         "open_calls": calls,
-        "map": _map_of(alarm),
+        "map": place_maps.home_map(elder, locale),
         "readings": _chart(readings, locale),
         "age": age_on(elder.birth_date, local_today(now)) if elder is not None else None,
         "now": now,

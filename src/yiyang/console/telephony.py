@@ -15,8 +15,7 @@ import binascii
 import hmac
 import logging
 import threading
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -28,6 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from yiyang.console import alarm_repository
 from yiyang.console.work_pages import caller_digits, find_callers
+from yiyang.devices import message_repository
 from yiyang.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from yiyang.events import live
 from yiyang.events.bus import publish
@@ -45,7 +45,8 @@ api = APIRouter(tags=["telephony"])
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
 TOLERANCE_S = 300  # a signature older or newer than this is refused (replays, wrong clocks)
-REMEMBERED = 10_000  # webhook ids kept to refuse a replay within the tolerance
+WEBHOOK_ID_MAX = 96
+DELIVERIES = "telephony"  # webhook ids are kept with the vendors' deliveries, for a day
 
 
 @event_type("call.received", "call")
@@ -80,10 +81,9 @@ class CallAccepted(BaseModel):
 
 @dataclass
 class Gate:
-    """What this process counts of the webhook: refusals per reason, and recent webhook ids."""
+    """What this process counts of the webhook: refusals per reason."""
 
     refused: Counter[str] = field(default_factory=Counter)
-    seen: OrderedDict[str, float] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refuse(self, error: DomainError) -> DomainError:
@@ -92,18 +92,6 @@ class Gate:
             self.refused[error.code] += 1
         log.warning("telephony webhook refused: %s", error.code)
         return error
-
-    def first_time(self, webhook_id: str, now: float) -> bool:
-        """Remember an id; False when it was seen within the tolerance (a replay)."""
-        with self.lock:
-            while self.seen and (
-                len(self.seen) > REMEMBERED or next(iter(self.seen.values())) < now - TOLERANCE_S
-            ):
-                self.seen.popitem(last=False)
-            if webhook_id in self.seen:
-                return False
-            self.seen[webhook_id] = now
-            return True
 
 
 def gate_of(request: Request) -> Gate:
@@ -152,6 +140,8 @@ def check_signature(secret: str | None, headers: Any, body: bytes, *, now: float
             N_("The signature does not match: the body was changed or the secret is wrong."),
             code="bad_signature",
         )
+    if len(webhook_id) > WEBHOOK_ID_MAX:
+        raise Invalid(N_("webhook-id is longer than 96 characters."), code="bad_webhook_id")
     return str(webhook_id)
 
 
@@ -184,7 +174,7 @@ def incoming_call(
                 code="bad_body",
             ) from None
         digits = caller_digits(call.caller)
-        if not gate.first_time(webhook_id, time.time()):
+        if not message_repository.claim_delivery(db, DELIVERIES, webhook_id, clock_now):
             raise Conflict(N_("This webhook id was already received."), code="replayed")
     except DomainError as exc:
         raise gate.refuse(exc) from None

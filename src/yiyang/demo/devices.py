@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from yiyang.alarms.rule_models import RuleState
+from yiyang.demo.activity import activity_rows
 from yiyang.demo.records import DemoDistrict, ElderRec
 from yiyang.devices.kinds import KINDS, DeviceKind
 from yiyang.devices.models import Device, DeviceHistory, DeviceIdentity, Home, HomeResident
@@ -276,6 +278,12 @@ def load_devices(
         for i in range(0, len(values), CHUNK):
             session.execute(insert(table), values[i : i + CHUNK])
         counts[table.name] = len(values)
+    # The sensors' recent life, so the first sweep does not find every home quiet for days.
+    rng = random.Random(district.seed * 31 + 5)
+    states = activity_rows(rows.devices, now, rng)
+    for i in range(0, len(states), CHUNK):
+        session.execute(insert(_table(RuleState)), states[i : i + CHUNK])
+    counts["rule_state"] = len(states)
     if session.get_bind().dialect.name == "postgresql":
         for _, model in TABLES:
             name = _table(model).name

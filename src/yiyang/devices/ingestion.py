@@ -90,12 +90,7 @@ def token_matches(device: Device, token: str | None) -> bool:
 
 def find_device(session: Session, scheme: str, identity: str) -> Device:
     """The device a message names; unknown and retired devices are refused."""
-    device = repo.device_by_identity(session, scheme, identity)
-    if device is None:
-        raise Rejected(Reason.UNKNOWN_DEVICE, f"no device has the identity {scheme}:{identity}")
-    if device.status == DeviceStatus.RETIRED or device.retired_at is not None:
-        raise Rejected(Reason.RETIRED_DEVICE, "the device was retired", device.id)
-    return device
+    return device_of(repo.device_by_identity(session, scheme, identity), scheme, identity)
 
 
 def check_token(device: Device, token: str | None) -> None:
@@ -134,16 +129,7 @@ def update_state(
         and repo.set_battery_low(session, device.id, battery, limits.battery_low_pct)
     ):
         bus.publish(session, _state_event(DeviceBatteryLow, device, now, battery_pct=battery))
-    values: dict[str, object] = {"last_seen_at": now}
-    if battery is not None:
-        values["battery_pct"] = battery
-    if message.signal_dbm is not None:
-        values["signal_dbm"] = message.signal_dbm
-    if message.firmware is not None and message.firmware != device.firmware:
-        values["firmware"] = message.firmware
-    if message.lat is not None and message.lon is not None:
-        values["last_lat"], values["last_lon"] = message.lat, message.lon
-    repo.touch(session, device.id, values)
+    repo.touch(session, device.id, _state_values(device, message, now))
 
 
 def accept(
@@ -160,9 +146,7 @@ def accept(
     A duplicate (its id already taken, even by another process at this moment) changes
     nothing and is acknowledged as such.
     """
-    late = out_of_time(message.sent_at, now, skew=limits.skew, max_age=limits.max_age)
-    if late is not None:
-        raise Rejected(late[0], late[1], device.id)
+    check_time(message, now, limits, device.id)
     if message.kind is MessageKind.HEARTBEAT:
         update_state(session, device, message, now=now, limits=limits)
         return Taken(Status.SEEN, device)
@@ -192,3 +176,93 @@ def accept(
     )
     update_state(session, device, message, now=now, limits=limits)
     return Taken(Status.STORED, device)
+
+
+def check_time(message: DeviceMessage, now: datetime, limits: Limits, device_id: int) -> None:
+    """Refuse a message sent too far in the future or too long ago."""
+    late = out_of_time(message.sent_at, now, skew=limits.skew, max_age=limits.max_age)
+    if late is not None:
+        raise Rejected(late[0], late[1], device_id)
+
+
+def device_of(found: Device | None, scheme: str, identity: str) -> Device:
+    """`find_device` on a device looked up with others (None when no device has it)."""
+    if found is None:
+        raise Rejected(Reason.UNKNOWN_DEVICE, f"no device has the identity {scheme}:{identity}")
+    if found.status == DeviceStatus.RETIRED or found.retired_at is not None:
+        raise Rejected(Reason.RETIRED_DEVICE, "the device was retired", found.id)
+    return found
+
+
+def _state_values(device: Device, message: DeviceMessage, now: datetime) -> dict[str, object]:
+    values: dict[str, object] = {"last_seen_at": now}
+    if message.battery_pct is not None:
+        values["battery_pct"] = message.battery_pct
+    if message.signal_dbm is not None:
+        values["signal_dbm"] = message.signal_dbm
+    if message.firmware is not None and message.firmware != device.firmware:
+        values["firmware"] = message.firmware
+    if message.lat is not None and message.lon is not None:
+        values["last_lat"], values["last_lon"] = message.lat, message.lon
+    return values
+
+
+def accept_many(
+    session: Session,
+    taken: list[tuple[Device, DeviceMessage]],
+    *,
+    channel: Channel,
+    now: datetime,
+    limits: Limits,
+) -> list[Status]:
+    """`accept` for a batch of checked messages (their time too), set-based: one insert of the
+    new messages (a duplicate, also within the batch, is stored once), one of their readings,
+    one update of each device's state. The status of each, in order."""
+    rows, seen_here = [], set()
+    for device, message in taken:
+        key = (device.id, message.message_id)
+        if message.kind is MessageKind.HEARTBEAT or key in seen_here:
+            continue
+        seen_here.add(key)
+        rows.append({
+            "device_id": device.id, "message_id": message.message_id, "kind": str(message.kind),
+            "signal": None if message.signal is None else str(message.signal),
+            "sent_at": message.sent_at, "received_at": now, "channel": str(channel),
+        })  # fmt: skip
+    # In a stable order: two processes taking the same alarm messages lock them alike.
+    rows.sort(key=lambda r: (r["device_id"], r["message_id"]))
+    new = repo.insert_messages(session, rows)
+    statuses: list[Status] = []
+    readings: list[dict[str, object]] = []
+    devices: dict[int, Device] = {}
+    state: dict[int, dict[str, object]] = {}
+    low: dict[int, int] = {}
+    for device, message in taken:
+        if message.kind is MessageKind.HEARTBEAT:
+            statuses.append(Status.SEEN)
+        elif (device.id, message.message_id) in new:
+            new.discard((device.id, message.message_id))  # a second copy is a duplicate
+            statuses.append(Status.STORED)
+            readings.extend(
+                {"device_id": device.id, "elder_id": device.elder_id, "metric": str(metric),
+                 "value": value, "measured_at": message.sent_at}
+                for metric, value in message.readings.items()
+            )  # fmt: skip
+        else:
+            statuses.append(Status.DUPLICATE)
+            continue
+        devices[device.id] = device
+        state.setdefault(device.id, {}).update(_state_values(device, message, now))
+        battery = message.battery_pct
+        if battery is not None and battery < limits.battery_low_pct:
+            low.setdefault(device.id, battery)
+    repo.insert_readings(session, readings)
+    offline = {i for i, d in devices.items() if not d.online}
+    for device_id in sorted(repo.set_online_many(session, offline)):
+        bus.publish(session, _state_event(DeviceCameOnline, devices[device_id], now))
+    for device_id, battery in sorted(low.items()):
+        if repo.set_battery_low(session, device_id, battery, limits.battery_low_pct):
+            event = _state_event(DeviceBatteryLow, devices[device_id], now, battery_pct=battery)
+            bus.publish(session, event)
+    repo.touch_many(session, state)
+    return statuses

@@ -60,7 +60,7 @@ KINDS: dict[DeviceKind, KindInfo] = {
     DeviceKind.SMART_MATTRESS: KindInfo(
         N_("Smart mattress"),
         "0012",
-        frozenset({Signal.BED_EXIT, Signal.BED_WET, *_BASIC}),
+        frozenset({Signal.BED_EXIT, Signal.IN_BED, Signal.BED_WET, *_BASIC}),
         frozenset({Metric.HEART_RATE, Metric.RESPIRATION}),
         heartbeat_s=120,
         battery=False,

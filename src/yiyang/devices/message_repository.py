@@ -6,12 +6,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yiyang.devices.message_models import DeadLetter, DeviceMessage, VendorDelivery
+from yiyang.devices.message_models import DeadLetter, DeviceMessage, DeviceReading, VendorDelivery
 from yiyang.devices.models import Device, DeviceIdentity, HomeResident
 from yiyang.security.subject import Subject
 
@@ -24,6 +38,20 @@ def device_by_identity(session: Session, scheme: str, value: str) -> Device | No
         .where(DeviceIdentity.scheme == scheme, DeviceIdentity.value == value)
     )
     return session.scalar(stmt)
+
+
+def devices_by_identities(
+    session: Session, identities: set[tuple[str, str]]
+) -> dict[tuple[str, str], Device]:
+    """The devices of many identities in one query, by (scheme, value)."""
+    if not identities:
+        return {}
+    stmt = (
+        select(DeviceIdentity.scheme, DeviceIdentity.value, Device)
+        .join(Device, DeviceIdentity.device_id == Device.id)
+        .where(tuple_(DeviceIdentity.scheme, DeviceIdentity.value).in_(sorted(identities)))
+    )
+    return {(scheme, value): device for scheme, value, device in session.execute(stmt)}
 
 
 def resident_ids(session: Session, home_id: int | None) -> list[int]:
@@ -41,6 +69,57 @@ def insert_message(session: Session, values: dict[str, Any]) -> int | None:
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(DeviceMessage).values(**values)
     stmt = stmt.on_conflict_do_nothing(index_elements=["device_id", "message_id"])
     return session.execute(stmt.returning(DeviceMessage.id)).scalar()
+
+
+def insert_messages(session: Session, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    """Store many device messages in one statement; the (device, message id) pairs that were
+    new. Those already stored (by anyone, even a moment ago) are left as they are."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(DeviceMessage)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["device_id", "message_id"])
+    returning = stmt.returning(DeviceMessage.device_id, DeviceMessage.message_id)
+    returned = session.execute(returning, rows)
+    return {(device_id, message_id) for device_id, message_id in returned}
+
+
+def insert_readings(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store many readings in one statement (executemany, batched by the driver)."""
+    if rows:
+        session.execute(insert(DeviceReading), rows)
+
+
+def set_online_many(session: Session, device_ids: set[int]) -> set[int]:
+    """Mark devices online; the ids of those that were not (one process wins a race)."""
+    if not device_ids:
+        return set()
+    stmt = (
+        update(Device)
+        .where(Device.id.in_(sorted(device_ids)), Device.online.is_(False))
+        .values(online=True)
+        .returning(Device.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(stmt))
+
+
+def touch_many(session: Session, values: dict[int, dict[str, Any]]) -> None:
+    """`touch` for many devices, one executemany per set of columns, in id order."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for device_id in sorted(values):
+        row = values[device_id]
+        rows = {f"v_{column}": value for column, value in row.items()}
+        groups.setdefault(tuple(sorted(row)), []).append({"b_id": device_id, **rows})
+    table = Device.__table__
+    assert isinstance(table, Table)
+    for columns, batch in groups.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        session.connection().execute(stmt, batch)
 
 
 def set_online(session: Session, device_id: int) -> bool:
@@ -87,6 +166,16 @@ def delivery_seen(session: Session, vendor: str, delivery_id: str) -> bool:
         VendorDelivery.vendor == vendor, VendorDelivery.delivery_id == delivery_id
     )
     return session.scalar(stmt) is not None
+
+
+def claim_delivery(session: Session, vendor: str, delivery_id: str, now: datetime) -> bool:
+    """Record a signed delivery in the caller's transaction; False when any process took it."""
+    try:
+        with session.begin_nested():
+            session.add(VendorDelivery(vendor=vendor, delivery_id=delivery_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 def forget_deliveries(session: Session, before: datetime) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import threading
@@ -14,7 +13,7 @@ from sqlalchemy import Engine
 from yiyang.config import Settings
 from yiyang.db import make_engine, make_session_factory
 from yiyang.devices.ingest_tasks import ensure_partitions
-from yiyang.ingest.mqtt import Subscriber, shared_filter
+from yiyang.ingest.mqtt import Subscriber, subscriptions
 from yiyang.ingest.pipeline import Gateway
 from yiyang.ingest.simulator import Simulator, Via, prepare
 from yiyang.kit.clock import utcnow
@@ -29,7 +28,8 @@ def run_ingest(settings: Settings, client_id: str, group: str) -> int:
     factory = make_session_factory(make_engine(settings.database_url))
     with factory() as session, session.begin():
         ensure_partitions(session, utcnow())
-    name = client_id or f"ingest-{socket.gethostname()}-{os.getpid()}"
+    # Stable over restarts: the broker keeps the session (and its queued alarms) by this name.
+    name = client_id or f"ingest-{socket.gethostname()}"
     subscriber = Subscriber(Gateway(factory, settings, utcnow), settings, name, group)
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -38,7 +38,8 @@ def run_ingest(settings: Settings, client_id: str, group: str) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     where = f"{settings.mqtt_host}:{settings.mqtt_port}"
-    print(f"ingest {name} on {where}, {shared_filter(group)}; Ctrl-C to stop", flush=True)
+    topics = ", ".join(t for t, _ in subscriptions(group))
+    print(f"ingest {name} on {where}, {topics}; Ctrl-C to stop", flush=True)
     subscriber.run()
     return subscriber.taken
 

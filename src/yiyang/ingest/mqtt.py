@@ -6,11 +6,23 @@ PUBACK a message before we stored it and a crash in between would lose it. paho-
 has `manual_ack=True` and `Client.ack(mid, qos)`: the network loop runs on paho's thread,
 messages are handed to one processing thread through a queue and acknowledged, in the order
 they came (MQTT 5 §4.6), only after their transaction committed (or their dead letter did).
+The thread takes what is waiting as a batch (up to BATCH_MAX messages, or what came within
+BATCH_WAIT_S of the first) in one transaction (`Gateway.mqtt_batch`), then acks all of it.
 
 Several processes subscribe to `$share/<group>/yiyang/v1/devices/+/up` and the broker splits
-the messages between them. Each keeps a persistent session (clean start off, an expiry), so
-a message in flight when a process dies is delivered again when it reconnects; the dedup
-on the message id makes that harmless. paho reconnects with back-off (1 s doubling to 30 s).
+the messages between them. Each keeps a persistent session (clean start off, an expiry, a
+client id stable over the process's restarts), so a message in flight when a process dies is
+delivered again when it reconnects; the dedup on the message id makes that harmless. paho
+reconnects with back-off (1 s doubling to 30 s).
+
+The urgent channel: every process also holds an ordinary (not shared) subscription to
+`yiyang/v1/devices/+/alarm`, where devices publish SOS, falls, smoke and gas. Mosquitto 2.0
+restores a persistent session's ordinary subscriptions after its own restart (persistence on)
+but not its shared ones, so between a broker restart and our subscribing again it would
+acknowledge `/up` messages to the devices and deliver them to no one; `/alarm` messages are
+queued in our sessions meanwhile. Every process takes every alarm message; the dedup on the
+message id (INSERT … ON CONFLICT DO NOTHING) stores each once, and only the process whose
+insert stored it raises the alarm.
 """
 
 from __future__ import annotations
@@ -31,17 +43,27 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from yiyang.config import Settings
 from yiyang.ingest.pipeline import Gateway, Outcome
-from yiyang.protocols.house_json import TOPIC_FILTER
+from yiyang.protocols.house_json import ALARM_FILTER, TOPIC_FILTER
 
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 3600  # the broker keeps an absent process's session (and its messages)
-RECEIVE_MAXIMUM = 200  # unacknowledged messages the broker may have in flight to us
+RECEIVE_MAXIMUM = 500  # unacknowledged messages the broker may have in flight to us
+BATCH_MAX = 200  # messages taken in one transaction
+BATCH_WAIT_S = 0.02  # how long a batch waits for more after its first message
 
 
 def shared_filter(group: str) -> str:
     """The shared subscription of an ingest group."""
     return f"$share/{group}/{TOPIC_FILTER}"
+
+
+def subscriptions(group: str) -> list[tuple[str, SubscribeOptions]]:
+    """What an ingest process subscribes to: `/up` shared in its group, `/alarm` its own."""
+    return [
+        (shared_filter(group), SubscribeOptions(qos=1)),
+        (ALARM_FILTER, SubscribeOptions(qos=1)),
+    ]
 
 
 @dataclass
@@ -64,8 +86,9 @@ class Subscriber:
         if reason.is_failure:
             log.warning("broker refused the connection: %s", reason)
             return
-        log.info("connected to the broker; subscribing to %s", shared_filter(self.group))
-        client.subscribe(shared_filter(self.group), options=SubscribeOptions(qos=1))
+        wanted = subscriptions(self.group)
+        log.info("connected to the broker; subscribing to %s", ", ".join(t for t, _ in wanted))
+        client.subscribe(wanted)
 
     def _on_subscribe(
         self, _c: Any, _u: Any, _mid: int, reasons: list[ReasonCode], _p: Any
@@ -131,6 +154,42 @@ class Subscriber:
         if outcome.ack:
             self.taken += 1
 
+    def process_batch(self, messages: list[paho.MQTTMessage]) -> None:
+        """Store a batch in one transaction, then acknowledge each message of it; a message
+        whose outcome could not be written is taken again on its own, with retries."""
+        try:
+            outcomes = self.gateway.mqtt_batch([(m.topic, bytes(m.payload)) for m in messages])
+        except Exception:  # the gateway does not raise; if it ever does, one by one
+            log.exception("the gateway failed on a batch of %d messages", len(messages))
+            outcomes = [Outcome("rejected", "failed", "the gateway failed", ack=False)] * len(
+                messages
+            )
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if not outcome.ack:
+                self.process(message)
+                continue
+            if self._client is not None and message.qos > 0:
+                self._client.ack(message.mid, message.qos)
+            self.taken += 1
+
+    def _batch(self, first: paho.MQTTMessage) -> list[paho.MQTTMessage]:
+        messages = [first]
+        deadline = time.monotonic() + BATCH_WAIT_S
+        while len(messages) < BATCH_MAX:
+            try:
+                messages.append(self._inbox.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                messages.append(self._inbox.get(timeout=left))
+            except queue.Empty:
+                break
+        return messages
+
     def run(self) -> None:
         """Process messages until `stopping` is set, then drain what came and disconnect."""
         client = self._client or self.start()
@@ -141,12 +200,13 @@ class Subscriber:
                 except queue.Empty:
                     self.gateway.flush_floods()
                     continue
-                self.process(message)
+                self.process_batch(self._batch(message))
             while True:  # what the broker already handed us is stored before we leave
                 try:
-                    self.process(self._inbox.get_nowait())
+                    first = self._inbox.get_nowait()
                 except queue.Empty:
                     break
+                self.process_batch(self._batch(first))
             self.gateway.flush_floods(all_=True)
         finally:
             client.disconnect()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from yiyang.devices import message_repository as repo
 from yiyang.devices.ingestion import Channel, Limits, Rejected, Status
 from yiyang.devices.message_models import DeadLetter, VendorDelivery
 from yiyang.devices.models import Device
+from yiyang.ingest import batch
 from yiyang.ingest.limits import FloodCounter, TokenBuckets
 from yiyang.kit.clock import Clock
 from yiyang.protocols import house_json, registry, signing
@@ -89,6 +90,51 @@ class Gateway:
     def mqtt(self, topic: str, raw: bytes) -> Outcome:
         """A message from the broker; the adapter acknowledges it when `ack` is True."""
         now = self.clock()
+        first = self._admit(0, topic, raw, now)
+        if isinstance(first, Outcome):
+            return first
+        return self._mqtt_one(first, now)
+
+    def mqtt_batch(self, items: Sequence[tuple[str, bytes]]) -> list[Outcome]:
+        """Many messages from the broker in one transaction (see `batch`); one outcome each,
+        in order. If the batch's transaction fails, its messages are taken one by one, so a
+        bad message is dead-lettered with its reason and never costs the others."""
+        now = self.clock()
+        outcomes: dict[int, Outcome] = {}
+        pending: list[batch.Pending] = []
+        for index, (topic, raw) in enumerate(items):
+            admitted = self._admit(index, topic, raw, now)
+            if isinstance(admitted, Outcome):
+                outcomes[index] = admitted
+            else:
+                pending.append(admitted)
+        if pending:
+            self.flush_floods()
+            try:
+                with unit_of_work(self.factory) as session:
+                    results = batch.store(
+                        session, pending, now=now, limits=self.limits,
+                        check_tokens=not self.settings.mqtt_broker_auth,
+                    )  # fmt: skip
+            except Exception:
+                log.warning("a batch of %d failed; one by one", len(pending), exc_info=True)
+                for p in pending:
+                    outcomes[p.index] = self._mqtt_one(p, now)
+            else:
+                for p in pending:
+                    result = results[p.index]
+                    outcomes[p.index] = (
+                        Outcome(result.status, alarm_ids=result.alarm_ids)
+                        if isinstance(result, batch.Taken)
+                        else self.dead(
+                            Channel.MQTT, p.topic, p.key, result.device_id, result.reason,
+                            result.detail, p.raw, now,
+                        )
+                    )  # fmt: skip
+        return [outcomes[i] for i in range(len(items))]
+
+    def _admit(self, index: int, topic: str, raw: bytes, now: datetime) -> batch.Pending | Outcome:
+        """The topic's identity and the device's rate; an outcome when the message stops here."""
         try:
             scheme, identity = house_json.identity_of_topic(topic)
         except ParseError as exc:
@@ -96,15 +142,17 @@ class Gateway:
         key = f"{scheme}:{identity}"
         if not self._allow(key, Channel.MQTT, topic, raw, now):
             return Outcome("rate_limited", Reason.RATE_LIMITED, "over the device's rate")
+        return batch.Pending(index, topic, raw, scheme, identity, key)
 
+    def _mqtt_one(self, p: batch.Pending, now: datetime) -> Outcome:
         def work(session: Session) -> Outcome:
-            device = ingestion.find_device(session, scheme, identity)
+            device = ingestion.find_device(session, p.scheme, p.identity)
             parser = registry.parser_for(device.protocol)
             if parser is None:
                 raise Rejected(
                     Reason.UNKNOWN_PROTOCOL, f"no parser for {device.protocol!r}", device.id
                 )
-            messages = _parsed(parser, raw, scheme, identity, device.id)
+            messages = _parsed(parser, p.raw, p.scheme, p.identity, device.id)
             outcomes = []
             for message in messages:
                 if not self.settings.mqtt_broker_auth:
@@ -112,7 +160,7 @@ class Gateway:
                 outcomes.append(self._take(session, device, message, Channel.MQTT, now))
             return _combined(outcomes)
 
-        return self._run(work, Channel.MQTT, topic, key, raw, now)
+        return self._run(work, Channel.MQTT, p.topic, p.key, p.raw, now)
 
     def http(self, raw: bytes, token: str | None, ref: str = "/api/v1/ingest/messages") -> Outcome:
         """A house-scheme message a device posted with its token as Bearer."""

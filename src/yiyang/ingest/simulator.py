@@ -178,7 +178,7 @@ class _Mqtt:
     client: paho.Client
 
     def __call__(self, message: DeviceMessage) -> None:
-        topic = house_json.topic_of(message.scheme, message.identity)
+        topic = house_json.topic_for(message)  # an SOS or a fall on the urgent channel
         self.client.publish(topic, house_json.encode(message), qos=1)
 
     def close(self) -> None:

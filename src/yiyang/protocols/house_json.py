@@ -1,8 +1,14 @@
-"""The house scheme: MQTT topic `yiyang/v1/devices/<scheme>:<identity>/up`, a JSON payload (pure).
+"""The house scheme: MQTT topic `yiyang/v1/devices/<scheme>:<identity>/up` (or `/alarm` for a
+signal that raises an alarm at once, see `is_urgent`), a JSON payload (pure).
 
     {"id": "m-000172", "ts": "2026-12-01T04:05:06Z", "type": "signal", "signal": "sos",
      "readings": {"heart_rate": 72}, "battery": 80, "rssi": -71, "firmware": "1.4.2",
      "lat": 34.76, "lon": 113.65, "token": "…", "device": "imei:861234567890123"}
+
+The urgent channel `/alarm` exists because Mosquitto (2.0) does not restore shared
+subscriptions after a restart: the ingest processes hold `/up` as a shared subscription and
+`/alarm` as an ordinary one in their persistent sessions, which the broker keeps over its own
+restart and queues for while a process is away (docs/devices.md, "Topics").
 
 Over MQTT the topic names the device (`device`, when present, must agree); over HTTP the
 payload must name it. Unknown fields are refused, so a typo is found, not ignored.
@@ -18,10 +24,12 @@ from typing import Any
 
 from yiyang.protocols.message import DeviceMessage, MessageKind, ParseError
 from yiyang.protocols.reasons import Reason, absurd
-from yiyang.protocols.vocabulary import IdentityScheme, Metric, Signal
+from yiyang.protocols.vocabulary import URGENT_SIGNALS, IdentityScheme, Metric, Signal
 
 TOPIC_PREFIX = "yiyang/v1/devices/"
-TOPIC_FILTER = "yiyang/v1/devices/+/up"
+TOPIC_FILTER = "yiyang/v1/devices/+/up"  # everything else: one shared subscription
+ALARM_FILTER = "yiyang/v1/devices/+/alarm"  # the urgent channel: every ingest process
+SUFFIXES = ("/up", "/alarm")
 FIELDS = frozenset(
     {"id", "ts", "type", "signal", "readings", "battery", "rssi", "firmware", "lat", "lon"}
     | {"token", "device"}
@@ -31,9 +39,20 @@ _IDENTITY = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
 MAX_PAYLOAD = 16 * 1024
 
 
-def topic_of(scheme: IdentityScheme, identity: str) -> str:
-    """The topic a device publishes its messages on."""
-    return f"{TOPIC_PREFIX}{scheme}:{identity}/up"
+def is_urgent(message: DeviceMessage) -> bool:
+    """Whether the message goes on the urgent channel: a signal that raises an alarm the
+    moment it comes (SOS, fall, smoke, gas, water leak, wet bed, tamper)."""
+    return message.kind is MessageKind.SIGNAL and message.signal in URGENT_SIGNALS
+
+
+def topic_of(scheme: IdentityScheme, identity: str, *, urgent: bool = False) -> str:
+    """The topic a device publishes a message on: `/alarm` when it is urgent, else `/up`."""
+    return f"{TOPIC_PREFIX}{scheme}:{identity}/{'alarm' if urgent else 'up'}"
+
+
+def topic_for(message: DeviceMessage) -> str:
+    """The topic of this message of a house-scheme device."""
+    return topic_of(message.scheme, message.identity, urgent=is_urgent(message))
 
 
 def parse_identity(text: str) -> tuple[IdentityScheme, str]:
@@ -50,9 +69,11 @@ def parse_identity(text: str) -> tuple[IdentityScheme, str]:
 
 def identity_of_topic(topic: str) -> tuple[IdentityScheme, str]:
     """The device a topic of the scheme names."""
-    if not topic.startswith(TOPIC_PREFIX) or not topic.endswith("/up"):
-        raise ParseError(Reason.BAD_TOPIC, f"topic {topic[:120]!r} is outside {TOPIC_FILTER}")
-    middle = topic[len(TOPIC_PREFIX) : -len("/up")]
+    suffix = next((s for s in SUFFIXES if topic.endswith(s)), None)
+    if not topic.startswith(TOPIC_PREFIX) or suffix is None:
+        detail = f"topic {topic[:120]!r} is outside {TOPIC_FILTER} and {ALARM_FILTER}"
+        raise ParseError(Reason.BAD_TOPIC, detail)
+    middle = topic[len(TOPIC_PREFIX) : -len(suffix)]
     try:
         return parse_identity(middle)
     except ParseError as exc:

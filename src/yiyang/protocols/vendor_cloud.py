@@ -35,6 +35,7 @@ ALARMS = {
     "SOS": Signal.SOS,
     "FALL": Signal.FALL,
     "LEAVE_BED": Signal.BED_EXIT,
+    "IN_BED": Signal.IN_BED,
     "URINE": Signal.BED_WET,
     "DOOR": Signal.DOOR_OPEN,
     "PIR": Signal.MOTION,

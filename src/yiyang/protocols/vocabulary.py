@@ -19,6 +19,7 @@ class Signal(StrEnum):
     SOS = "sos"
     FALL = "fall"
     BED_EXIT = "bed_exit"
+    IN_BED = "in_bed"  # the mattress feels someone lying on it again (after a bed exit)
     BED_WET = "bed_wet"
     DOOR_OPEN = "door_open"
     MOTION = "motion"
@@ -28,6 +29,15 @@ class Signal(StrEnum):
     SERVICE_REQUEST = "service_request"
     TAMPER = "tamper"
     RESET = "reset"
+
+
+# The signals that raise an alarm the moment they come (alarms.intake.IMMEDIATE, among them
+# every alarm that needs a person, alarms.kinds.NEEDS_A_PERSON; both checked by a test): a
+# device sends them on the urgent MQTT channel `.../alarm` (house_json.topic_for).
+URGENT_SIGNALS: frozenset[Signal] = frozenset(
+    {Signal.SOS, Signal.FALL, Signal.SMOKE, Signal.GAS, Signal.WATER_LEAK, Signal.BED_WET}
+    | {Signal.TAMPER}
+)
 
 
 class Metric(StrEnum):

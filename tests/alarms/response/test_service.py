@@ -3,7 +3,7 @@ arrival inside or outside the geofence, the report; each move on the timeline an
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from yiyang.events.models import DomainEventRow
 from yiyang.jobs import timers
 from yiyang.jobs.context import TimerContext
 from yiyang.jobs.timer_runner import HANDLERS
+from yiyang.registry.staff.models import Staff
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.models import UserAccount
 from yiyang.security.service import subject_for
@@ -173,3 +174,17 @@ def test_a_closed_alarm_takes_no_more_steps(
     db.flush()
     with pytest.raises(Conflict):
         service.accept(db, as_(world.near), world.alarm.id, now=clock())
+
+
+def test_a_caregiver_on_a_night_shift_that_began_yesterday_is_on_duty_after_midnight(
+    db: Session, clock: FakeClock, settings: Settings
+) -> None:
+    """03:00 on Tuesday: Monday's 20:00–08:00 shift is running; Tuesday's has not begun."""
+    clock.now = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 03:00 Tuesday in Zhengzhou
+    world = make_world(db, clock())
+    nights = {d: ["20:00", "08:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    for user in (world.near, world.far):
+        db.get_one(Staff, user.staff_id).working_pattern = nights
+    db.flush()
+    sent = send(db, world, clock, settings)
+    assert sent.user_id == world.near.id and sent.name == "刘芳"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiyang.db import Base, BigId
+from yiyang.db import Base, BigId, Json
 
 
 class AlarmResponder(Base):
@@ -48,3 +49,19 @@ class AlarmResponder(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CommunityDuty(Base):
+    """When one community worker is on duty to be sent to alarms: a weekly pattern
+    {"mon": ["08:00", "20:00"], …} in local time (an end at or before the start runs into
+    the next day). A worker without a row keeps the district's default office hours."""
+
+    __tablename__ = "community_duty"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    pattern: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    note: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

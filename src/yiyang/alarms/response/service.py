@@ -17,7 +17,7 @@ from yiyang.alarms.handling import rules as handling_rules
 from yiyang.alarms.kinds import AlarmStatus, StepAction
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import add_step
-from yiyang.alarms.response import repository, rules
+from yiyang.alarms.response import duty_repository, repository, rules
 from yiyang.alarms.response.models import AlarmResponder
 from yiyang.alarms.response.rules import CAREGIVER, COMMUNITY_STAFF, Move, Person, State
 from yiyang.config import Settings
@@ -47,9 +47,15 @@ def _hours(text: str) -> dict[str, list[str]]:
 
 def people(session: Session, *, now: datetime, settings: Settings) -> list[Person]:
     """Everyone who might be sent: the field caregivers of the dispatch picture (with their
-    shifts and the visits they are giving) and the community workers (office hours)."""
+    shifts and the visits they are giving) and the community workers (their own duty hours,
+    else the district's default office hours).
+
+    Yesterday's shifts count too: a night shift that began before midnight is still running.
+    """
     day = local_today(now)
+    yesterday = day - timedelta(days=1)
     caregivers = dispatch_states.caregivers_for(session, day)
+    overnight = picture.current(session).shifts(yesterday)
     accounts = repository.staff_accounts(session, [c.staff_id for c in caregivers])
     out: list[Person] = []
     for c in caregivers:
@@ -59,19 +65,23 @@ def people(session: Session, *, now: datetime, settings: Settings) -> list[Perso
                 key=f"staff:{c.staff_id}", name=name, role=CAREGIVER, staff_id=c.staff_id,
                 user_id=user_id, community_id=c.community_id, street_id=c.street_id,
                 at=rules.where_now(c.home, zip(c.busy, c.busy_points, strict=True), now),
-                travel_mode=c.travel_mode, shifts=c.shifts, busy=c.busy,
+                travel_mode=c.travel_mode, shifts=overnight.get(c.staff_id, ()) + c.shifts,
+                busy=c.busy,
             )
         )  # fmt: skip
-    office = picture.shifts_for(_hours(settings.alarm_community_hours), day)
+    default = _hours(settings.alarm_community_hours)
     stations = repository.community_points(session)
-    for w in repository.community_workers(session):
+    workers = repository.community_workers(session)
+    own = duty_repository.patterns(session, [w.user_id for w in workers])
+    for w in workers:
         station = stations.get(w.community_id)
+        pattern = own[w.user_id].pattern if w.user_id in own else default
         out.append(
             Person(
                 key=f"user:{w.user_id}", name=w.name, role=COMMUNITY_STAFF, staff_id=None,
                 user_id=w.user_id, community_id=w.community_id, street_id=w.street_id,
                 at=Point(*station) if station else None, travel_mode=COMMUNITY_TRAVEL_MODE,
-                shifts=office,
+                shifts=picture.shifts_for(pattern, yesterday) + picture.shifts_for(pattern, day),
             )
         )  # fmt: skip
     return out
