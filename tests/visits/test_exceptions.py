@@ -16,6 +16,7 @@ from tests.web.test_order_pages import login
 from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
+from yiyang.visits import rules as visit_rules
 from yiyang.visits.payment import exceptions
 from yiyang.visits.payment.models import VisitReview
 from yiyang.visits.payment.schemas import ExceptionFilter, ReviewIn
@@ -207,3 +208,32 @@ def test_the_reviewers_home_lists_what_waits_and_forgets_it_once_approved(
     other, _ = make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_b)
     login(client, other)  # another street's reviewer sees nothing of it
     assert 'data-testid="work-exception"' not in client.get("/?lang=en").text
+
+
+def test_the_reports_tally_judges_each_visit_as_the_queue_does(
+    db: Session, clock: FakeClock
+) -> None:
+    """tally_between reads rows, not objects; it must agree with the queue visit by visit."""
+    scene = make_scene(db, clock)
+    bad = bad_visit(db, scene, clock)
+    b = street_b_visit(db, scene, clock)
+    _, district = make_user(db, Role.DISTRICT_ADMIN)
+    exceptions.review(
+        db, district, bad.id, ReviewIn(decision="ask", reason="Why so early?"), now=clock.now,
+        policy=POLICY, locale="en",
+    )  # fmt: skip
+    start, end = visit_rules.month_bounds(MONTH)
+    queue = {
+        a.order.id: (a.pay, a.state)
+        for a in exceptions.delivered_in(db, district, MONTH, None, POLICY)
+    }
+    tally = exceptions.tally_between(
+        db, district, start, end, provider_id=None, street_ids=None, policy=POLICY
+    )
+    assert {t.order_id: (t.pay, t.state) for t in tally} == queue
+    assert queue[bad.id][1] == "asked" and len(queue) >= 2
+    only_b = exceptions.tally_between(
+        db, district, start, end, provider_id=None,
+        street_ids=[scene.d.tree.street_b.id], policy=POLICY,
+    )  # fmt: skip
+    assert [t.order_id for t in only_b] == [b.order.id]

@@ -17,6 +17,7 @@ ACTION_LABELS: dict[str, str] = {
     "visit_correction": N_("Corrected a visit"),
     "evv_export": N_("Exported visit records"),
     "settlement_export": N_("Exported a settlement"),
+    "report_export": N_("Downloaded a report"),
     "visit_review.approve": N_("Approved paying a visit"),
     "visit_review.reject": N_("Refused paying a visit"),
     "visit_review.ask": N_("Asked the provider about a visit"),
@@ -50,6 +51,8 @@ ACTION_LABELS: dict[str, str] = {
     "complaint_close": N_("Closed a complaint"),
     "return_visit_call": N_("Recorded a return-visit call"),
     "send_responder": N_("Sent a responder to an alarm"),
+    "set_duty_hours": N_("Set a community worker's duty hours"),
+    "clear_duty_hours": N_("Put a community worker back on the default duty hours"),
     "register": N_("Registered a device"),
     "rotate_credential": N_("Issued a device a new secret"),
     "bind": N_("Bound a device to an elder or home"),
@@ -65,6 +68,9 @@ ACTION_LABELS: dict[str, str] = {
     "responder_report": N_("Reported on an alarm"),
     "elder.away": N_("Marked away from home"),
     "elder.back": N_("Marked back home"),
+    "family_link": N_("Linked a family account to an elder"),
+    "family_unlink": N_("Took an elder off a family account"),
+    "family_switch": N_("Turned to another elder they follow"),
 }
 
 # How a person signed in (a login row's detail: "password", "password+totp", ...).
@@ -82,6 +88,7 @@ SIGN_IN_FAILURES: dict[str, str] = {
 
 ENTITY_LABELS: dict[str, str] = {
     "elder": N_("Elder"),
+    "assessment": N_("Capability assessment"),
     "staff": N_("Staff member"),
     "provider": N_("Provider"),
     "facility": N_("Facility"),
@@ -94,6 +101,7 @@ ENTITY_LABELS: dict[str, str] = {
     "complaint": N_("Complaint"),
     "return_visit_due": N_("Return visit"),
     "settlement_run": N_("Settlement"),
+    "report": N_("Report"),
     "visit_alert": N_("Visit alert"),
     "day": N_("Day plan"),
     "request": N_("Request"),
@@ -103,6 +111,7 @@ ENTITY_LABELS: dict[str, str] = {
     "session_token": N_("Signed-in session"),
     "api_token": N_("API token"),
     "alarm": N_("Alarm"),
+    "community_duty": N_("Community worker duty hours"),
     "alarm_threshold": N_("Alarm threshold"),
     "device": N_("Device"),
     "home": N_("Home"),
@@ -111,6 +120,7 @@ ENTITY_LABELS: dict[str, str] = {
 # Record pages an auditor can open from a row.
 ENTITY_PAGES: dict[str, str] = {
     "elder": "/elders/{id}",
+    "assessment": "/assessments/{id}",
     "staff": "/staff/{id}",
     "provider": "/providers/{id}",
     "facility": "/facilities/{id}",

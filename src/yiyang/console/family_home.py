@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from yiyang.alarms.response.family import family_alarms
 from yiyang.console.booking import EARLIEST, LATEST, now_of, page_context
+from yiyang.console.family_follow import followed_elders
 from yiyang.console.family_words import AHEAD, DONE, FamilyStatus, family_status
 from yiyang.kit.localtime import CHINA_TZ
 from yiyang.kit.pagination import PageParams
 from yiyang.orders import service as order_service
 from yiyang.orders.schemas import OrderFilter, OrderListItem
 from yiyang.registry.elders import away as away_service
+from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.schemas import AwayState
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
@@ -82,8 +84,9 @@ def family_home(session: Session, subject: Subject, locale: str, *, now: datetim
     ahead = sorted((o for o in items if o.status in AHEAD), key=lambda o: o.window_start)
     past = [o for o in items if o.status not in AHEAD][:HISTORY]
     scores = feedback_service.scores(session, subject, [o.id for o in past])
+    own = {subject.elder_id} if subject.elder_id is not None else set()
     return FamilyHome(
-        elder_name=items[0].elder_name if items else None,
+        elder_name=elder_repository.names(session, subject, own).get(subject.elder_id or 0),
         ahead=[Line(o, family_status(locale, o, now)) for o in ahead],
         history=[
             Line(o, family_status(locale, o, now, rated=o.id in scores), scores.get(o.id))
@@ -104,7 +107,12 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
         request,
         "m/home.html",
         page_context(
-            locale, view=view, hotline=HOTLINE, can_order=_can_order(subject), alarms=alarms
+            locale,
+            view=view,
+            hotline=HOTLINE,
+            can_order=_can_order(subject),
+            alarms=alarms,
+            following=followed_elders(db, subject),
         ),
     )
 

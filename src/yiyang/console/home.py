@@ -30,6 +30,8 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
         return RedirectResponse(phone_home, status_code=303)
     if subject.role == Role.AUDITOR:
         return RedirectResponse("/audit", status_code=303)
+    if subject.role == Role.ASSESSOR:  # the assessor's work queue: elders due an assessment
+        return RedirectResponse("/assessments/due", status_code=303)
     if subject.role in work_queue.DESK_ROLES:
         return work_pages.desk(request, db, subject, locale)
     now = request.app.state.clock()

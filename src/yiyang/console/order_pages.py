@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from yiyang.console import place_maps
 from yiyang.console.booking import (
     clock_time,
     now_of,
@@ -261,6 +262,7 @@ def _detail(
             if f in REASON_LABELS
         ],
         actions=actions_for(subject, view["order"].status),
+        order_map=place_maps.order_map(db, subject, view["order"], view["visit"], locale),
         can_dispatch=subject.can(Perm.ORDER_DISPATCH),
         assignable=ASSIGNABLE,
         errors=errors or {},

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiyang.errors import NotFound
+from yiyang.kit.clock import utcnow
+from yiyang.registry.accounts import family
 from yiyang.registry.areas.models import Area
 from yiyang.registry.elders.models import Elder, ElderContact
 from yiyang.registry.facilities.models import Facility
@@ -35,6 +37,8 @@ class DemoLogin:
     provider_id: int | None = None
     staff_id: int | None = None
     elder_id: int | None = None
+    phone: str | None = None  # the call centre's on-duty phones get the escalation texts
+    follows: tuple[int, ...] = ()  # a family account's elders, the one it looks at first
 
 
 def _one(session: Session, stmt: object, what: str) -> object:
@@ -68,18 +72,19 @@ def plan_logins(session: Session) -> list[DemoLogin]:
         "bathing caregiver at " + FENGQING_CENTRE,
     )
     assert isinstance(bath_aide, Staff)
-    elder = _one(
-        session,
+    chosen = session.scalars(
         select(Elder)
         .where(
             Elder.community_id == community.id,
             Elder.status == "active",
             Elder.consent_given.is_(True),
         )
-        .order_by(Elder.id),
-        "active elder in " + WENYA,
-    )
-    assert isinstance(elder, Elder)
+        .order_by(Elder.id)
+        .limit(2)
+    ).all()
+    if not chosen:
+        raise NotFound("demo district has no active elder in " + WENYA)
+    elder = chosen[0]
     contact = session.scalars(
         select(ElderContact)
         .where(ElderContact.elder_id == elder.id)
@@ -103,11 +108,17 @@ def plan_logins(session: Session) -> list[DemoLogin]:
             provider_id=bath_aide.provider_id,
             staff_id=bath_aide.id,
         ),
-        DemoLogin("operator1", Role.OPERATOR, "客服专员"),
-        DemoLogin("supervisor1", Role.SUPERVISOR, "班长坐席"),
+        DemoLogin("operator1", Role.OPERATOR, "客服专员", phone="13900000101"),
+        DemoLogin("supervisor1", Role.SUPERVISOR, "班长坐席", phone="13900000102"),
         DemoLogin("assessor1", Role.ASSESSOR, "能力评估员"),
         DemoLogin("elder1", Role.ELDER, elder.name, elder_id=elder.id),
-        DemoLogin("family1", Role.FAMILY, family_name, elder_id=elder.id),
+        DemoLogin(
+            "family1",
+            Role.FAMILY,
+            family_name,
+            elder_id=elder.id,
+            follows=tuple(e.id for e in chosen),
+        ),
         DemoLogin("auditor1", Role.AUDITOR, "民政监督审计员"),
     ]
 
@@ -120,7 +131,7 @@ def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
     for login in plan_logins(session):
         if login.username in taken:
             continue
-        create_user(
+        user = create_user(
             session,
             actor,
             username=login.username,
@@ -133,5 +144,9 @@ def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
             staff_id=login.staff_id,
             elder_id=login.elder_id,
         )
+        if login.phone:
+            user.phone = login.phone
+        for elder_id in login.follows:
+            family.link_elder(session, actor, user.id, elder_id, relationship=None, now=utcnow())
         created.append((login.username, DEMO_PASSWORD, str(login.role)))
     return created

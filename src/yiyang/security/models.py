@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiyang.db import Base, BigId
@@ -31,6 +31,21 @@ class UserAccount(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class FamilyLink(Base):
+    """An elder a family account follows; the account's `elder_id` is the one it looks at now."""
+
+    __tablename__ = "family_link"
+    __table_args__ = (UniqueConstraint("user_id", "elder_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elder.id", ondelete="CASCADE"), index=True)
+    relationship: Mapped[str | None] = mapped_column(String(32))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuthToken(Base):

@@ -59,8 +59,15 @@ REFUSALS: dict[str, str] = {
     Perm.ALARM_HANDLE: N_("Only the call centre handles alarms."),
     Perm.ALARM_SUPERVISE: N_("Only a call-centre supervisor sees the answer-time figures."),
     Perm.ALARM_RESPOND: N_("Your role is not sent to alarms."),
+    Perm.ALARM_ROSTER: N_("Your role may not set when community workers are on duty."),
     Perm.ELDER_HEALTH: N_("Your role may not see elders' mobility and health conditions."),
     Perm.ELDER_AWAY: N_("Your role may not mark an elder away from home."),
+    Perm.ASSESSMENT_READ: N_("Your role may not read capability assessments."),
+    Perm.ASSESSMENT_WRITE: N_("Only assessors record capability assessments."),
+    Perm.SCREEN_VIEW: N_(
+        "The big screen is for the district and street centres and the call centre."
+    ),
+    Perm.REPORT_VIEW: N_("Reports are for the district and street centres and supervisors."),
 }
 
 

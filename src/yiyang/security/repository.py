@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.security.models import (
     AuthToken,
+    FamilyLink,
     LoginThrottle,
     PasswordHistory,
     RecoveryCode,
@@ -32,6 +33,21 @@ def username_taken(session: Session, username: str) -> bool:
     )
 
 
+def phones_of_roles(session: Session, roles: Sequence[str]) -> list[str]:
+    """The phones of the active accounts of these roles, oldest account first (no blanks)."""
+    rows = session.scalars(
+        select(UserAccount.phone)
+        .where(
+            UserAccount.role.in_(list(roles)),
+            UserAccount.active.is_(True),
+            UserAccount.phone.is_not(None),
+            UserAccount.phone != "",
+        )
+        .order_by(UserAccount.id)
+    )
+    return [phone for phone in rows if phone]
+
+
 def first_accounts(session: Session, limit: int) -> list[tuple[str, str]]:
     """User names and roles of the oldest accounts (the demo prints its logins)."""
     rows = session.execute(
@@ -47,6 +63,25 @@ def user_for_update(session: Session, user_id: int) -> UserAccount | None:
         .where(UserAccount.id == user_id)
         .with_for_update()
         .execution_options(populate_existing=True)
+    )
+
+
+# Family links ------------------------------------------------------------------------------
+
+
+def family_links(session: Session, user_id: int) -> list[FamilyLink]:
+    """The elders a family account follows, in the order they were linked."""
+    return list(
+        session.scalars(
+            select(FamilyLink).where(FamilyLink.user_id == user_id).order_by(FamilyLink.id)
+        )
+    )
+
+
+def family_link(session: Session, user_id: int, elder_id: int) -> FamilyLink | None:
+    """The link of this account to this elder, if it follows them."""
+    return session.scalar(
+        select(FamilyLink).where(FamilyLink.user_id == user_id, FamilyLink.elder_id == elder_id)
     )
 
 

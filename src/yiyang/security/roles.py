@@ -76,8 +76,13 @@ class Perm(StrEnum):
     ALARM_HANDLE = "alarm.handle"  # the call centre: acknowledge, call, send, resolve, close
     ALARM_SUPERVISE = "alarm.supervise"  # answer-time figures, operators' load, review tickets
     ALARM_RESPOND = "alarm.respond"  # a responder on the way: accept, arrive, report
+    ALARM_ROSTER = "alarm.roster"  # set when the community workers of an area are on duty
     ELDER_HEALTH = "elder.health"  # see elders' mobility and health conditions
     ELDER_AWAY = "elder.away"  # mark an elder away from home (no inactivity alarms) and back
+    ASSESSMENT_READ = "assessment.read"  # capability assessments and their item scores
+    ASSESSMENT_WRITE = "assessment.write"  # assess an elder's capability (sets the level)
+    SCREEN_VIEW = "screen.view"  # the big screen (大屏): district figures, live orders, alarms
+    REPORT_VIEW = "report.view"  # the bureau's reports of a period (page, workbook, print)
 
 
 _ALL = frozenset(Perm)
@@ -204,9 +209,10 @@ _VISIT_GRANTS[Role.PROVIDER_ADMIN] |= {Perm.COMPLAINT_RESPOND}
 # Devices and alarms: the call centre handles alarms district-wide; street and community
 # staff see their area's and go when sent; families see their elder's.
 _DEVICE_GRANTS: dict[Role, set[Perm]] = {
-    Role.STREET_ADMIN: {Perm.DEVICE_READ, Perm.DEVICE_WRITE, Perm.ALARM_READ},
+    Role.STREET_ADMIN: {Perm.DEVICE_READ, Perm.DEVICE_WRITE, Perm.ALARM_READ, Perm.ALARM_ROSTER},
     Role.COMMUNITY_STAFF: {
         Perm.DEVICE_READ, Perm.DEVICE_WRITE, Perm.ALARM_READ, Perm.ALARM_RESPOND,
+        Perm.ALARM_ROSTER,
     },
     Role.PROVIDER_ADMIN: {Perm.ALARM_READ},
     Role.CAREGIVER: {Perm.ALARM_RESPOND},
@@ -227,6 +233,17 @@ _CARE_GRANTS: dict[Role, set[Perm]] = {
     Role.ASSESSOR: {Perm.ELDER_HEALTH},
     Role.FAMILY: {Perm.ELDER_AWAY},
 }
+# Capability assessments: assessors record them; whoever sees health data reads them.
+for _role, _grants in _CARE_GRANTS.items():
+    if Perm.ELDER_HEALTH in _grants:
+        _grants.add(Perm.ASSESSMENT_READ)
+_CARE_GRANTS[Role.ASSESSOR].add(Perm.ASSESSMENT_WRITE)
+# The big screen: the district and street command posts and the call centre that runs them.
+for _role in (Role.STREET_ADMIN, Role.OPERATOR, Role.SUPERVISOR):
+    _CARE_GRANTS.setdefault(_role, set()).add(Perm.SCREEN_VIEW)
+# The bureau's reports: the district and street centres and the call centre's supervisors.
+for _role in (Role.STREET_ADMIN, Role.SUPERVISOR):
+    _CARE_GRANTS.setdefault(_role, set()).add(Perm.REPORT_VIEW)
 ROLE_PERMISSIONS = {
     role: perms
     | _VISIT_GRANTS.get(role, set())

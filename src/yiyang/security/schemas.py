@@ -107,3 +107,18 @@ class UserRead(BaseModel):
     display_name: str
     role: Role
     active: bool
+
+
+class FamilyLinkBody(BaseModel):
+    """How the family member is related to the elder they follow (son, daughter-in-law...)."""
+
+    relationship: PlainText | None = Field(default=None, max_length=32)
+
+
+class FamilyLinkRead(BaseModel):
+    """An elder a family account follows; `current` is the one its pages show now."""
+
+    elder_id: int
+    relationship: str | None
+    linked_at: datetime
+    current: bool

@@ -1,4 +1,5 @@
-"""The typed events of supervision alerts: raised (or re-raised) and cleared by itself.
+"""The typed events of supervision alerts: raised (or re-raised), cleared by itself,
+acknowledged and resolved by a person.
 
 Layers above visits (the alarm centre) follow them to put visit alerts in the one alarm queue.
 """
@@ -33,3 +34,17 @@ class VisitAlertRaised(VisitAlertEvent):
 @event_type("visit.alert_cleared", "visit_alert")
 class VisitAlertCleared(VisitAlertEvent):
     """The cause of an alert went away by itself (the caregiver arrived)."""
+
+
+@event_type("visit.alert_acknowledged", "visit_alert")
+class VisitAlertAcknowledged(VisitAlertEvent):
+    """A person is on the alert (the actor is who), with a note."""
+
+    note: str | None = None
+
+
+@event_type("visit.alert_resolved", "visit_alert")
+class VisitAlertResolved(VisitAlertEvent):
+    """A person resolved the alert with a note saying what was done (the actor is who)."""
+
+    note: str | None = None

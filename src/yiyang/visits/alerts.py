@@ -24,7 +24,12 @@ from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import repository
-from yiyang.visits.alert_events import VisitAlertCleared, VisitAlertRaised
+from yiyang.visits.alert_events import (
+    VisitAlertAcknowledged,
+    VisitAlertCleared,
+    VisitAlertRaised,
+    VisitAlertResolved,
+)
 from yiyang.visits.models import Alert
 from yiyang.visits.schemas import AlertFilter, AlertNote, AlertRead, AlertStatus
 
@@ -175,6 +180,24 @@ def _recorded(
     return to_read(repository.get_alert(session, subject, alert.id), subject, now=now)
 
 
+def _publish(
+    session: Session,
+    event: type[VisitAlertAcknowledged] | type[VisitAlertResolved],
+    subject: Subject,
+    alert: Alert,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """Tell the layers above that a person acknowledged or resolved the alert."""
+    bus.publish(
+        session,
+        event(
+            occurred_at=now, actor=Actor.of(subject), alert_id=alert.id, order_id=alert.order_id,
+            kind=alert.kind, staff_id=alert.staff_id, note=note,
+        ),
+    )  # fmt: skip
+
+
 def acknowledge(
     session: Session, subject: Subject, alert_id: int, data: AlertNote, *, now: datetime
 ) -> AlertRead:
@@ -195,6 +218,7 @@ def acknowledge(
         )
     alert.acknowledged_at, alert.acknowledged_by_id = now, subject.user_id
     alert.acknowledge_note = note
+    _publish(session, VisitAlertAcknowledged, subject, alert, note, now)
     return _recorded(session, subject, alert, "acknowledge", note, now=now)
 
 
@@ -215,4 +239,5 @@ def resolve(
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by_id = now, subject.user_id
     alert.resolved_at, alert.resolved_by_id, alert.resolution_note = now, subject.user_id, note
+    _publish(session, VisitAlertResolved, subject, alert, note, now)
     return _recorded(session, subject, alert, "resolve", note, now=now)

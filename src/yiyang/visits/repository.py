@@ -260,9 +260,12 @@ def complaints(session: Session, subject: Subject, *, limit: int = 200) -> list[
     return list(session.scalars(stmt))
 
 
-def open_complaints(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
-    """How many complaints each order has that are not closed yet (open, assigned, answered)."""
-    if not order_ids:
+def open_complaints(
+    session: Session, order_ids: Sequence[int] | Select[tuple[int]]
+) -> dict[int, int]:
+    """How many complaints each order has that are not closed yet (open, assigned, answered);
+    the orders as ids or as a statement selecting them."""
+    if isinstance(order_ids, Sequence) and not order_ids:
         return {}
     stmt = (
         select(Complaint.order_id, func.count(Complaint.id))
@@ -301,6 +304,46 @@ def delivered_between(
     if provider_id is not None:
         stmt = stmt.where(ServiceOrder.provider_id == provider_id)
     return [(order, visit) for order, visit in session.execute(stmt).unique()]
+
+
+def delivered_ids_between(
+    subject: Subject,
+    start: datetime,
+    end: datetime,
+    provider_id: int | None = None,
+    street_ids: Sequence[int] | None = None,
+) -> Select[tuple[int]]:
+    """The ids of delivered readable orders whose window started in [start, end), optionally
+    of one provider or of elders in some streets (a statement, to filter other tables by)."""
+    stmt = select(ServiceOrder.id).where(
+        ServiceOrder.id.in_(_scope_ids(subject)),
+        ServiceOrder.status.in_(DELIVERED),
+        ServiceOrder.window_start_at >= start,
+        ServiceOrder.window_start_at < end,
+    )
+    if provider_id is not None:
+        stmt = stmt.where(ServiceOrder.provider_id == provider_id)
+    if street_ids is not None:
+        stmt = stmt.where(
+            ServiceOrder.elder_id.in_(select(Elder.id).where(Elder.street_id.in_(street_ids)))
+        )
+    return stmt
+
+
+def delivered_facts(session: Session, ids: Select[tuple[int]]) -> list[Any]:
+    """The columns supervision judges a delivered visit by, for these orders: (order id,
+    provider id, window start, standard minutes, check-in and check-out times, their flags,
+    short reason, manual). Rows, not objects: a district month is tens of thousands."""
+    stmt = (
+        select(
+            ServiceOrder.id, ServiceOrder.provider_id, ServiceOrder.window_start_at,
+            ServiceOrder.standard_minutes, Visit.check_in_at, Visit.check_out_at,
+            Visit.check_in_flag, Visit.check_out_flag, Visit.short_reason, Visit.manual,
+        )
+        .outerjoin(Visit, Visit.order_id == ServiceOrder.id)
+        .where(ServiceOrder.id.in_(ids))
+    )  # fmt: skip
+    return list(session.execute(stmt))
 
 
 def deliveries_of(

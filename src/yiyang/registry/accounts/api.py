@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 
 from yiyang.config import Settings
-from yiyang.registry.accounts import service
+from yiyang.kit.types import RowId
+from yiyang.registry.accounts import family, service
+from yiyang.security import repository as security_repository
 from yiyang.security.passwords import PasswordPolicy
-from yiyang.security.schemas import UserCreate, UserRead
+from yiyang.security.roles import Perm
+from yiyang.security.schemas import FamilyLinkBody, FamilyLinkRead, UserCreate, UserRead
 from yiyang.web.deps import ApiSubject, DbSession, get_locale, get_settings_dep
 
 router = APIRouter(tags=["auth"], dependencies=[Depends(get_locale)])
@@ -43,3 +46,39 @@ def create_user(
         role=body.role,
         active=user.active,
     )
+
+
+def _links(db: DbSession, user_id: int) -> list[FamilyLinkRead]:
+    user = family.family_account(db, user_id)
+    return [
+        FamilyLinkRead(elder_id=link.elder_id, relationship=link.relationship,
+                       linked_at=link.linked_at, current=link.elder_id == user.elder_id)
+        for link in security_repository.family_links(db, user.id)
+    ]  # fmt: skip
+
+
+@router.get("/users/{user_id}/elders", response_model=list[FamilyLinkRead])
+def family_elders(db: DbSession, subject: ApiSubject, user_id: RowId) -> list[FamilyLinkRead]:
+    """The elders a family account follows (district administrators)."""
+    subject.require(Perm.USER_MANAGE)
+    return _links(db, user_id)
+
+
+@router.put("/users/{user_id}/elders/{elder_id}", response_model=list[FamilyLinkRead])
+def follow_elder(
+    request: Request, db: DbSession, subject: ApiSubject, user_id: RowId, elder_id: RowId,
+    body: FamilyLinkBody,
+) -> list[FamilyLinkRead]:  # fmt: skip
+    """The family account follows this elder too (again: the relationship is updated)."""
+    family.link_elder(db, subject, user_id, elder_id, relationship=body.relationship,
+                      now=request.app.state.clock())  # fmt: skip
+    return _links(db, user_id)
+
+
+@router.delete("/users/{user_id}/elders/{elder_id}", status_code=204)
+def unfollow_elder(
+    request: Request, db: DbSession, subject: ApiSubject, user_id: RowId, elder_id: RowId
+) -> Response:
+    """The family account stops following this elder."""
+    family.unlink_elder(db, subject, user_id, elder_id, now=request.app.state.clock())
+    return Response(status_code=204)

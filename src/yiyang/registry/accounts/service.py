@@ -10,7 +10,7 @@ from yiyang.registry.elders.models import Elder
 from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff
 from yiyang.security import service as security_service
-from yiyang.security.models import UserAccount
+from yiyang.security.models import FamilyLink, UserAccount
 from yiyang.security.passwords import PasswordPolicy
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
@@ -81,7 +81,7 @@ def create_account(
             raise Invalid(N_("Unknown staff member %(id)s."), field="staff_id", id=staff_id)
         if role == Role.CAREGIVER and provider_id is None:
             provider_id = staff.provider_id
-    return security_service.create_user(
+    user = security_service.create_user(
         session,
         actor,
         username=username,
@@ -94,3 +94,7 @@ def create_account(
         elder_id=elder_id,
         policy=policy,
     )
+    if role == Role.FAMILY and elder_id is not None:
+        session.add(FamilyLink(user_id=user.id, elder_id=elder_id, linked_at=user.created_at))
+        session.flush()
+    return user

@@ -265,6 +265,7 @@ def _form_page(
         {
             "values": values,
             "elder": elder,
+            "assessed": elder is not None and elder_repository.assessed(db, elder.id),
             "errors": errors or {},
             "message": message,
             "choices": areas_service.area_choices(db, subject),

@@ -13,12 +13,14 @@ from sqlalchemy import (
     RowMapping,
     Select,
     Table,
+    column,
     delete,
     exists,
     false,
     func,
     insert,
     select,
+    table,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
@@ -295,6 +297,18 @@ def names(session: Session, subject: Subject, ids: set[int]) -> dict[int, str]:
     return {row.id: row.name for row in session.execute(stmt)}
 
 
+def followed(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Name and community of the elders a family account follows (ids from its own links)."""
+    if not ids:
+        return {}
+    stmt = (
+        select(Elder.id, Elder.name, Area.name.label("community"))
+        .join(Area, Area.id == Elder.community_id)
+        .where(Elder.id.in_(list(ids)))
+    )
+    return {row.id: (row.name, row.community) for row in session.execute(stmt)}
+
+
 def communities_by_code(session: Session) -> dict[str, Area]:
     """Every community by its code, so that a bulk import resolves its rows in one query."""
     return {a.code: a for a in session.scalars(select(Area).where(Area.level == "community"))}
@@ -383,3 +397,13 @@ def contacts_of(session: Session, elder_ids: list[int]) -> dict[int, list[Row[An
     ):  # fmt: skip
         contacts.setdefault(contact.elder_id, []).append(contact)
     return contacts
+
+
+# The assessments package reads elders, so elders name its table without importing it.
+_ASSESSMENT = table("assessment", column("elder_id"), column("id"))
+
+
+def assessed(session: Session, elder_id: int) -> bool:
+    """Whether a capability assessment of the elder is on record (it then sets the level)."""
+    stmt = select(_ASSESSMENT.c.id).where(_ASSESSMENT.c.elder_id == elder_id).limit(1)
+    return session.scalar(stmt) is not None

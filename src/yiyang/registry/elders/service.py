@@ -295,6 +295,16 @@ def update_elder(
         bad := rules.consent_date_problem(data.consent_date, elder.birth_date, today)
     ):
         problems.append(bad)
+    if (
+        "capability_level" in given
+        and given["capability_level"] != before["capability_level"]
+        and elder_repository.assessed(session, elder.id)
+    ):
+        problems.append(
+            FieldProblem("capability_level", "assessed", N_(
+                "The capability level comes from the assessment on record: record a new "
+                "assessment to change it."))
+        )  # fmt: skip
     _raise_if(problems)
     for name in (
         "name", "household_registration", "address", "geofence_m", "living_situation",

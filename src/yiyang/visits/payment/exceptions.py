@@ -7,6 +7,7 @@ decides), each is audited, and a visit outside the caller's scope is 'not found'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,10 +71,25 @@ class Assessed:
     @property
     def state(self) -> str:
         """open, asked, rejected or approved — for the queue's filter."""
-        if self.pay.payable:
-            return "approved" if self.pay.approved else "payable"
-        states: dict[str, str] = {Decision.ASK: "asked", Decision.REJECT: "rejected"}
-        return states.get(self.last or "", "open")
+        return state_of(self.pay, self.last)
+
+
+def state_of(pay: Payability, last: str | None) -> str:
+    """Where a delivered visit stands: payable, approved, asked, rejected or open."""
+    if pay.payable:
+        return "approved" if pay.approved else "payable"
+    states: dict[str, str] = {Decision.ASK: "asked", Decision.REJECT: "rejected"}
+    return states.get(last or "", "open")
+
+
+@dataclass(frozen=True)
+class Tallied:
+    """A delivered visit as counted in a report: its provider, payability and standing."""
+
+    order_id: int
+    provider_id: int | None
+    pay: Payability
+    state: str
 
 
 RECENT_MONTHS = 3  # without a month, the queue covers this month and the two before
@@ -125,6 +141,31 @@ def assess(
         last = history[-1].decision if history else None
         found.append(Assessed(order, visit, payability(facts, last, policy), history))
     return found
+
+
+def tally_between(
+    session: Session, subject: Subject, start: datetime, end: datetime, *,
+    provider_id: int | None, street_ids: Sequence[int] | None, policy: VisitPolicy,
+) -> list[Tallied]:  # fmt: skip
+    """Payability of every delivered visit whose window started in [start, end), in scope,
+    judged as the queue judges it, from rows (a report's month is too many for objects)."""
+    ids = visit_repository.delivered_ids_between(subject, start, end, provider_id, street_ids)
+    rows = visit_repository.delivered_facts(session, ids)
+    complaints = visit_repository.open_complaints(session, ids)
+    scores = repository.ratings_of(session, ids)
+    last = repository.last_decisions(session, ids)
+    out = []
+    for order_id, provider, window_start, minutes, c_in, c_out, f_in, f_out, why, manual in rows:
+        facts = VisitFacts(
+            window_start_at=window_start, check_in_at=c_in, check_out_at=c_out,
+            standard_minutes=minutes, check_in_flag=f_in, check_out_flag=f_out,
+            short_reason=why, manual=bool(manual), open_complaints=complaints.get(order_id, 0),
+            rating_score=scores.get(order_id),
+        )  # fmt: skip
+        decision = last.get(order_id)
+        pay = payability(facts, decision, policy)
+        out.append(Tallied(order_id, provider, pay, state_of(pay, decision)))
+    return out
 
 
 def delivered_in(

@@ -30,9 +30,26 @@ def reviews_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Vis
     return found
 
 
-def ratings_of(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
-    """The elder's or family's score of several orders."""
-    if not order_ids:
+def last_decisions(session: Session, order_ids: Select[tuple[int]]) -> dict[int, str]:
+    """The newest review decision of each order the statement selects that has one."""
+    newest = (
+        select(
+            VisitReview.order_id, VisitReview.decision,
+            func.row_number().over(
+                partition_by=VisitReview.order_id,
+                order_by=(VisitReview.at.desc(), VisitReview.id.desc()),
+            ).label("n"),
+        )
+        .where(VisitReview.order_id.in_(order_ids))
+        .subquery()
+    )  # fmt: skip
+    rows = session.execute(select(newest.c.order_id, newest.c.decision).where(newest.c.n == 1))
+    return {order_id: decision for order_id, decision in rows}
+
+
+def ratings_of(session: Session, order_ids: Sequence[int] | Select[tuple[int]]) -> dict[int, int]:
+    """The elder's or family's score of several orders (ids, or a statement selecting them)."""
+    if isinstance(order_ids, Sequence) and not order_ids:
         return {}
     stmt = select(VisitRating.order_id, VisitRating.score).where(
         VisitRating.order_id.in_(order_ids)

@@ -1,0 +1,1 @@
+"""Capability assessments of elders (GB/T 42195-2022): items, scores, level."""
