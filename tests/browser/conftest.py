@@ -63,6 +63,15 @@ GROUPS = [
 ]  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives chromium: marked `browser` so `-m 'not browser'` skips it."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @dataclass
 class LiveApp:
     """The running app and what the seed put in it."""
@@ -74,6 +83,48 @@ class LiveApp:
     staff_id: int = 0
     engine: Engine | None = None
     app: FastAPI | None = None
+    settings: Settings | None = None
+    server: uvicorn.Server | None = None
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Serve on the URL's port (again): after `stop`, a new app, as a restarted process
+        would have (nothing kept in memory: the big screen's picture is read afresh)."""
+        assert self.settings is not None and self.engine is not None
+        if self.app is None:
+            self.app = create_app(self.settings, engine=self.engine)
+        port = urlsplit(self.url).port
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=port or 0,
+                log_level="warning",
+                lifespan="off",
+                server_header=False,
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started, "uvicorn did not start"
+
+    def stop(self) -> None:
+        """Stop serving, as a process that exits: open connections (event streams) are cut,
+        so browsers see the server go away instead of a stream that says nothing."""
+        server, thread = self.server, self.thread
+        if server is None or thread is None:
+            return
+        for conn in list(server.server_state.connections):
+            transport = getattr(conn, "transport", None)
+            if transport is not None:
+                conn.loop.call_soon_threadsafe(transport.close)
+        server.should_exit = True
+        thread.join(timeout=10)
+        self.server = self.thread = None
+        self.app = None
 
 
 def _free_port() -> int:
@@ -183,28 +234,13 @@ def serve_live_app() -> Iterator[LiveApp]:
         cookie_secure=False,  # plain http on 127.0.0.1
         totp_required_roles=[],  # the account pages' own tests turn it on
     )
+    live.settings = settings
     live.app = create_app(settings, engine=engine)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            live.app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            server_header=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
+    live.start()
     try:
         yield live
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        live.stop()
         engine.dispose()
         for _ in db:  # runs the PostgreSQL DROP DATABASE
             pass

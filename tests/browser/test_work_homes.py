@@ -20,7 +20,7 @@ from tests.browser.conftest import LiveApp, keep_local, login
 from tests.browser.world import caregiver, carry, centre_near, place, seeded_provider
 from tests.builders import make_catalog_item, make_user
 from yiyang.kit.clock import utcnow
-from yiyang.kit.localtime import CHINA_TZ
+from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.registry.areas.models import Area
 from yiyang.registry.elders.models import Elder
@@ -57,8 +57,10 @@ def live_app(own_live_app: LiveApp) -> LiveApp:
 
 @pytest.fixture(scope="module")
 def work_world(live_app: LiveApp) -> LiveApp:
-    """An offer the provider has not answered, a visit accepted for later today with a late
-    alert, and an order nobody could take in the dispatcher queue."""
+    """An offer the provider has not answered, a visit accepted for tomorrow with a late alert,
+    and an order nobody could take in the dispatcher queue. The windows are tomorrow inside
+    the caregiver's hours whatever the time of day the suite runs (hours from now fall at
+    night in an evening run, when nobody works and nothing is offered)."""
     assert live_app.engine is not None
     now = utcnow()
     with Session(live_app.engine) as s:
@@ -77,11 +79,11 @@ def work_world(live_app: LiveApp) -> LiveApp:
         carer_user, carer = make_user(s, Role.CAREGIVER, provider=provider, staff_id=staff.id)
         for user, name in ((op_user, "孙接线"), (sup_user, "吴班长"), (carer_user, "钱红")):
             user.display_name = name
-        soon, later = ((now + timedelta(hours=h)).astimezone(CHINA_TZ) for h in (6, 9))
-        place(s, operator, first, "work_clean", soon.date(), soon.hour, now=now)
-        accepted = place(s, operator, second, "work_clean", later.date(), later.hour, now=now)
+        tomorrow = local_today(now) + timedelta(days=1)
+        place(s, operator, first, "work_clean", tomorrow, 10, now=now)
+        accepted = place(s, operator, second, "work_clean", tomorrow, 14, now=now)
         carry(s, operator, carer, accepted, staff.id, second, upto="accepted", now=now)
-        place(s, operator, third, "work_odd", soon.date(), soon.hour, now=now)  # queued
+        place(s, operator, third, "work_odd", tomorrow, 10, now=now)  # queued
         late = s.get_one(ServiceOrder, accepted)
         alerts.raise_alert(s, late, "late", now=now, detail={"minutes_late": 15})
         s.commit()

@@ -32,6 +32,9 @@ from yiyang.kit.clock import utcnow
 from yiyang.kit.localtime import local_today
 from yiyang.orders.models import ServiceOrder
 from yiyang.orders.seed import SPECIAL_DIFFICULTY, seed_policies
+from yiyang.registry.assessments import rules as assessment_rules
+from yiyang.registry.assessments import service as assessments
+from yiyang.registry.assessments.service import AssessmentIn
 from yiyang.registry.elders import io_export, io_jobs
 from yiyang.registry.elders.models import Elder
 from yiyang.registry.elders.schemas import ElderFilter
@@ -58,15 +61,17 @@ PAYLOADS = (
 )
 ROLES = (
     "admin", "street", "community", "provider", "auditor",
-    "op_xss", "carer_xss", "family_xss", "elder_xss", "totp_xss",
+    "op_xss", "assessor_xss", "carer_xss", "family_xss", "elder_xss", "totp_xss",
 )  # fmt: skip
 HALFWAY_ROLES = {"totp_xss"}  # signs in with a password, then stays on the second-factor step
 PHONE_ROLES = {"carer_xss", "family_xss", "elder_xss"}
 # JSON or a download, not HTML.
 NOT_PAGES = {
-    "/api/v1/openapi.json", "/healthz", "/geo/district.geojson",
+    "/api/v1/openapi.json", "/healthz", "/geo/district.geojson", "/geo/streets.geojson",
     "/settlements/{run_id}/workbook.xlsx", "/devices/import/template.xlsx",
+    "/reports/report.xlsx",
     "/console/alarms/stream",  # server-sent events: never done loading (tests/browser/test_alarm_console)
+    "/screen/stream",  # server-sent events: never done loading (tests/browser/test_screen)
 }  # fmt: skip
 SAME_FOR_EVERYONE = {"/api/v1/docs"}  # opened by the first role only
 
@@ -206,6 +211,9 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         alarm_params, device_import = alarm_records(
             s, live_app, elder, operator, carer, staff, PAYLOADS[1], now=now
         )
+        _, assessor = make_user(s, Role.ASSESSOR, username="assessor_xss")
+        assessment_id = _assessment(s, assessor, elder, now)
+        community = s.scalars(select(UserAccount).where(UserAccount.username == "community")).one()
         _, totp = make_user(s, Role.AUDITOR, username="totp_xss")
         secret = twofactor.begin(s, totp, now=now, issuer="yiyang").secret
         twofactor.confirm(s, totp, pyotp.TOTP(secret).now(), now=now)
@@ -214,6 +222,7 @@ def xss_world(live_app: LiveApp) -> XssWorld:
             "elder_id": str(elder.id), "facility_id": str(centre.id), "staff_id": str(staff.id),
             "provider_id": str(provider.id), "code": "xss_rehab", "order_id": str(offered),
             "complaint_id": str(complaint_id), "run_id": str(run_id),
+            "assessment_id": str(assessment_id), "user_id": str(community.id),
         } | alarm_params  # fmt: skip
     _run_jobs(live_app)
     after = (tomorrow + timedelta(days=1)).isoformat()
@@ -245,6 +254,13 @@ def _jobs(session: Session, live_app: LiveApp, now: datetime) -> tuple[int, int]
         settings=live_app.app.state.settings, locale="zh_CN",
     )  # fmt: skip
     return export.id, upload.id
+
+
+def _assessment(session: Session, assessor: Subject, elder: Elder, now: datetime) -> int:
+    """A capability assessment of the elder, its note a payload."""
+    scores = {item.code: item.max_points for item in assessment_rules.ITEMS}
+    data = AssessmentIn(scores=scores, note=PAYLOADS[2])
+    return assessments.record(session, assessor, elder.id, data, now=now).id
 
 
 def _complaint_and_run(

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings
-from yiyang.dispatch import day_plan, plan_jobs, service
+from yiyang.dispatch import day_plan, plan_jobs, service, whatif
 from yiyang.errors import N_, DomainError
 from yiyang.jobs.context import JobContext, JobOutcome, TimerContext
 from yiyang.jobs.models import Timer
@@ -135,4 +135,22 @@ def apply_day_plan(ctx: JobContext) -> JobOutcome:
         plan_jobs.APPLY_SUMMARY,
         {"count": outcome.reassigned, "day": day.isoformat()},
         data=plan_jobs.outcome_data(outcome, keep, cap),
+    )
+
+
+@job_handler(whatif.KIND, restart=True)
+def what_if(ctx: JobContext) -> JobOutcome:
+    """Replay the weeks' orders as they are and with the change; it only reads."""
+    scenario = whatif.Scenario.of(ctx.params)
+    ctx.progress(0, None, whatif.LOADING)
+
+    def told(done: int, total: int) -> None:
+        ctx.progress(done, total, whatif.PROGRESS, step=done, steps=total)
+
+    with ctx.reading() as session:
+        data = whatif.run(session, ctx.subject, scenario, progress=told)
+    return JobOutcome(
+        whatif.SUMMARY,
+        {"more": data["more_in_street"], "placed": data["newly_placed"]},
+        data=data,
     )

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.jobs.models import Timer
@@ -21,6 +21,7 @@ from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder, ElderGroup
 from yiyang.registry.facilities import repository as facility_repository
 from yiyang.registry.facilities.models import Facility
+from yiyang.registry.facilities.schemas import FacilityFilter
 from yiyang.registry.staff.models import Staff
 from yiyang.security.subject import Subject
 
@@ -156,11 +157,9 @@ def elders_due_visit(
     return [DueElder(row[0], row[1]) for row in rows], total
 
 
-def facilities_today(
-    session: Session, subject: Subject, day: date, *, limit: int
-) -> list[tuple[Facility, int]]:
-    """Active facilities in scope with how many of the day's orders their caregivers carry."""
-    load = (
+def _day_load(day: date) -> ScalarSelect[int]:
+    """How many of the day's visits a facility's caregivers carry (correlated to Facility)."""
+    return (
         select(func.count(ServiceOrder.id))
         .join(Staff, Staff.id == ServiceOrder.staff_id)
         .where(
@@ -171,6 +170,13 @@ def facilities_today(
         .correlate(Facility)
         .scalar_subquery()
     )
+
+
+def facilities_today(
+    session: Session, subject: Subject, day: date, *, limit: int
+) -> list[tuple[Facility, int]]:
+    """Active facilities in scope with how many of the day's orders their caregivers carry."""
+    load = _day_load(day)
     rows = session.execute(
         facility_repository.readable(subject)
         .where(Facility.active.is_(True))
@@ -179,3 +185,46 @@ def facilities_today(
         .limit(limit)
     ).all()
     return [(row[0], int(row[1] or 0)) for row in rows]
+
+
+def caregiver_route(
+    session: Session, subject: Subject, staff_id: int, day: date
+) -> list[ServiceOrder]:
+    """The readable visits one caregiver makes on one day, in the order they fall (the
+    elder and item loaded): what the subject may see of that caregiver's route."""
+    stmt = (
+        readable(subject)
+        .where(
+            ServiceOrder.staff_id == staff_id,
+            ServiceOrder.service_date == day,
+            ServiceOrder.status.not_in([str(s) for s in NOT_A_VISIT]),
+        )
+        .options(*LIST_LOADS)
+        .order_by(_start(), ServiceOrder.id)
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def facilities_on_map(
+    session: Session,
+    subject: Subject,
+    flt: FacilityFilter,
+    day: date,
+    *,
+    busy: bool | None,
+    limit: int,
+) -> tuple[list[tuple[Facility, int]], int]:
+    """Facilities in scope matching the filter, each with the day's visits its caregivers
+    carry; `busy` keeps those with visits (True) or without (False). The first `limit` by
+    street and name (street loaded), and how many match in all."""
+    load = _day_load(day)
+    stmt = facility_repository.filtered(subject, flt).add_columns(load.label("load"))
+    if busy is not None:
+        stmt = stmt.where(load > 0 if busy else load == 0)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.options(joinedload(Facility.street))
+        .order_by(Facility.street_id, Facility.name, Facility.id)
+        .limit(limit)
+    ).all()
+    return [(row[0], int(row[1] or 0)) for row in rows], total

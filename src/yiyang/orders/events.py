@@ -7,12 +7,12 @@ personal data), so subscribers and outside apps can act without reading the orde
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from yiyang.events import bus
+from yiyang.events import bus, live
 from yiyang.events.types import Actor, DomainEvent, event_type
 from yiyang.orders.models import OrderEvent as TimelineRow
 from yiyang.orders.models import ServiceOrder
@@ -211,3 +211,12 @@ def publish_timeline(
     )
     bus.publish(session, event)
     return event
+
+
+def _live(event: OrderEvent) -> dict[str, Any]:
+    """What open screens receive of an order event (events/live.py): its id and status only."""
+    return {"order": {"id": event.order.id, "status": event.order.status}}
+
+
+# Shared here, so that every process that moves an order (web, worker) tells the big screen.
+live.share(OrderEvent, _live)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from yiyang.registry import provider_pages
+from yiyang.registry.assessments import pages as assessment_pages
 from yiyang.registry.catalog import pages as catalog_pages
 from yiyang.registry.elders import io_pages as elder_io_pages
 from yiyang.registry.elders import pages as elder_pages
@@ -16,5 +17,12 @@ from yiyang.web.templating import register_labels
 register_labels(LABELS)
 router = APIRouter()
 router.include_router(elder_io_pages.router)  # before any /elders/{elder_id} page
-for pages in (elder_pages, facility_pages, staff_pages, provider_pages, catalog_pages):
+for pages in (
+    assessment_pages,
+    elder_pages,
+    facility_pages,
+    staff_pages,
+    provider_pages,
+    catalog_pages,
+):
     router.include_router(pages.router)

@@ -14,6 +14,13 @@ from yiyang.registry.facilities.models import Facility
 from yiyang.registry.facilities.schemas import FacilityFilter
 from yiyang.security.subject import Subject
 
+# What a facility has room for, by the filter's word.
+CAPACITY = {
+    "beds": Facility.beds_long_stay,
+    "day_places": Facility.day_places,
+    "meals": Facility.meals_per_day,
+}
+
 
 def readable(subject: Subject) -> Select[tuple[Facility]]:
     """Facilities the subject may see: district-wide, its street, its community or its provider."""
@@ -52,6 +59,15 @@ def filtered(subject: Subject, flt: FacilityFilter) -> Select[tuple[Facility]]:
         stmt = stmt.where(Facility.provider_id == flt.provider_id)
     if flt.active is not None:
         stmt = stmt.where(Facility.active == flt.active)
+    capacity = CAPACITY[flt.offers] if flt.offers else None
+    if capacity is not None:
+        stmt = stmt.where(capacity > 0)
+    if flt.min_capacity:
+        stmt = stmt.where(
+            capacity >= flt.min_capacity
+            if capacity is not None
+            else or_(*(c >= flt.min_capacity for c in CAPACITY.values()))
+        )
     return stmt
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -60,6 +61,8 @@ class FacilityFilter(BaseModel):
     community_code: PlainText | None = Field(default=None, max_length=12)
     provider_id: RowId | None = None
     active: bool | None = None
+    offers: Literal["beds", "day_places", "meals"] | None = None  # what it has room for
+    min_capacity: int | None = Field(default=None, ge=0, le=100_000)  # of that (or of any)
 
 
 class FacilityRef(BaseModel):
