@@ -16,7 +16,7 @@ from yiyang.registry.elders.models import Elder, ElderContact, ElderGroup
 from yiyang.registry.facilities.models import Facility
 from yiyang.registry.providers.models import Provider
 from yiyang.registry.staff.models import Staff, StaffSkill
-from yiyang.security.models import UserAccount
+from yiyang.security.models import FamilyLink, UserAccount
 from yiyang.security.passwords import hash_password
 from yiyang.security.roles import Role
 from yiyang.security.service import subject_for
@@ -135,6 +135,9 @@ def make_user(
     )
     session.add(user)
     session.flush()
+    if role == Role.FAMILY and elder is not None:  # as registry/accounts makes a family account
+        session.add(FamilyLink(user_id=user.id, elder_id=elder.id, linked_at=user.created_at))
+        session.flush()
     return user, subject_for(user)
 
 

@@ -23,17 +23,21 @@ from yiyang.alarms import api as alarms_api
 from yiyang.alarms import threshold_api as alarm_threshold_api
 from yiyang.alarms import threshold_pages as alarm_threshold_pages
 from yiyang.alarms.response import api as response_api
+from yiyang.alarms.response import duty_pages
 from yiyang.alarms.response import pages as response_pages
 from yiyang.config import Settings, get_settings, resolve_secret_key
 from yiyang.console import (
     alarm_live,
     alarm_pages,
     alarm_supervision,
+    assessment_queue,
     audit_api,
     audit_pages,
     caregiver_day,
     continuity_pages,
     elder_devices,
+    facility_map,
+    family_follow,
     family_home,
     family_pages,
     home,
@@ -44,6 +48,8 @@ from yiyang.console import (
     webhook_docs,
     work_pages,
 )
+from yiyang.console.reports import pages as report_pages
+from yiyang.console.screen import pages as screen_pages
 from yiyang.db import make_engine, make_session_factory
 from yiyang.devices import api as devices_api
 from yiyang.devices import dead_letter_pages
@@ -51,7 +57,7 @@ from yiyang.devices import io_pages as devices_io_pages
 from yiyang.devices import pages as devices_pages
 from yiyang.dispatch import api as dispatch_api
 from yiyang.dispatch import pages as dispatch_pages
-from yiyang.dispatch import plan_api, plan_pages
+from yiyang.dispatch import plan_api, plan_pages, whatif_pages
 from yiyang.events.live import Hub, listen_url
 from yiyang.ingest import http as ingest_http
 from yiyang.jobs import api as jobs_api
@@ -122,6 +128,9 @@ def create_app(
             else None
         )
         yield
+        screen = getattr(_app.state, "screen", None)
+        if screen is not None:
+            await screen.close()
         await _app.state.hub.close()
         if task is not None:
             task.cancel()
@@ -180,6 +189,7 @@ def create_app(
         orders_api.router,
         dispatch_api.router,
         plan_api.router,
+        whatif_pages.api_router,
         export_api.router,  # before /visits/{order_id}
         visits_api.router,
         complaint_api.router,
@@ -203,6 +213,8 @@ def create_app(
         twofactor_pages.router,
         geo.router,
         home.router,
+        assessment_queue.router,  # /assessments/due before /assessments/{assessment_id}
+        facility_map.router,  # /facilities/map before /facilities/{facility_id}
         registry_pages.router,
         alarm_threshold_pages.router,
     ):
@@ -212,9 +224,11 @@ def create_app(
         orders_pages.router,
         family_pages.router,
         family_home.router,
+        family_follow.router,
         caregiver_day.router,
         dispatch_pages.router,
         plan_pages.router,
+        whatif_pages.router,
         visit_pages.router,
     ):
         app.include_router(router)
@@ -235,11 +249,14 @@ def create_app(
         return_visit_pages.router,
         continuity_pages.router,
         response_pages.router,
+        duty_pages.router,
         dead_letter_pages.router,
     ):
         app.include_router(router)
     for router in (
         alarm_live.router,
+        screen_pages.router,
+        report_pages.router,
         alarm_supervision.router,
         telephony.pages,
         alarm_pages.router,

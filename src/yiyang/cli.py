@@ -342,7 +342,15 @@ def worker(interval: float = 1.0) -> None:
 
 @app.command()
 def ingest(
-    client_id: Annotated[str, typer.Option(help="Stable per process: its broker session")] = "",
+    client_id: Annotated[
+        str,
+        typer.Option(
+            "--client-id",
+            "--name",
+            help="Stable per process and distinct on one host: its broker session "
+            "(default ingest-<host>)",
+        ),
+    ] = "",
     group: Annotated[str, typer.Option(help="Shared-subscription group")] = "ingest",
 ) -> None:
     """The device gateway: take device messages from the MQTT broker until SIGINT or SIGTERM."""
@@ -403,14 +411,18 @@ def _seed_tomorrow(engine: Engine, settings: Settings) -> None:
 def _seed_history(engine: Engine, settings: Settings) -> None:
     """Give the demo a past week of visits and settlements unless it already has runs."""
     from yiyang.db import make_session_factory
+    from yiyang.demo.assessments import seed_assessments
     from yiyang.demo.history import seed_history
     from yiyang.kit.clock import utcnow
 
     with make_session_factory(engine)() as session:
         made = seed_history(session, now=utcnow(), settings=settings)
+        assessed = seed_assessments(session, now=utcnow())
         session.commit()
     if made:
         typer.echo(f"{made} past visits delivered and settled")
+    if assessed:
+        typer.echo(f"{assessed} capability assessments on record")
 
 
 def _demo_settings() -> None:

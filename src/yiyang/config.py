@@ -205,8 +205,26 @@ class Settings(BaseSettings):
         default=Path("var/audit-archive"),
         description="Where the archived audit rows go (gzipped JSON lines); copy it elsewhere too",
     )
+    assessment_interval_months: int = Field(
+        default=12,
+        ge=1,
+        le=60,
+        description="An elder is due a capability reassessment this many months after the last",
+    )
     alarm_offline_grace_seconds: int = Field(
         default=60, ge=0, description="A device is offline after two missed heartbeats plus this"
+    )
+    screen_budget_month_yuan: int = Field(
+        default=1_200_000, ge=0, description="Government purchase budget of a month (big screen)"
+    )
+    screen_investment_yuan: int = Field(
+        default=38_600_000, ge=0, description="Programme investment to date (big screen)"
+    )
+    screen_devices_fitted: int | None = Field(
+        default=None, ge=0, description="Devices fitted to date; unset: counted from the register"
+    )
+    screen_refresh_seconds: int = Field(
+        default=60, ge=5, description="The big screen's slow figures are read again this often"
     )
     alarm_low_battery_pct: int = Field(
         default=20, ge=1, le=90, description="Battery at or below this raises a low-battery notice"

@@ -12,6 +12,7 @@ from yiyang.jobs import models as job_models
 from yiyang.orders import models as order_models
 from yiyang.ports import models as port_models
 from yiyang.registry.areas import models as area_models
+from yiyang.registry.assessments import models as assessment_models
 from yiyang.registry.catalog import models as catalog_models
 from yiyang.registry.elders import models as elder_models
 from yiyang.registry.facilities import models as facility_models
@@ -28,6 +29,7 @@ __all__ = [
     "alarm_models",
     "alarm_rule_models",
     "area_models",
+    "assessment_models",
     "audit_models",
     "care_models",
     "catalog_models",

@@ -251,3 +251,12 @@ def test_bad_reports_are_refused(client: TestClient, reports: pytest.LogCaptureF
     assert client.post(REPORT_PATH, content=b'{"other": 1}').status_code == 400
     assert client.post(REPORT_PATH, content=b"[" + b" " * 70_000 + b"]").status_code == 413
     assert reports.records == []
+
+
+def test_the_parts_a_page_loads_later_come_in_the_pages_language(client: TestClient) -> None:
+    """A page opened with ?lang=en asks for its htmx fragments in English, not in the
+    browser's own language."""
+    english = client.get("/login?lang=en", headers={"accept-language": "zh-CN"})
+    assert '"Accept-Language": "en"' in english.text
+    chinese = client.get("/login", headers={"accept-language": "zh-CN"})
+    assert '"Accept-Language": "zh-CN"' in chinese.text
