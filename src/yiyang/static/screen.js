@@ -143,18 +143,17 @@
     return option;
   }
 
+  // "all": the street's own cell, each order and each caregiver once whatever their skills.
   function streetTotals(s) {
     var cells = s.supply[windowDays] || {};
-    var demand = 0;
-    Object.keys(cells).forEach(function (k) { demand += cells[k].demand; });
-    return { demand: demand, supply: (cells.general || { supply: 0 }).supply };
+    return cells.all || { demand: 0, supply: 0 };
   }
 
   function supplyOption() {
     var rows;
     if (state.streets.length === 1) {
       var cells = state.streets[0].supply[windowDays] || {};
-      rows = Object.keys(cells).map(function (k) { return { name: L("skill:" + k), demand: cells[k].demand, supply: cells[k].supply }; });
+      rows = Object.keys(cells).filter(function (k) { return k !== "all"; }).map(function (k) { return { name: L("skill:" + k), demand: cells[k].demand, supply: cells[k].supply }; });
     } else {
       rows = state.streets.map(function (s) { var t = streetTotals(s); return { name: s.name, demand: t.demand, supply: t.supply }; });
     }

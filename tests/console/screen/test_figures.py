@@ -135,6 +135,19 @@ def test_supply_and_demand_rank_the_streets_short_of_a_skill() -> None:
     assert figures.shortages(table, None) == {"bathing": [(1, 2.0)]}
 
 
+def test_a_street_total_counts_an_order_of_two_skills_and_a_caregiver_of_two_once() -> None:
+    day = date(2026, 12, 1)
+    orders = [
+        {"service_date": day, "status": "queued", "street_id": 1, "skills": ["bathing", "nursing"], "minutes": 60},
+        {"service_date": day, "status": "queued", "street_id": 1, "skills": [], "minutes": 30},
+    ]  # fmt: skip
+    members = [figures.Member(1, frozenset({"bathing", "nursing"}), {day: 8.0})]
+    table = figures.supply_demand(orders, members, day, day)
+    assert table[1]["bathing"]["demand"] == table[1]["nursing"]["demand"] == 1.0
+    assert table[1][figures.ALL_SKILLS] == {"demand": 1.5, "supply": 8.0, "orders": 2.0}
+    assert figures.ALL_SKILLS not in figures.shortages(table, None)
+
+
 def test_an_elders_home_is_shown_to_about_a_hundred_metres_not_to_the_door() -> None:
     assert figures.home_point(34.801234, 113.673456) == [113.673, 34.801]
 

@@ -195,6 +195,9 @@ def summed(per_street: Mapping[int, Mapping[str, int]], streets: set[int] | None
     return total
 
 
+ALL_SKILLS = "all"  # a street's own cell: each order and each caregiver counted once
+
+
 @dataclass(frozen=True)
 class Member:
     """A field caregiver as supply: home street, skills, and working windows per day."""
@@ -215,14 +218,15 @@ def supply_demand(
     but not cancelled) against supply hours (its centres' caregivers' working hours).
 
     An order row may stand for several orders alike: `orders` of them (1 when absent) with
-    `minutes` their standard minutes added."""
+    `minutes` their standard minutes added. An order needing two skills is demand for each,
+    a caregiver with two is supply for each; the street's `ALL_SKILLS` cell counts them once."""
     out: dict[int, dict[str, dict[str, float]]] = defaultdict(
         lambda: defaultdict(lambda: {"demand": 0.0, "supply": 0.0, "orders": 0.0})
     )
     for o in orders:
         if o.get("status") == "cancelled" or not first <= o["service_date"] <= last:
             continue
-        for skill in o["skills"] or ["general"]:
+        for skill in {*(o["skills"] or ["general"]), ALL_SKILLS}:
             cell = out[o["street_id"]][skill]
             cell["demand"] += o["minutes"] / 60.0
             cell["orders"] += o.get("orders", 1)
@@ -230,7 +234,7 @@ def supply_demand(
         if m.street_id is None:
             continue
         hours = sum(h for d, h in m.hours.items() if first <= d <= last)
-        for skill in m.skills | {"general"}:
+        for skill in m.skills | {"general", ALL_SKILLS}:
             out[m.street_id][skill]["supply"] += hours
     return {s: dict(v) for s, v in out.items()}
 
@@ -244,6 +248,8 @@ def shortages(
         if streets is not None and street not in streets:
             continue
         for skill, cell in skills.items():
+            if skill == ALL_SKILLS:
+                continue
             gap = cell["demand"] - cell["supply"]
             if gap > 0.05:
                 out[skill].append((street, round(gap, 1)))
