@@ -118,6 +118,21 @@ def test_an_sos_appears_without_a_reload_and_is_acknowledged(page: Any, live_app
     assert page.locator("[data-testid=elder-card]").inner_text().count("高血压") == 1
 
 
+def test_a_stream_that_goes_quiet_is_cut_and_opened_again(page: Any, live_app: LiveApp) -> None:
+    """A stream cut without a close looks open: the console counts the server's beats and,
+    with none for three heartbeats, connects again and reloads the queue."""
+    login(page, "operator1")
+    page.goto("/console/alarms")
+    page.wait_for_selector("[data-testid=live-state].is-live", timeout=10_000)
+    page.evaluate("window.__stayed = true")
+    with page.expect_request("**/console/alarms/stream", timeout=10_000):
+        # three heartbeats of a millisecond: the next check (every 5 s) finds the stream quiet
+        page.locator("[data-testid=alarm-console]").evaluate("el => el.dataset.heartbeatMs = '1'")
+    alarm_id = _raise(live_app, "王秀英", AlarmType.FALL)
+    page.locator(f"[data-testid=alarm-row][data-alarm='{alarm_id}']").wait_for(timeout=10_000)
+    assert page.evaluate("window.__stayed === true")
+
+
 def test_the_alarm_screen_follows_another_operators_step_live(page: Any, live_app: LiveApp) -> None:
     alarm_id = _raise(live_app, "李桂兰", AlarmType.FALL)
     login(page, "operator1")

@@ -107,6 +107,21 @@ def test_the_screen_draws_every_panel_and_follows_orders_and_alarms(
     assert not escaped, escaped
 
 
+def test_a_screen_whose_stream_goes_quiet_connects_again(page: Any, live_app: LiveApp) -> None:
+    """A stream cut without a close looks open: with no beat for three heartbeats the wall
+    says it is offline, connects again, and is live on the new stream's snapshot."""
+    login(page, "operator1")
+    page.goto("/screen")
+    _ready(page)
+    page.evaluate("window.__stayed = true")
+    with page.expect_request("**/screen/stream", timeout=30_000):
+        page.locator("[data-testid=screen]").evaluate("el => el.dataset.heartbeatMs = '1'")
+        page.locator("[data-testid=live-state][data-state=offline]").wait_for(timeout=10_000)
+        page.locator("[data-testid=screen]").evaluate("el => el.dataset.heartbeatMs = '15000'")
+    page.locator("[data-testid=live-state][data-state=live]").wait_for(timeout=10_000)
+    assert page.evaluate("window.__stayed === true")
+
+
 def test_a_street_admins_screen_shows_only_their_street(page: Any, live_app: LiveApp) -> None:
     login(page, "street")
     page.goto("/screen")

@@ -123,7 +123,7 @@ def test_a_slow_subscriber_is_bounded_and_told_to_resync() -> None:
     assert size == live.QUEUE_SIZE and dropped == 25
     assert chunks[0] == "retry: 3000\n\n"
     assert chunks[1].startswith("event: resync")  # it fell behind: reload, not replay
-    assert chunks[2] == ": still here\n\n"  # the queue was emptied; then the heartbeat
+    assert chunks[2] == live.BEAT  # the queue was emptied; then the heartbeat, an event
 
 
 def test_the_stream_names_each_message_and_forgets_a_closed_connection() -> None:

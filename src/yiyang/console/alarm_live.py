@@ -19,7 +19,6 @@ from yiyang.web.deps import PageSubject, get_locale
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
-HEARTBEAT_S = 15.0
 RETRY_MS = 3000
 
 
@@ -60,7 +59,6 @@ async def stream(request: Request, subject: PageSubject) -> StreamingResponse:
     body = live.sse(
         sub,
         hub,
-        heartbeat_s=HEARTBEAT_S,
         retry_ms=RETRY_MS,
         resume=bool(request.headers.get("last-event-id")),
     )

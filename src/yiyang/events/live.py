@@ -51,6 +51,10 @@ Scope = Callable[[Envelope], bool]
 _SHAPERS: list[tuple[type[DomainEvent], Shaper]] = []
 _HUBS: weakref.WeakSet[Hub] = weakref.WeakSet()
 
+HEARTBEAT_S = 15.0  # a stream with nothing to say sends BEAT this often
+BEAT = "event: beat\ndata: {}\n\n"  # an event, not a comment: a page hears it and so knows
+# a silently cut stream (a proxy, a sleeping network) from a quiet one
+
 
 def share(event_class: type[DomainEvent], shaper: Shaper) -> None:
     """Make events of this class (and its subclasses) live, carried as `shaper(event)`."""
@@ -214,7 +218,7 @@ async def sse(
     sub: Subscription,
     hub: Hub,
     *,
-    heartbeat_s: float = 15.0,
+    heartbeat_s: float = HEARTBEAT_S,
     retry_ms: int = 3000,
     resume: bool = False,
 ) -> AsyncIterator[str]:
@@ -236,7 +240,7 @@ async def sse(
                 yield "event: resync\ndata: {}\n\n"
                 continue
             if envelope is None:
-                yield ": still here\n\n"
+                yield BEAT
                 continue
             data = json.dumps(envelope, separators=(",", ":"), default=str)
             yield f"id: {envelope['id']}\nevent: {envelope['type']}\ndata: {data}\n\n"

@@ -14,6 +14,7 @@
     street_centre: "#4e8cff", district_platform: "#ffffff" };
   var wall, labels, words, chart, supplyChart, circleChart, state = null, layer = "all";
   var windowDays = "7", source = null, retries = 0, outlineNames = {}, boxes = {}, whole = null;
+  var heard = 0; // when the stream last said anything (an event or its `beat`)
   var DRAW_MS = 400, drawDue = null;
 
   function box(coords, b) {  // the bounding box [minLon, minLat, maxLon, maxLat] of nested rings
@@ -245,14 +246,35 @@
     badge.textContent = words[stateName] || stateName;
   }
 
+  function reconnectLater() {
+    retries += 1;
+    var wait = Math.min(60000, 2000 * Math.pow(2, Math.min(retries, 5))) * (0.5 + Math.random());
+    setTimeout(connect, wait);
+  }
+
+  // A stream cut without a close (a proxy, a sleeping network) looks open for ever: when no
+  // beat came for three heartbeats, the page says so and connects again.
+  function watchdog() {
+    var quiet = 3 * Number(wall.getAttribute("data-heartbeat-ms"));
+    if (source && Date.now() - heard > quiet) {
+      source.close(); source = null;
+      live("offline");
+      reconnectLater();
+    }
+  }
+
   function connect() {
+    heard = Date.now();
     source = new EventSource(wall.getAttribute("data-stream"));
+    source.addEventListener("beat", function () { heard = Date.now(); });
     source.addEventListener("snapshot", function (e) {
+      heard = Date.now();
       retries = 0; live("live");
       state = JSON.parse(e.data);
       drawAll();
     });
     source.addEventListener("delta", function (e) {
+      heard = Date.now();
       if (!state) return;
       var d = JSON.parse(e.data);
       state.orders = merge(state.orders, d.orders || []);
@@ -265,9 +287,7 @@
       live("offline");
       if (source.readyState === EventSource.CLOSED) {
         source = null;
-        retries += 1;
-        var wait = Math.min(60000, 2000 * Math.pow(2, Math.min(retries, 5))) * (0.5 + Math.random());
-        setTimeout(connect, wait);
+        reconnectLater();
       }
     };
   }
@@ -282,7 +302,7 @@
     if (!wall || !window.echarts) return;
     labels = JSON.parse(el("screen-labels").textContent);
     words = JSON.parse(el("screen-words").textContent);
-    tick(); setInterval(tick, 1000);
+    tick(); setInterval(tick, 1000); setInterval(watchdog, 5000);
     chart = window.echarts.init(el("map"), null, { renderer: "canvas" });
     supplyChart = window.echarts.init(el("supply-chart"));
     circleChart = window.echarts.init(el("circle-chart"));

@@ -111,6 +111,8 @@
         soundBlocked: false,
         live: "connecting",
         source: null,
+        heard: 0,
+        watch: null,
         pending: null,
         fresh: false,
         audio: null,
@@ -127,8 +129,12 @@
           }
           this.known = this.ids();
           this.connect();
+          this.watch = window.setInterval(function () { self.watchdog(); }, 5000);
         },
-        destroy: function () { if (this.source) this.source.close(); },
+        destroy: function () {
+          if (this.source) this.source.close();
+          if (this.watch) window.clearInterval(this.watch);
+        },
         get silent() { return !this.sound; },
         get soundPressed() { return this.sound ? "true" : "false"; },
         get liveClass() { return "is-" + this.live; },
@@ -146,15 +152,29 @@
           var self = this;
           var source = new EventSource(this.$root.dataset.stream);
           this.source = source;
-          source.onopen = function () { self.live = "live"; };
+          this.heard = Date.now();
+          source.onopen = function () { self.heard = Date.now(); self.live = "live"; };
           source.onerror = function () { self.live = "reconnecting"; };
+          source.addEventListener("beat", function () { self.heard = Date.now(); });
           ["alarm.raised", "alarm.repeated", "alarm.stepped"].forEach(function (type) {
             source.addEventListener(type, function (event) { self.changed(type, event); });
           });
-          source.addEventListener("resync", function () { self.later(false); });
-          source.addEventListener("call.received", function (event) { self.pop(event); });
+          source.addEventListener("resync", function () { self.heard = Date.now(); self.later(false); });
+          source.addEventListener("call.received", function (event) { self.heard = Date.now(); self.pop(event); });
+        },
+        // A stream cut without a close (a proxy, a sleeping network) looks open for ever: when
+        // nothing, not even a beat, came for three heartbeats, say so, connect again and reload
+        // (alarms may have come meanwhile).
+        watchdog: function () {
+          var quiet = 3 * Number(this.$root.dataset.heartbeatMs);
+          if (!this.source || Date.now() - this.heard <= quiet) return;
+          this.source.close();
+          this.live = "reconnecting";
+          this.connect();
+          this.later(false);
         },
         changed: function (type, event) {
+          this.heard = Date.now();
           var only = this.$root.dataset.alarm;
           if (only) {
             var data = JSON.parse(event.data);

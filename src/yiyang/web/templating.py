@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from yiyang.config import PACKAGE_DIR
+from yiyang.events.live import HEARTBEAT_S
 from yiyang.kit.hours import describe as describe_hours
 from yiyang.kit.localtime import local_text
 from yiyang.kit.money import fen_to_yuan_str
@@ -37,6 +38,7 @@ def url_with(request: Request, **changes: object) -> str:
 
 
 env.globals["url_with"] = url_with
+env.globals["heartbeat_ms"] = int(HEARTBEAT_S * 1000)  # live pages: a stream quiet for 3 is cut
 
 # Words for the codes domains store (living situations, skills, roles…), filled by each
 # domain at import with register_labels, so that web needs no domain to translate a code.

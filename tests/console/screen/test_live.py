@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from tests.orders.builders import make_district
 from yiyang.config import Settings
 from yiyang.console.screen.live import Aggregator
 from yiyang.db import make_session_factory
+from yiyang.events import live as events_live
 from yiyang.events.live import Hub
 from yiyang.kit.localtime import CHINA_TZ, local_today
 from yiyang.orders import service
@@ -95,3 +97,22 @@ def test_screens_that_ask_together_share_one_encoded_snapshot(
     assert first.startswith("event: snapshot\n")
     agg._encoded.clear()  # what a change of the picture does
     assert agg._snapshot_event(None) is not first
+
+
+def test_a_quiet_stream_sends_a_beat_the_page_can_hear(
+    own_engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events_live, "HEARTBEAT_S", 0.05)
+    agg = Aggregator(make_session_factory(own_engine), SETTINGS, clock, Hub())
+
+    async def first_three() -> list[str]:
+        stream = agg.watch(None)
+        try:
+            return [await anext(stream) for _ in range(3)]
+        finally:
+            await stream.aclose()
+            await agg.close()
+
+    retry, snapshot, quiet = _run(first_three())
+    assert retry.startswith("retry: ") and snapshot.startswith("event: snapshot\n")
+    assert quiet == "event: beat\ndata: {}\n\n"  # a named event: a comment never reaches the page

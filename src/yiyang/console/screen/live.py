@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from yiyang.alarms.handling.rules import day_start
 from yiyang.config import Settings
 from yiyang.console.screen import picture, view
+from yiyang.events import live
 from yiyang.events.live import Envelope, Hub, Subscription
 from yiyang.kit.localtime import local_today
 
@@ -38,7 +39,6 @@ VIEWER_QUEUE = 50  # deltas waiting per screen before it is sent the snapshot ag
 BATCH_S = 0.15  # events arriving this close together are read in one go
 TICK_S = 5.0  # answer-time shares move with the clock: KPIs are sent again this often
 RETRY_MS = (2000, 6000)  # a browser reconnects after a random delay in this range
-HEARTBEAT_S = 15.0
 SNAPSHOT_REUSE_S = 1.0  # an encoded snapshot serves the screens asking this soon after
 
 
@@ -259,9 +259,9 @@ class Aggregator:
             yield self._snapshot_event(streets)
             while True:
                 try:
-                    message = await asyncio.wait_for(viewer.queue.get(), HEARTBEAT_S)
+                    message = await asyncio.wait_for(viewer.queue.get(), live.HEARTBEAT_S)
                 except TimeoutError:
-                    yield ": still here\n\n"
+                    yield live.BEAT
                     continue
                 if viewer.behind:
                     viewer.behind = False
@@ -275,4 +275,5 @@ class Aggregator:
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
+    """One server-sent event, its data as compact JSON."""
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n\n"
