@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from yiyang.registry import provider_pages
+from yiyang.registry.accounts import family_pages
 from yiyang.registry.assessments import pages as assessment_pages
 from yiyang.registry.catalog import pages as catalog_pages
 from yiyang.registry.elders import io_pages as elder_io_pages
@@ -19,6 +20,7 @@ router = APIRouter()
 router.include_router(elder_io_pages.router)  # before any /elders/{elder_id} page
 for pages in (
     assessment_pages,
+    family_pages,
     elder_pages,
     facility_pages,
     staff_pages,

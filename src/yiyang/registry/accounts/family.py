@@ -62,6 +62,28 @@ def link_elder(
     return link
 
 
+def link_by_username(
+    session: Session,
+    actor: Subject,
+    username: str,
+    elder_id: int,
+    *,
+    relationship: str | None,
+    now: datetime,
+) -> FamilyLink:
+    """The family account with this sign-in name follows the elder too (the admin's page)."""
+    actor.require(Perm.USER_MANAGE)
+    name = username.strip()
+    if not name:
+        raise Invalid(N_("Enter the family member's sign-in name."), field="username")
+    user = security_repository.user_by_username(session, name)
+    if user is None:
+        raise Invalid(N_("No account signs in as %(value)s."), field="username", value=name[:64])
+    if user.role != Role.FAMILY:
+        raise Invalid(N_("Only a family account follows elders."), field="username")
+    return link_elder(session, actor, user.id, elder_id, relationship=relationship, now=now)
+
+
 def unlink_elder(
     session: Session, actor: Subject, user_id: int, elder_id: int, *, now: datetime
 ) -> None:
