@@ -65,3 +65,44 @@ def test_the_worker_stops_within_its_grace_while_a_tick_is_stuck(
     runner.join(10)
     assert stopped, "asyncio.run did not return: it waited for the stuck step"
     assert stopped[0] < GRACE_S + 5
+
+
+HELD_AT_EXIT = """
+import asyncio, sys, threading, time
+from yiyang import worker
+worker.STOP_DEADLINE_S = 1.0
+threading.Thread(target=time.sleep, args=(600,), name="holds-the-exit").start()  # not daemon
+
+async def main() -> None:
+    worker.arm_stop_deadline()
+    print("ready", flush=True)
+    await asyncio.sleep(600)
+
+try:
+    asyncio.run(main())
+except KeyboardInterrupt:
+    pass
+"""
+
+
+def test_a_process_held_at_exit_still_ends_after_sigint_and_says_what_held_it() -> None:
+    """Whatever holds the exit (here a thread that is not a daemon), the worker process ends
+    within its stop deadline after SIGINT, every thread's stack on stderr."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HELD_AT_EXIT],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 1
+    assert "in _shutdown" in err, err  # the stacks say what held it: the join at exit

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +35,7 @@ from yiyang.visits import care_tasks
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STEP_GRACE_S = 5.0  # on stop, how long the step under way may take to finish
+STOP_DEADLINE_S = STEP_GRACE_S + 10.0  # past this after SIGINT, the process is ended
 
 
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -173,31 +177,55 @@ async def run_forever(
     stopping = threading.Event()
     start_job_threads(factory, clock, settings, stopping, interval)
     step: asyncio.Future[Any] | None = None
+    arm_stop_deadline()
     try:
         with http_client(settings) as http:
             channels = deliverers(settings, factory, clock, http)
-            while True:
-                try:
-                    step = asyncio.ensure_future(off_loop(tick, factory, clock, settings))
-                    await asyncio.shield(step)
-                except Exception:
-                    log.exception("worker tick failed")
-                try:
-                    step = asyncio.ensure_future(
-                        off_loop(
-                            delivery.deliver_due, factory, clock, channels, policy,
-                            limit=settings.outbox_batch,
-                        )
-                    )  # fmt: skip
-                    sent = await asyncio.shield(step)
-                except Exception:
-                    log.exception("outbox delivery failed")
-                    sent = 0
-                step = None
-                if sent < settings.outbox_batch:
-                    await asyncio.sleep(interval)
+            try:
+                while True:
+                    try:
+                        step = asyncio.ensure_future(off_loop(tick, factory, clock, settings))
+                        await asyncio.shield(step)
+                    except Exception:
+                        log.exception("worker tick failed")
+                    try:
+                        step = asyncio.ensure_future(
+                            off_loop(
+                                delivery.deliver_due, factory, clock, channels, policy,
+                                limit=settings.outbox_batch,
+                            )
+                        )  # fmt: skip
+                        sent = await asyncio.shield(step)
+                    except Exception:
+                        log.exception("outbox delivery failed")
+                        sent = 0
+                    step = None
+                    if sent < settings.outbox_batch:
+                        await asyncio.sleep(interval)
+            finally:  # the step under way may finish, briefly, before its HTTP client closes
+                stopping.set()  # running jobs stop at their next step and go back to the queue
+                if step is not None and not step.done():
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await asyncio.wait_for(step, STEP_GRACE_S)
     finally:
-        stopping.set()  # running jobs stop at their next step and go back to the queue
-        if step is not None and not step.done():  # let the step under way finish, briefly
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(step, STEP_GRACE_S)
+        stopping.set()
+
+
+def arm_stop_deadline() -> None:
+    """From the first SIGINT on, the process ends within STOP_DEADLINE_S whatever still holds
+    it (a thread in a C call, a join at interpreter exit): faulthandler then writes every
+    thread's stack to stderr, so the log says what held it, and exits with status 1.
+
+    Chained before asyncio.run's own handler, which cancels the loop; main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        faulthandler.dump_traceback_later(STOP_DEADLINE_S, exit=True)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
