@@ -87,15 +87,13 @@ def family_link(session: Session, user_id: int, elder_id: int) -> FamilyLink | N
 
 def followers_of(session: Session, elder_id: int) -> list[tuple[FamilyLink, UserAccount]]:
     """The family accounts that follow this elder, with their accounts, in linking order."""
-    return [
-        (link, user)
-        for link, user in session.execute(
-            select(FamilyLink, UserAccount)
-            .join(UserAccount, UserAccount.id == FamilyLink.user_id)
-            .where(FamilyLink.elder_id == elder_id)
-            .order_by(FamilyLink.id)
-        ).tuples()
-    ]
+    rows = session.execute(
+        select(FamilyLink, UserAccount)
+        .join(UserAccount, UserAccount.id == FamilyLink.user_id)
+        .where(FamilyLink.elder_id == elder_id)
+        .order_by(FamilyLink.id)
+    )
+    return list(rows.tuples())
 
 
 # Tokens ------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from yiyang.errors import DomainError, FieldProblem
 from yiyang.kit.types import RowId
 from yiyang.registry.accounts import family
 from yiyang.registry.elders import repository as elder_repository
@@ -17,7 +16,7 @@ from yiyang.security import repository as security_repository
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
-from yiyang.web.forms import optional, problems_by_field, text
+from yiyang.web.forms import optional, problems_by_field, refused, text
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
@@ -64,19 +63,20 @@ def link(
     subject.require(Perm.USER_MANAGE)
     elder = elder_repository.get(db, subject, elder_id)
     values = {"username": text(form, "username"), "relationship": text(form, "relationship")}
-    try:
+
+    def save() -> None:
         with db.begin_nested():
             family.link_by_username(
                 db, subject, values["username"], elder.id,
                 relationship=optional(form, "relationship"), now=request.app.state.clock(),
             )  # fmt: skip
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        problems = exc.problems or [FieldProblem("username", exc.code, exc.message, exc.params)]
+
+    refusal = refused(locale, save)
+    if refusal is not None:
+        problems, status_code, _ = refusal
         return _card(
             request, db, subject, elder.id, values=values,
-            errors=problems_by_field(locale, problems), status_code=exc.status_code,
+            errors=problems_by_field(locale, problems), status_code=status_code,
         )  # fmt: skip
     return _card(request, db, subject, elder.id)
 
