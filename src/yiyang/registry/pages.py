@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from yiyang.registry import provider_pages
 from yiyang.registry.accounts import family_pages
+from yiyang.registry.accounts import pages as account_pages
 from yiyang.registry.assessments import pages as assessment_pages
 from yiyang.registry.catalog import pages as catalog_pages
 from yiyang.registry.elders import io_pages as elder_io_pages
@@ -26,5 +27,6 @@ for pages in (
     staff_pages,
     provider_pages,
     catalog_pages,
+    account_pages,
 ):
     router.include_router(pages.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import string
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +22,8 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 _DECORATION = string.digits + string.punctuation + string.whitespace
 # Roles whose accounts belong to the elder or the family rather than to staff.
 PERSONAL_ROLES = frozenset({Role.ELDER, Role.FAMILY})
+# Letters and digits nobody misreads when a temporary password is read out on the phone.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,19 @@ def check_policy(
         raise Invalid(
             first.message, code="weak_password", field=field, problems=problems, **first.params
         )
+
+
+def temporary_password(policy: PasswordPolicy, role: Role, username: str, display_name: str) -> str:
+    """A random password meeting the policy, in groups of four to read out ("k7mq-2xhp-…")."""
+    groups = max(4, -(-policy.min_length_for(role) // 4))
+    while True:
+        raw = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(groups * 4))
+        password = "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+        if not policy_problems(
+            password,
+            username=username,
+            display_name=display_name,
+            min_length=policy.min_length_for(role),
+            field="password",
+        ):
+            return password

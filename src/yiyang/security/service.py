@@ -88,6 +88,7 @@ def change_password(
     _refuse_reuse(session, user, new, policy)
     user.password_hash = hash_password(new)
     user.password_changed_at = now
+    user.password_must_change = False
     _remember_password(session, user, now, policy)
     repository.revoke_tokens(session, user.id, now)
     audit.record(session, subject, "password_change", "user", user.id, at=now)
@@ -106,10 +107,12 @@ def create_user(
     provider_id: int | None = None,
     staff_id: int | None = None,
     elder_id: int | None = None,
+    must_change: bool = False,
 ) -> UserAccount:
     """Create an account whose bindings the caller has checked (registry.accounts does).
 
     The password must meet the policy; only seeding passes None, with its known password.
+    must_change: the password is a temporary one the person replaces at the first sign-in.
     """
     actor.require(Perm.USER_MANAGE)
     if repository.username_taken(session, username):
@@ -134,6 +137,7 @@ def create_user(
         provider_id=provider_id,
         staff_id=staff_id,
         elder_id=elder_id,
+        password_must_change=must_change,
     )
     session.add(user)
     session.flush()

@@ -54,12 +54,14 @@ class TokenPolicy:
 
 @dataclass(frozen=True)
 class Authenticated:
-    """Who a token belongs to, which token it is, and whether the account has a second factor."""
+    """Who a token belongs to, which token it is, whether the account has a second factor and
+    whether it still holds a temporary password it must replace."""
 
     subject: Subject
     token_id: int
     kind: str
     second_factor: bool
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,9 @@ def authenticate(
         raise Unauthorized(N_("Your session has ended. Please log in again."), code="ended")
     if rules.needs_touch(times, now):
         repository.touch_token(session, token.id, now, now - rules.TOUCH_EVERY)
-    return Authenticated(subject_for(user, address), token.id, token.kind, enrolled)
+    return Authenticated(
+        subject_for(user, address), token.id, token.kind, enrolled, user.password_must_change
+    )
 
 
 def logout(session: Session, raw: str, *, now: datetime) -> None:

@@ -173,3 +173,21 @@ def failed(
             session, actor, "login_locked", "user", entity_id, detail=locked_until, at=now,
             actor_role=recorded_role,
         )  # fmt: skip
+
+
+def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
+    """When the account's sign-in lock ends, or None when it is not locked now."""
+    row = repository.counter(session, account_key(username))
+    if row is None or not rules.now_locked(_counter(row), now):
+        return None
+    return row.locked_until
+
+
+def lift_lock(session: Session, username: str, now: datetime) -> bool:
+    """Forget the account's failed sign-ins (an administrator vouched for the person);
+    True when a lock was running. The addresses' own counters stay as they are."""
+    (row,) = repository.lock_counters(session, [account_key(username)], now)
+    was_locked = rules.now_locked(_counter(row), now)
+    cleared = rules.Counter(row.window_started_at, row.attempts, None, 0, None)
+    _store(row, cleared, now)
+    return was_locked

@@ -34,6 +34,19 @@
       };
     });
 
+    // The account form: each binding field names in data-roles the roles that need it, and
+    // only the chosen role's fields show.
+    Alpine.data("roleBinding", function () {
+      return {
+        role: "",
+        init: function () { this.role = this.$el.dataset.role || ""; },
+        pick: function (event) { this.role = event.target.value; },
+        needed: function () {
+          return (this.$el.dataset.roles || "").split(" ").indexOf(this.role) >= 0;
+        },
+      };
+    });
+
     // Time left before an offer runs out (the provider's home page): the deadline comes as
     // data-deadline (ISO 8601), the words shown once it has passed as data-expired.
     Alpine.data("countdown", function () {

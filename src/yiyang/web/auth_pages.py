@@ -18,9 +18,9 @@ from yiyang.security.models import UserAccount
 from yiyang.security.passwords import PasswordPolicy
 from yiyang.web.deps import (
     SESSION_COOKIE,
+    ChangingPasswordSubject,
     DbSession,
     Locale,
-    PageSubject,
     SettingUpSubject,
     SideSessions,
     client_address,
@@ -195,11 +195,15 @@ def switch_language(request: Request, code: str, next: str = "/") -> Response:
 def _password_context(request: Request) -> dict[str, object]:
     policy = PasswordPolicy.of(request.app.state.settings)
     subject = request.state.subject
-    return {"min_length": policy.min_length_for(subject.role), "history": policy.history}
+    return {
+        "min_length": policy.min_length_for(subject.role),
+        "history": policy.history,
+        "must_change": getattr(request.state, "must_change_password", False),
+    }
 
 
 @router.get("/account/password", response_class=HTMLResponse)
-def password_form(request: Request, subject: PageSubject) -> HTMLResponse:
+def password_form(request: Request, subject: ChangingPasswordSubject) -> HTMLResponse:
     """The password change form, with the rules a new password must meet."""
     return render(request, "auth/password.html", {"error": None, **_password_context(request)})
 
@@ -208,7 +212,7 @@ def password_form(request: Request, subject: PageSubject) -> HTMLResponse:
 def password_submit(
     request: Request,
     db: DbSession,
-    subject: PageSubject,
+    subject: ChangingPasswordSubject,
     locale: Locale,
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",

@@ -32,6 +32,10 @@ class SecondFactorSetupRequired(Exception):
     """The role must sign in with a second factor the account lacks: only its set-up is open."""
 
 
+class PasswordChangeRequired(Exception):
+    """The account holds a temporary password an administrator set: only its change is open."""
+
+
 def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
@@ -133,6 +137,11 @@ def api_subject(request: Request, db: DbSession) -> Subject:
         and not csrf_valid(request.app.state.secret_key, raw, request.headers.get("x-csrf-token"))
     ):
         raise Forbidden(N_("Missing or wrong CSRF token."), code="csrf")
+    if auth.must_change_password:
+        raise Forbidden(
+            N_("Your account holds a temporary password: choose your own on the web page first."),
+            code="password_change_required",
+        )
     if _must_set_up(request, auth):
         raise Forbidden(
             N_("Your role must sign in with a second factor: set it up on the web page first."),
@@ -191,7 +200,21 @@ def page_subject(
 ) -> Subject:
     """The caller of an HTML page; unauthenticated callers are sent to the login page."""
     auth = _page_auth(request, db, presented)
+    if auth.must_change_password:
+        raise PasswordChangeRequired()
     if _must_set_up(request, auth):
+        raise SecondFactorSetupRequired()
+    return auth.subject
+
+
+def changing_password_subject(
+    request: Request, db: DbSession, presented: Annotated[str | None, Depends(form_csrf)]
+) -> Subject:
+    """The caller of the password change: open while a temporary password is held (before
+    a second factor is set up), otherwise as any page."""
+    auth = _page_auth(request, db, presented)
+    request.state.must_change_password = auth.must_change_password
+    if not auth.must_change_password and _must_set_up(request, auth):
         raise SecondFactorSetupRequired()
     return auth.subject
 
@@ -208,5 +231,6 @@ def setting_up_subject(
 ApiSubject = Annotated[Subject, Depends(api_subject)]
 PageSubject = Annotated[Subject, Depends(page_subject)]
 SettingUpSubject = Annotated[Subject, Depends(setting_up_subject)]
+ChangingPasswordSubject = Annotated[Subject, Depends(changing_password_subject)]
 Locale = Annotated[str, Depends(get_locale)]
 FormBody = Annotated[FormData, Depends(form_data)]

@@ -19,11 +19,12 @@ from yiyang.security import throttle
 from yiyang.security.login import BadCredentials, Verified
 from yiyang.security.throttle import ThrottlePolicy, TooManyAttempts
 from yiyang.security.twofactor import BadCode
-from yiyang.web.deps import SecondFactorSetupRequired, client_address
+from yiyang.web.deps import PasswordChangeRequired, SecondFactorSetupRequired, client_address
 from yiyang.web.errors import error_payload
 from yiyang.web.i18n import negotiate
 
 SETUP_PATH = "/account/two-factor"
+PASSWORD_PATH = "/account/password"
 
 
 def guarded(
@@ -60,6 +61,16 @@ def retry_headers(exc: Exception) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
 
 
+def only_open(request: Request, path: str) -> Response:
+    """Send a page (or an htmx fragment's page) to the one step the account owes first."""
+    if request.headers.get("hx-request") == "true":
+        here = urlsplit(request.headers.get("hx-current-url", "")).path
+        if here.startswith(path):  # a fragment of that page itself (the nav)
+            return Response(status_code=204)
+        return Response(status_code=401, headers={"HX-Redirect": path})
+    return RedirectResponse(path, status_code=303)
+
+
 def install_login_handlers(app: FastAPI) -> None:
     """429 with Retry-After on the API; pages owing a second factor go to its set-up."""
 
@@ -74,9 +85,8 @@ def install_login_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SecondFactorSetupRequired)
     async def _set_up(request: Request, exc: SecondFactorSetupRequired) -> Response:
-        if request.headers.get("hx-request") == "true":
-            here = urlsplit(request.headers.get("hx-current-url", "")).path
-            if here.startswith(SETUP_PATH):  # a fragment of the set-up page itself (the nav)
-                return Response(status_code=204)
-            return Response(status_code=401, headers={"HX-Redirect": SETUP_PATH})
-        return RedirectResponse(SETUP_PATH, status_code=303)
+        return only_open(request, SETUP_PATH)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _change_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        return only_open(request, PASSWORD_PATH)

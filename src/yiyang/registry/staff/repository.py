@@ -91,9 +91,14 @@ def get(session: Session, subject: Subject, staff_id: int) -> Staff:
     return staff
 
 
+def id_with_code(session: Session, code: str) -> int | None:
+    """The staff member with this code (district-wide: codes are unique), if any."""
+    return session.scalar(select(Staff.id).where(Staff.code == code))
+
+
 def code_taken(session: Session, code: str) -> bool:
     """Whether a staff member already uses this code."""
-    return session.scalar(select(Staff.id).where(Staff.code == code)) is not None
+    return id_with_code(session, code) is not None
 
 
 def id_number_taken(session: Session, id_number: str, except_id: int | None = None) -> bool:
