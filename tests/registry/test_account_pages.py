@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.builders import make_elder, make_provider, make_staff, make_tree, make_user
+from tests.web.test_list_queries import counted
 from tests.web.test_order_pages import login
+from tests.web.text_scan import assert_words
+from yiyang.registry.areas.models import Area
 from yiyang.security.models import FamilyLink, UserAccount
 from yiyang.security.roles import Role
 
@@ -131,3 +134,36 @@ def test_other_roles_are_refused_in_words_and_an_unknown_account_is_not_found(
     assert 'href="/accounts"' in client.get("/elders").text
     missing = client.get("/accounts/987654?lang=en")
     assert missing.status_code == 404 and "Account 987654 not found." in missing.text
+
+
+def test_the_pages_read_in_words_in_both_languages(client: TestClient, db: Session) -> None:
+    tree = make_tree(db)
+    provider = make_provider(db)
+    staff = make_staff(db, provider)
+    people = [
+        make_user(db, Role.CAREGIVER, provider=provider, staff_id=staff.id)[0],
+        make_user(db, Role.STREET_ADMIN, area=tree.street_a)[0],
+        make_user(db, Role.FAMILY, elder=make_elder(db, tree.comm_a1))[0],
+    ]
+    admin, _ = make_user(db, Role.DISTRICT_ADMIN)
+    login(client, admin, "/accounts")
+    names = [u.username for u in [*people, admin]] + [u.display_name for u in [*people, admin]]
+    names += [provider.name, staff.name, "王秀英", "中文"]  # 中文: the language switch
+    names += db.scalars(select(Area.name)).all()  # the form offers every street and community
+    for lang, locale in (("zh", "zh_CN"), ("en", "en")):
+        for page in ("/accounts", *(f"/accounts/{u.id}" for u in people), "/accounts/new"):
+            assert_words(client.get(f"{page}?lang={lang}").text, locale, allowed=names)
+
+
+def test_more_accounts_take_no_more_queries(client: TestClient, db: Session) -> None:
+    provider = make_provider(db)
+    admin, _ = make_user(db, Role.DISTRICT_ADMIN)
+    login(client, admin, "/accounts")
+    client.get("/accounts")  # warm: the session's token touch
+    with counted(db) as before:
+        assert client.get("/accounts").status_code == 200
+    for _ in range(20):
+        make_user(db, Role.PROVIDER_ADMIN, provider=provider)
+    with counted(db) as after:
+        assert client.get("/accounts").status_code == 200
+    assert len(after) == len(before), "\n".join(after)
