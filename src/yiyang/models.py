@@ -4,6 +4,7 @@ from yiyang.alarms import models as alarm_models
 from yiyang.alarms import rule_models as alarm_rule_models
 from yiyang.alarms.handling import models as alarm_handling_models
 from yiyang.alarms.response import models as response_models
+from yiyang.console.reports import models as report_models
 from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
@@ -44,6 +45,7 @@ __all__ = [
     "payment_models",
     "port_models",
     "provider_models",
+    "report_models",
     "response_models",
     "security_models",
     "staff_models",

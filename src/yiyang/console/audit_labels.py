@@ -23,6 +23,7 @@ ACTION_LABELS: dict[str, str] = {
     "evv_export": N_("Exported visit records"),
     "settlement_export": N_("Exported a settlement"),
     "report_export": N_("Downloaded a report"),
+    "report_issue": N_("Issued a month's report"),
     "visit_review.approve": N_("Approved paying a visit"),
     "visit_review.reject": N_("Refused paying a visit"),
     "visit_review.ask": N_("Asked the provider about a visit"),

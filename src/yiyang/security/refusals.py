@@ -68,6 +68,7 @@ REFUSALS: dict[str, str] = {
         "The big screen is for the district and street centres and the call centre."
     ),
     Perm.REPORT_VIEW: N_("Reports are for the district and street centres and supervisors."),
+    Perm.REPORT_ISSUE: N_("Only the district administrator issues a month's report."),
 }
 
 

@@ -83,6 +83,7 @@ class Perm(StrEnum):
     ASSESSMENT_WRITE = "assessment.write"  # assess an elder's capability (sets the level)
     SCREEN_VIEW = "screen.view"  # the big screen (大屏): district figures, live orders, alarms
     REPORT_VIEW = "report.view"  # the bureau's reports of a period (page, workbook, print)
+    REPORT_ISSUE = "report.issue"  # issue a month's report: its figures are frozen as issued
 
 
 _ALL = frozenset(Perm)

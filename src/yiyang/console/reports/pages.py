@@ -14,12 +14,14 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from yiyang.console.reports import issued, repository
 from yiyang.console.reports import report as reports
 from yiyang.console.reports.cells import shown
 from yiyang.console.reports.model import Report
+from yiyang.console.reports.models import IssuedReport
 from yiyang.console.reports.period import Period, period_of
 from yiyang.console.reports.repository import provider_names
 from yiyang.console.reports.workbook import MEDIA_TYPE, report_file
@@ -31,8 +33,8 @@ from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits.payment.exceptions import recent_months
-from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
-from yiyang.web.forms import problems_by_field
+from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
+from yiyang.web.forms import problems_by_field, refused, text
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
@@ -54,6 +56,19 @@ class Asked:
     values: dict[str, str]
     period: Period
     scope: reports.Scope
+
+    @property
+    def month(self) -> str | None:
+        """The month asked for as a whole (the one kind of report that is issued)."""
+        if "from" in self.values or "to" in self.values:
+            return None
+        return self.values.get("month")
+
+    @property
+    def key(self) -> str:
+        """The scope as issued reports are filed: the street and the provider."""
+        street = next(iter(self.scope.streets)) if self.scope.streets else None
+        return issued.scope_key(str(street) if street else None, self.scope.provider_id)
 
 
 def _asked(
@@ -97,6 +112,25 @@ def _build(request: Request, db: Session, subject: Subject, asked: Asked, locale
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Shown:
+    """The report a reader gets: the issued version of a month unless live figures are
+    asked for, and that version (if any) either way."""
+
+    report: Report
+    issue: IssuedReport | None
+    live: bool
+
+
+def _shown(request: Request, db: Session, subject: Subject, asked: Asked, locale: str) -> Shown:
+    latest = repository.latest_issue(db, asked.month, asked.key) if asked.month else None
+    live = latest is None or request.query_params.get("live") == "1"
+    if live:
+        return Shown(_build(request, db, subject, asked, locale), latest, True)
+    assert latest is not None
+    return Shown(issued.issued_in(latest, locale), latest, False)
+
+
 def _choices(db: Session, subject: Subject, now: datetime) -> dict[str, Any]:
     return {
         "months": recent_months(now, MONTHS_OFFERED)[::-1],
@@ -107,14 +141,24 @@ def _choices(db: Session, subject: Subject, now: datetime) -> dict[str, Any]:
     }
 
 
+def _issuable(asked: Asked, subject: Subject, now: datetime) -> bool:
+    """Whether the reader may issue this report now: a whole month that is over."""
+    if asked.month is None or not subject.can(Perm.REPORT_ISSUE):
+        return False
+    return asked.period.last < local_today(now)
+
+
 def _page(
-    request: Request, db: Session, subject: Subject, locale: str, values: dict[str, str]
-) -> HTMLResponse:
+    request: Request, db: Session, subject: Subject, locale: str, values: dict[str, str],
+    *, message: str | None = None, errors: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
     now: datetime = request.app.state.clock()
     subject.require(Perm.REPORT_VIEW)
     context: dict[str, Any] = _choices(db, subject, now) | {
-        "values": values, "report": None, "errors": {}, "message": None, "shown": shown,
-        "query": urlencode(values), "local_text": local_text,
+        "values": values, "report": None, "errors": errors or {}, "message": message,
+        "shown": shown, "query": urlencode(values), "local_text": local_text,
+        "issue": None, "live": True, "issuable": False, "filters": urlencode(values),
     }  # fmt: skip
     try:
         asked = _asked(db, subject, values, now)
@@ -122,16 +166,51 @@ def _page(
         context["message"] = translate(locale, exc.message, exc.params)
         context["errors"] = problems_by_field(locale, exc.problems)
         return render(request, "console/reports.html", context, status_code=exc.status_code)
-    context["report"] = _build(request, db, subject, asked, locale)
-    return render(request, "console/reports.html", context)
+    got = _shown(request, db, subject, asked, locale)
+    live = {"live": "1"} if got.issue and got.live else {}
+    context |= {"report": got.report, "issue": got.issue, "live": got.live,
+                "issuable": _issuable(asked, subject, now), "query": urlencode(values | live),
+                "filters": urlencode(values)}  # fmt: skip
+    return render(request, "console/reports.html", context, status_code=status_code)
 
 
 @router.get("/reports", response_class=HTMLResponse)
 def report_page(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, values: Filters,
 ) -> HTMLResponse:  # fmt: skip
-    """A period's report with charts, filters, and the links to its workbook and print."""
+    """A period's report with charts, filters, and the links to its workbook and print; an
+    issued month shows its issued version (live=1: the figures as of now)."""
     return _page(request, db, subject, locale, values)
+
+
+@router.post("/reports/issue", response_model=None)
+def issue_report(
+    request: Request, db: DbSession, subject: PageSubject, locale: Locale, values: Filters,
+    form: FormBody,
+) -> Response:  # fmt: skip
+    """Freeze the month's report as its next version (refused: the page says why)."""
+    subject.require(Perm.REPORT_ISSUE)
+    now: datetime = request.app.state.clock()
+
+    def act() -> None:
+        asked = _asked(db, subject, values, now)
+        if asked.month is None:
+            raise Invalid(N_("Only a whole month's report is issued."), field="month")
+        seen = text(form, "seen_version")
+        issued.issue(
+            db, subject, month=asked.month, key=asked.key,
+            seen_version=int(seen) if seen.isdigit() else -1, reason=text(form, "reason"),
+            now=now, build=lambda loc: _build(request, db, subject, asked, loc),
+        )  # fmt: skip
+
+    refusal = refused(locale, act)
+    if refusal is not None:
+        problems, status_code, headline = refusal
+        return _page(
+            request, db, subject, locale, values, message=headline,
+            errors=problems_by_field(locale, problems), status_code=status_code,
+        )  # fmt: skip
+    return RedirectResponse(f"/reports?{urlencode(values)}", status_code=303)
 
 
 @router.get("/reports/print", response_class=HTMLResponse)
@@ -140,9 +219,9 @@ def report_print(
 ) -> HTMLResponse:  # fmt: skip
     """The report laid out for A4 paper: headline figures and every table."""
     asked = _asked(db, subject, values, request.app.state.clock())
-    report = _build(request, db, subject, asked, locale)
-    context = {"report": report, "shown": shown, "local_text": local_text,
-               "query": urlencode(values)}  # fmt: skip
+    got = _shown(request, db, subject, asked, locale)
+    context = {"report": got.report, "issue": got.issue, "live": got.live, "shown": shown,
+               "local_text": local_text, "query": urlencode(values)}  # fmt: skip
     return render(request, "console/reports_print.html", context)
 
 
@@ -150,13 +229,16 @@ def report_print(
 def report_workbook(
     request: Request, db: DbSession, subject: PageSubject, locale: Locale, values: Filters,
 ) -> Response:  # fmt: skip
-    """The report as a workbook; the download is audited."""
+    """The report as a workbook (an issued month: its issued version); the download is
+    audited."""
     now: datetime = request.app.state.clock()
     asked = _asked(db, subject, values, now)
-    content, name = report_file(_build(request, db, subject, asked, locale), locale)
+    got = _shown(request, db, subject, asked, locale)
+    content, name = report_file(got.report, locale)
+    version = f" v{got.issue.version}" if got.issue and not got.live else ""
     audit.record(
         db, subject, "report_export", "report", None,
-        detail=f"{asked.period.first}..{asked.period.last} {urlencode(values)}", at=now,
+        detail=f"{asked.period.first}..{asked.period.last}{version} {urlencode(values)}", at=now,
     )  # fmt: skip
     return Response(
         content, media_type=MEDIA_TYPE,

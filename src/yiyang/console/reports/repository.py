@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.response.models import AlarmResponder
+from yiyang.console.reports.models import IssuedReport
 from yiyang.orders.models import ServiceOrder, SubsidyPolicy
 from yiyang.registry.catalog.models import ServiceCategory, ServiceItem
 from yiyang.registry.elders.models import Elder, ElderGroup
@@ -200,3 +201,13 @@ def places_in_use(session: Session, first: date, last: date) -> dict[tuple[int, 
         .group_by(Staff.facility_id, ServiceOrder.service_date)
     )  # fmt: skip
     return {(r[0], r[1]): int(r[2]) for r in rows}
+
+
+def latest_issue(session: Session, month: str, key: str) -> IssuedReport | None:
+    """The newest issued version of the month's report for this scope, if any."""
+    return session.scalar(
+        select(IssuedReport)
+        .where(IssuedReport.month == month, IssuedReport.scope_key == key)
+        .order_by(IssuedReport.version.desc())
+        .limit(1)
+    )
