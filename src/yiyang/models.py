@@ -5,6 +5,7 @@ from yiyang.alarms import rule_models as alarm_rule_models
 from yiyang.alarms.handling import models as alarm_handling_models
 from yiyang.alarms.response import models as response_models
 from yiyang.console.reports import models as report_models
+from yiyang.devices import availability_models as device_availability_models
 from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
@@ -34,6 +35,7 @@ __all__ = [
     "audit_models",
     "care_models",
     "catalog_models",
+    "device_availability_models",
     "device_message_models",
     "device_models",
     "dispatch_models",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from yiyang.alarms import tasks as alarm_tasks
 from yiyang.config import Settings
 from yiyang.console import audit_tasks, security_tasks
+from yiyang.devices import availability as device_availability
 from yiyang.devices import ingest_tasks
 from yiyang.dispatch import day_plan
 from yiyang.events import delivery
@@ -81,6 +82,7 @@ def load_tasks() -> None:
     import yiyang.console.alarm_notifications
     import yiyang.console.care_notifications
     import yiyang.console.notifications
+    import yiyang.devices.availability
     import yiyang.devices.io_jobs
     import yiyang.dispatch.tasks
     import yiyang.registry.elders.io_jobs
@@ -103,6 +105,7 @@ def ensure_standing_timers(
         care_tasks.ensure_timer(session, clock())
         alarm_tasks.ensure_timer(session, clock())
         ingest_tasks.ensure_timer(session, clock())
+        device_availability.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

@@ -25,6 +25,7 @@ from yiyang.console.reports.model import Column, Figure, Report, Table
 from yiyang.console.reports.period import Period
 from yiyang.console.screen import figures as sf
 from yiyang.console.screen import repository as screen_queries
+from yiyang.devices import availability_repository
 from yiyang.errors import N_
 from yiyang.orders.page_helpers import CHANNEL_LABELS
 from yiyang.registry.vocab import LABELS as VOCAB_LABELS
@@ -340,24 +341,43 @@ class _Builder:
 
     def devices(self) -> tuple[Table, Counter[str]]:
         per = screen_queries.devices_by_street(self.session, self.settings.alarm_low_battery_pct)
+        until = min(self.period.end, self.now)
+        sampled = availability_repository.over_period(self.session, self.period.start, until)
         table = Table(
             "devices", self.t(N_("Device availability")),
             [self.col(N_("Street"), "text"), self.col(N_("Installed")), self.col(N_("Online")),
-             self.col(N_("Online share"), "share"), self.col(N_("Low battery"))],
-            note=self.t(N_("As the devices stand now.")),
+             self.col(N_("Online share"), "share"), self.col(N_("Online over the period"), "share"),
+             self.col(N_("Low battery"))],
+            note=self.t(N_("Installed, online and low battery as the devices stand now; the share"
+                           " over the period from the hourly counts of the period.")),
         )  # fmt: skip
         total: Counter[str] = Counter()
         for sid, name in self.streets.items():
-            if sid not in per or not (self.scope.streets is None or sid in self.scope.streets):
+            if sid not in per and sid not in sampled:
                 continue
-            installed, online, low = per[sid]
-            total.update({"installed": installed, "online": online, "low": low})
-            table.rows.append([name, installed, online, _share(online, installed), low])
+            if not (self.scope.streets is None or sid in self.scope.streets):
+                continue
+            installed, online, low = per.get(sid, (0, 0, 0))
+            _, hours_installed, hours_online = sampled.get(sid, (0, 0, 0))
+            total.update(installed=installed, online=online, low=low,
+                         hours_installed=hours_installed, hours_online=hours_online)  # fmt: skip
+            table.rows.append([
+                name, installed, online, _share(online, installed),
+                _share(hours_online, hours_installed), low,
+            ])  # fmt: skip
         table.total = [
             self.t(N_("Totals")), total["installed"], total["online"],
-            _share(total["online"], total["installed"]), total["low"],
+            _share(total["online"], total["installed"]),
+            _share(total["hours_online"], total["hours_installed"]), total["low"],
         ]  # fmt: skip
         return table, total
+
+    def online_share(self, devices: Counter[str]) -> float | None:
+        """Devices online: over the period once it is over (from the hourly counts), as they
+        stand now while it runs (what the big screen shows)."""
+        if self.period.end <= self.now:
+            return _share(devices["hours_online"], devices["hours_installed"])
+        return _share(devices["online"], devices["installed"])
 
     def places(self) -> tuple[Table, tuple[int, float]]:
         rows = queries.places(self.session, self.scope.streets, self.scope.provider_id)
@@ -436,8 +456,7 @@ class _Builder:
                    a.share(a.answered_180, a.counted_180), TARGET_180),
             Figure("on_site", self.t(N_("On site within 45 min")), "share",
                    a.share(a.on_site, a.on_site_counted), rf.ON_SITE_TARGET),
-            Figure("online", self.t(N_("Devices online")), "share",
-                   _share(devices["online"], devices["installed"])),
+            Figure("online", self.t(N_("Devices online")), "share", self.online_share(devices)),
             Figure("occupancy", self.t(N_("Places in use")), "share", _share(used, places)),
         ]  # fmt: skip
         return Report(

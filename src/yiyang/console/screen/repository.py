@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.response.models import AlarmResponder
+from yiyang.devices import availability_repository
 from yiyang.devices.models import Device
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.registry.areas.models import Area
@@ -227,18 +228,7 @@ def alarms_of(
 
 def devices_by_street(session: Session, low_battery_pct: int) -> dict[int, tuple[int, int, int]]:
     """(installed, online, low battery) devices per street."""
-    installed = Device.status == "installed"
-    rows = session.execute(
-        select(
-            Device.street_id,
-            func.count(),
-            func.count().filter(Device.online.is_(True)),
-            func.count().filter(Device.battery_pct < low_battery_pct),
-        )
-        .where(installed, Device.street_id.is_not(None))
-        .group_by(Device.street_id)
-    )
-    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+    return availability_repository.counts_by_street(session, low_battery_pct)
 
 
 def programme_counts(session: Session) -> tuple[int, int, int]:
