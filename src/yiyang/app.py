@@ -50,6 +50,7 @@ from yiyang.console import (
 )
 from yiyang.console.reports import pages as report_pages
 from yiyang.console.screen import pages as screen_pages
+from yiyang.console.screen import programme_pages
 from yiyang.db import make_engine, make_session_factory
 from yiyang.devices import api as devices_api
 from yiyang.devices import dead_letter_pages
@@ -256,6 +257,7 @@ def create_app(
     for router in (
         alarm_live.router,
         screen_pages.router,
+        programme_pages.router,
         report_pages.router,
         alarm_supervision.router,
         telephony.pages,

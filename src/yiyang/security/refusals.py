@@ -67,6 +67,7 @@ REFUSALS: dict[str, str] = {
     Perm.SCREEN_VIEW: N_(
         "The big screen is for the district and street centres and the call centre."
     ),
+    Perm.SCREEN_FIGURES: N_("Only the district administrator sets the programme's figures."),
     Perm.REPORT_VIEW: N_("Reports are for the district and street centres and supervisors."),
     Perm.REPORT_ISSUE: N_("Only the district administrator issues a month's report."),
 }

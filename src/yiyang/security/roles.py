@@ -82,6 +82,7 @@ class Perm(StrEnum):
     ASSESSMENT_READ = "assessment.read"  # capability assessments and their item scores
     ASSESSMENT_WRITE = "assessment.write"  # assess an elder's capability (sets the level)
     SCREEN_VIEW = "screen.view"  # the big screen (大屏): district figures, live orders, alarms
+    SCREEN_FIGURES = "screen.figures"  # set the programme's budget and totals the screen shows
     REPORT_VIEW = "report.view"  # the bureau's reports of a period (page, workbook, print)
     REPORT_ISSUE = "report.issue"  # issue a month's report: its figures are frozen as issued
 

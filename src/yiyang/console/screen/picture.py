@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.config import Settings
 from yiyang.console.screen import figures
+from yiyang.console.screen import programme as programme_figures
 from yiyang.console.screen import repository as queries
 from yiyang.dispatch import picture as field_staff
 from yiyang.kit.localtime import local_today
@@ -130,15 +131,15 @@ def supply(session: Session, today: date) -> dict[str, Any]:
     }
 
 
-def programme(session: Session, settings: Settings) -> dict[str, int]:
-    """The programme's totals to date (budget and investment are settings)."""
+def programme(session: Session, settings: Settings, today: date) -> dict[str, int]:
+    """The programme's totals to date (budget and investment as the district set them)."""
     fitted, online_orders, services = queries.programme_counts(session)
+    figures_set = programme_figures.current(session, settings, today)
+    given_fitted = figures_set[programme_figures.Key.FITTED]
     return {
-        "budget_fen": settings.screen_budget_month_yuan * 100,
-        "investment_fen": settings.screen_investment_yuan * 100,
-        "devices_fitted": fitted
-        if settings.screen_devices_fitted is None
-        else settings.screen_devices_fitted,
+        "budget_fen": figures_set[programme_figures.Key.BUDGET] or 0,
+        "investment_fen": figures_set[programme_figures.Key.INVESTMENT] or 0,
+        "devices_fitted": fitted if given_fitted is None else given_fitted,
         "online_orders": online_orders,
         "services": services,
     }
@@ -170,7 +171,7 @@ def slow(
         "devices": devices(session, settings),
         "responders": queries.responders_on_site(session),
         "spent_fen": queries.government_spent(session, today.replace(day=1), today),
-        "programme": programme(session, settings),
+        "programme": programme(session, settings, today),
     }
 
 
