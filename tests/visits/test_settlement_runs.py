@@ -86,7 +86,7 @@ def test_a_closed_month_is_frozen_and_corrections_land_in_the_next(
     _decide(db, district, bad.id, "approve", clock)
     feedback.file_complaint(
         db, scene.operator, good.id, ComplaintIn(category="quality", text="Not done."),
-        now=clock.now,
+        now=clock.now, policy=POLICY,
     )  # fmt: skip
     _decide(db, district, good.id, "reject", clock)
     assert _kinds(db, nov_p1.id) == [("excluded", bad.id, bad.price_fen)]  # frozen

@@ -34,7 +34,8 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
     return order_repository.readable(subject)
 
 
-def _order_options() -> tuple[Any, ...]:
+def order_options() -> tuple[Any, ...]:
+    """What a visit's row shows loaded: the elder and street, item, caregiver, provider."""
     return (
         joinedload(ServiceOrder.elder).joinedload(Elder.street),
         joinedload(ServiceOrder.item).joinedload(ServiceItem.category),
@@ -52,7 +53,7 @@ def get_order(
     """
     if lock:
         session.scalar(select(ServiceOrder.id).where(ServiceOrder.id == order_id).with_for_update())
-    stmt = readable(subject).where(ServiceOrder.id == order_id).options(*_order_options())
+    stmt = readable(subject).where(ServiceOrder.id == order_id).options(*order_options())
     order = session.scalar(stmt.execution_options(populate_existing=True))
     if order is None:
         raise NotFound(N_("Order %(id)s not found."), id=order_id)
@@ -82,7 +83,7 @@ def caregiver_day(session: Session, subject: Subject, day: date) -> list[Service
             ServiceOrder.service_date == day,
             ServiceOrder.status.not_in(("cancelled", "caregiver_refused")),
         )
-        .options(*_order_options())
+        .options(*order_options())
         .order_by(ServiceOrder.window_start_at, ServiceOrder.id)
     )
     return list(session.scalars(stmt).unique())
@@ -298,7 +299,7 @@ def delivered_between(
             ServiceOrder.window_start_at >= start,
             ServiceOrder.window_start_at < end,
         )
-        .options(*_order_options())
+        .options(*order_options())
         .order_by(ServiceOrder.window_start_at, ServiceOrder.id)
     )
     if provider_id is not None:
@@ -357,7 +358,7 @@ def deliveries_of(
         .add_columns(Visit)
         .outerjoin(Visit, Visit.order_id == ServiceOrder.id)
         .where(ServiceOrder.id.in_(order_ids))
-        .options(*_order_options())
+        .options(*order_options())
         .order_by(ServiceOrder.id)
     )
     return [(order, visit) for order, visit in session.execute(stmt).unique()]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.pagination import Page
 from yiyang.kit.types import LongText, Month, RowId
 
 ExceptionState = Literal["open", "asked", "rejected", "approved", "all"]
@@ -72,6 +73,12 @@ class ExceptionRead(BaseModel):
     state: str
     reasons: list[Worded]
     reviews: list[ReviewRead]
+
+
+class ExceptionPage(Page[ExceptionRead]):
+    """One page of the exceptions queue, and what every match holds back (fen)."""
+
+    total_fen: int = 0
 
 
 class RunCreate(BaseModel):

@@ -15,7 +15,7 @@ from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits.payment import jobs as payment_jobs
 from yiyang.visits.payment import repository, settlements, workbook
-from yiyang.visits.payment.exceptions import month_of
+from yiyang.visits.payment.assessing import month_of
 from yiyang.visits.payment.pages import months_back
 from yiyang.visits.payment.rules import REASON_LABELS, RUN_MOVES, yuan
 from yiyang.visits.payment.schemas import RunCreate

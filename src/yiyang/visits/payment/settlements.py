@@ -24,7 +24,7 @@ from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 from yiyang.visits import repository as visit_repository
 from yiyang.visits.payment import repository
-from yiyang.visits.payment.exceptions import Assessed, assess, delivered_in, month_of
+from yiyang.visits.payment.assessing import Assessed, assess, delivered_in, month_of
 from yiyang.visits.payment.models import SettlementLine, SettlementRun
 from yiyang.visits.payment.rules import (
     LineKind,
