@@ -195,7 +195,9 @@ def work_queue(session: Session, subject: Subject, *, now: datetime, locale: str
         work.offers = offers(session, subject, limit=50)
         work.caregivers = caregivers_day(session, subject, today)
         if subject.can(Perm.SETTLEMENT_READ):
-            work.settlements = settlements.list_runs(session, subject)[:SETTLEMENTS_SHOWN]
+            work.settlements = settlements.list_runs(
+                session, subject, None, None, PageParams(page=1, size=SETTLEMENTS_SHOWN)
+            ).items
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
         work.sections = ["offers", "caregivers", "alerts", "settlement"]
     elif subject.role in AREA_ROLES:

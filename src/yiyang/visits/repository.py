@@ -364,6 +364,25 @@ def deliveries_of(
     return [(order, visit) for order, visit in session.execute(stmt).unique()]
 
 
+def providers_delivered_between(
+    session: Session, subject: Subject, start: datetime, end: datetime
+) -> list[int]:
+    """The providers of delivered readable orders whose window started in [start, end)."""
+    stmt = (
+        readable(subject)
+        .with_only_columns(ServiceOrder.provider_id)
+        .where(
+            ServiceOrder.status.in_(DELIVERED),
+            ServiceOrder.window_start_at >= start,
+            ServiceOrder.window_start_at < end,
+            ServiceOrder.provider_id.is_not(None),
+        )
+        .distinct()
+        .order_by(ServiceOrder.provider_id)
+    )
+    return [provider_id for provider_id in session.scalars(stmt) if provider_id is not None]
+
+
 def count_delivered_between(
     session: Session,
     subject: Subject,

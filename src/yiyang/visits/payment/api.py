@@ -20,6 +20,7 @@ from yiyang.visits.payment.schemas import (
     ExceptionState,
     ReviewIn,
     RunCreate,
+    RunPage,
     RunRead,
 )
 from yiyang.visits.policy import policy_from
@@ -78,12 +79,14 @@ def review(
     )  # fmt: skip
 
 
-@router.get("/settlements", response_model=list[RunRead])
+@router.get("/settlements", response_model=RunPage)
 def list_runs(
-    db: DbSession, subject: ApiSubject, month: Month | None = None, provider_id: RowId | None = None
-) -> list[RunRead]:
-    """Settlement runs in scope with their totals, newest month first."""
-    return settlements.list_runs(db, subject, month, provider_id)
+    db: DbSession, subject: ApiSubject, page: Annotated[PageParams, Depends()],
+    month: Month | None = None, provider_id: RowId | None = None,
+) -> RunPage:  # fmt: skip
+    """A page of settlement runs in scope with their totals, newest month first, and the
+    sums of every matching run."""
+    return settlements.list_runs(db, subject, month, provider_id, page)
 
 
 @router.post("/settlements", response_model=list[RunRead], status_code=201)

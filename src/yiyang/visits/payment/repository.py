@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, case, delete, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
@@ -167,17 +167,79 @@ def readable_runs(subject: Subject) -> Select[tuple[SettlementRun]]:
     return select(SettlementRun).where(condition)
 
 
-def runs(
-    session: Session, subject: Subject, month: str | None, provider_id: int | None
-) -> list[SettlementRun]:
-    """Readable runs, newest month first, then by provider name."""
-    stmt = readable_runs(subject).options(joinedload(SettlementRun.provider))
+def _runs(
+    subject: Subject, month: str | None, provider_id: int | None
+) -> Select[tuple[SettlementRun]]:
+    stmt = readable_runs(subject)
     if month:
         stmt = stmt.where(SettlementRun.month == month)
     if provider_id is not None:
         stmt = stmt.where(SettlementRun.provider_id == provider_id)
-    stmt = stmt.order_by(SettlementRun.month.desc(), SettlementRun.provider_id)
-    return list(session.scalars(stmt).unique())
+    return stmt
+
+
+def runs(
+    session: Session, subject: Subject, month: str | None, provider_id: int | None,
+    page: PageParams,
+) -> tuple[list[SettlementRun], int]:  # fmt: skip
+    """A page of readable runs, newest month first, then by provider, and how many match."""
+    stmt = _runs(subject, month, provider_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.options(joinedload(SettlementRun.provider)).order_by(
+        SettlementRun.month.desc(), SettlementRun.provider_id
+    )
+    return list(session.scalars(stmt.offset(page.offset).limit(page.size)).unique()), total
+
+
+# A run's money as the rules add it up (rules.totals): paid visits and adjustments count,
+# excluded lines are only counted.
+_PAID = SettlementLine.kind != "excluded"
+_LINE_SUMS = (
+    func.count(case((SettlementLine.kind == "visit", 1))),
+    func.coalesce(func.sum(case((_PAID, SettlementLine.price_fen), else_=0)), 0),
+    func.coalesce(func.sum(case((_PAID, SettlementLine.government_fen), else_=0)), 0),
+    func.coalesce(func.sum(case((_PAID, SettlementLine.elder_fen), else_=0)), 0),
+    func.count(case((SettlementLine.kind == "excluded", 1))),
+)
+_RUN_SUMS = tuple(
+    func.coalesce(func.sum(column), 0)
+    for column in (
+        SettlementRun.count, SettlementRun.total_fen, SettlementRun.government_fen,
+        SettlementRun.elder_fen, SettlementRun.excluded,
+    )
+)  # fmt: skip
+
+
+def run_sums(
+    session: Session, subject: Subject, month: str | None, provider_id: int | None,
+    street_id: int | None,
+) -> tuple[int, int, int, int, int]:  # fmt: skip
+    """(count, total, government, elder, excluded) of every matching run, or of one street's
+    lines in them: summed by the database, not over loaded rows."""
+    runs_ = _runs(subject, month, provider_id)
+    if street_id is None:
+        stmt = runs_.with_only_columns(*_RUN_SUMS)
+    else:
+        ids = runs_.with_only_columns(SettlementRun.id)
+        stmt = select(*_LINE_SUMS).where(
+            SettlementLine.run_id.in_(ids), SettlementLine.street_id == street_id
+        )
+    count, total, gov, elder, excluded = session.execute(stmt).one()
+    return int(count), int(total), int(gov), int(elder), int(excluded)
+
+
+def street_sums(
+    session: Session, run_ids: Sequence[int], street_id: int
+) -> dict[int, tuple[int, int, int, int, int]]:
+    """Per run, (count, total, government, elder, excluded) of one street's lines."""
+    if not run_ids:
+        return {}
+    stmt = (
+        select(SettlementLine.run_id, *_LINE_SUMS)
+        .where(SettlementLine.run_id.in_(list(run_ids)), SettlementLine.street_id == street_id)
+        .group_by(SettlementLine.run_id)
+    )
+    return {run_id: (c, t, g, e, x) for run_id, c, t, g, e, x in session.execute(stmt)}
 
 
 def get_run(
@@ -246,12 +308,6 @@ def closed_months(session: Session, provider_id: int) -> list[str]:
         SettlementRun.provider_id == provider_id, SettlementRun.status == "closed"
     )
     return list(session.scalars(stmt))
-
-
-def count_runs(session: Session, subject: Subject) -> int:
-    """How many runs the subject may see."""
-    stmt = select(func.count()).select_from(readable_runs(subject).subquery())
-    return session.scalar(stmt) or 0
 
 
 def providers(session: Session, subject: Subject) -> list[Provider]:

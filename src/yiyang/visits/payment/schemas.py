@@ -107,6 +107,18 @@ class LineRead(BaseModel):
     for_month: str | None
 
 
+class RunSums(BaseModel):
+    """What several runs add up to."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    count: int
+    total_fen: int
+    government_fen: int
+    elder_fen: int
+    excluded: int
+
+
 class RunRead(BaseModel):
     """A run with its totals (for a street admin: its street's part) and, when asked, lines."""
 
@@ -128,3 +140,9 @@ class RunRead(BaseModel):
     elder_fen: int
     excluded: int
     lines: list[LineRead] = []
+
+
+class RunPage(Page[RunRead]):
+    """One page of runs, and the sums of every run that matches (a street's part for a street)."""
+
+    sums: RunSums
