@@ -168,6 +168,7 @@ def close(
     """Close with an outcome of the list and what was done; the visit is disputed no more."""
     subject.require(Perm.COMPLAINT_HANDLE)
     complaint = care_repository.get_complaint(session, subject, complaint_id, lock=True)
+    repository.get_order(session, subject, complaint.order_id, lock=True)  # its verdict changes
     text = data.text.strip()
     complaint.resolved_at = now
     complaint.resolved_by_id = subject.user_id

@@ -68,7 +68,7 @@ def file_complaint(
     """Record a complaint about an order in the caller's scope (it disputes the visit's
     payment until it is closed)."""
     subject.require(Perm.COMPLAINT_WRITE)
-    order = repository.get_order(session, subject, order_id)
+    order = repository.get_order(session, subject, order_id, lock=True)  # its verdict changes
     complaint = Complaint(
         order_id=order.id,
         at=now,

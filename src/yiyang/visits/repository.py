@@ -348,11 +348,23 @@ def delivered_facts(session: Session, ids: Select[tuple[int]]) -> list[Any]:
 
 
 def deliveries_of(
-    session: Session, order_ids: Sequence[int]
+    session: Session, order_ids: Sequence[int], *, lock: bool = False
 ) -> list[tuple[ServiceOrder, Visit | None]]:
-    """Orders by id with their visits (callers checked scope), elder, item, staff and provider."""
+    """Orders by id with their visits (callers checked scope), elder, item, staff and provider.
+
+    With `lock`, the bare order rows are locked first (in id order), so two transactions
+    judging one visit take turns (callers that change a visit's facts lock its order first
+    too, so what they loaded is current).
+    """
     if not order_ids:
         return []
+    if lock:
+        session.scalars(
+            select(ServiceOrder.id)
+            .where(ServiceOrder.id.in_(order_ids))
+            .order_by(ServiceOrder.id)
+            .with_for_update()
+        ).all()
     stmt = (
         select(ServiceOrder)
         .add_columns(Visit)

@@ -25,7 +25,7 @@ def refresh(
 ) -> None:
     """Judge these orders again: a verdict for each delivered one, none for the others."""
     session.flush()
-    pairs = visit_repository.deliveries_of(session, list(order_ids))
+    pairs = visit_repository.deliveries_of(session, list(order_ids), lock=True)
     delivered = [(o, v) for o, v in pairs if o.status in visit_repository.DELIVERED]
     items = assess(session, delivered, policy)
     verdicts = [
