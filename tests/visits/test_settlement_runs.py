@@ -186,6 +186,7 @@ def test_the_run_list_pages_and_sums_in_the_database_as_the_rules_add_up_the_lin
     )
     assert page.status_code == 200 and 'data-testid="run-results"' in page.text
     assert "<html" not in page.text and 'data-total="2"' in page.text
+    assert page.headers["HX-Push-Url"] == "/settlements?page=2"
 
 
 def _money(text: str) -> float:

@@ -231,6 +231,12 @@ def test_paging_goes_past_the_first_page_with_a_page_count(
     page = client.get("/exceptions", params={"month": MONTH, "lang": "en"}).text
     assert 'data-total="5"' in page and "Page 1 of 1" in page
     assert page.count('data-testid="exception-row"') == 5
+    fragment = client.get(
+        "/exceptions", params={"month": MONTH, "page": 2},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )  # fmt: skip
+    assert 'data-testid="exception-row"' not in fragment.text and "<html" not in fragment.text
+    assert fragment.headers["HX-Push-Url"] == f"/exceptions?month={MONTH}&page=2"
 
 
 def _downgrade(engine: Engine, revision: str) -> None:

@@ -119,8 +119,10 @@ def _screen(
         "failed": failed,
         "typed": typed,
     }
-    if request.headers.get("hx-target") == "results":
-        return render(request, "payment/_exceptions.html", context)
+    if request.headers.get("hx-target") == "results":  # a filter or the pager: URL kept
+        return render(
+            request, "payment/_exceptions.html", context, headers={"HX-Push-Url": context["here"]}
+        )
     return render(request, "payment/exceptions.html", context, status_code=status_code)
 
 

@@ -75,8 +75,11 @@ def _list(
         provider_id=provider_id, can_write=subject.can(Perm.SETTLEMENT_WRITE),
         errors=errors or {}, message=message, sums=found.sums,
     )  # fmt: skip
-    if request.headers.get("hx-target") == "results":  # the pager
-        return render(request, "payment/_runs.html", context)
+    if request.headers.get("hx-target") == "results":  # the pager: its URL kept
+        number = found.page
+        here = urlencode(values | ({"page": str(number)} if number > 1 else {}))
+        headers = {"HX-Push-Url": "/settlements" + (f"?{here}" if here else "")}
+        return render(request, "payment/_runs.html", context, headers=headers)
     return render(request, "payment/settlements.html", context, status_code=status_code)
 
 
