@@ -27,6 +27,7 @@ from yiyang.visits import complaints, return_visits
 from yiyang.visits.care_models import ReturnVisitDue
 from yiyang.visits.care_schemas import ComplaintAssign, ComplaintClose, ComplaintRespond
 from yiyang.visits.feedback import file_complaint
+from yiyang.visits.rules import VisitPolicy
 from yiyang.visits.schemas import ComplaintIn
 
 pytestmark = pytest.mark.browser
@@ -81,7 +82,14 @@ def care_world(live_app: LiveApp) -> dict[str, int]:
             "服务态度很好，但是没拖厨房",
         )
         filed = [
-            file_complaint(s, operator, orders[i], ComplaintIn(category=c, text=t), now=now)
+            file_complaint(
+                s,
+                operator,
+                orders[i],
+                ComplaintIn(category=c, text=t),
+                now=now,
+                policy=VisitPolicy(),
+            )
             for i, (c, t) in enumerate(zip(("safety", "lateness", "quality"), texts, strict=True))
         ]
         complaints.assign(
@@ -100,6 +108,7 @@ def care_world(live_app: LiveApp) -> dict[str, int]:
         complaints.close(
             s, operator, filed[2].id,
             ComplaintClose(outcome="upheld_fixed", text="已安排护理员补做厨房清洁"), now=now,
+            policy=VisitPolicy(),
         )  # fmt: skip
         ids["complaint"] = filed[0].id
         ids["elder"] = live_app.elder_ids[ELDERS[2]]

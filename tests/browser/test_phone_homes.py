@@ -32,6 +32,7 @@ from yiyang.security.roles import Role
 from yiyang.visits import feedback
 from yiyang.visits import service as visit_service
 from yiyang.visits.models import Visit
+from yiyang.visits.rules import VisitPolicy
 from yiyang.visits.schemas import RatingIn
 
 pytestmark = pytest.mark.browser
@@ -116,7 +117,9 @@ def phone_world(own_live_app: LiveApp) -> PhoneWorld:
         _move(s, coming, anchor + timedelta(minutes=30))
         _move(s, second, anchor + timedelta(hours=3))
         s.flush()
-        feedback.confirm(s, family, rated, RatingIn(score=5, comment="很细心"), now=now)
+        feedback.confirm(
+            s, family, rated, RatingIn(score=5, comment="很细心"), now=now, policy=VisitPolicy()
+        )
         allowed = [
             li.name, zhang.name, li.address, zhang.address, centre.name, staff.name, NOTES,
             "李明", "很细心", "中文", "周丽",

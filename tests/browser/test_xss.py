@@ -269,8 +269,9 @@ def _complaint_and_run(
     """A complaint written as a payload, the subsidy policies, and a settlement run."""
     seed_policies(session, local_today(now))
     complaint = feedback.file_complaint(
-        session, operator, order_id, ComplaintIn(category="quality", text=PAYLOADS[1]), now=now
-    )
+        session, operator, order_id, ComplaintIn(category="quality", text=PAYLOADS[1]), now=now,
+        policy=VisitPolicy(),
+    )  # fmt: skip
     admin = session.scalars(select(UserAccount).where(UserAccount.username == "admin")).one()
     month = RunCreate(month=local_today(now).strftime("%Y-%m"), provider_id=provider_id)
     runs = settlements.create_runs(

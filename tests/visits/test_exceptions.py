@@ -14,21 +14,23 @@ from tests.visits.scene import POLICY, make_scene
 from tests.visits.test_api import auth
 from tests.web.test_order_pages import login
 from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
+from yiyang.kit.pagination import PageParams
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
 from yiyang.visits import rules as visit_rules
-from yiyang.visits.payment import exceptions
+from yiyang.visits.payment import assessing, exceptions
 from yiyang.visits.payment.models import VisitReview
 from yiyang.visits.payment.schemas import ExceptionFilter, ReviewIn
 
 MONTH = "2026-11"
+FIRST = PageParams()
 
 
 def _queue(db: Session, who, clock: FakeClock, **flt: object) -> list[int]:  # type: ignore[no-untyped-def]
-    items = exceptions.list_exceptions(
-        db, who, ExceptionFilter(month=MONTH, **flt), now=clock.now, policy=POLICY, locale="en"
+    found = exceptions.list_exceptions(
+        db, who, ExceptionFilter(month=MONTH, **flt), FIRST, now=clock.now, locale="en"
     )
-    return [i.order_id for i in items]
+    return [i.order_id for i in found.items]
 
 
 def test_an_unverified_visit_waits_in_the_queue_with_its_reasons(
@@ -38,8 +40,8 @@ def test_an_unverified_visit_waits_in_the_queue_with_its_reasons(
     order = bad_visit(db, scene, clock)
     _, district = make_user(db, Role.DISTRICT_ADMIN)
     [item] = exceptions.list_exceptions(
-        db, district, ExceptionFilter(month=MONTH), now=clock.now, policy=POLICY, locale="zh_CN"
-    )
+        db, district, ExceptionFilter(month=MONTH), FIRST, now=clock.now, locale="zh_CN"
+    ).items
     assert item.order_id == order.id and not item.payable and item.state == "open"
     assert [r.code for r in item.reasons] == ["outside_geofence", "early_arrival"]
     assert item.reasons[0].words == "签到或签退位置在老人电子围栏之外"
@@ -127,7 +129,7 @@ def test_a_clean_visit_has_nothing_to_review_and_others_may_not(
         )  # fmt: skip
     with pytest.raises(Forbidden):
         exceptions.list_exceptions(
-            db, scene.operator, ExceptionFilter(), now=clock.now, policy=POLICY, locale="en"
+            db, scene.operator, ExceptionFilter(), FIRST, now=clock.now, locale="en"
         )
 
 
@@ -139,7 +141,7 @@ def test_api_scope_and_missing_reason(client: TestClient, db: Session, clock: Fa
     user_a, _ = make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_a)
     street_b, street_a = auth(client, user_b.username), auth(client, user_a.username)
     resp = client.get("/api/v1/exceptions", params={"month": MONTH}, headers=street_b)
-    assert resp.status_code == 200 and resp.json() == []
+    assert resp.status_code == 200 and resp.json()["items"] == [] and resp.json()["total"] == 0
     url = f"/api/v1/exceptions/{order.id}"
     assert client.get(url, headers=street_b).status_code == 404
     resp = client.post(f"{url}/reviews", json={"decision": "approve"}, headers=street_b)
@@ -225,7 +227,7 @@ def test_the_reports_tally_judges_each_visit_as_the_queue_does(
     start, end = visit_rules.month_bounds(MONTH)
     queue = {
         a.order.id: (a.pay, a.state)
-        for a in exceptions.delivered_in(db, district, MONTH, None, POLICY)
+        for a in assessing.delivered_in(db, district, MONTH, None, POLICY)
     }
     tally = exceptions.tally_between(
         db, district, start, end, provider_id=None, street_ids=None, policy=POLICY

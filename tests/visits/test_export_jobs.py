@@ -86,7 +86,8 @@ def test_every_providers_month_is_prepared_as_a_job(live: Live, clock: FakeClock
     job = _follow(live, resp.json(), headers)
     assert job["state"] == "done", job
     runs = live.client.get("/api/v1/settlements", params={"month": month}, headers=headers)
-    assert len(runs.json()) == 2 and {r["status"] for r in runs.json()} == {"draft"}
+    found = runs.json()
+    assert found["total"] == 2 and {r["status"] for r in found["items"]} == {"draft"}
     future = live.client.post(
         "/api/v1/settlements/jobs", json={"month": "2099-01"}, headers=headers
     )

@@ -285,7 +285,7 @@ def test_manual_correction_needs_a_reason_and_is_recorded(db: Session, clock: Fa
     with pytest.raises(Invalid) as exc:
         feedback.correct(
             db, street_admin, scene.order.id, CorrectionIn(field_name="check_in_at", value=at),
-            now=clock.now,
+            now=clock.now, policy=POLICY,
         )  # fmt: skip
     assert [p.field for p in exc.value.problems] == ["reason"]
     assert db.scalar(select(func.count(VisitCorrection.id))) == 0
@@ -293,12 +293,12 @@ def test_manual_correction_needs_a_reason_and_is_recorded(db: Session, clock: Fa
         feedback.correct(
             db, scene.carer, scene.order.id,
             CorrectionIn(field_name="check_in_at", value=at, reason="forgot_to_check_in"),
-            now=clock.now,
+            now=clock.now, policy=POLICY,
         )  # fmt: skip
     visit = feedback.correct(
         db, street_admin, scene.order.id,
         CorrectionIn(field_name="check_in_at", value=at, reason="gps_unavailable"),
-        now=clock.now,
+        now=clock.now, policy=POLICY,
     )  # fmt: skip
     assert visit.check_in_at == at and visit.check_in_manual and visit.manual
     assert visit.check_in_method == "manual"
@@ -317,12 +317,12 @@ def test_manual_correction_needs_a_reason_and_is_recorded(db: Session, clock: Fa
         feedback.correct(
             db, street_admin, scene.order.id,
             CorrectionIn(field_name="check_out_at", value=clock.now, reason="other_with_note"),
-            now=clock.now,
+            now=clock.now, policy=POLICY,
         )  # fmt: skip
     visit = feedback.correct(
         db, street_admin, scene.order.id,
         CorrectionIn(field_name="check_out_at", value=clock.now, reason="forgot_to_check_out"),
-        now=clock.now,
+        now=clock.now, policy=POLICY,
     )  # fmt: skip
     assert visit.duration_min == 40 and scene.order.status == "completed"
 
@@ -334,7 +334,9 @@ def test_confirm_by_own_family_only(db: Session, clock: FakeClock) -> None:
     scene = make_scene(db, clock)
     _, family = make_user(db, Role.FAMILY, elder=scene.d.elder)
     with pytest.raises(Conflict):  # not completed yet
-        feedback.confirm(db, family, scene.order.id, RatingIn(score=5), now=clock.now)
+        feedback.confirm(
+            db, family, scene.order.id, RatingIn(score=5), now=clock.now, policy=POLICY
+        )
     _arrive(db, scene, clock)
     _leave(db, scene, clock, minutes=60)
     from tests.builders import make_elder
@@ -342,10 +344,13 @@ def test_confirm_by_own_family_only(db: Session, clock: FakeClock) -> None:
     stranger_elder = make_elder(db, scene.d.tree.comm_a1, name="陌生人")
     _, other_family = make_user(db, Role.FAMILY, elder=stranger_elder)
     with pytest.raises(NotFound):
-        feedback.confirm(db, other_family, scene.order.id, RatingIn(score=1), now=clock.now)
+        feedback.confirm(
+            db, other_family, scene.order.id, RatingIn(score=1), now=clock.now, policy=POLICY
+        )
     rating = feedback.confirm(
-        db, family, scene.order.id, RatingIn(score=4, comment=" 很好 "), now=clock.now
-    )
+        db, family, scene.order.id, RatingIn(score=4, comment=" 很好 "), now=clock.now,
+        policy=POLICY,
+    )  # fmt: skip
     assert (rating.score, rating.comment) == (4, "很好")
     assert scene.order.status == "confirmed"
     assert service.read_visit(db, family, scene.order.id, now=clock.now).rating_score == 4
@@ -355,8 +360,9 @@ def test_complaints_and_return_visits(db: Session, clock: FakeClock) -> None:
     scene = make_scene(db, clock)
     _, family = make_user(db, Role.FAMILY, elder=scene.d.elder)
     complaint = feedback.file_complaint(
-        db, family, scene.order.id, ComplaintIn(category="lateness", text="迟到了"), now=clock.now
-    )
+        db, family, scene.order.id, ComplaintIn(category="lateness", text="迟到了"), now=clock.now,
+        policy=POLICY,
+    )  # fmt: skip
     assert complaint.status == "open"
     assert [c.id for c in feedback.list_complaints(db, scene.operator)] == [complaint.id]
     with pytest.raises(Forbidden):

@@ -18,14 +18,17 @@ from tests.visits.pay_scene import bad_visit, street_b_visit
 from tests.visits.scene import POLICY, make_scene
 from tests.web.test_order_pages import login
 from yiyang.errors import Conflict, Forbidden, NotFound
+from yiyang.kit.pagination import PageParams
 from yiyang.security.roles import Role
 from yiyang.security.subject import Subject
 from yiyang.visits import feedback
 from yiyang.visits.payment import exceptions, repository, settlements
+from yiyang.visits.payment.rules import LineMoney, RunTotals, totals
 from yiyang.visits.payment.schemas import ReviewIn, RunCreate
 from yiyang.visits.schemas import ComplaintIn
 
 NOV, DEC = "2026-11", "2026-12"
+FIRST = PageParams()
 
 
 def _draft(db: Session, who: Subject, clock: FakeClock, month: str, provider_id: int):  # type: ignore[no-untyped-def]
@@ -37,6 +40,17 @@ def _draft(db: Session, who: Subject, clock: FakeClock, month: str, provider_id:
 
 def _kinds(db: Session, run_id: int) -> list[tuple[str, int, int]]:
     return [(ln.kind, ln.order_id, ln.price_fen) for ln in repository.lines_of(db, run_id)]
+
+
+def _lines_total(db: Session, who: Subject, run_ids: list[int]) -> RunTotals:
+    """What the rules add up from the runs' lines the reader sees (a street: its own)."""
+    street = who.scope.bound_id if who.role == Role.STREET_ADMIN else None
+    lines = [ln for run_id in run_ids for ln in repository.lines_of(db, run_id, street)]
+    return totals(LineMoney(ln.kind, ln.price_fen, ln.government_fen, ln.elder_fen) for ln in lines)
+
+
+def _street_money(db: Session, who: Subject, run_id: int) -> int:
+    return _lines_total(db, who, [run_id]).total_fen
 
 
 def _decide(db: Session, who: Subject, order_id: int, decision: str, clock: FakeClock) -> None:
@@ -86,7 +100,7 @@ def test_a_closed_month_is_frozen_and_corrections_land_in_the_next(
     _decide(db, district, bad.id, "approve", clock)
     feedback.file_complaint(
         db, scene.operator, good.id, ComplaintIn(category="quality", text="Not done."),
-        now=clock.now,
+        now=clock.now, policy=POLICY,
     )  # fmt: skip
     _decide(db, district, good.id, "reject", clock)
     assert _kinds(db, nov_p1.id) == [("excluded", bad.id, bad.price_fen)]  # frozen
@@ -127,14 +141,52 @@ def test_totals_equal_the_lines_and_roles_see_their_part(db: Session, clock: Fak
     assert settlements.read_run(db, scene.provider_admin, run.id).total_fen == read.total_fen
     _, street_a = make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_a)
     _, street_b = make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_b)
-    assert [r.id for r in settlements.list_runs(db, street_a)] == [run.id]
-    assert settlements.list_runs(db, street_b) == []
+    [listed] = settlements.list_runs(db, street_a, None, None, FIRST).items
+    assert listed.id == run.id and listed.total_fen == _street_money(db, street_a, run.id)
+    assert settlements.list_runs(db, street_b, None, None, FIRST).items == []
     with pytest.raises(NotFound):
         settlements.read_run(db, street_b, run.id)
     with pytest.raises(Forbidden):
         settlements.act(db, street_a, run.id, "review", now=clock.now, policy=POLICY)
     with pytest.raises(Forbidden):
-        settlements.list_runs(db, scene.operator)
+        settlements.list_runs(db, scene.operator, None, None, FIRST)
+
+
+def test_the_run_list_pages_and_sums_in_the_database_as_the_rules_add_up_the_lines(
+    client: TestClient, db: Session, clock: FakeClock
+) -> None:
+    scene = make_scene(db, clock)
+    bad = bad_visit(db, scene, clock)
+    b = street_b_visit(db, scene, clock)
+    user, district = make_user(db, Role.DISTRICT_ADMIN)
+    _decide(db, district, bad.id, "approve", clock)
+    runs = settlements.create_runs(db, district, RunCreate(month=NOV), now=clock.now, policy=POLICY)
+    ids = sorted(r.id for r in runs)
+    assert len(ids) == 2  # provider 1 and provider 3
+    _, street_a = make_user(db, Role.STREET_ADMIN, area=scene.d.tree.street_a)
+    for who in (district, street_a, scene.provider_admin, b.provider_admin):
+        whole = settlements.list_runs(db, who, NOV, None, FIRST)
+        seen = [r.id for r in whole.items]
+        assert whole.sums.model_dump() == vars(_lines_total(db, who, seen))
+        for run in whole.items:
+            money = _lines_total(db, who, [run.id])
+            assert (run.count, run.total_fen, run.excluded) == (
+                money.count, money.total_fen, money.excluded
+            )  # fmt: skip
+    one = [
+        settlements.list_runs(db, district, NOV, None, PageParams(page=n, size=1)) for n in (1, 2)
+    ]
+    assert [p.total for p in one] == [2, 2] and sorted(r.id for p in one for r in p.items) == ids
+    assert one[0].sums == one[1].sums == settlements.list_runs(db, district, NOV, None, FIRST).sums
+    login(client, user, "/settlements")
+    page = client.get(
+        "/settlements",
+        params={"page": 2, "lang": "en"},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )
+    assert page.status_code == 200 and 'data-testid="run-results"' in page.text
+    assert "<html" not in page.text and 'data-total="2"' in page.text
+    assert page.headers["HX-Push-Url"] == "/settlements?page=2"
 
 
 def _money(text: str) -> float:

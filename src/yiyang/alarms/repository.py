@@ -180,13 +180,13 @@ def operator_load(
 
 
 def latest_by_elder(
-    session: Session, subject: Subject, types: tuple[str, ...]
-) -> dict[int, datetime]:
-    """When each elder in scope last had an alarm of one of these types (raised), by elder."""
-    stmt = (
+    subject: Subject, types: tuple[str, ...]
+) -> Select[tuple[int | None, datetime]]:
+    """When each elder in scope last had an alarm of one of these types raised: a statement
+    of (elder_id, at), for a query of another domain to join."""
+    return (
         readable(subject)
-        .with_only_columns(Alarm.elder_id, func.max(Alarm.raised_at))
+        .with_only_columns(Alarm.elder_id.label("elder_id"), func.max(Alarm.raised_at).label("at"))
         .where(Alarm.type.in_(types), Alarm.elder_id.is_not(None))
         .group_by(Alarm.elder_id)
     )
-    return {elder_id: at for elder_id, at in session.execute(stmt) if elder_id is not None}

@@ -47,6 +47,7 @@ from yiyang.registry.elders import service as elder_service
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import feedback as feedback_service
+from yiyang.visits.policy import policy_from
 from yiyang.visits.schemas import RatingIn
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message, problems_by_field, validation_problems
@@ -277,7 +278,10 @@ def rate(
             score=int(str(form.get("score") or "0") or 0),
             comment=str(form.get("comment") or "").strip() or None,
         )
-        feedback_service.confirm(db, subject, order_id, data, now=now_of(request))
+        feedback_service.confirm(
+            db, subject, order_id, data, now=now_of(request),
+            policy=policy_from(request.app.state.settings),
+        )  # fmt: skip
     except (ValidationError, ValueError) as exc:
         problems = validation_problems(exc) if isinstance(exc, ValidationError) else []
         problems = problems or [FieldProblem("score", "missing", N_("Choose 1 to 5 stars."))]

@@ -13,7 +13,6 @@ from yiyang.kit.localtime import local_today
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Role
 from yiyang.visits.payment.workbook import STATUS_LABELS as RUN_STATUS_LABELS
-from yiyang.visits.policy import policy_from
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.templating import render
 
@@ -39,9 +38,7 @@ def home(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
     work = (
         None
         if view.scope == "personal"
-        else work_queue.work_queue(
-            db, subject, now=now, policy=policy_from(request.app.state.settings), locale=locale
-        )
+        else work_queue.work_queue(db, subject, now=now, locale=locale)
     )
     today = format_date(local_today(now), format="full", locale=locale)
     context = helpers(locale) | {"view": view, "figures": view.figures, "today": today}

@@ -30,7 +30,6 @@ from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.disclosure import Kind, Viewer, mask, may_see
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.visits.policy import policy_from
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
 from yiyang.web.forms import error_message
 from yiyang.web.templating import render
@@ -150,9 +149,7 @@ def _context(locale: str, **values: Any) -> dict[str, Any]:
 def desk(request: Request, db: Session, subject: Subject, locale: str) -> HTMLResponse:
     """The whole work page (also the home page of operators and supervisors)."""
     now = _now(request)
-    work = work_queue.work_queue(
-        db, subject, now=now, policy=policy_from(request.app.state.settings), locale=locale
-    )
+    work = work_queue.work_queue(db, subject, now=now, locale=locale)
     context = _context(locale, work=work, now=now, phone="", callers=None, caller_error=None)
     return render(request, "work/desk.html", context)
 
@@ -176,9 +173,7 @@ def live(request: Request, db: DbSession, subject: PageSubject, locale: Locale) 
     """The alerts and the queue of the work page, polled by htmx every 15 s."""
     _require_desk(subject)
     now = _now(request)
-    work = work_queue.work_queue(
-        db, subject, now=now, policy=policy_from(request.app.state.settings), locale=locale
-    )
+    work = work_queue.work_queue(db, subject, now=now, locale=locale)
     return render(request, "work/_live.html", _context(locale, work=work, now=now))
 
 

@@ -28,7 +28,6 @@ from yiyang.visits import alerts, return_visits
 from yiyang.visits.payment import exceptions, settlements
 from yiyang.visits.payment.schemas import ExceptionFilter, ExceptionRead, RunRead
 from yiyang.visits.return_visits import QueueRow
-from yiyang.visits.rules import VisitPolicy
 from yiyang.visits.schemas import AlertFilter, AlertRead
 
 # Roles whose home page is the call centre's work page (console/work_pages.py).
@@ -177,20 +176,18 @@ def return_calls(
 
 
 def waiting_exceptions(
-    session: Session, subject: Subject, *, now: datetime, policy: VisitPolicy, locale: str
+    session: Session, subject: Subject, *, now: datetime, locale: str
 ) -> tuple[list[ExceptionRead], int]:
     """The unpayable visits waiting for this reviewer, as the exceptions queue lists them."""
     if not subject.can(Perm.VISIT_REVIEW):
         return [], 0
     found = exceptions.list_exceptions(
-        session, subject, ExceptionFilter(), now=now, policy=policy, locale=locale
+        session, subject, ExceptionFilter(), PageParams(page=1, size=SHOWN), now=now, locale=locale
     )
-    return found[:SHOWN], len(found)
+    return found.items, found.total
 
 
-def work_queue(
-    session: Session, subject: Subject, *, now: datetime, policy: VisitPolicy, locale: str
-) -> WorkQueue:
+def work_queue(session: Session, subject: Subject, *, now: datetime, locale: str) -> WorkQueue:
     """The work queue of the caller's role, every list inside its data scope."""
     today = local_today(now)
     work = WorkQueue(role=subject.role, today=today)
@@ -198,7 +195,9 @@ def work_queue(
         work.offers = offers(session, subject, limit=50)
         work.caregivers = caregivers_day(session, subject, today)
         if subject.can(Perm.SETTLEMENT_READ):
-            work.settlements = settlements.list_runs(session, subject)[:SETTLEMENTS_SHOWN]
+            work.settlements = settlements.list_runs(
+                session, subject, None, None, PageParams(page=1, size=SETTLEMENTS_SHOWN)
+            ).items
         work.alerts, work.alerts_open = open_alerts(session, subject, now=now)
         work.sections = ["offers", "caregivers", "alerts", "settlement"]
     elif subject.role in AREA_ROLES:
@@ -209,14 +208,14 @@ def work_queue(
         )
         work.facilities = day_repository.facilities_today(session, subject, today, limit=SHOWN)
         work.exceptions, work.exceptions_total = waiting_exceptions(
-            session, subject, now=now, policy=policy, locale=locale
+            session, subject, now=now, locale=locale
         )
         work.sections = ["orders", "alerts", "due", "facilities"]
         if subject.can(Perm.VISIT_REVIEW):
             work.sections.insert(2, "exceptions")
     elif subject.role == Role.DISTRICT_ADMIN:
         work.exceptions, work.exceptions_total = waiting_exceptions(
-            session, subject, now=now, policy=policy, locale=locale
+            session, subject, now=now, locale=locale
         )
         work.queue, work.queue_total = dispatch_queue(session, subject, limit=SHOWN)
         work.orders, work.orders_total = area_orders(session, subject, now=now, limit=SHOWN)

@@ -27,7 +27,7 @@ from yiyang.security.subject import Subject, system_subject
 from yiyang.visits import feedback, return_visits
 from yiyang.visits import repository as visit_repository
 from yiyang.visits import service as visit_service
-from yiyang.visits.payment import exceptions, settlements
+from yiyang.visits.payment import assessing, exceptions, settlements
 from yiyang.visits.payment.models import SettlementRun
 from yiyang.visits.payment.rules import next_month
 from yiyang.visits.payment.schemas import ReviewIn, RunCreate
@@ -83,8 +83,9 @@ def _deliver(session: Session, order: ServiceOrder, n: int, *, settings: Setting
         )  # fmt: skip
         score = 1 if n % 10 == 9 else 5
         feedback.confirm(
-            session, family, order.id, RatingIn(score=score), now=start + timedelta(hours=3)
-        )
+            session, family, order.id, RatingIn(score=score), now=start + timedelta(hours=3),
+            policy=policy,
+        )  # fmt: skip
 
 
 def seed_history(session: Session, *, now: datetime, settings: Settings) -> int:
@@ -150,17 +151,17 @@ def _settle(session: Session, *, now: datetime, settings: Settings) -> None:
     )
     if first is None:
         return
-    month = exceptions.month_of(first)
+    month = assessing.month_of(first)
     runs = settlements.create_runs(session, admin, RunCreate(month=month), now=now, policy=policy)
     if not runs:
         return
     biggest = max(runs, key=lambda r: (r.count + r.excluded, -r.id))
     settlements.act(session, admin, biggest.id, "review", now=now, policy=policy)
     settlements.act(session, admin, biggest.id, "close", now=now, policy=policy)
-    unpaid = [a for a in exceptions.delivered_in(session, admin, month, None, policy)
+    unpaid = [a for a in assessing.delivered_in(session, admin, month, None, policy)
               if not a.pay.payable]  # fmt: skip
     own = [a for a in unpaid if a.order.provider_id == biggest.provider_id]
-    others: dict[int | None, list[exceptions.Assessed]] = {}
+    others: dict[int | None, list[assessing.Assessed]] = {}
     for a in unpaid:
         if a.order.provider_id != biggest.provider_id:
             others.setdefault(a.order.provider_id, []).append(a)
@@ -176,7 +177,7 @@ def _settle(session: Session, *, now: datetime, settings: Settings) -> None:
             session, admin, item.order.id, ReviewIn(decision=decision, reason=words[decision]),
             now=now, policy=policy, locale="zh_CN",
         )  # fmt: skip
-    if month < exceptions.month_of(now):
+    if month < assessing.month_of(now):
         settlements.create_runs(
             session, admin, RunCreate(month=next_month(month), provider_id=biggest.provider_id),
             now=now, policy=policy,

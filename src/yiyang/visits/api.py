@@ -181,7 +181,10 @@ def correct(
     request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: CorrectionIn
 ) -> VisitRead:
     """Correct a visit time by hand, with a reason code (recorded and marked manual)."""
-    feedback.correct(db, subject, order_id, body, now=request.app.state.clock())
+    feedback.correct(
+        db, subject, order_id, body, now=request.app.state.clock(),
+        policy=service.policy_from(request.app.state.settings),
+    )  # fmt: skip
     return _visit(request, db, subject, order_id)
 
 
@@ -190,7 +193,10 @@ def confirm(
     request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: RatingIn
 ) -> RatingRead:
     """The elder or family confirms the visit and rates it."""
-    return feedback.confirm(db, subject, order_id, body, now=request.app.state.clock())
+    return feedback.confirm(
+        db, subject, order_id, body, now=request.app.state.clock(),
+        policy=service.policy_from(request.app.state.settings),
+    )  # fmt: skip
 
 
 @router.post("/orders/{order_id}/complaints", response_model=ComplaintRead, status_code=201)
@@ -198,7 +204,10 @@ def complain(
     request: Request, db: DbSession, subject: ApiSubject, order_id: RowId, body: ComplaintIn
 ) -> ComplaintRead:
     """File a complaint about an order."""
-    return feedback.file_complaint(db, subject, order_id, body, now=request.app.state.clock())
+    return feedback.file_complaint(
+        db, subject, order_id, body, now=request.app.state.clock(),
+        policy=service.policy_from(request.app.state.settings),
+    )  # fmt: skip
 
 
 @router.post("/orders/{order_id}/return-visits", response_model=ReturnVisitRead, status_code=201)

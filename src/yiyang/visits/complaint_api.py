@@ -12,6 +12,7 @@ from yiyang.visits.care_schemas import (
     ComplaintDetail,
     ComplaintRespond,
 )
+from yiyang.visits.policy import policy_from
 from yiyang.web.deps import ApiSubject, DbSession, get_locale
 
 router = APIRouter(tags=["visits"], dependencies=[Depends(get_locale)])
@@ -48,4 +49,7 @@ def close(
     request: Request, db: DbSession, subject: ApiSubject, complaint_id: RowId, body: ComplaintClose
 ) -> ComplaintDetail:
     """Close with an outcome of the list and what was done (409 when closed already)."""
-    return complaints.close(db, subject, complaint_id, body, now=request.app.state.clock())
+    return complaints.close(
+        db, subject, complaint_id, body, now=request.app.state.clock(),
+        policy=policy_from(request.app.state.settings),
+    )  # fmt: skip

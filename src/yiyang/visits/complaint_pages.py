@@ -17,6 +17,7 @@ from yiyang.security.subject import Subject
 from yiyang.visits import complaints, repository
 from yiyang.visits.care_rules import Outcome
 from yiyang.visits.care_schemas import ComplaintAssign, ComplaintClose, ComplaintRespond
+from yiyang.visits.policy import policy_from
 from yiyang.visits.wording import CATEGORY_WORDS, OUTCOME_WORDS, STATUS_WORDS, STEP_WORDS
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import FormRefusal, optional, problems_by_field, submit_form
@@ -146,9 +147,14 @@ def take_step(
     if step == "respond":
         payload.pop("outcome")
     now = request.app.state.clock()
-    result = submit_form(
-        db, locale, schema, payload, lambda data: action(db, subject, complaint_id, data, now=now)
+    # Closing ends the complaint's dispute of the visit's payment: its verdict is judged again.
+    extra: dict[str, Any] = (
+        {"policy": policy_from(request.app.state.settings)} if step == "close" else {}
     )
+    result = submit_form(
+        db, locale, schema, payload,
+        lambda data: action(db, subject, complaint_id, data, now=now, **extra),
+    )  # fmt: skip
     if isinstance(result, FormRefusal):
         return _detail(request, db, subject, locale, complaint_id, refusal=result)
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)

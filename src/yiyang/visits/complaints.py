@@ -25,6 +25,8 @@ from yiyang.visits.care_schemas import (
     ComplaintStepRead,
 )
 from yiyang.visits.models import Complaint
+from yiyang.visits.payment import verdicts
+from yiyang.visits.rules import VisitPolicy
 
 A = ComplaintAction
 HANDLERS = frozenset({Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.OPERATOR, Role.SUPERVISOR})
@@ -160,17 +162,21 @@ def respond(
 
 
 def close(
-    session: Session, subject: Subject, complaint_id: int, data: ComplaintClose, *, now: datetime
-) -> ComplaintDetail:
-    """Close with an outcome of the list and what was done."""
+    session: Session, subject: Subject, complaint_id: int, data: ComplaintClose, *, now: datetime,
+    policy: VisitPolicy,
+) -> ComplaintDetail:  # fmt: skip
+    """Close with an outcome of the list and what was done; the visit is disputed no more."""
     subject.require(Perm.COMPLAINT_HANDLE)
     complaint = care_repository.get_complaint(session, subject, complaint_id, lock=True)
+    repository.get_order(session, subject, complaint.order_id, lock=True)  # its verdict changes
     text = data.text.strip()
     complaint.resolved_at = now
     complaint.resolved_by_id = subject.user_id
     complaint.resolution = text
     complaint.outcome = data.outcome
-    return _step(session, subject, complaint, A.CLOSE, now=now, outcome=data.outcome, text=text)
+    closed = _step(session, subject, complaint, A.CLOSE, now=now, outcome=data.outcome, text=text)
+    verdicts.refresh(session, [complaint.order_id], policy=policy, now=now)
+    return closed
 
 
 def order_complaints(session: Session, subject: Subject, order_id: int) -> list[ComplaintDetail]:

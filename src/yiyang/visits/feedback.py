@@ -15,6 +15,8 @@ from yiyang.security.subject import Subject
 from yiyang.visits import complaints, repository, rules
 from yiyang.visits import service as visit_service
 from yiyang.visits.models import Complaint, ReturnVisit, Visit, VisitCorrection, VisitRating
+from yiyang.visits.payment import verdicts
+from yiyang.visits.rules import VisitPolicy
 from yiyang.visits.schemas import (
     ComplaintIn,
     ComplaintRead,
@@ -29,9 +31,11 @@ E, S = order_rules.Event, order_rules.Status
 
 
 def confirm(
-    session: Session, subject: Subject, order_id: int, data: RatingIn, *, now: datetime
-) -> RatingRead:
-    """The elder or family confirms a completed visit and rates it (their own orders only)."""
+    session: Session, subject: Subject, order_id: int, data: RatingIn, *, now: datetime,
+    policy: VisitPolicy,
+) -> RatingRead:  # fmt: skip
+    """The elder or family confirms a completed visit and rates it (their own orders only);
+    a one-star rating disputes the visit's payment."""
     subject.require(Perm.VISIT_RATE)
     order = repository.get_order(session, subject, order_id, lock=True)
     order_rules.transition(order.status, E.CONFIRM)
@@ -47,7 +51,7 @@ def confirm(
         comment=(data.comment or "").strip() or None,
     )
     session.add(rating)
-    session.flush()
+    verdicts.refresh(session, [order.id], policy=policy, now=now)
     return RatingRead.model_validate(rating)
 
 
@@ -58,11 +62,13 @@ def scores(session: Session, subject: Subject, order_ids: list[int]) -> dict[int
 
 
 def file_complaint(
-    session: Session, subject: Subject, order_id: int, data: ComplaintIn, *, now: datetime
-) -> ComplaintRead:
-    """Record a complaint about an order in the caller's scope."""
+    session: Session, subject: Subject, order_id: int, data: ComplaintIn, *, now: datetime,
+    policy: VisitPolicy,
+) -> ComplaintRead:  # fmt: skip
+    """Record a complaint about an order in the caller's scope (it disputes the visit's
+    payment until it is closed)."""
     subject.require(Perm.COMPLAINT_WRITE)
-    order = repository.get_order(session, subject, order_id)
+    order = repository.get_order(session, subject, order_id, lock=True)  # its verdict changes
     complaint = Complaint(
         order_id=order.id,
         at=now,
@@ -75,6 +81,7 @@ def file_complaint(
     session.add(complaint)
     session.flush()
     complaints.record_filed(session, subject, complaint)
+    verdicts.refresh(session, [order.id], policy=policy, now=now)
     return ComplaintRead.model_validate(complaint)
 
 
@@ -126,8 +133,9 @@ def _stamp(at: datetime | None) -> str | None:
 
 
 def correct(
-    session: Session, subject: Subject, order_id: int, data: CorrectionIn, *, now: datetime
-) -> Visit:
+    session: Session, subject: Subject, order_id: int, data: CorrectionIn, *, now: datetime,
+    policy: VisitPolicy,
+) -> Visit:  # fmt: skip
     """A dispatcher or administrator corrects a visit time by hand, with a listed reason.
 
     The change is recorded (who, when, before, after, why), audited and marked manual; a
@@ -195,7 +203,7 @@ def correct(
         after={field_name: data.value, "reason": data.reason, "note": data.note},
         at=now,
     )
-    session.flush()
+    verdicts.refresh(session, [order.id], policy=policy, now=now)
     return visit
 
 

@@ -34,7 +34,8 @@ def readable(subject: Subject) -> Select[tuple[ServiceOrder]]:
     return order_repository.readable(subject)
 
 
-def _order_options() -> tuple[Any, ...]:
+def order_options() -> tuple[Any, ...]:
+    """What a visit's row shows loaded: the elder and street, item, caregiver, provider."""
     return (
         joinedload(ServiceOrder.elder).joinedload(Elder.street),
         joinedload(ServiceOrder.item).joinedload(ServiceItem.category),
@@ -52,7 +53,7 @@ def get_order(
     """
     if lock:
         session.scalar(select(ServiceOrder.id).where(ServiceOrder.id == order_id).with_for_update())
-    stmt = readable(subject).where(ServiceOrder.id == order_id).options(*_order_options())
+    stmt = readable(subject).where(ServiceOrder.id == order_id).options(*order_options())
     order = session.scalar(stmt.execution_options(populate_existing=True))
     if order is None:
         raise NotFound(N_("Order %(id)s not found."), id=order_id)
@@ -82,7 +83,7 @@ def caregiver_day(session: Session, subject: Subject, day: date) -> list[Service
             ServiceOrder.service_date == day,
             ServiceOrder.status.not_in(("cancelled", "caregiver_refused")),
         )
-        .options(*_order_options())
+        .options(*order_options())
         .order_by(ServiceOrder.window_start_at, ServiceOrder.id)
     )
     return list(session.scalars(stmt).unique())
@@ -298,7 +299,7 @@ def delivered_between(
             ServiceOrder.window_start_at >= start,
             ServiceOrder.window_start_at < end,
         )
-        .options(*_order_options())
+        .options(*order_options())
         .order_by(ServiceOrder.window_start_at, ServiceOrder.id)
     )
     if provider_id is not None:
@@ -347,20 +348,51 @@ def delivered_facts(session: Session, ids: Select[tuple[int]]) -> list[Any]:
 
 
 def deliveries_of(
-    session: Session, order_ids: Sequence[int]
+    session: Session, order_ids: Sequence[int], *, lock: bool = False
 ) -> list[tuple[ServiceOrder, Visit | None]]:
-    """Orders by id with their visits (callers checked scope), elder, item, staff and provider."""
+    """Orders by id with their visits (callers checked scope), elder, item, staff and provider.
+
+    With `lock`, the bare order rows are locked first (in id order), so two transactions
+    judging one visit take turns (callers that change a visit's facts lock its order first
+    too, so what they loaded is current).
+    """
     if not order_ids:
         return []
+    if lock:
+        session.scalars(
+            select(ServiceOrder.id)
+            .where(ServiceOrder.id.in_(order_ids))
+            .order_by(ServiceOrder.id)
+            .with_for_update()
+        ).all()
     stmt = (
         select(ServiceOrder)
         .add_columns(Visit)
         .outerjoin(Visit, Visit.order_id == ServiceOrder.id)
         .where(ServiceOrder.id.in_(order_ids))
-        .options(*_order_options())
+        .options(*order_options())
         .order_by(ServiceOrder.id)
     )
     return [(order, visit) for order, visit in session.execute(stmt).unique()]
+
+
+def providers_delivered_between(
+    session: Session, subject: Subject, start: datetime, end: datetime
+) -> list[int]:
+    """The providers of delivered readable orders whose window started in [start, end)."""
+    stmt = (
+        readable(subject)
+        .with_only_columns(ServiceOrder.provider_id)
+        .where(
+            ServiceOrder.status.in_(DELIVERED),
+            ServiceOrder.window_start_at >= start,
+            ServiceOrder.window_start_at < end,
+            ServiceOrder.provider_id.is_not(None),
+        )
+        .distinct()
+        .order_by(ServiceOrder.provider_id)
+    )
+    return [provider_id for provider_id in session.scalars(stmt) if provider_id is not None]
 
 
 def count_delivered_between(

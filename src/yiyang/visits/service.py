@@ -30,6 +30,7 @@ from yiyang.visits import alerts as alert_service
 from yiyang.visits import repository, rules
 from yiyang.visits.models import Visit
 from yiyang.visits.payment import rules as pay_rules
+from yiyang.visits.payment import verdicts
 from yiyang.visits.policy import policy_from
 from yiyang.visits.rules import AlertKind, CheckMethod, GeofenceResult, VisitPolicy
 from yiyang.visits.schemas import (
@@ -282,6 +283,7 @@ def check_out(
     orders_service.record(
         session, order, E.COMPLETE, actor=None, now=now, reason="visit checked out"
     )
+    verdicts.refresh(session, [order.id], policy=policy, now=now)
     if fence.flagged:
         alert_service.raise_alert(
             session, order, AlertKind.GEOFENCE, now=now, detail={"check_out": _fence(fence)}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.builders import make_user
 from tests.conftest import FakeClock
-from tests.visits.scene import TwoStreets, deliver, make_two_streets
+from tests.visits.scene import POLICY, TwoStreets, deliver, make_two_streets
 from yiyang.alarms.handling import service as handling
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.models import Alarm
@@ -47,7 +47,7 @@ def make_world(db: Session, clock: FakeClock) -> ReportWorld:
     deliver(db, scene, scene.order, scene.carer, clock)
     feedback.file_complaint(
         db, scene.operator, scene.order.id, ComplaintIn(category="lateness", text="来晚了"),
-        now=clock.now,
+        now=clock.now, policy=POLICY,
     )  # fmt: skip
     elder = scene.d.elder
     raised = clock.now - timedelta(minutes=2)

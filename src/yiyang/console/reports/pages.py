@@ -32,7 +32,7 @@ from yiyang.kit.localtime import local_text, local_today
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
-from yiyang.visits.payment.exceptions import recent_months
+from yiyang.visits.payment.assessing import recent_months
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
 from yiyang.web.forms import problems_by_field, refused, text
 from yiyang.web.i18n import translate

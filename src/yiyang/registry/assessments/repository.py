@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
@@ -15,6 +15,7 @@ from yiyang.registry.areas.models import Area
 from yiyang.registry.assessments.models import Assessment
 from yiyang.registry.elders import repository as elder_repository
 from yiyang.registry.elders.models import Elder
+from yiyang.registry.vocab import AwayReason
 from yiyang.security.subject import Subject
 
 
@@ -92,22 +93,44 @@ def _latest() -> Select[tuple[int, datetime, int]]:
     )
 
 
-def last_assessed(
-    session: Session,
-    subject: Subject,
-    *,
-    street_code: str | None = None,
-    community_code: str | None = None,
-) -> list[LastAssessed]:
-    """Every active elder in scope (optionally of one street or community) with their latest
-    assessment, never-assessed first, then the oldest assessment first."""
+# Why an elder is due an assessment, most pressing first: a fall since the last one, back
+# from hospital since it, never assessed, or the last one older than the interval.
+DUE_REASONS = ("fall", "hospital", "never", "interval")
+
+
+@dataclass(frozen=True)
+class DueElder:
+    """An elder due an assessment, their latest one (if any), why (most pressing first) and
+    when they last fell."""
+
+    row: LastAssessed
+    reasons: tuple[str, ...]
+    fall_at: datetime | None
+
+
+def _due(
+    subject: Subject, falls: Select[tuple[int | None, datetime]], *, now: datetime,
+    stale_before: datetime, street_code: str | None, community_code: str | None,
+) -> tuple[Select[tuple[Elder]], dict[str, Any], Any, Any]:  # fmt: skip
+    """Active elders in scope who are due, with the condition of each reason."""
     latest = _latest().subquery()
+    fell = falls.subquery()
+    last = latest.c.assessed_at
+    back = Elder.away_until
+    why: dict[str, Any] = {
+        "fall": and_(fell.c.at.is_not(None), or_(last.is_(None), fell.c.at > last)),
+        "hospital": and_(
+            Elder.away_reason == AwayReason.HOSPITAL, back.is_not(None), back <= now,
+            or_(last.is_(None), back > last),
+        ),
+        "never": last.is_(None),
+        "interval": and_(last.is_not(None), last < stale_before),
+    }  # fmt: skip
     stmt = (
         elder_repository.readable(subject)
-        .add_columns(latest.c.assessed_at, latest.c.level, latest.c.id)
         .outerjoin(latest, latest.c.elder_id == Elder.id)
-        .where(Elder.status == "active")
-        .options(joinedload(Elder.street), joinedload(Elder.community))
+        .outerjoin(fell, fell.c.elder_id == Elder.id)
+        .where(Elder.status == "active", or_(*why.values()))
     )
     if street_code:
         stmt = stmt.where(Elder.street_id.in_(select(Area.id).where(Area.code == street_code)))
@@ -115,11 +138,43 @@ def last_assessed(
         stmt = stmt.where(
             Elder.community_id.in_(select(Area.id).where(Area.code == community_code))
         )
-    stmt = stmt.order_by(latest.c.assessed_at.is_not(None), latest.c.assessed_at, Elder.id)
-    return [LastAssessed(e, at, level, aid) for e, at, level, aid in session.execute(stmt)]
+    return stmt, why, latest, fell
 
 
-def page_of(rows: Sequence[LastAssessed], params: PageParams) -> list[LastAssessed]:
-    """One page of an already ordered list."""
-    start = (params.page - 1) * params.size
-    return list(rows[start : start + params.size])
+def due_page(
+    session: Session, subject: Subject, falls: Select[tuple[int | None, datetime]], *,
+    now: datetime, stale_before: datetime, page: PageParams,
+    street_code: str | None = None, community_code: str | None = None,
+) -> tuple[list[DueElder], int, dict[str, int]]:  # fmt: skip
+    """A page of the active elders in scope due an assessment — `falls` says when each elder
+    last fell, an assessment before `stale_before` is too old — the most pressing reason
+    first, then never assessed, then the oldest assessment first; with how many are due in
+    all and for each reason (an elder may count under several). Filtered, counted, sorted
+    and paged by the database."""
+    stmt, why, latest, fell = _due(
+        subject, falls, now=now, stale_before=stale_before, street_code=street_code,
+        community_code=community_code,
+    )  # fmt: skip
+    flags = [case((cond, 1), else_=0) for cond in why.values()]
+    counts = session.execute(
+        stmt.with_only_columns(func.count(), *(func.coalesce(func.sum(f), 0) for f in flags))
+    ).one()
+    last = latest.c.assessed_at
+    rank = case(*((cond, n) for n, cond in enumerate(why.values())))
+    rows = session.execute(
+        stmt.add_columns(last, latest.c.level, latest.c.id, fell.c.at, *flags)
+        .options(joinedload(Elder.street), joinedload(Elder.community))
+        .order_by(rank, last.is_not(None), last, Elder.id)
+        .offset(page.offset)
+        .limit(page.size)
+    )
+    items = [
+        DueElder(
+            LastAssessed(elder, at, level, assessment_id),
+            tuple(code for code, on in zip(DUE_REASONS, marks, strict=True) if on),
+            fall_at,
+        )
+        for elder, at, level, assessment_id, fall_at, *marks in rows
+    ]
+    total, *per_reason = counts
+    return items, int(total), {c: int(n) for c, n in zip(DUE_REASONS, per_reason, strict=True)}

@@ -9,15 +9,18 @@ from fastapi.responses import Response
 
 from yiyang.jobs.api import accepted
 from yiyang.jobs.schemas import JobRead
+from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import Month, RowId
 from yiyang.visits.payment import exceptions, settlements, workbook
 from yiyang.visits.payment import jobs as payment_jobs
 from yiyang.visits.payment.schemas import (
     ExceptionFilter,
+    ExceptionPage,
     ExceptionRead,
     ExceptionState,
     ReviewIn,
     RunCreate,
+    RunPage,
     RunRead,
 )
 from yiyang.visits.policy import policy_from
@@ -32,21 +35,23 @@ def _policy(request: Request) -> VisitPolicy:
     return policy_from(request.app.state.settings)
 
 
-@router.get("/exceptions", response_model=list[ExceptionRead])
+@router.get("/exceptions", response_model=ExceptionPage)
 def list_exceptions(
     request: Request,
     db: DbSession,
     subject: ApiSubject,
     locale: Locale,
+    page: Annotated[PageParams, Depends()],
     month: Month | None = None,
     provider_id: RowId | None = None,
     reason: Annotated[str | None, Query(max_length=32)] = None,
     state: ExceptionState = "open",
-) -> list[ExceptionRead]:
-    """Delivered visits of a month (default: this one) that cannot be paid as they stand."""
+) -> ExceptionPage:
+    """A page of the delivered visits of a month (default: the last three) that cannot be
+    paid as they stand, oldest first, with the count and the money held back of them all."""
     flt = ExceptionFilter(month=month, provider_id=provider_id, reason=reason, state=state)
     return exceptions.list_exceptions(
-        db, subject, flt, now=request.app.state.clock(), policy=_policy(request), locale=locale
+        db, subject, flt, page, now=request.app.state.clock(), locale=locale
     )
 
 
@@ -74,12 +79,14 @@ def review(
     )  # fmt: skip
 
 
-@router.get("/settlements", response_model=list[RunRead])
+@router.get("/settlements", response_model=RunPage)
 def list_runs(
-    db: DbSession, subject: ApiSubject, month: Month | None = None, provider_id: RowId | None = None
-) -> list[RunRead]:
-    """Settlement runs in scope with their totals, newest month first."""
-    return settlements.list_runs(db, subject, month, provider_id)
+    db: DbSession, subject: ApiSubject, page: Annotated[PageParams, Depends()],
+    month: Month | None = None, provider_id: RowId | None = None,
+) -> RunPage:  # fmt: skip
+    """A page of settlement runs in scope with their totals, newest month first, and the
+    sums of every matching run."""
+    return settlements.list_runs(db, subject, month, provider_id, page)
 
 
 @router.post("/settlements", response_model=list[RunRead], status_code=201)

@@ -14,16 +14,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, FieldProblem, Invalid
-from yiyang.kit.localtime import CHINA_TZ
+from yiyang.kit.pagination import PageParams
 from yiyang.orders.models import ServiceOrder
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 from yiyang.visits import repository as visit_repository
-from yiyang.visits import rules as visit_rules
 from yiyang.visits.models import Visit
-from yiyang.visits.payment import repository
+from yiyang.visits.payment import repository, verdicts
+from yiyang.visits.payment.assessing import Assessed, assess, month_of, recent_months
 from yiyang.visits.payment.models import VisitReview
 from yiyang.visits.payment.rules import (
     REASON_LABELS,
@@ -31,11 +31,12 @@ from yiyang.visits.payment.rules import (
     Payability,
     VisitFacts,
     payability,
-    previous_month,
     review_problems,
+    state_of,
 )
 from yiyang.visits.payment.schemas import (
     ExceptionFilter,
+    ExceptionPage,
     ExceptionRead,
     ReviewIn,
     ReviewRead,
@@ -55,34 +56,6 @@ PROVIDER_WORDS = {
 
 
 @dataclass(frozen=True)
-class Assessed:
-    """A delivered visit with its payability and its review history."""
-
-    order: ServiceOrder
-    visit: Visit | None
-    pay: Payability
-    reviews: list[VisitReview]
-
-    @property
-    def last(self) -> str | None:
-        """The newest decision, if any."""
-        return self.reviews[-1].decision if self.reviews else None
-
-    @property
-    def state(self) -> str:
-        """open, asked, rejected or approved — for the queue's filter."""
-        return state_of(self.pay, self.last)
-
-
-def state_of(pay: Payability, last: str | None) -> str:
-    """Where a delivered visit stands: payable, approved, asked, rejected or open."""
-    if pay.payable:
-        return "approved" if pay.approved else "payable"
-    states: dict[str, str] = {Decision.ASK: "asked", Decision.REJECT: "rejected"}
-    return states.get(last or "", "open")
-
-
-@dataclass(frozen=True)
 class Tallied:
     """A delivered visit as counted in a report: its provider, payability and standing."""
 
@@ -93,54 +66,6 @@ class Tallied:
 
 
 RECENT_MONTHS = 3  # without a month, the queue covers this month and the two before
-
-
-def recent_months(now: datetime, count: int) -> list[str]:
-    """This month and the `count - 1` before it, oldest first."""
-    found = [month_of(now)]
-    for _ in range(count - 1):
-        found.insert(0, previous_month(found[0]))
-    return found
-
-
-def month_of(at: datetime) -> str:
-    """'2026-11': the China calendar month of an instant."""
-    return at.astimezone(CHINA_TZ).strftime("%Y-%m")
-
-
-def facts_of(
-    order: ServiceOrder, visit: Visit | None, complaints: int, score: int | None
-) -> VisitFacts:
-    """What supervision knows of one delivered visit, as plain values."""
-    return VisitFacts(
-        window_start_at=order.window_start_at,
-        check_in_at=visit.check_in_at if visit else None,
-        check_out_at=visit.check_out_at if visit else None,
-        standard_minutes=order.standard_minutes,
-        check_in_flag=visit.check_in_flag if visit else None,
-        check_out_flag=visit.check_out_flag if visit else None,
-        short_reason=visit.short_reason if visit else None,
-        manual=visit.manual if visit else False,
-        open_complaints=complaints,
-        rating_score=score,
-    )
-
-
-def assess(
-    session: Session, pairs: list[tuple[ServiceOrder, Visit | None]], policy: VisitPolicy
-) -> list[Assessed]:
-    """Payability of delivered visits, with four queries whatever their number."""
-    ids = [order.id for order, _ in pairs]
-    complaints = visit_repository.open_complaints(session, ids)
-    scores = repository.ratings_of(session, ids)
-    reviews = repository.reviews_of(session, ids)
-    found = []
-    for order, visit in pairs:
-        history = reviews.get(order.id, [])
-        facts = facts_of(order, visit, complaints.get(order.id, 0), scores.get(order.id))
-        last = history[-1].decision if history else None
-        found.append(Assessed(order, visit, payability(facts, last, policy), history))
-    return found
 
 
 def tally_between(
@@ -168,18 +93,11 @@ def tally_between(
     return out
 
 
-def delivered_in(
-    session: Session, subject: Subject, month: str, provider_id: int | None, policy: VisitPolicy
-) -> list[Assessed]:
-    """Every delivered visit of a month (window start, China calendar) in scope, assessed."""
-    start, end = visit_rules.month_bounds(month)
-    pairs = visit_repository.delivered_between(session, subject, start, end, provider_id)
-    return assess(session, pairs, policy)
-
-
-def to_read(item: Assessed, locale: str) -> ExceptionRead:
+def to_read(
+    order: ServiceOrder, visit: Visit | None, *, payable: bool, state: str,
+    reasons: Sequence[str], reviews: list[VisitReview], locale: str,
+) -> ExceptionRead:  # fmt: skip
     """An exception with its reasons in the reader's language."""
-    order, visit = item.order, item.visit
     return ExceptionRead(
         order_id=order.id,
         month=month_of(order.window_start_at),
@@ -197,13 +115,20 @@ def to_read(item: Assessed, locale: str) -> ExceptionRead:
         check_in_at=visit.check_in_at if visit else None,
         check_out_at=visit.check_out_at if visit else None,
         duration_min=visit.duration_min if visit else None,
-        payable=item.pay.payable,
-        state=item.state,
+        payable=payable,
+        state=state,
         reasons=[
-            Worded(code=r, words=translate(locale, REASON_LABELS[r])) for r in item.pay.reasons
+            Worded(code=r, words=translate(locale, REASON_LABELS.get(r) or r)) for r in reasons
         ],
-        reviews=[ReviewRead.model_validate(r) for r in item.reviews],
+        reviews=[ReviewRead.model_validate(r) for r in reviews],
     )
+
+
+def _assessed_read(item: Assessed, locale: str) -> ExceptionRead:
+    return to_read(
+        item.order, item.visit, payable=item.pay.payable, state=item.state,
+        reasons=[str(r) for r in item.pay.reasons], reviews=item.reviews, locale=locale,
+    )  # fmt: skip
 
 
 def _require_queue(subject: Subject) -> None:
@@ -219,21 +144,30 @@ def _own_provider(subject: Subject, provider_id: int | None) -> int | None:
 
 
 def list_exceptions(
-    session: Session, subject: Subject, flt: ExceptionFilter, *, now: datetime,
-    policy: VisitPolicy, locale: str,
-) -> list[ExceptionRead]:  # fmt: skip
-    """Unpayable (by filter: asked, rejected, approved) visits in scope of a month, or of the
-    last three months, oldest first."""
+    session: Session, subject: Subject, flt: ExceptionFilter, page: PageParams, *,
+    now: datetime, locale: str,
+) -> ExceptionPage:  # fmt: skip
+    """A page of the visits in scope of a month, or of the last three months, that cannot be
+    paid as they stand (by filter: asked, rejected, approved), oldest first, from their
+    stored verdicts."""
     _require_queue(subject)
-    months = [flt.month] if flt.month else recent_months(now, RECENT_MONTHS)
-    provider_id = _own_provider(subject, flt.provider_id)
-    found = [a for m in months for a in delivered_in(session, subject, m, provider_id, policy)]
-    items = [a for a in found if a.state != "payable" and (a.pay.reasons or a.reviews)]
-    if flt.state != "all":
-        items = [a for a in items if a.state == flt.state]
-    if flt.reason:
-        items = [a for a in items if flt.reason in a.pay.reasons]
-    return [to_read(a, locale) for a in items]
+    rows, total, price = repository.exception_page(
+        session, subject, months=[flt.month] if flt.month else recent_months(now, RECENT_MONTHS),
+        provider_id=_own_provider(subject, flt.provider_id), state=flt.state, reason=flt.reason,
+        page=page,
+    )  # fmt: skip
+    ids = [order.id for order, _ in rows]
+    visits = visit_repository.visits_of(session, ids)
+    reasons = repository.verdict_reasons(session, ids)
+    reviews = repository.reviews_of(session, ids)
+    items = [
+        to_read(
+            order, visits.get(order.id), payable=verdict.payable, state=verdict.state,
+            reasons=reasons.get(order.id, []), reviews=reviews.get(order.id, []), locale=locale,
+        )
+        for order, verdict in rows
+    ]  # fmt: skip
+    return ExceptionPage(items=items, total=total, page=page.page, size=page.size, total_fen=price)
 
 
 def _assessed(
@@ -254,7 +188,7 @@ def read_exception(
 ) -> ExceptionRead:
     """One visit's payability and review history (NotFound outside the caller's scope)."""
     _require_queue(subject)
-    return to_read(_assessed(session, subject, order_id, policy, lock=False), locale)
+    return _assessed_read(_assessed(session, subject, order_id, policy, lock=False), locale)
 
 
 def review(
@@ -292,5 +226,5 @@ def review(
         session, subject, f"visit_review.{data.decision}", "service_order", item.order.id,
         after={"decision": data.decision, "reason": reason, "flags": row.flags}, at=now,
     )  # fmt: skip
-    session.flush()
-    return to_read(_assessed(session, subject, order_id, policy, lock=False), locale)
+    verdicts.refresh(session, [item.order.id], policy=policy, now=now)
+    return _assessed_read(_assessed(session, subject, order_id, policy, lock=False), locale)

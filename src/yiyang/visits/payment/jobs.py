@@ -14,7 +14,7 @@ from yiyang.jobs.runner import job_handler
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits.payment import settlements
-from yiyang.visits.payment.exceptions import month_of
+from yiyang.visits.payment.assessing import month_of
 from yiyang.visits.payment.schemas import RunCreate
 from yiyang.visits.policy import policy_from
 

@@ -1,6 +1,8 @@
-"""Payment tables: reviews of unpayable visits, settlement runs and their lines.
+"""Payment tables: reviews of unpayable visits, stored verdicts, settlement runs and lines.
 
-Reviews are appended and never edited: the newest one of a visit decides. A run moves
+Reviews are appended and never edited: the newest one of a visit decides. A verdict is the
+payability rules' answer for one delivered visit, rewritten whenever a fact it rests on
+changes, so the exceptions queue is a query. A run moves
 draft → reviewed → closed; a closed run and its lines are frozen (later corrections become
 adjustment lines of a later run).
 """
@@ -10,7 +12,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yiyang.db import Base, BigId, Json
@@ -33,6 +45,34 @@ class VisitReview(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     flags: Mapped[list[Any]] = mapped_column(Json, default=list)  # the reasons it was about
+
+
+class VisitVerdict(Base):
+    """The payability of one delivered visit as the rules last judged it, and its standing."""
+
+    __tablename__ = "visit_verdict"
+    __table_args__ = (Index("ix_visit_verdict_queue", "state", "month", "provider_id"),)
+
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("service_order.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM of the window start, China calendar
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    payable: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))  # payable, approved, open, asked, rejected
+    computed_at: Mapped[datetime] = mapped_column()
+
+
+class VisitVerdictReason(Base):
+    """One reason code of a verdict, at its place in the rules' order (the queue filters by it)."""
+
+    __tablename__ = "visit_verdict_reason"
+
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("visit_verdict.order_id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
 
 
 class SettlementRun(Base):

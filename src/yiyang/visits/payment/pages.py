@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_
-from yiyang.kit.types import RowId
+from yiyang.kit.pagination import PageParams
+from yiyang.kit.types import RowId, parse_page
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
 from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
-from yiyang.visits.payment import exceptions, repository
+from yiyang.visits.payment import assessing, exceptions, repository
 from yiyang.visits.payment.rules import REASON_LABELS, Reason, yuan
 from yiyang.visits.payment.schemas import ExceptionFilter, ReviewIn
 from yiyang.visits.policy import policy_from
@@ -29,6 +30,7 @@ from yiyang.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
 
 FILTER_KEYS = ("month", "provider_id", "reason", "state")
+PAGE_SIZE = 50
 STATE_LABELS: dict[str, str] = {
     "open": N_("To review"),
     "asked": N_("Asked the provider"),
@@ -52,7 +54,7 @@ def _now(request: Request) -> datetime:
 
 def months_back(now: datetime, count: int = 12) -> list[str]:
     """This month and the `count - 1` before it, newest first."""
-    return exceptions.recent_months(now, count)[::-1]
+    return assessing.recent_months(now, count)[::-1]
 
 
 def filter_from(
@@ -90,12 +92,17 @@ def _screen(
     now = _now(request)
     provider = subject.scope.binding is Binding.PROVIDER
     flt, values = filter_from(params, provider)
-    policy = policy_from(request.app.state.settings)
-    items = exceptions.list_exceptions(db, subject, flt, now=now, policy=policy, locale=locale)
-    query = urlencode(values)
+    number = parse_page(params.get("page"))
+    found = exceptions.list_exceptions(
+        db, subject, flt, PageParams(page=number, size=PAGE_SIZE), now=now, locale=locale
+    )
+    here = values | ({"page": str(number)} if number > 1 else {})
+    query = urlencode(here)
     context = helpers(locale) | {
-        "items": items,
+        "page": found,
+        "items": found.items,
         "values": values,
+        "pager_url": lambda n: "/exceptions?" + urlencode(values | {"page": str(n)}),
         "month": flt.month or "",
         "months": months_back(now),
         "providers": [] if provider else repository.providers(db, subject),
@@ -105,15 +112,17 @@ def _screen(
         "here": "/exceptions" + (f"?{query}" if query else ""),
         "can_review": subject.can(Perm.VISIT_REVIEW) and not provider,
         "can_answer": subject.can(Perm.VISIT_EXPLAIN) and provider,
-        "total_fen": sum(i.price_fen for i in items),
+        "total_fen": found.total_fen,
         "yuan": yuan,
         "errors": errors or {},
         "message": message,
         "failed": failed,
         "typed": typed,
     }
-    if request.headers.get("hx-target") == "results":
-        return render(request, "payment/_exceptions.html", context)
+    if request.headers.get("hx-target") == "results":  # a filter or the pager: URL kept
+        return render(
+            request, "payment/_exceptions.html", context, headers={"HX-Push-Url": context["here"]}
+        )
     return render(request, "payment/exceptions.html", context, status_code=status_code)
 
 

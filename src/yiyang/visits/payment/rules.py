@@ -171,6 +171,14 @@ def payability(
     return Payability(False, tuple(reasons))
 
 
+def state_of(pay: Payability, last_decision: str | None) -> str:
+    """Where a delivered visit stands: payable, approved, asked, rejected or open."""
+    if pay.payable:
+        return "approved" if pay.approved else "payable"
+    states: dict[str, str] = {Decision.ASK: "asked", Decision.REJECT: "rejected"}
+    return states.get(last_decision or "", "open")
+
+
 def review_problems(decision: str, reason: str | None, *, provider: bool) -> list[tuple[str, str]]:
     """(field, code) problems of a review: a known decision for the role, and a reason text."""
     problems: list[tuple[str, str]] = []

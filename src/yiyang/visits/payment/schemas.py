@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yiyang.kit.pagination import Page
 from yiyang.kit.types import LongText, Month, RowId
 
 ExceptionState = Literal["open", "asked", "rejected", "approved", "all"]
@@ -74,6 +75,12 @@ class ExceptionRead(BaseModel):
     reviews: list[ReviewRead]
 
 
+class ExceptionPage(Page[ExceptionRead]):
+    """One page of the exceptions queue, and what every match holds back (fen)."""
+
+    total_fen: int = 0
+
+
 class RunCreate(BaseModel):
     """Prepare the draft run of a month, for one provider or every provider in scope."""
 
@@ -100,6 +107,18 @@ class LineRead(BaseModel):
     for_month: str | None
 
 
+class RunSums(BaseModel):
+    """What several runs add up to."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    count: int
+    total_fen: int
+    government_fen: int
+    elder_fen: int
+    excluded: int
+
+
 class RunRead(BaseModel):
     """A run with its totals (for a street admin: its street's part) and, when asked, lines."""
 
@@ -121,3 +140,9 @@ class RunRead(BaseModel):
     elder_fen: int
     excluded: int
     lines: list[LineRead] = []
+
+
+class RunPage(Page[RunRead]):
+    """One page of runs, and the sums of every run that matches (a street's part for a street)."""
+
+    sums: RunSums

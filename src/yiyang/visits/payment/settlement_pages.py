@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_
+from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, parse_row_id
 from yiyang.orders.page_helpers import helpers
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits.payment import jobs as payment_jobs
 from yiyang.visits.payment import repository, settlements, workbook
-from yiyang.visits.payment.exceptions import month_of
+from yiyang.visits.payment.assessing import month_of
 from yiyang.visits.payment.pages import months_back
 from yiyang.visits.payment.rules import REASON_LABELS, RUN_MOVES, yuan
 from yiyang.visits.payment.schemas import RunCreate
 from yiyang.visits.policy import policy_from
 from yiyang.web.deps import DbSession, FormBody, Locale, PageSubject, get_locale
-from yiyang.web.forms import problems_by_field, refused
+from yiyang.web.forms import page_number, problems_by_field, refused
 from yiyang.web.i18n import translate
 from yiyang.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(get_locale)])
+PAGE_SIZE = 50
 ACTION_LABELS: dict[str, str] = {
     "recompute": N_("Recompute"),
     "review": N_("Mark reviewed"),
@@ -60,15 +63,23 @@ def _list(
     month = request.query_params.get("month") or ""
     provider_id = parse_row_id(request.query_params.get("provider_id") or "")
     valid_month = month if month in months_back(_now(request), 36) else None
-    runs = settlements.list_runs(db, subject, valid_month, provider_id)
+    found = settlements.list_runs(
+        db, subject, valid_month, provider_id, PageParams(page=page_number(request), size=PAGE_SIZE)
+    )
+    values = {k: str(v) for k, v in (("month", valid_month), ("provider_id", provider_id)) if v}
     context = _context(
-        locale, runs=runs, months=months_back(_now(request)), month=valid_month or "",
+        locale, page=found, runs=found.items, months=months_back(_now(request)),
+        month=valid_month or "",
+        pager_url=lambda n: "/settlements?" + urlencode(values | {"page": str(n)}),
         this_month=month_of(_now(request)), providers=repository.providers(db, subject),
         provider_id=provider_id, can_write=subject.can(Perm.SETTLEMENT_WRITE),
-        errors=errors or {}, message=message,
-        sums={k: sum(getattr(r, k) for r in runs) for k in
-              ("count", "total_fen", "government_fen", "elder_fen", "excluded")},
+        errors=errors or {}, message=message, sums=found.sums,
     )  # fmt: skip
+    if request.headers.get("hx-target") == "results":  # the pager: its URL kept
+        number = found.page
+        here = urlencode(values | ({"page": str(number)} if number > 1 else {}))
+        headers = {"HX-Push-Url": "/settlements" + (f"?{here}" if here else "")}
+        return render(request, "payment/_runs.html", context, headers=headers)
     return render(request, "payment/settlements.html", context, status_code=status_code)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from yiyang.errors import N_, Conflict, Invalid
+from yiyang.kit.pagination import PageParams
 from yiyang.orders import rules as order_rules
 from yiyang.orders import service as orders_service
 from yiyang.registry.providers import repository as provider_repository
@@ -23,8 +24,9 @@ from yiyang.security.roles import Perm
 from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 from yiyang.visits import repository as visit_repository
+from yiyang.visits import rules as visit_rules
 from yiyang.visits.payment import repository
-from yiyang.visits.payment.exceptions import Assessed, assess, delivered_in, month_of
+from yiyang.visits.payment.assessing import Assessed, assess, delivered_in, month_of
 from yiyang.visits.payment.models import SettlementLine, SettlementRun
 from yiyang.visits.payment.rules import (
     LineKind,
@@ -36,7 +38,7 @@ from yiyang.visits.payment.rules import (
     run_move,
     totals,
 )
-from yiyang.visits.payment.schemas import LineRead, RunCreate, RunRead
+from yiyang.visits.payment.schemas import LineRead, RunCreate, RunPage, RunRead, RunSums
 from yiyang.visits.rules import VisitPolicy
 
 SETTLEABLE = (order_rules.Status.COMPLETED, order_rules.Status.CONFIRMED)
@@ -82,7 +84,9 @@ def _adjustments(
 def _compute(
     session: Session, subject: Subject, run: SettlementRun, *, now: datetime, policy: VisitPolicy
 ) -> None:
-    """(Re)write a draft's lines and totals from the facts as they stand now."""
+    """(Re)write a draft's lines and totals from the facts as they stand now: one provider's
+    month, each visit judged by the rules afresh (assess), so a run never pays on a verdict
+    stored under another policy."""
     repository.delete_lines(session, run.id)
     lines = [
         _line(run, item, LineKind.VISIT if item.pay.payable else LineKind.EXCLUDED)
@@ -99,11 +103,10 @@ def _compute(
     session.flush()
 
 
-def _providers_of_month(
-    session: Session, subject: Subject, month: str, policy: VisitPolicy
-) -> list[int]:
-    ids = {a.order.provider_id for a in delivered_in(session, subject, month, None, policy)}
-    return sorted(i for i in ids if i is not None)
+def _providers_of_month(session: Session, subject: Subject, month: str) -> list[int]:
+    """The providers with delivered visits in the month: one query, no visit loaded."""
+    start, end = visit_rules.month_bounds(month)
+    return visit_repository.providers_delivered_between(session, subject, start, end)
 
 
 def create_runs(
@@ -116,7 +119,7 @@ def create_runs(
         provider_repository.get(session, subject, data.provider_id)
         provider_ids = [data.provider_id]
     else:
-        provider_ids = _providers_of_month(session, subject, data.month, policy)
+        provider_ids = _providers_of_month(session, subject, data.month)
     check_month(data.month, now)
     made: list[int] = []
     for provider_id in provider_ids:
@@ -220,11 +223,17 @@ def _street_of(subject: Subject) -> int | None:
     return subject.scope.bound_id if subject.scope.binding is Binding.STREET else None
 
 
-def to_read(session: Session, subject: Subject, run: SettlementRun, *, lines: bool) -> RunRead:
-    """A run with its totals; a street admin gets its street's lines and their totals only."""
+def to_read(
+    session: Session, subject: Subject, run: SettlementRun, *, lines: bool,
+    street_money: RunTotals | None = None,
+) -> RunRead:  # fmt: skip
+    """A run with its totals; a street admin gets its street's lines and their totals only
+    (`street_money`, when the caller summed them already)."""
     street = _street_of(subject)
-    found = repository.lines_of(session, run.id, street) if lines or street else []
-    money = _money(found) if street else None
+    found = repository.lines_of(session, run.id, street) if lines or (
+        street and street_money is None
+    ) else []  # fmt: skip
+    money = (street_money or _money(found)) if street else None
     return RunRead(
         id=run.id, month=run.month, provider_id=run.provider_id, provider_name=run.provider.name,
         status=run.status, created_at=run.created_at, created_by=run.created_by,
@@ -240,14 +249,27 @@ def to_read(session: Session, subject: Subject, run: SettlementRun, *, lines: bo
 
 
 def list_runs(
-    session: Session, subject: Subject, month: str | None = None, provider_id: int | None = None
-) -> list[RunRead]:
-    """Readable runs, newest month first, with their totals."""
+    session: Session, subject: Subject, month: str | None, provider_id: int | None,
+    page: PageParams,
+) -> RunPage:  # fmt: skip
+    """A page of readable runs, newest month first, with their totals (a street admin's: its
+    street's part), and the sums of every matching run, all added up by the database."""
     subject.require(Perm.SETTLEMENT_READ)
-    return [
-        to_read(session, subject, run, lines=False)
-        for run in repository.runs(session, subject, month, provider_id)
-    ]
+    found, total = repository.runs(session, subject, month, provider_id, page)
+    street = _street_of(subject)
+    parts = repository.street_sums(session, [r.id for r in found], street) if street else {}
+    items = [
+        to_read(
+            session, subject, run, lines=False,
+            street_money=RunTotals(*parts.get(run.id, (0, 0, 0, 0, 0))) if street else None,
+        )
+        for run in found
+    ]  # fmt: skip
+    sums = RunTotals(*repository.run_sums(session, subject, month, provider_id, street))
+    return RunPage(
+        items=items, total=total, page=page.page, size=page.size,
+        sums=RunSums.model_validate(sums),
+    )  # fmt: skip
 
 
 def read_run(session: Session, subject: Subject, run_id: int) -> RunRead:
