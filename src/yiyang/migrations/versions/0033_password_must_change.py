@@ -17,14 +17,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(
-            sa.Column(
-                "password_must_change", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    op.add_column(
+        "user_account",
+        sa.Column("password_must_change", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("password_must_change")
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): copying user_account, as a batch
+    # would, trips the foreign keys that point at it.
+    op.drop_column("user_account", "password_must_change")
