@@ -1,14 +1,20 @@
-"""JSON route to create an account bound to the registry (district administrators)."""
+"""JSON routes for accounts (district administrators): create one bound to the registry, list
+them, and the help-desk actions of the accounts pages (deactivate, reactivate, a temporary
+password, lift a lock-out, remove a lost second factor)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
 
 from yiyang.config import Settings
-from yiyang.kit.types import RowId
-from yiyang.registry.accounts import family, service
+from yiyang.kit.pagination import Page, PageParams
+from yiyang.kit.types import LongText, RowId
+from yiyang.registry.accounts import family, repository, service
+from yiyang.registry.accounts.repository import AccountFilter, AccountView
+from yiyang.security import administration
 from yiyang.security import repository as security_repository
 from yiyang.security.passwords import PasswordPolicy
 from yiyang.security.roles import Perm
@@ -81,4 +87,87 @@ def unfollow_elder(
 ) -> Response:
     """The family account stops following this elder."""
     family.unlink_elder(db, subject, user_id, elder_id, now=request.app.state.clock())
+    return Response(status_code=204)
+
+
+class DeactivateBody(BaseModel):
+    """Why the account is deactivated (kept in the audit trail)."""
+
+    reason: LongText = Field(min_length=1, max_length=administration.REASON_MAX)
+
+
+class TemporaryPassword(BaseModel):
+    """A temporary password, returned once: the person replaces it at the next sign-in."""
+
+    temporary_password: str
+
+
+class Unlocked(BaseModel):
+    """Whether a sign-in lock was running when it was lifted."""
+
+    unlocked: bool
+
+
+@router.get("/users", response_model=Page[AccountView])
+def list_users(
+    request: Request, db: DbSession, subject: ApiSubject,
+    flt: Annotated[AccountFilter, Depends()], params: Annotated[PageParams, Depends()],
+) -> Page[AccountView]:  # fmt: skip
+    """Every account by user name, with its binding and whether it can sign in now."""
+    return repository.list_accounts(db, subject, flt, params, now=request.app.state.clock())
+
+
+@router.get("/users/{user_id}", response_model=AccountView)
+def read_user(request: Request, db: DbSession, subject: ApiSubject, user_id: RowId) -> AccountView:
+    """One account."""
+    return repository.read_account(db, subject, user_id, now=request.app.state.clock())
+
+
+@router.post("/users/{user_id}/deactivate", response_model=AccountView)
+def deactivate_user(
+    request: Request, db: DbSession, subject: ApiSubject, user_id: RowId, body: DeactivateBody
+) -> AccountView:
+    """Nobody signs in to the account any more; its sessions and API tokens end at once."""
+    now = request.app.state.clock()
+    administration.deactivate(db, subject, user_id, reason=body.reason, now=now)
+    return repository.read_account(db, subject, user_id, now=now)
+
+
+@router.post("/users/{user_id}/reactivate", response_model=AccountView)
+def reactivate_user(
+    request: Request, db: DbSession, subject: ApiSubject, user_id: RowId
+) -> AccountView:
+    """The account may sign in again, with the password it had."""
+    now = request.app.state.clock()
+    administration.reactivate(db, subject, user_id, now=now)
+    return repository.read_account(db, subject, user_id, now=now)
+
+
+@router.post("/users/{user_id}/password-reset", response_model=TemporaryPassword)
+def reset_user_password(
+    request: Request, db: DbSession, subject: ApiSubject, user_id: RowId,
+    settings: Annotated[Settings, Depends(get_settings_dep)], response: Response,
+) -> TemporaryPassword:  # fmt: skip
+    """A temporary password (shown once; sessions end, a running lock is lifted)."""
+    response.headers["Cache-Control"] = "no-store"
+    password = administration.reset_password(
+        db, subject, user_id, now=request.app.state.clock(), policy=PasswordPolicy.of(settings)
+    )
+    return TemporaryPassword(temporary_password=password)
+
+
+@router.post("/users/{user_id}/unlock", response_model=Unlocked)
+def unlock_user(request: Request, db: DbSession, subject: ApiSubject, user_id: RowId) -> Unlocked:
+    """Forget the failed sign-ins that locked the account."""
+    return Unlocked(
+        unlocked=administration.lift_lock(db, subject, user_id, now=request.app.state.clock())
+    )
+
+
+@router.delete("/users/{user_id}/second-factor", status_code=204)
+def remove_user_second_factor(
+    request: Request, db: DbSession, subject: ApiSubject, user_id: RowId
+) -> Response:
+    """The authenticator and its recovery codes stop working; the sessions end."""
+    administration.remove_second_factor(db, subject, user_id, now=request.app.state.clock())
     return Response(status_code=204)
