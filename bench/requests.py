@@ -80,7 +80,8 @@ def served(url: str, before: bool) -> Iterator[str]:
         "YIYANG_ELDER_ID_LOOKUPS_PER_HOUR": "1000000",
         "YIYANG_COOKIE_SECURE": "false",
         "YIYANG_EMBEDDED_WORKER": "0",
-        "PYTHONPATH": str(BENCH),
+        # The checkout's own code (and bench/), whatever the venv's editable install points at.
+        "PYTHONPATH": os.pathsep.join((str(BENCH), str(BENCH.parent / "src"))),
     }
     if before:
         cmd = [
