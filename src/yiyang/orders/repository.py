@@ -143,18 +143,20 @@ def filtered(subject: Subject, flt: OrderFilter) -> Select[tuple[ServiceOrder]]:
 
 
 def search(
-    session: Session, subject: Subject, flt: OrderFilter, page: PageParams
-) -> tuple[list[ServiceOrder], int]:
-    """One page of matching orders (newest window first) and the total count."""
+    session: Session, subject: Subject, flt: OrderFilter, page: PageParams, *, count_cap: int
+) -> tuple[list[ServiceOrder], int, bool]:
+    """One page of matching orders (newest window first), the count up to `count_cap`, and
+    whether more match than counted."""
     stmt = filtered(subject, flt)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    upto = stmt.with_only_columns(ServiceOrder.id).order_by(None).limit(count_cap + 1)
+    n = session.scalar(select(func.count()).select_from(upto.subquery())) or 0
     rows = session.scalars(
         _loaded(stmt)
         .order_by(ServiceOrder.window_start_at.desc(), ServiceOrder.id.desc())
         .offset(page.offset)
         .limit(page.size)
     ).all()
-    return list(rows), total
+    return list(rows), min(n, count_cap), n > count_cap
 
 
 def by_idempotency_key(session: Session, user_id: int | None, key: str) -> ServiceOrder | None:
