@@ -5,12 +5,14 @@ path): the elder search goes back to one OR of every column with an exact count,
 order placement reads and decodes the district's caregivers again (the kept picture is
 never used). The list pages go back to theirs before issue 8 §4: exact counts of elders
 and orders, every order column and its joined rows' columns loaded, the pager looking at
-every page number, and the filters' choices read as ORM rows (providers and items through
-their list services, with counts and prices). Everything else is the product as it is.
+every page number, the filters' choices read as ORM rows (providers and items through their
+list services, with counts and prices); each process keeps SQLAlchemy's default pool of
+five connections. Everything else is the product as it is.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from jinja2 import ChoiceLoader, DictLoader
@@ -124,6 +126,7 @@ def patch() -> None:
     provider_service.provider_choices = provider_choices_before  # type: ignore[assignment]
     catalog_service.item_choices = item_choices_before  # type: ignore[assignment]
     pager_before()
+    os.environ["YIYANG_DATABASE_POOL_SIZE"] = "5"  # SQLAlchemy's default pool, as before
     picture.current = read_every_time
 
 
