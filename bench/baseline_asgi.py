@@ -110,6 +110,8 @@ def item_choices_before(session: Session, subject: Subject) -> list[Any]:
 def pager_before() -> None:
     """The templates with the pager's loop over every page number."""
     source, _, _ = env.loader.get_source(env, "_macros.html")  # type: ignore[union-attr]
+    if PAGER_BEFORE in source:  # patched already (uvicorn may ask for `app` twice)
+        return
     assert PAGER_NOW in source, "the pager's loop changed: update bench/baseline_asgi.py"
     before = DictLoader({"_macros.html": source.replace(PAGER_NOW, PAGER_BEFORE)})
     env.loader = ChoiceLoader([before, env.loader])  # type: ignore[list-item]
