@@ -117,7 +117,7 @@ def create_app(
 ) -> FastAPI:
     """Create the web application around one engine and one clock."""
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.database_pool_size)
     session_factory = make_session_factory(engine)
 
     @contextlib.asynccontextmanager

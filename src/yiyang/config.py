@@ -25,6 +25,16 @@ class Settings(BaseSettings):
         default="sqlite:///var/yiyang.sqlite3",
         description="SQLAlchemy URL; postgresql+psycopg://... in production",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description=(
+            "PostgreSQL connections each web process keeps open (as many more at a peak, then"
+            " closed): enough for the requests its thread pool runs at once, so a busy process"
+            " does not open and close a connection, and lose its prepared statements, per request"
+        ),
+    )
     secret_key: str = Field(
         default="",
         description=(

@@ -64,8 +64,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: Json, list[str]: Json}
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a sensible busy timeout."""
+def make_engine(url: str, *, pool_size: int = 5, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a sensible busy timeout, other
+    databases a pool of `pool_size` kept connections (and as many more at a peak)."""
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
@@ -102,7 +103,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 _begin_immediate(conn)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    options = {"max_overflow": pool_size} | kwargs
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, **options)
 
 
 def _begin_immediate(conn: Any) -> None:

@@ -215,3 +215,18 @@ def test_list_page_offers_only_areas_in_scope(client: TestClient, orders: Orders
     page = client.get("/orders").text
     assert 'data-testid="filter-provider"' not in page  # it sees only its own orders anyway
     assert _page_ids(client) == {o.a1.id}
+
+
+def test_list_counts_up_to_its_cap_and_says_more_match(
+    client: TestClient, orders: Orders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    o = orders
+    _login(client, o.users["admin"])
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    page = client.get("/orders", params={"lang": "en"}).text
+    assert "More than 2 found" in page and "Page 1 of more than 1" in page
+    assert 'data-total="2"' in page and 'rel="next"' in page
+    street_a = client.get("/orders", params={"lang": "en", "street_code": o.d.tree.street_a.code})
+    assert "2 found" in street_a.text and "More than" not in street_a.text
+    _login(client, o.users["street_a"])  # the count stays within the scope
+    assert 'data-total="2"' in client.get("/orders").text

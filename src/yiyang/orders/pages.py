@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -14,9 +12,8 @@ from yiyang.orders.page_helpers import CHANNEL_LABELS, STATUS_LABELS, helpers
 from yiyang.orders.schemas import OrderFilter, OrderListItem
 from yiyang.registry.areas import service as areas_service
 from yiyang.registry.catalog import service as catalog_service
-from yiyang.registry.catalog.schemas import ItemFilter
 from yiyang.registry.providers import service as provider_service
-from yiyang.registry.providers.schemas import ProviderFilter
+from yiyang.registry.providers.schemas import ProviderRef
 from yiyang.security.roles import Perm, Role
 from yiyang.security.subject import Subject
 from yiyang.web.deps import DbSession, Locale, PageSubject, get_locale
@@ -40,13 +37,11 @@ FILTER_KEYS = (
 )  # fmt: skip
 
 
-def provider_choices(db: DbSession, subject: Subject, request: Request) -> list[Any]:
+def provider_choices(db: DbSession, subject: Subject) -> list[ProviderRef]:
     """Providers to filter by: none for a provider admin (it sees only its own orders)."""
     if not subject.can(Perm.PROVIDER_READ) or subject.role == Role.PROVIDER_ADMIN:
         return []
-    return provider_service.list_providers(
-        db, subject, ProviderFilter(), PageParams(page=1, size=500), now=request.app.state.clock()
-    ).items
+    return provider_service.provider_choices(db, subject)
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -69,15 +64,14 @@ def order_list(
     except DomainError as exc:
         message = error_message(locale, exc)
         page = Page[OrderListItem](items=[], total=0, page=1, size=PAGE_SIZE)
-    now = request.app.state.clock()
     context = helpers(locale) | {
         "page": page,
         "message": message,
         "statuses": list(STATUS_LABELS),
         "channels": list(CHANNEL_LABELS),
         "choices": areas_service.area_choices(db, subject),
-        "items": catalog_service.list_items(db, subject, ItemFilter(), now=now),
-        "providers": provider_choices(db, subject, request),
+        "items": catalog_service.item_choices(db, subject),
+        "providers": provider_choices(db, subject),
     }
     return list_page(
         request, "/orders", "orders/list.html", "orders/_results.html", values, context

@@ -33,6 +33,9 @@ from yiyang.security.disclosure import disclosed
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
+# An order list counts this far: past it, "more than 10,000" (not a count(*) of every order).
+COUNT_CAP = 10_000
+
 
 @dataclass(frozen=True)
 class Priced:
@@ -444,6 +447,6 @@ def list_orders(
         raise Invalid(
             N_("The end date is before the start date."), field="date_to", code="inverted"
         )
-    rows, total = repository.search(session, subject, flt, page)
+    rows, total, more = repository.search(session, subject, flt, page, count_cap=COUNT_CAP)
     items = [to_list_item(subject, o) for o in rows]
-    return Page(items=items, total=total, page=page.page, size=page.size)
+    return Page(items=items, total=total, page=page.page, size=page.size, more=more)

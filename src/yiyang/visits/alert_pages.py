@@ -21,9 +21,8 @@ from yiyang.errors import N_
 from yiyang.kit.pagination import PageParams
 from yiyang.kit.types import RowId, parse_page
 from yiyang.orders.page_helpers import helpers
-from yiyang.registry.areas import repository as area_repository
 from yiyang.registry.areas import service as areas_service
-from yiyang.registry.areas.models import Area
+from yiyang.registry.areas.service import AreaChoice
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 from yiyang.visits import alerts
@@ -68,10 +67,10 @@ def _filter_from(params: Mapping[str, str]) -> tuple[AlertFilter, dict[str, str]
     return AlertFilter.model_validate(values), values, parse_page(page)
 
 
-def _streets(db: Session, subject: Subject) -> list[Area]:
+def _streets(db: Session, subject: Subject) -> list[AreaChoice]:
     """Streets to filter by: those of the caller's area, else (provider, district) all of them."""
     mine = [c.street for c in areas_service.area_choices(db, subject)]
-    return mine or area_repository.children(db, None, "street")
+    return mine or areas_service.streets(db)
 
 
 def _screen(

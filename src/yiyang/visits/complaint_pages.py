@@ -51,7 +51,7 @@ def complaint_list(
     q = request.query_params
     status = q.get("status") if q.get("status") in STATUSES else "open"
     category = q.get("category") if q.get("category") in CATEGORY_WORDS else None
-    providers = provider_choices(db, subject, request)
+    providers = provider_choices(db, subject)
     provider_id = next((p.id for p in providers if str(p.id) == q.get("provider_id")), None)
     rows = complaints.listing(
         db, subject, status=status, category=category, provider_id=provider_id

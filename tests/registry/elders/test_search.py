@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.builders import make_elder, make_tree, make_user
 from tests.web.test_registry_pages import login
 from yiyang.kit.pagination import PageParams
-from yiyang.registry.elders import repository
+from yiyang.registry.elders import repository, service
 from yiyang.registry.elders.models import Elder
 from yiyang.registry.elders.schemas import ElderFilter
 from yiyang.security.roles import Role
@@ -104,3 +105,18 @@ def test_call_centre_page_shows_place_age_and_address_and_pages(
     second = client.get("/elders", params={"q": "赵淑珍", "page": "2"}).text
     assert second.count("赵淑珍") >= 5
     assert page.index("北林路街道") < page.index("丰庆路街道")  # street a first by community
+
+
+def test_the_list_counts_up_to_its_cap_and_says_more_match(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(db)
+    for n in range(3):
+        make_elder(db, tree.comm_a1 if n else tree.comm_b1, name=f"孙{n}")
+    admin, _ = make_user(db, Role.DISTRICT_ADMIN)
+    login(client, admin.username)
+    monkeypatch.setattr(service, "LIST_COUNT_CAP", 2)
+    page = client.get("/elders", params={"lang": "en"}).text
+    assert "More than 2 found" in page and 'data-total="2"' in page
+    one_street = client.get("/elders", params={"lang": "en", "street_code": tree.street_a.code})
+    assert "2 found" in one_street.text and "More than" not in one_street.text

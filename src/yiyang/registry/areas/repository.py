@@ -27,12 +27,11 @@ def require_level(session: Session, code: str, level: str, field: str) -> Area:
     return area
 
 
-def children(session: Session, parent_id: int | None, level: str) -> list[Area]:
-    """The areas of a level under a parent (all of that level when parent is None)."""
-    stmt = select(Area).where(Area.level == level).order_by(Area.code)
-    if parent_id is not None:
-        stmt = stmt.where(Area.parent_id == parent_id)
-    return list(session.scalars(stmt))
+def names(session: Session, levels: tuple[str, ...]) -> list[tuple[int, str, str, str, int | None]]:
+    """Id, code, name, level and parent id of every area of these levels, by code, as plain
+    tuples (every list page's area filter: no ORM objects for some 200 areas)."""
+    stmt = select(Area.id, Area.code, Area.name, Area.level, Area.parent_id)
+    return list(session.execute(stmt.where(Area.level.in_(levels)).order_by(Area.code)).tuples())
 
 
 _Parent = aliased(Area)

@@ -13,6 +13,8 @@ from yiyang.security.roles import Perm
 from yiyang.security.scope import Binding
 from yiyang.security.subject import Subject
 
+LEVELS = ("street", "community")
+
 
 def _out(area: Area, parent_code: str | None) -> AreaOut:
     return AreaOut(
@@ -36,36 +38,46 @@ def read_area(session: Session, subject: Subject, code: str) -> AreaDetail:
     return AreaDetail(**_out(area, parent).model_dump(), children=[_out(a, p) for a, p in kids])
 
 
+@dataclass(frozen=True, slots=True)
+class AreaChoice:
+    """An area as a form offers it: id, code and name."""
+
+    id: int
+    code: str
+    name: str
+
+
 @dataclass
 class StreetChoice:
     """A street with the communities the caller may pick in it."""
 
-    street: Area
-    communities: list[Area]
+    street: AreaChoice
+    communities: list[AreaChoice]
 
 
 def area_choices(session: Session, subject: Subject) -> list[StreetChoice]:
     """Streets and communities within the caller's scope, for filters and selectors."""
     scope = subject.scope
-    streets = [
-        street
-        for street in area_repository.children(session, None, "street")
-        if scope.district_wide or scope.binding in (Binding.STREET, Binding.COMMUNITY)
+    if not (scope.district_wide or scope.binding in (Binding.STREET, Binding.COMMUNITY)):
+        return []
+    streets: list[AreaChoice] = []
+    # Every street and community in one query (not one per street: every list page shows these).
+    by_street: dict[int | None, list[AreaChoice]] = {}
+    for id_, code, name, level, parent_id in area_repository.names(session, LEVELS):
+        if level == "street":
+            streets.append(AreaChoice(id_, code, name))
+        elif scope.covers(street_id=parent_id, community_id=id_):
+            by_street.setdefault(parent_id, []).append(AreaChoice(id_, code, name))
+    return [
+        StreetChoice(street, by_street.get(street.id, []))
+        for street in streets
+        if street.id in by_street or scope.covers(street_id=street.id)
     ]
-    # Every community in one query (not one per street: every list page shows these).
-    by_street: dict[int | None, list[Area]] = {}
-    for community in area_repository.children(session, None, "community"):
-        by_street.setdefault(community.parent_id, []).append(community)
-    choices = []
-    for street in streets:
-        communities = [
-            c
-            for c in by_street.get(street.id, [])
-            if scope.covers(street_id=street.id, community_id=c.id)
-        ]
-        if communities or scope.covers(street_id=street.id):
-            choices.append(StreetChoice(street, communities))
-    return choices
+
+
+def streets(session: Session) -> list[AreaChoice]:
+    """Every street of the district, by code."""
+    return [AreaChoice(i, c, n) for i, c, n, _, _ in area_repository.names(session, ("street",))]
 
 
 # The area filters of list pages: which level each names and how long its code is.

@@ -52,6 +52,14 @@ def search(session: Session, subject: Subject, flt: ItemFilter) -> list[ServiceI
     return list(session.scalars(_loaded(stmt).order_by(ServiceItem.code)).unique())
 
 
+def names(session: Session, subject: Subject) -> list[tuple[str, str, str]]:
+    """Every readable item's code and names, by code (a filter needs no prices)."""
+    stmt = readable(subject).with_only_columns(
+        ServiceItem.code, ServiceItem.name_zh, ServiceItem.name_en
+    )
+    return list(session.execute(stmt.order_by(ServiceItem.code)).tuples())
+
+
 def get_by_code(session: Session, subject: Subject, code: str) -> ServiceItem:
     """One readable item with category and price history loaded, or NotFound."""
     item = session.scalar(_loaded(readable(subject).where(ServiceItem.code == code.strip())))

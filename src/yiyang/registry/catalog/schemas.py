@@ -84,6 +84,14 @@ class CategoryRef(BaseModel):
     name_en: str
 
 
+class ItemRef(BaseModel):
+    """An item as a choice in a filter: its code and names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
 class ItemListItem(BaseModel):
     """An item with the price and standard minutes in force on the date asked for."""
 

@@ -19,6 +19,7 @@ from yiyang.registry.catalog.schemas import (
     ItemFilter,
     ItemListItem,
     ItemRead,
+    ItemRef,
     ItemUpdate,
     PriceIn,
     PriceOut,
@@ -101,6 +102,13 @@ def list_items(
     subject.require(Perm.CATALOG_READ)
     day = flt.on or local_today(now)
     return [to_list_item(i, day) for i in catalog_repository.search(session, subject, flt)]
+
+
+def item_choices(session: Session, subject: Subject) -> list[ItemRef]:
+    """Items to pick in a filter: code and names, without reading prices or categories."""
+    subject.require(Perm.CATALOG_READ)
+    rows = catalog_repository.names(session, subject)
+    return [ItemRef(code=code, name_zh=zh, name_en=en) for code, zh, en in rows]
 
 
 def read_item(

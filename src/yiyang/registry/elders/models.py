@@ -33,6 +33,9 @@ class Elder(Base):
         CheckConstraint(
             "capability_level IS NULL OR capability_level BETWEEN 0 AND 4", name="capability"
         ),
+        # A street's or a community's list in registration order, straight from the index.
+        Index("ix_elder_street_id_id", "street_id", "id"),
+        Index("ix_elder_community_id_id", "community_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -43,8 +46,8 @@ class Elder(Base):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     household_registration: Mapped[str | None] = mapped_column(String(256))
     address: Mapped[str] = mapped_column(String(256))
-    street_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     geofence_m: Mapped[int] = mapped_column(Integer, default=150)

@@ -36,6 +36,8 @@ from yiyang.security.subject import Subject
 
 # A search counts its matches this far: past it, "more than 1,000" (a common surname).
 SEARCH_COUNT_CAP = 1000
+# A list counts this far: past it, "more than 10,000" (not a count(*) of a whole district).
+LIST_COUNT_CAP = 10_000
 SNAPSHOT_FIELDS = (
     "id_number", "name", "sex", "birth_date", "phone", "household_registration", "address",
     "street_id", "community_id", "lat", "lon", "geofence_m", "living_situation",
@@ -422,7 +424,7 @@ def list_elders(
     subject.require(Perm.ELDER_READ)
     today = local_today(now)
     lookups.allow(session, subject, flt.q, now=now, limit=id_lookup_limit)
-    cap = SEARCH_COUNT_CAP if flt.q else None
+    cap = SEARCH_COUNT_CAP if flt.q else LIST_COUNT_CAP
     rows, total, more = elder_repository.search(session, subject, flt, page, today, count_cap=cap)
     return Page(
         items=[to_list_item(subject, e, today) for e in rows],

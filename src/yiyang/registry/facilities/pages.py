@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,7 +20,7 @@ from yiyang.registry.facilities.schemas import (
     FacilityUpdate,
 )
 from yiyang.registry.providers import service as provider_service
-from yiyang.registry.providers.schemas import ProviderFilter, ProviderRead
+from yiyang.registry.providers.schemas import ProviderRef
 from yiyang.registry.vocab import FacilityKind
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
@@ -46,14 +45,11 @@ FILTER_KEYS = ("q", "kind", "street_code", "community_code", "provider_id", "act
 NUMBERS = ("beds_long_stay", "day_places", "meals_per_day")
 
 
-def providers_in_scope(session: Session, subject: Subject, now: datetime) -> list[ProviderRead]:
+def providers_in_scope(session: Session, subject: Subject) -> list[ProviderRef]:
     """Providers the caller may pick (empty when the role may not read providers)."""
     if not subject.can(Perm.PROVIDER_READ):
         return []
-    page = provider_service.list_providers(
-        session, subject, ProviderFilter(), PageParams(page=1, size=500), now=now
-    )
-    return page.items
+    return provider_service.provider_choices(session, subject)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -68,7 +64,7 @@ def facility_list(request: Request, db: DbSession, subject: PageSubject) -> HTML
         "page": page,
         "kinds": [str(k) for k in FacilityKind],
         "choices": areas_service.area_choices(db, subject),
-        "providers": providers_in_scope(db, subject, request.app.state.clock()),
+        "providers": providers_in_scope(db, subject),
     }
     return list_page(
         request, "/facilities", "facilities/list.html", "facilities/_results.html", values, context
@@ -95,7 +91,7 @@ def _form(
             "message": message,
             "kinds": [str(k) for k in FacilityKind],
             "choices": areas_service.area_choices(db, subject),
-            "providers": providers_in_scope(db, subject, request.app.state.clock()),
+            "providers": providers_in_scope(db, subject),
         },
         status_code=status_code,
     )

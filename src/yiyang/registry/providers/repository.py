@@ -42,6 +42,12 @@ def search(
     return list(rows), total
 
 
+def choices(session: Session, subject: Subject, limit: int) -> list[tuple[int, str, str]]:
+    """The first `limit` readable providers' id, code and name, by code (for filters)."""
+    stmt = readable(subject).with_only_columns(Provider.id, Provider.code, Provider.name)
+    return list(session.execute(stmt.order_by(Provider.code).limit(limit)).tuples())
+
+
 def get(session: Session, subject: Subject, provider_id: int) -> Provider:
     """One readable provider, or NotFound (also when out of scope)."""
     provider = session.scalar(readable(subject).where(Provider.id == provider_id))

@@ -17,12 +17,14 @@ from yiyang.registry.providers.schemas import (
     ProviderCreate,
     ProviderFilter,
     ProviderRead,
+    ProviderRef,
     ProviderUpdate,
 )
 from yiyang.security.audit import service as audit
 from yiyang.security.roles import Perm
 from yiyang.security.subject import Subject
 
+CHOICES_MAX = 500  # a district has tens of providers; a filter never lists a whole table
 SNAPSHOT_FIELDS = ("code", "name", "credit_code", "contact_name", "phone", "address", "active")
 
 
@@ -150,3 +152,10 @@ def list_providers(
     subject.require(Perm.PROVIDER_READ)
     rows, total = provider_repository.search(session, subject, flt, page)
     return Page(items=[to_read(p) for p in rows], total=total, page=page.page, size=page.size)
+
+
+def provider_choices(session: Session, subject: Subject) -> list[ProviderRef]:
+    """Providers in scope to pick in a filter or form: id, code and name, with no count."""
+    subject.require(Perm.PROVIDER_READ)
+    rows = provider_repository.choices(session, subject, CHOICES_MAX)
+    return [ProviderRef(id=id_, code=code, name=name) for id_, code, name in rows]

@@ -68,7 +68,7 @@ def staff_list(request: Request, db: DbSession, subject: PageSubject) -> HTMLRes
     context = {
         "page": page,
         "vocab": _vocab(),
-        "providers": providers_in_scope(db, subject, now),
+        "providers": providers_in_scope(db, subject),
     }
     return list_page(request, "/staff", "staff/list.html", "staff/_results.html", values, context)
 
@@ -94,7 +94,7 @@ def _form(
             "errors": errors or {},
             "message": message,
             "vocab": _vocab(),
-            "providers": providers_in_scope(db, subject, request.app.state.clock()),
+            "providers": providers_in_scope(db, subject),
             "facilities": _facilities(db, subject, request),
         },
         status_code=status_code,
