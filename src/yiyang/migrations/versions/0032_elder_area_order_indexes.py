@@ -1,7 +1,7 @@
 """Elder lists of one street or community read in registration order from an index
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-03 11:30:00.000000
 
 A street admin's elder list is `WHERE street_id = ? ORDER BY id LIMIT 20`. With an index on
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0032"
-down_revision: str | None = "0030"
+down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
