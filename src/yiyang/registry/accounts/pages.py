@@ -81,7 +81,7 @@ def _form(
         "message": message,
         "roles": list(Role),
         "areas": area_choices(db, subject),
-        "providers": providers_in_scope(db, subject, request.app.state.clock()),
+        "providers": providers_in_scope(db, subject),
     }
     return render(request, "accounts/form.html", context, status_code=status_code)
 
