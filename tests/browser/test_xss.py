@@ -160,6 +160,8 @@ class XssWorld:
         for prefix, job_id in self.jobs.items():
             if path.startswith(prefix):
                 values["job_id"] = str(job_id)
+        if path.startswith("/accounts/"):  # its forms deactivate: not an account that signs in
+            values["user_id"] = values["target_user_id"]
         if path.startswith("/lang/"):
             values["code"] = "en"
         if path.startswith("/policies/"):
@@ -214,6 +216,7 @@ def xss_world(live_app: LiveApp) -> XssWorld:
         _, assessor = make_user(s, Role.ASSESSOR, username="assessor_xss")
         assessment_id = _assessment(s, assessor, elder, now)
         community = s.scalars(select(UserAccount).where(UserAccount.username == "community")).one()
+        target, _ = make_user(s, Role.OPERATOR, username="target_xss")
         _, totp = make_user(s, Role.AUDITOR, username="totp_xss")
         secret = twofactor.begin(s, totp, now=now, issuer="yiyang").secret
         twofactor.confirm(s, totp, pyotp.TOTP(secret).now(), now=now)
@@ -223,6 +226,7 @@ def xss_world(live_app: LiveApp) -> XssWorld:
             "provider_id": str(provider.id), "code": "xss_rehab", "order_id": str(offered),
             "complaint_id": str(complaint_id), "run_id": str(run_id),
             "assessment_id": str(assessment_id), "user_id": str(community.id),
+            "target_user_id": str(target.id),
         } | alarm_params  # fmt: skip
     _run_jobs(live_app)
     after = (tomorrow + timedelta(days=1)).isoformat()
