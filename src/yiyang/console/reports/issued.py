@@ -25,9 +25,9 @@ from yiyang.web.i18n import LOCALES
 REASON_MAX = 200
 
 
-def scope_key(street_code: str | None, provider_id: int | None) -> str:
-    """The street's code and the provider's id, "-" for none."""
-    return f"{street_code or '-'}/{provider_id or '-'}"
+def scope_key(street: str | None, provider_id: int | None) -> str:
+    """The street's id and the provider's id, "-" for none."""
+    return f"{street or '-'}/{provider_id or '-'}"
 
 
 def to_data(report: Report) -> dict[str, Any]:

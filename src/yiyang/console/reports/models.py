@@ -24,7 +24,7 @@ class IssuedReport(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    # The street's code and the provider's id ("-" for none): one key, never NULL, so that
+    # The street's id and the provider's id ("-" for none): one key, never NULL, so that
     # the unique version per month and scope holds for the whole district too.
     scope_key: Mapped[str] = mapped_column(String(48))
     version: Mapped[int] = mapped_column(Integer)

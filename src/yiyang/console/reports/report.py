@@ -340,7 +340,8 @@ class _Builder:
         return table, every
 
     def devices(self) -> tuple[Table, Counter[str]]:
-        per = screen_queries.devices_by_street(self.session, self.settings.alarm_low_battery_pct)
+        low = self.settings.alarm_low_battery_pct
+        per = availability_repository.counts_by_street(self.session, low)
         until = min(self.period.end, self.now)
         sampled = availability_repository.over_period(self.session, self.period.start, until)
         table = Table(

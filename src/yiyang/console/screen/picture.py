@@ -18,6 +18,7 @@ from yiyang.config import Settings
 from yiyang.console.screen import figures
 from yiyang.console.screen import programme as programme_figures
 from yiyang.console.screen import repository as queries
+from yiyang.devices import availability_repository
 from yiyang.dispatch import picture as field_staff
 from yiyang.kit.localtime import local_today
 from yiyang.planner.travel import StraightLineTravel
@@ -147,7 +148,7 @@ def programme(session: Session, settings: Settings, today: date) -> dict[str, in
 
 def devices(session: Session, settings: Settings) -> dict[int, dict[str, int]]:
     """Devices installed, online and low on battery per street."""
-    per = queries.devices_by_street(session, settings.alarm_low_battery_pct)
+    per = availability_repository.counts_by_street(session, settings.alarm_low_battery_pct)
     return {s: {"installed": a, "online": b, "low_battery": c} for s, (a, b, c) in per.items()}
 
 

@@ -41,7 +41,6 @@ def _page(
         "keys": Key, "in_yuan": IN_YUAN, "today": today,
         "values": values or {}, "errors": errors or {}, "message": message,
         "saved": request.query_params.get("saved") in {k.value for k in Key},
-        "saved_key": request.query_params.get("saved"),
     }  # fmt: skip
     return render(request, "console/programme.html", context, status_code=status_code)
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, aliased
 
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.response.models import AlarmResponder
-from yiyang.devices import availability_repository
 from yiyang.devices.models import Device
 from yiyang.orders.models import OrderEvent, ServiceOrder
 from yiyang.registry.areas.models import Area
@@ -224,11 +223,6 @@ def alarms_of(
         "closed_at", "lat", "lon",
     )  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt)]
-
-
-def devices_by_street(session: Session, low_battery_pct: int) -> dict[int, tuple[int, int, int]]:
-    """(installed, online, low battery) devices per street."""
-    return availability_repository.counts_by_street(session, low_battery_pct)
 
 
 def programme_counts(session: Session) -> tuple[int, int, int]:
