@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from yiyang.cli_admin import audit_app, visits_app
 from yiyang.config import MissingSecretKey, Settings, get_settings, instance_secret_key
 
 # Where the demo keeps its generated secret key when its database is not a SQLite file.
@@ -22,10 +23,10 @@ DEMO_INSTANCE = "var"
 app = typer.Typer(help="yiyang 颐养 — district smart elderly-care platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail: hash chain and archives.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(visits_app, name="visits")
 simulate_app = typer.Typer(help="Simulated traffic for demos and load.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
 
@@ -168,96 +169,6 @@ def _check_start(settings: Settings) -> None:
     except (MissingSecretKey, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-
-
-BREAK_REASONS = {
-    "gap": "rows are missing before it (expected seq {expected}, found {found})",
-    "link": "its link to the row before does not match (one of them was changed)",
-    "content": "its content does not match its hash (changed after sealing)",
-    "anchor": "its hash differs from the anchor given (expected {expected})",
-    "archive_missing": "the archive file is missing",
-    "archive_unreadable": "the archive file cannot be read",
-    "archive_rows": "the archive file does not hold the rows its manifest lists",
-    "archive_changed": "the archive file's bytes differ from its manifest (SHA-256)",
-}
-
-
-@audit_app.command("verify")
-def audit_verify(
-    archive_dir: Annotated[
-        Path | None, typer.Option(help="Archive files (default: YIYANG_AUDIT_ARCHIVE_DIR).")
-    ] = None,
-    anchor: Annotated[
-        list[str] | None,
-        typer.Option(help="SEQ:HASH printed by an earlier run, kept elsewhere; repeatable."),
-    ] = None,
-) -> None:
-    """Walk the audit chain through the archives and the table; exit 1 at the first break."""
-    from yiyang.db import make_engine, make_session_factory
-    from yiyang.security.audit.verify import parse_anchor, verify
-
-    settings = get_settings()
-    try:
-        anchors = dict(parse_anchor(a) for a in anchor or [])
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    folder = archive_dir or settings.audit_archive_dir
-    with make_session_factory(make_engine(settings.database_url))() as session:
-        report = verify(session, folder, anchors=anchors)
-    typer.echo(f"archives: {report.archives} files, {report.archived_rows:,} rows ({folder})")
-    typer.echo(f"table: {report.table_rows:,} sealed rows checked")
-    if report.unsealed:
-        typer.echo(
-            f"waiting for the sealer: {report.unsealed:,} rows since {report.oldest_unsealed_at}"
-        )
-    for name in report.orphan_files:
-        typer.echo(f"note: {name} has no manifest (a run that did not commit); not checked")
-    broken = report.broken
-    if broken is not None:
-        where = "the table" if broken.where == "table" else broken.where
-        row = f"row seq {broken.seq}" + (f" (id {broken.row_id})" if broken.row_id else "")
-        why = BREAK_REASONS.get(broken.reason, broken.reason).format(
-            expected=broken.expected, found=broken.found
-        )
-        typer.echo(f"BROKEN at {row} in {where}: {why}", err=True)
-        raise typer.Exit(code=1)
-    typer.echo(f"chain intact; head {report.head.seq}:{report.head.row_hash}")
-
-
-@audit_app.command("seal")
-def audit_seal() -> None:
-    """Seal the audit rows waiting for the sealer now (the worker does this every second)."""
-    from yiyang.db import make_engine, make_session_factory
-    from yiyang.kit.clock import utcnow
-    from yiyang.security.audit import sealer
-
-    factory = make_session_factory(make_engine(get_settings().database_url))
-    total = 0
-    while done := sealer.seal_new(factory, utcnow()):
-        total += done
-    typer.echo(f"sealed {total:,} rows")
-
-
-@audit_app.command("archive")
-def audit_archive() -> None:
-    """Archive the sealed rows past YIYANG_AUDIT_ONLINE_DAYS now (the worker does it nightly)."""
-    from yiyang.db import make_engine, make_session_factory, unit_of_work
-    from yiyang.kit.clock import utcnow
-    from yiyang.security.audit import archive
-
-    settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
-    while True:
-        with unit_of_work(factory) as session:
-            run = archive.archive_due(
-                session, utcnow(), online_days=settings.audit_online_days,
-                archive_dir=settings.audit_archive_dir,
-            )  # fmt: skip
-        for name in run.files:
-            typer.echo(f"wrote {settings.audit_archive_dir / name}")
-        if not run.more:
-            break
-    typer.echo("archive up to date")
 
 
 WORKER_PING_SECONDS = 30

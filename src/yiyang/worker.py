@@ -32,6 +32,8 @@ from yiyang.kit.clock import Clock
 from yiyang.orders import recurring
 from yiyang.ports.delivery import deliverers, http_client
 from yiyang.visits import care_tasks
+from yiyang.visits.payment import rejudge
+from yiyang.visits.policy import policy_from
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,6 +108,7 @@ def ensure_standing_timers(
         alarm_tasks.ensure_timer(session, clock())
         ingest_tasks.ensure_timer(session, clock())
         device_availability.ensure_timer(session, clock())
+        rejudge.ensure_timer(session, clock(), policy_from(settings))
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

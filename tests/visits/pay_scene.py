@@ -61,8 +61,8 @@ class StreetB:
     carer: Subject
 
 
-def street_b_visit(db: Session, scene: Scene, clock: FakeClock) -> StreetB:
-    """A bath in street b, done well by provider 3's caregiver."""
+def street_b_visit(db: Session, scene: Scene, clock: FakeClock, minutes: int = 60) -> StreetB:
+    """A bath in street b, done well by provider 3's caregiver (`minutes` long)."""
     elder_b = make_elder(
         db, scene.d.tree.comm_b1, name="赵凤英", phone="13800005678", lat_lon=INSIDE_2
     )
@@ -77,5 +77,5 @@ def street_b_visit(db: Session, scene: Scene, clock: FakeClock) -> StreetB:
         db, scene.operator, data, now=clock.now, settings=SETTINGS
     )
     accept(db, order, prov, carer, clock.now)
-    deliver(db, order, carer, clock)
+    deliver(db, order, carer, clock, minutes=minutes)
     return StreetB(order, prov, carer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tests.builders import make_user
@@ -17,9 +17,11 @@ from yiyang.errors import Conflict, Forbidden, Invalid, NotFound
 from yiyang.kit.pagination import PageParams
 from yiyang.security.audit.models import AuditEvent
 from yiyang.security.roles import Role
+from yiyang.visits import repository as visit_repository
 from yiyang.visits import rules as visit_rules
-from yiyang.visits.payment import assessing, exceptions
-from yiyang.visits.payment.models import VisitReview
+from yiyang.visits.payment import assessing, exceptions, tally
+from yiyang.visits.payment import repository as payment_repository
+from yiyang.visits.payment.models import VisitReview, VisitVerdict
 from yiyang.visits.payment.schemas import ExceptionFilter, ReviewIn
 
 MONTH = "2026-11"
@@ -212,10 +214,11 @@ def test_the_reviewers_home_lists_what_waits_and_forgets_it_once_approved(
     assert 'data-testid="work-exception"' not in client.get("/?lang=en").text
 
 
-def test_the_reports_tally_judges_each_visit_as_the_queue_does(
+def test_the_reports_tally_counts_as_the_queue_judges_from_verdicts_or_rows(
     db: Session, clock: FakeClock
 ) -> None:
-    """tally_between reads rows, not objects; it must agree with the queue visit by visit."""
+    """The report reads the stored verdicts; one judged under other thresholds it judges from
+    rows: both give the queue's own figures."""
     scene = make_scene(db, clock)
     bad = bad_visit(db, scene, clock)
     b = street_b_visit(db, scene, clock)
@@ -225,17 +228,32 @@ def test_the_reports_tally_judges_each_visit_as_the_queue_does(
         policy=POLICY, locale="en",
     )  # fmt: skip
     start, end = visit_rules.month_bounds(MONTH)
-    queue = {
-        a.order.id: (a.pay, a.state)
-        for a in assessing.delivered_in(db, district, MONTH, None, POLICY)
-    }
-    tally = exceptions.tally_between(
-        db, district, start, end, provider_id=None, street_ids=None, policy=POLICY
-    )
-    assert {t.order_id: (t.pay, t.state) for t in tally} == queue
-    assert queue[bad.id][1] == "asked" and len(queue) >= 2
-    only_b = exceptions.tally_between(
+    assessed = assessing.delivered_in(db, district, MONTH, None, POLICY)
+    ids = visit_repository.delivered_ids_between(district, start, end)
+    rows = {j.order_id: (j.pay, j.state) for j in tally.judged(db, ids, POLICY)}
+    assert rows == {a.order.id: (a.pay, a.state) for a in assessed}
+    expected = tally.Tally(delivered=len(assessed))
+    for a in assessed:
+        if a.pay.reasons:
+            expected.per_provider[a.order.provider_id] += 1
+            expected.states[a.state] += 1
+            expected.reasons.update(str(r) for r in a.pay.reasons)
+    assert expected.states["asked"] == 1 and expected.delivered >= 2
+
+    def counted() -> tally.Tally:
+        return tally.tally_between(
+            db, district, start, end, provider_id=None, street_ids=None, policy=POLICY
+        )
+
+    stale = payment_repository.stale_among(ids, visit_rules.policy_key(POLICY))
+    assert payment_repository.count_of(db, stale) == 0  # every figure above read from verdicts
+    assert counted() == expected
+    db.execute(update(VisitVerdict).values(policy="older"))  # as if judged under other numbers
+    assert counted() == expected
+    db.execute(delete(VisitVerdict))  # and as if delivered in bulk, never judged
+    assert counted() == expected
+    only_b = tally.tally_between(
         db, district, start, end, provider_id=None,
         street_ids=[scene.d.tree.street_b.id], policy=POLICY,
     )  # fmt: skip
-    assert [t.order_id for t in only_b] == [b.order.id]
+    assert only_b == tally.Tally(delivered=1) and b.order.id in rows

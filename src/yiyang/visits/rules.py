@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -27,6 +27,12 @@ class VisitPolicy:
     continuity_days: int = 30
     early_margin: timedelta = timedelta(minutes=60)  # check-in sooner before the window: early
     short_share: float = 0.5  # under this share of the item's standard minutes: short
+
+
+def policy_key(policy: VisitPolicy) -> str:
+    """A short fingerprint of a policy's numbers: a stored verdict judged under other numbers
+    is known to be stale."""
+    return hashlib.sha256(repr(astuple(policy)).encode()).hexdigest()[:16]
 
 
 class CheckMethod(StrEnum):

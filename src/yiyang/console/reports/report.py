@@ -30,8 +30,8 @@ from yiyang.errors import N_
 from yiyang.orders.page_helpers import CHANNEL_LABELS
 from yiyang.registry.vocab import LABELS as VOCAB_LABELS
 from yiyang.security.subject import Subject
-from yiyang.visits.payment import exceptions
 from yiyang.visits.payment.rules import REASON_LABELS
+from yiyang.visits.payment.tally import tally_between
 from yiyang.visits.policy import policy_from
 from yiyang.visits.wording import CATEGORY_WORDS, OUTCOME_WORDS
 from yiyang.web.i18n import translate
@@ -224,34 +224,28 @@ class _Builder:
 
     def exceptions(self) -> tuple[Table, dict[int | None, int]]:
         streets = self.scope.streets
-        assessed = exceptions.tally_between(
+        tally = tally_between(
             self.session, self.subject, self.period.start, self.period.end,
             provider_id=self.scope.provider_id,
             street_ids=sorted(streets) if streets is not None else None,
             policy=policy_from(self.settings),
         )  # fmt: skip
-        reasons: Counter[str] = Counter()
         states: Counter[str] = Counter()
-        per_provider: Counter[int | None] = Counter()
-        for item in assessed:
-            if not item.pay.reasons:
-                continue
-            per_provider[item.provider_id] += 1
-            for reason in item.pay.reasons:
-                reasons[reason] += 1
-            states[STATE_OF.get(item.state, "pending")] += 1
+        for state, n in tally.states.items():
+            states[STATE_OF.get(state, "pending")] += n
         table = Table(
             "exceptions", self.t(N_("Visits with exceptions")),
             [self.col(N_("Reason or review"), "text"), self.col(N_("Visits"))],
             note=self.tp(N_("%(n)s delivered visits; a visit may have several reasons."),
-                         n=len(assessed)),
+                         n=tally.delivered),
         )  # fmt: skip
-        for code, n in reasons.most_common():
+        rank = {code: n for n, code in enumerate(REASON_LABELS)}  # ties in the rules' order
+        for code, n in sorted(tally.reasons.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99))):
             table.rows.append([self.t(REASON_LABELS.get(code, code)), n])
         for state in DECISION_WORDS:
             table.rows.append([self.t(DECISION_WORDS[state]), states[state]])
-        table.total = [self.t(N_("Visits with exceptions")), sum(per_provider.values())]
-        return table, dict(per_provider)
+        table.total = [self.t(N_("Visits with exceptions")), sum(tally.per_provider.values())]
+        return table, dict(tally.per_provider)
 
     def complaints(self, rows: list[tuple[str, str, str | None, int | None]]) -> Table:
         outcomes = [o for o in OUTCOME_WORDS if any(r[2] == o for r in rows)]

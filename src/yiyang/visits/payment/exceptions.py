@@ -8,7 +8,6 @@ decides), each is audited, and a visit outside the caller's scope is 'not found'
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -28,11 +27,7 @@ from yiyang.visits.payment.models import VisitReview
 from yiyang.visits.payment.rules import (
     REASON_LABELS,
     Decision,
-    Payability,
-    VisitFacts,
-    payability,
     review_problems,
-    state_of,
 )
 from yiyang.visits.payment.schemas import (
     ExceptionFilter,
@@ -55,42 +50,7 @@ PROVIDER_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class Tallied:
-    """A delivered visit as counted in a report: its provider, payability and standing."""
-
-    order_id: int
-    provider_id: int | None
-    pay: Payability
-    state: str
-
-
 RECENT_MONTHS = 3  # without a month, the queue covers this month and the two before
-
-
-def tally_between(
-    session: Session, subject: Subject, start: datetime, end: datetime, *,
-    provider_id: int | None, street_ids: Sequence[int] | None, policy: VisitPolicy,
-) -> list[Tallied]:  # fmt: skip
-    """Payability of every delivered visit whose window started in [start, end), in scope,
-    judged as the queue judges it, from rows (a report's month is too many for objects)."""
-    ids = visit_repository.delivered_ids_between(subject, start, end, provider_id, street_ids)
-    rows = visit_repository.delivered_facts(session, ids)
-    complaints = visit_repository.open_complaints(session, ids)
-    scores = repository.ratings_of(session, ids)
-    last = repository.last_decisions(session, ids)
-    out = []
-    for order_id, provider, window_start, minutes, c_in, c_out, f_in, f_out, why, manual in rows:
-        facts = VisitFacts(
-            window_start_at=window_start, check_in_at=c_in, check_out_at=c_out,
-            standard_minutes=minutes, check_in_flag=f_in, check_out_flag=f_out,
-            short_reason=why, manual=bool(manual), open_complaints=complaints.get(order_id, 0),
-            rating_score=scores.get(order_id),
-        )  # fmt: skip
-        decision = last.get(order_id)
-        pay = payability(facts, decision, policy)
-        out.append(Tallied(order_id, provider, pay, state_of(pay, decision)))
-    return out
 
 
 def to_read(

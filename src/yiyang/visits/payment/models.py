@@ -61,6 +61,7 @@ class VisitVerdict(Base):
     payable: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(String(16))  # payable, approved, open, asked, rejected
     computed_at: Mapped[datetime] = mapped_column()
+    policy: Mapped[str | None] = mapped_column(String(16))  # visit_rules.policy_key judged by
 
 
 class VisitVerdictReason(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, case, delete, exists, func, select
+from sqlalchemy import Select, case, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yiyang.errors import N_, NotFound
@@ -92,6 +92,62 @@ def replace_verdicts(
         for n, code in enumerate(codes)
     )
     session.flush()
+
+
+def stale_delivered_ids(session: Session, key: str, after: int, limit: int) -> list[int]:
+    """Delivered orders past id `after` whose verdict is missing or was judged under another
+    policy than `key`, in id order (the re-judging's next batch)."""
+    stmt = (
+        select(ServiceOrder.id)
+        .outerjoin(VisitVerdict, VisitVerdict.order_id == ServiceOrder.id)
+        .where(
+            ServiceOrder.id > after,
+            ServiceOrder.status.in_(visit_repository.DELIVERED),
+            or_(VisitVerdict.policy.is_(None), VisitVerdict.policy != key),
+        )
+        .order_by(ServiceOrder.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def _fresh(ids: Select[tuple[int]], key: str) -> Select[tuple[int]]:
+    """The orders of `ids` whose stored verdict was judged under policy `key`."""
+    return select(VisitVerdict.order_id).where(
+        VisitVerdict.order_id.in_(ids), VisitVerdict.policy == key
+    )
+
+
+def stale_among(ids: Select[tuple[int]], key: str) -> Select[tuple[int]]:
+    """The orders of `ids` without a verdict judged under `key` (a statement)."""
+    subset = ids.subquery()
+    return select(subset.c.id).where(subset.c.id.not_in(_fresh(select(subset.c.id), key)))
+
+
+def count_of(session: Session, ids: Select[tuple[int]]) -> int:
+    """How many orders a statement of ids selects."""
+    return int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+
+
+def stored_tally(
+    session: Session, ids: Select[tuple[int]], key: str
+) -> tuple[list[tuple[int | None, str, int]], list[tuple[str, int]]]:
+    """From the verdicts of `ids` judged under `key`, those with reasons counted by (order's
+    provider, state), and their reason codes counted."""
+    fresh = _fresh(ids, key)
+    with_reasons = exists().where(VisitVerdictReason.order_id == VisitVerdict.order_id)
+    by_state = session.execute(
+        select(ServiceOrder.provider_id, VisitVerdict.state, func.count())
+        .join(ServiceOrder, ServiceOrder.id == VisitVerdict.order_id)
+        .where(VisitVerdict.order_id.in_(fresh), with_reasons)
+        .group_by(ServiceOrder.provider_id, VisitVerdict.state)
+    ).tuples()
+    by_reason = session.execute(
+        select(VisitVerdictReason.reason, func.count())
+        .where(VisitVerdictReason.order_id.in_(fresh))
+        .group_by(VisitVerdictReason.reason)
+    ).tuples()
+    return list(by_state), list(by_reason)
 
 
 def _queue(

@@ -17,7 +17,7 @@ from yiyang.visits import repository as visit_repository
 from yiyang.visits.payment import repository
 from yiyang.visits.payment.assessing import assess, month_of
 from yiyang.visits.payment.models import VisitVerdict
-from yiyang.visits.rules import VisitPolicy
+from yiyang.visits.rules import VisitPolicy, policy_key
 
 
 def refresh(
@@ -28,11 +28,12 @@ def refresh(
     pairs = visit_repository.deliveries_of(session, list(order_ids), lock=True)
     delivered = [(o, v) for o, v in pairs if o.status in visit_repository.DELIVERED]
     items = assess(session, delivered, policy)
+    key = policy_key(policy)
     verdicts = [
         VisitVerdict(
             order_id=item.order.id, month=month_of(item.order.window_start_at),
             provider_id=item.order.provider_id, payable=item.pay.payable, state=item.state,
-            computed_at=now,
+            computed_at=now, policy=key,
         )
         for item in items
     ]  # fmt: skip
