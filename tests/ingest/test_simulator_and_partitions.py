@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -13,9 +13,9 @@ from tests.ingest.conftest import Rig
 from yiyang.devices.ingest_tasks import ensure_partitions, months_from
 from yiyang.devices.message_models import DeviceReading
 from yiyang.devices.models import Device
-from yiyang.ingest.simulator import SimDevice, _Http, next_message, prepare
+from yiyang.ingest.simulator import Meter, SimDevice, _Http, next_message, prepare
 from yiyang.protocols.message import MessageKind
-from yiyang.protocols.vocabulary import IdentityScheme
+from yiyang.protocols.vocabulary import IdentityScheme, Metric, Signal
 
 
 def test_simulated_traffic_is_mostly_heartbeats_with_plausible_vitals() -> None:
@@ -59,3 +59,26 @@ def test_partitions_are_made_ahead_and_readings_land_in_theirs(rig: Rig) -> None
         where = s.execute(text("SELECT tableoid::regclass::text FROM device_reading")).scalar()
         assert where == "device_reading_2027_06"
         assert s.scalar(select(func.count(DeviceReading.id))) == 1
+
+
+def test_passive_sensors_behave_like_a_home_lived_in() -> None:
+    """Doors and motion report life often by day and seldom at night; a water meter counts up
+    by more than the water rule's 0.01 m³ in 12 h by day, and never runs backwards."""
+    rng = random.Random(5)
+    noon, night = datetime(2026, 11, 23, 4, tzinfo=UTC), datetime(2026, 11, 23, 18, tzinfo=UTC)
+    door = SimDevice(2, "door_sensor", IdentityScheme.SERIAL, "D2", "tok")
+
+    def active_share(at: datetime) -> float:
+        sent = [next_message(door, rng, at, n) for n in range(1000)]
+        return sum(m.signal is Signal.DOOR_OPEN for m in sent) / len(sent)
+
+    assert active_share(noon) > 0.6 > 0.2 > active_share(night)
+    meter = SimDevice(3, "water_meter", IdentityScheme.SERIAL, "W3", "tok")
+    meters: dict[int, Meter] = {}
+    readings = []
+    for n in range(48):  # every 15 minutes for 12 hours of a day
+        message = next_message(meter, rng, noon + timedelta(minutes=15 * n), n, meters)
+        if message.kind is MessageKind.READING:
+            readings.append(message.readings[Metric.WATER_M3])
+    assert len(readings) > 40 and readings == sorted(readings)
+    assert 0.03 < readings[-1] - readings[0] < 0.3
