@@ -62,6 +62,18 @@ def resident_ids(session: Session, home_id: int | None) -> list[int]:
     return list(session.scalars(stmt.order_by(HomeResident.elder_id)))
 
 
+def residents_of_homes(session: Session, home_ids: set[int]) -> dict[int, list[int]]:
+    """The elders living in each of many homes, in a stable order, in one query."""
+    found: dict[int, list[int]] = {}
+    if home_ids:
+        stmt = select(HomeResident.home_id, HomeResident.elder_id).where(
+            HomeResident.home_id.in_(sorted(home_ids))
+        )
+        for home_id, elder_id in session.execute(stmt.order_by(HomeResident.elder_id)):
+            found.setdefault(home_id, []).append(elder_id)
+    return found
+
+
 def insert_message(session: Session, values: dict[str, Any]) -> int | None:
     """Store a device message in one round trip; None when its (device, message id) exists,
     even if another transaction stored it a moment ago (ON CONFLICT DO NOTHING)."""
