@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, or_, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.rule_models import AlarmThreshold, RuleState
 from yiyang.devices.kinds import DeviceStatus
+from yiyang.devices.message_repository import pairs_in
 from yiyang.devices.models import Device, HomeResident
 from yiyang.registry.elders.models import Elder
 
@@ -32,7 +34,7 @@ def lock_state_rows(session: Session, keys: list[tuple[str, str]]) -> list[tuple
     """The rule states of these (owner, rule key) pairs that exist, locked in key order."""
     stmt = (
         select(*_ROW)
-        .where(tuple_(_STATE.c.owner, _STATE.c.rule_key).in_(keys))
+        .where(pairs_in(session, _STATE.c.owner, _STATE.c.rule_key, keys))
         .order_by(_STATE.c.owner, _STATE.c.rule_key)
         .with_for_update()
     )
@@ -60,14 +62,39 @@ _UPDATE_STATE = (
     .where(_STATE.c.id == bindparam("b_id"))
     .values({name: bindparam(f"v_{name}") for name in STATE_COLUMNS[3:]})
 )
+# PostgreSQL: one statement for the whole batch, its columns as arrays (unnest), where an
+# executemany is a statement a row on the server.
+_PG_TYPES = (
+    "bigint", None, None, "bigint", "bigint", "integer", "double precision", "timestamptz",
+    "boolean", "text", "integer", "timestamptz", "timestamptz", "timestamptz", "text", "jsonb",
+    "timestamptz",
+)  # fmt: skip
+_PG_COLUMNS = [(n, t) for n, t in zip(STATE_COLUMNS, _PG_TYPES, strict=True) if t is not None]
+_PG_UPDATE_STATE = text(
+    "UPDATE rule_state AS r SET "
+    + ", ".join(f"{n} = v.{n}" for n, _ in _PG_COLUMNS[1:])
+    + " FROM unnest("
+    + ", ".join(f"CAST(:{n} AS {t}[])" for n, t in _PG_COLUMNS)
+    + ") AS v("
+    + ", ".join(n for n, _ in _PG_COLUMNS)
+    + ") WHERE r.id = v.id"
+)
 
 
 def update_state_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Write back changed rule states (plain rows in STATE_COLUMNS order), one executemany."""
-    if rows:
-        names = [f"v_{name}" for name in STATE_COLUMNS[3:]]
-        params = [{"b_id": row[0]} | dict(zip(names, row[3:], strict=True)) for row in rows]
-        session.connection().execute(_UPDATE_STATE, params)
+    """Write back changed rule states (plain rows in STATE_COLUMNS order) in one statement
+    (PostgreSQL) or one executemany."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        at = {name: i for i, name in enumerate(STATE_COLUMNS)}
+        arrays = {n: [row[at[n]] for row in rows] for n, _ in _PG_COLUMNS}
+        arrays["data"] = [json.dumps(d) for d in arrays["data"]]
+        session.connection().execute(_PG_UPDATE_STATE, arrays)
+        return
+    names = [f"v_{name}" for name in STATE_COLUMNS[3:]]
+    params = [{"b_id": row[0]} | dict(zip(names, row[3:], strict=True)) for row in rows]
+    session.connection().execute(_UPDATE_STATE, params)
 
 
 def state(

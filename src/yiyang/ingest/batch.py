@@ -72,7 +72,7 @@ def store(
             continue
         checked.append((p, device, messages))
     flat = [(p, device, m) for p, device, messages in checked for m in messages]
-    statuses = ingestion.accept_many(
+    statuses, state = ingestion.accept_many(
         session, [(d, m) for _, d, m in flat], channel=Channel.MQTT, now=now, limits=limits
     )
     arrivals: list[intake.Arrival] = []
@@ -90,6 +90,7 @@ def store(
     alarms: dict[int, list[int]] = {}
     for index, raised in zip(taken_at, intake.take_all(session, arrivals, now=now), strict=True):
         alarms.setdefault(index, []).extend(a.id for a in raised)
+    ingestion.write_state(session, state, now=now, limits=limits)
     for index, these in status_of.items():
         status = these[0] if len(these) == 1 else Status.STORED
         results[index] = Taken(str(status), tuple(alarms.get(index, [])))
