@@ -42,9 +42,7 @@ def device_by_identity(session: Session, scheme: str, value: str) -> Device | No
     return session.scalar(stmt)
 
 
-def pairs_in(
-    session: Session, first: Any, second: Any, pairs: list[Any]
-) -> ColumnElement[bool]:
+def pairs_in(session: Session, first: Any, second: Any, pairs: list[Any]) -> ColumnElement[bool]:
     """`(first, second) IN pairs`; on PostgreSQL as two arrays (unnest), a statement the
     driver keeps prepared, where a long IN list is rendered and parsed anew every time."""
     if session.get_bind().dialect.name != "postgresql":
@@ -174,9 +172,9 @@ def set_online_many(session: Session, device_ids: set[int]) -> set[int]:
 
 
 def touch_many(session: Session, values: dict[int, dict[str, Any]]) -> None:
-    """`touch` for many devices, in id order: one UPDATE of the devices that get the same
-    values (most often only the time they were seen), one executemany per set of columns
-    for the others."""
+    """`touch` for many devices (their rows locked first, `lock_devices`): one UPDATE of
+    those that get the same values (most often only the time they were seen), one
+    executemany per set of columns for the others."""
     same: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for device_id in sorted(values):
         same.setdefault(tuple(sorted(values[device_id].items())), []).append(device_id)
