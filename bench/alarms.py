@@ -286,14 +286,15 @@ def write_doc(command: str, info: dict[str, str], r: dict[str, Any]) -> None:
         "messages, one INSERT of the readings, one SELECT ... FOR UPDATE of the rule states it",
         "reads (plus an INSERT ... ON CONFLICT of those missing, for fresh devices), one UPDATE",
         "of those that changed, then the devices' rows locked in id order and one UPDATE of",
-        "their state. On PostgreSQL each takes the batch's rows as arrays (`unnest`), so the",
-        "driver keeps it prepared and the server runs one statement, not one a row. The rules",
-        "read and write plain rows (no ORM objects of rule state); an online device's offline",
-        "rule is not read. What is left is about half Python (parsing, the rules, the",
-        "driver) and half waiting on PostgreSQL, which shares the two CPUs with the broker,",
-        "the publisher and the ingest processes (see the load average); a second process has",
-        "little CPU to add, and two batches holding rule states of the same devices wait for",
-        "each other (the bench's 500 devices: nearly every pair of batches shares some).",
+        "their state. On PostgreSQL the lookups, the inserts and the rule states' update take",
+        "the batch's rows as arrays (`unnest`), so the driver keeps each statement prepared and",
+        "the server runs one statement, not one a row. The rules read and write plain rows (no",
+        "ORM objects of rule state); an online device's offline rule is not read. What is left",
+        "is about half Python (parsing, the rules, the driver) and half waiting on PostgreSQL,",
+        "which shares the two CPUs with the broker, the publisher and the ingest processes (see",
+        "the load average), so a second process adds only the CPU that is left. Two batches",
+        "that share devices wait for each other's rule states and device rows (locked in key",
+        "order, so they never deadlock), the devices' rows only for the end of a batch.",
     ]
     replace_section(SECTION, "\n".join(lines) + "\n")
 
