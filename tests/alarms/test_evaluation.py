@@ -53,8 +53,11 @@ def _steps(db: Session, alarm: Alarm) -> list[str]:
 
 
 def _state(db: Session, device: Device, key: str) -> RuleState:
+    """The stored state as it is now (the intake writes plain rows, not this session's ORM)."""
     found = db.scalar(
-        select(RuleState).where(RuleState.owner == f"device:{device.id}", RuleState.rule_key == key)
+        select(RuleState)
+        .where(RuleState.owner == f"device:{device.id}", RuleState.rule_key == key)
+        .execution_options(populate_existing=True)
     )
     assert found is not None
     return found

@@ -29,10 +29,11 @@ def _press(db: Session, device: Device, clock: FakeClock, settings: Settings) ->
 
 
 def _state(db: Session, device: Device) -> RuleState:
+    """The stored state as it is now (the intake writes plain rows, not this session's ORM)."""
     st = db.scalar(
-        select(RuleState).where(
-            RuleState.owner == f"device:{device.id}", RuleState.rule_key == "service"
-        )
+        select(RuleState)
+        .where(RuleState.owner == f"device:{device.id}", RuleState.rule_key == "service")
+        .execution_options(populate_existing=True)
     )
     assert st is not None
     return st

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from yiyang.alarms import rule_repository, rules, service_requests, thresholds
+from yiyang.alarms import rule_repository, rules, service_requests
 from yiyang.alarms.events import AlarmSnapshot, AlarmStepped
 from yiyang.alarms.kinds import AlarmType, StepAction
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import Origin, add_step, raise_or_repeat
 from yiyang.alarms.repository import open_alarm_for_update
-from yiyang.alarms.rule_models import RuleState
+from yiyang.alarms.rule_states import StateKey, StateRow, book_of
 from yiyang.alarms.rules import Action, Reason
 from yiyang.config import Settings
 from yiyang.devices.kinds import KINDS, DeviceKind
@@ -91,10 +91,36 @@ def clear_open(
     return None
 
 
-def _state(session: Session, device: Device, key: str, now: datetime) -> RuleState:
-    return rule_repository.state(
-        session, f"device:{device.id}", key, now=now, device_id=device.id, elder_id=device.elder_id
-    )
+def _state(session: Session, device: Device, key: str, now: datetime) -> StateRow:
+    owner = f"device:{device.id}"
+    return book_of(session).get(owner, key, device_id=device.id, elder_id=device.elder_id)
+
+
+def needed_states(device: Device, message: DeviceMessage) -> list[StateKey]:
+    """The rule states `evaluate` will read for this message (a batch locks them at once)."""
+    owner, kind = f"device:{device.id}", DeviceKind(device.kind)
+    keys = []
+
+    def key(rule_key: str) -> None:
+        keys.append(StateKey(owner, rule_key, device.id, device.elder_id))
+
+    if not device.online:
+        key("offline")
+    if message.battery_pct is not None and KINDS[kind].battery:
+        key("battery")
+    for metric in message.readings:
+        if metric is Metric.WATER_M3 and kind is DeviceKind.WATER_METER:
+            key("water")
+        elif rules.rule_for(kind, metric) is not None:
+            key(str(metric))
+    if message.readings and kind is DeviceKind.SMART_MATTRESS:
+        key("bed_exit")
+    if message.kind is MessageKind.SIGNAL and message.signal is not None:
+        if message.signal in ACTIVITY:
+            key(ACTIVITY[message.signal][0])
+        elif message.signal in (Signal.BED_EXIT, Signal.IN_BED):
+            key("bed_exit")
+    return keys
 
 
 def evaluate(
@@ -108,7 +134,10 @@ def evaluate(
 ) -> Outcome:
     """Apply every rule a message touches; returns what it raised and cleared, and why."""
     out = Outcome()
-    _back_online(session, device, origin, now, out)
+    # As read before the gateway marked it online. An online device's offline rule has not
+    # fired: the sweep marks the device offline in the transaction that fires it.
+    if not device.online:
+        _back_online(session, device, origin, now, out)
     if message.battery_pct is not None:
         _battery(session, device, origin, message.battery_pct, now, settings, out)
     if message.readings:
@@ -166,7 +195,7 @@ def _readings(
     out: Outcome,
 ) -> None:  # fmt: skip
     kind = DeviceKind(device.kind)
-    overrides = thresholds.overrides_of(session, origin.elder_id)
+    overrides = book_of(session).overrides.get(origin.elder_id, {}) if origin.elder_id else {}
     local = message.sent_at.astimezone(CHINA_TZ).time()
     for metric, value in sorted(message.readings.items()):
         if metric is Metric.WATER_M3 and kind is DeviceKind.WATER_METER:
@@ -210,7 +239,7 @@ def _readings(
         _back_in_bed(session, device, origin, message.sent_at, now, out)
 
 
-def _reading_state(st: RuleState) -> rules.ReadingState:
+def _reading_state(st: StateRow) -> rules.ReadingState:
     return rules.ReadingState(
         consecutive=st.consecutive,
         counting=AlarmType(st.data["counting"]) if st.data.get("counting") else None,
@@ -222,7 +251,7 @@ def _reading_state(st: RuleState) -> rules.ReadingState:
     )
 
 
-def _store_reading_state(st: RuleState, decision: rules.Decision, now: datetime) -> None:
+def _store_reading_state(st: StateRow, decision: rules.Decision, now: datetime) -> None:
     new = decision.state
     st.consecutive = new.consecutive
     st.data = {"counting": str(new.counting) if new.counting else None}
@@ -259,7 +288,7 @@ def _water(
     out.reasons["water"] = Reason.ACTIVE if used else Reason.COUNTING
 
 
-def _water_track(st: RuleState) -> rules.WaterTrack | None:
+def _water_track(st: StateRow) -> rules.WaterTrack | None:
     if not st.data.get("samples"):
         return None
     samples = tuple((datetime.fromisoformat(t), float(v)) for t, v in st.data["samples"])
@@ -318,7 +347,8 @@ def _activity(
     st.reason, st.updated_at = Reason.ACTIVE, now
     out.reasons[key] = Reason.ACTIVE
     if st.fired:
-        for other in rule_repository.fired_siblings(session, device, key):
+        siblings = rule_repository.fired_sibling_rows(session, device, key)
+        for other in book_of(session).adopt(siblings):
             other.fired, other.reason, other.updated_at = False, Reason.ACTIVE, now
         st.fired = False
         if gone := clear_open(session, origin.originator, type_, now, Reason.ACTIVE):

@@ -9,14 +9,16 @@ back online, the service button.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from yiyang.alarms import evaluation
+from yiyang.alarms import evaluation, thresholds
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import Origin, raise_or_repeat
+from yiyang.alarms.rule_states import close_book, open_book
 from yiyang.config import Settings, get_settings
 from yiyang.devices.models import Device
 from yiyang.protocols.message import DeviceMessage, MessageKind
@@ -54,6 +56,15 @@ def origin_of(device: Device, resident_ids: list[int]) -> Origin:
     )
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A stored message to judge, from its device, with the residents of the device's home."""
+
+    device: Device
+    message: DeviceMessage
+    resident_ids: list[int]
+
+
 def take(
     session: Session,
     device: Device,
@@ -67,9 +78,39 @@ def take(
 
     `settings` (offline grace, battery level, service button) default to the process's.
     """
-    origin = origin_of(device, resident_ids)
+    arrival = Arrival(device, message, resident_ids)
+    (alarms,) = take_all(session, [arrival], now=now, settings=settings)
+    return alarms
+
+
+def take_all(
+    session: Session, arrivals: list[Arrival], *, now: datetime, settings: Settings | None = None
+) -> list[list[Alarm]]:
+    """`take` for many messages, in order, with one read of their elders' thresholds, one
+    lock of the rule states they read, and one write of those that changed."""
+    settings = settings or get_settings()
+    origins = [origin_of(a.device, a.resident_ids) for a in arrivals]
+    book = open_book(session, now)
+    try:
+        elders = {o.elder_id for a, o in zip(arrivals, origins, strict=True) if a.message.readings}
+        book.overrides = thresholds.overrides_of(session, {e for e in elders if e is not None})
+        book.lock([k for a in arrivals for k in evaluation.needed_states(a.device, a.message)])
+        raised = [
+            _take(session, a, origin, now, settings)
+            for a, origin in zip(arrivals, origins, strict=True)
+        ]
+        book.save()
+    finally:
+        close_book(session)
+    return raised
+
+
+def _take(
+    session: Session, arrival: Arrival, origin: Origin, now: datetime, settings: Settings
+) -> list[Alarm]:
+    device, message = arrival.device, arrival.message
     outcome = evaluation.evaluate(
-        session, device, message, origin=origin, now=now, settings=settings or get_settings()
+        session, device, message, origin=origin, now=now, settings=settings
     )
     if message.kind is not MessageKind.SIGNAL or message.signal not in IMMEDIATE:
         return outcome.raised

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, or_, select, tuple_
+from sqlalchemy import Table, and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -16,53 +16,85 @@ from sqlalchemy.orm import Session, aliased
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.rule_models import AlarmThreshold, RuleState
 from yiyang.devices.kinds import DeviceStatus
+from yiyang.devices.message_repository import pairs_in
 from yiyang.devices.models import Device, HomeResident
 from yiyang.registry.elders.models import Elder
 
-STATE_CACHE = "yiyang.rule_states"
+# The columns of a rule state as a plain row (rule_states.StateRow), in this order.
+STATE_COLUMNS = (
+    "id", "owner", "rule_key", "device_id", "elder_id", "consecutive", "last_value",
+    "last_reading_at", "fired", "fired_type", "level", "silence_until", "pending_since",
+    "last_event_at", "reason", "data", "updated_at",
+)  # fmt: skip
+_STATE = cast(Table, RuleState.__table__)
+_ROW = [_STATE.c[name] for name in STATE_COLUMNS]
 
 
-@dataclass(frozen=True)
-class StateKey:
-    """A rule state a batch will need: made empty if `create` and it does not exist yet."""
-
-    owner: str
-    rule_key: str
-    device_id: int | None
-    elder_id: int | None
-    create: bool
-
-
-def lock_states(session: Session, keys: list[StateKey], *, now: datetime) -> int:
-    """Lock (and make, where asked) many rule states in two statements, in a stable order,
-    and keep them in the session's cache for `state`; how many are cached."""
-    if not keys:
-        return 0
-    wanted = {(k.owner, k.rule_key): k for k in keys}
-    new: list[dict[str, Any]] = [
-        {"owner": k.owner, "rule_key": k.rule_key, "device_id": k.device_id,
-         "elder_id": k.elder_id, "consecutive": 0, "fired": False, "data": {}, "updated_at": now}
-        for k in wanted.values() if k.create
-    ]  # fmt: skip
-    if new:
-        dialect = session.get_bind().dialect.name
-        insert_ = (pg_insert if dialect == "postgresql" else sqlite_insert)(RuleState)
-        session.execute(insert_.on_conflict_do_nothing(index_elements=["owner", "rule_key"]), new)
+def lock_state_rows(session: Session, keys: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """The rule states of these (owner, rule key) pairs that exist, locked in key order."""
     stmt = (
-        select(RuleState)
-        .where(tuple_(RuleState.owner, RuleState.rule_key).in_(sorted(wanted)))
-        .order_by(RuleState.owner, RuleState.rule_key)
+        select(*_ROW)
+        .where(pairs_in(session, _STATE.c.owner, _STATE.c.rule_key, keys))
+        .order_by(_STATE.c.owner, _STATE.c.rule_key)
         .with_for_update()
     )
-    cache = session.info.setdefault(STATE_CACHE, {})
-    for row in session.scalars(stmt):
-        cache[(row.owner, row.rule_key)] = row
-    return len(cache)
+    return [tuple(row) for row in session.connection().execute(stmt)]
 
 
-def forget_states(session: Session) -> None:
-    """Drop the batch's cache of locked states (at the end of its transaction)."""
-    session.info.pop(STATE_CACHE, None)
+def insert_state_rows(
+    session: Session, keys: list[tuple[str, str, int | None, int | None]], *, now: datetime
+) -> list[tuple[Any, ...]]:
+    """Make empty rule states for (owner, rule key, device, elder), in the given order; those
+    another process made meanwhile are left to it (not returned)."""
+    rows: list[dict[str, Any]] = [
+        {"owner": o, "rule_key": k, "device_id": d, "elder_id": e, "consecutive": 0,
+         "fired": False, "data": {}, "updated_at": now}
+        for o, k, d, e in keys
+    ]  # fmt: skip
+    dialect = session.get_bind().dialect.name
+    insert_ = (pg_insert if dialect == "postgresql" else sqlite_insert)(_STATE)
+    stmt = insert_.on_conflict_do_nothing(index_elements=["owner", "rule_key"]).returning(*_ROW)
+    return [tuple(row) for row in session.connection().execute(stmt, rows)]
+
+
+_UPDATE_STATE = (
+    update(_STATE)
+    .where(_STATE.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"v_{name}") for name in STATE_COLUMNS[3:]})
+)
+# PostgreSQL: one statement for the whole batch, its columns as arrays (unnest), where an
+# executemany is a statement a row on the server.
+_PG_TYPES = (
+    "bigint", None, None, "bigint", "bigint", "integer", "double precision", "timestamptz",
+    "boolean", "text", "integer", "timestamptz", "timestamptz", "timestamptz", "text", "jsonb",
+    "timestamptz",
+)  # fmt: skip
+_PG_COLUMNS = [(n, t) for n, t in zip(STATE_COLUMNS, _PG_TYPES, strict=True) if t is not None]
+_PG_UPDATE_STATE = text(
+    "UPDATE rule_state AS r SET "
+    + ", ".join(f"{n} = v.{n}" for n, _ in _PG_COLUMNS[1:])
+    + " FROM unnest("
+    + ", ".join(f"CAST(:{n} AS {t}[])" for n, t in _PG_COLUMNS)
+    + ") AS v("
+    + ", ".join(n for n, _ in _PG_COLUMNS)
+    + ") WHERE r.id = v.id"
+)
+
+
+def update_state_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Write back changed rule states (plain rows in STATE_COLUMNS order) in one statement
+    (PostgreSQL) or one executemany."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        at = {name: i for i, name in enumerate(STATE_COLUMNS)}
+        arrays = {n: [row[at[n]] for row in rows] for n, _ in _PG_COLUMNS}
+        arrays["data"] = [json.dumps(d) for d in arrays["data"]]
+        session.connection().execute(_PG_UPDATE_STATE, arrays)
+        return
+    names = [f"v_{name}" for name in STATE_COLUMNS[3:]]
+    params = [{"b_id": row[0]} | dict(zip(names, row[3:], strict=True)) for row in rows]
+    session.connection().execute(_UPDATE_STATE, params)
 
 
 def state(
@@ -74,14 +106,8 @@ def state(
     device_id: int | None = None,
     elder_id: int | None = None,
 ) -> RuleState:
-    """The rule's stored memory for this owner, locked for update; made empty the first time.
-
-    A batch of messages locks the states it will need at once (`lock_states`); those are
-    taken from the session's cache without another query.
-    """
-    cached = session.info.get(STATE_CACHE, {}).get((owner, rule_key))
-    if cached is not None:
-        return cached
+    """The rule's stored memory for this owner as an ORM object, locked for update; made
+    empty the first time (the sweeps' and timers' way; an intake reads plain rows)."""
     stmt = (
         select(RuleState)
         .where(RuleState.owner == owner, RuleState.rule_key == rule_key)
@@ -120,6 +146,14 @@ def thresholds_of(session: Session, elder_id: int) -> list[AlarmThreshold]:
             .order_by(AlarmThreshold.metric)
         )
     )
+
+
+def thresholds_of_elders(session: Session, elder_ids: set[int]) -> list[AlarmThreshold]:
+    """The own thresholds of many elders (an intake's batch reads them once)."""
+    if not elder_ids:
+        return []
+    stmt = select(AlarmThreshold).where(AlarmThreshold.elder_id.in_(sorted(elder_ids)))
+    return list(session.scalars(stmt))
 
 
 def threshold(session: Session, elder_id: int, metric: str) -> AlarmThreshold | None:
@@ -248,18 +282,19 @@ def active_sibling(session: Session, device: Device, rule_key: str, since: datet
     return bool(session.scalar(stmt))
 
 
-def fired_siblings(session: Session, device: Device, rule_key: str) -> list[RuleState]:
-    """Fired states of the other devices of the same elder or home (to re-arm them together)."""
+def fired_sibling_rows(session: Session, device: Device, rule_key: str) -> list[tuple[Any, ...]]:
+    """Fired states of the devices of the same elder or home (to re-arm them together),
+    as plain rows, locked."""
     same = (
         Device.elder_id == device.elder_id
         if device.elder_id is not None
         else Device.home_id == device.home_id
     )
-    return list(
-        session.scalars(
-            select(RuleState)
-            .join(Device, Device.id == RuleState.device_id)
-            .where(RuleState.rule_key == rule_key, RuleState.fired.is_(True), same)
-            .with_for_update(of=RuleState)
-        )
+    stmt = (
+        select(*_ROW)
+        .join(Device, Device.id == _STATE.c.device_id)
+        .where(_STATE.c.rule_key == rule_key, _STATE.c.fired.is_(True), same)
+        .order_by(_STATE.c.owner, _STATE.c.rule_key)
+        .with_for_update(of=_STATE)
     )
+    return [tuple(row) for row in session.connection().execute(stmt)]

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from yiyang.alarms import rule_repository, rules
+from yiyang.alarms import rules
 from yiyang.alarms.raising import Origin
+from yiyang.alarms.rule_states import book_of
 from yiyang.alarms.rules import Action, Reason
 from yiyang.config import Settings
 from yiyang.devices.models import Device
@@ -46,10 +47,9 @@ def request(
     settings: Settings,
 ) -> Request:
     """Order the configured service for the button's elder, or note why it cannot be done."""
-    st = rule_repository.state(
-        session, f"device:{device.id}", "service", now=now, device_id=device.id,
-        elder_id=origin.elder_id,
-    )  # fmt: skip
+    st = book_of(session).get(
+        f"device:{device.id}", "service", device_id=device.id, elder_id=origin.elder_id
+    )
     verdict = rules.service_press(st.last_event_at, message.sent_at, origin.elder_id)
     result = Request(verdict.reason)
     if verdict.action is Action.RAISE and origin.elder_id is not None:

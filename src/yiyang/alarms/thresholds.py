@@ -58,13 +58,12 @@ def override_of(row: AlarmThreshold) -> rules.Override:
     )
 
 
-def overrides_of(session: Session, elder_id: int | None) -> dict[Metric, rules.Override]:
-    """The elder's overrides by metric (none for a home or a device without an elder)."""
-    if elder_id is None:
-        return {}
-    return {
-        Metric(r.metric): override_of(r) for r in rule_repository.thresholds_of(session, elder_id)
-    }
+def overrides_of(session: Session, elder_ids: set[int]) -> dict[int, dict[Metric, rules.Override]]:
+    """The overrides of many elders by metric, in one query (those without have none)."""
+    found: dict[int, dict[Metric, rules.Override]] = {}
+    for row in rule_repository.thresholds_of_elders(session, elder_ids):
+        found.setdefault(row.elder_id, {})[Metric(row.metric)] = override_of(row)
+    return found
 
 
 def _elder(session: Session, subject: Subject, elder_id: int) -> Elder:

@@ -8,7 +8,7 @@ hands the stored message to the alarms); it never commits. A message it cannot t
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -207,6 +207,15 @@ def _state_values(device: Device, message: DeviceMessage, now: datetime) -> dict
     return values
 
 
+@dataclass
+class SeenState:
+    """What a batch's messages tell of their devices' state, written after their alarms."""
+
+    devices: dict[int, Device] = field(default_factory=dict)
+    values: dict[int, dict[str, object]] = field(default_factory=dict)
+    low: dict[int, int] = field(default_factory=dict)  # battery under the low mark
+
+
 def accept_many(
     session: Session,
     taken: list[tuple[Device, DeviceMessage]],
@@ -214,10 +223,10 @@ def accept_many(
     channel: Channel,
     now: datetime,
     limits: Limits,
-) -> list[Status]:
+) -> tuple[list[Status], SeenState]:
     """`accept` for a batch of checked messages (their time too), set-based: one insert of the
-    new messages (a duplicate, also within the batch, is stored once), one of their readings,
-    one update of each device's state. The status of each, in order."""
+    new messages (a duplicate, also within the batch, is stored once), one of their readings.
+    The status of each, in order, and the devices' state to write (`write_state`)."""
     rows, seen_here = [], set()
     for device, message in taken:
         key = (device.id, message.message_id)
@@ -234,9 +243,7 @@ def accept_many(
     new = repo.insert_messages(session, rows)
     statuses: list[Status] = []
     readings: list[dict[str, object]] = []
-    devices: dict[int, Device] = {}
-    state: dict[int, dict[str, object]] = {}
-    low: dict[int, int] = {}
+    state = SeenState()
     for device, message in taken:
         if message.kind is MessageKind.HEARTBEAT:
             statuses.append(Status.SEEN)
@@ -251,18 +258,25 @@ def accept_many(
         else:
             statuses.append(Status.DUPLICATE)
             continue
-        devices[device.id] = device
-        state.setdefault(device.id, {}).update(_state_values(device, message, now))
+        state.devices[device.id] = device
+        state.values.setdefault(device.id, {}).update(_state_values(device, message, now))
         battery = message.battery_pct
         if battery is not None and battery < limits.battery_low_pct:
-            low.setdefault(device.id, battery)
+            state.low.setdefault(device.id, battery)
     repo.insert_readings(session, readings)
-    offline = {i for i, d in devices.items() if not d.online}
+    return statuses, state
+
+
+def write_state(session: Session, state: SeenState, *, now: datetime, limits: Limits) -> None:
+    """The devices' online flag, battery and last state, with events on change. Last in
+    the batch's transaction, their rows locked in id order: two processes taking messages
+    of the same devices hold them for the shortest time and never deadlock on them."""
+    repo.lock_devices(session, sorted(state.devices))
+    offline = {i for i, d in state.devices.items() if not d.online}
     for device_id in sorted(repo.set_online_many(session, offline)):
-        bus.publish(session, _state_event(DeviceCameOnline, devices[device_id], now))
-    for device_id, battery in sorted(low.items()):
+        bus.publish(session, _state_event(DeviceCameOnline, state.devices[device_id], now))
+    for device_id, battery in sorted(state.low.items()):
         if repo.set_battery_low(session, device_id, battery, limits.battery_low_pct):
-            event = _state_event(DeviceBatteryLow, devices[device_id], now, battery_pct=battery)
-            bus.publish(session, event)
-    repo.touch_many(session, state)
-    return statuses
+            device = state.devices[device_id]
+            bus.publish(session, _state_event(DeviceBatteryLow, device, now, battery_pct=battery))
+    repo.touch_many(session, state.values)

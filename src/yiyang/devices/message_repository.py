@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     CursorResult,
     Table,
+    Text,
     bindparam,
     delete,
     func,
@@ -40,6 +42,16 @@ def device_by_identity(session: Session, scheme: str, value: str) -> Device | No
     return session.scalar(stmt)
 
 
+def pairs_in(session: Session, first: Any, second: Any, pairs: list[Any]) -> ColumnElement[bool]:
+    """`(first, second) IN pairs`; on PostgreSQL as two arrays (unnest), a statement the
+    driver keeps prepared, where a long IN list is rendered and parsed anew every time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return tuple_(first, second).in_(pairs)
+    arrays = [bindparam(None, [p[i] for p in pairs], type_=ARRAY(Text)) for i in (0, 1)]
+    given = func.unnest(*arrays).table_valued("a", "b").render_derived()
+    return tuple_(first, second).in_(select(given.c.a, given.c.b))
+
+
 def devices_by_identities(
     session: Session, identities: set[tuple[str, str]]
 ) -> dict[tuple[str, str], Device]:
@@ -49,7 +61,7 @@ def devices_by_identities(
     stmt = (
         select(DeviceIdentity.scheme, DeviceIdentity.value, Device)
         .join(Device, DeviceIdentity.device_id == Device.id)
-        .where(tuple_(DeviceIdentity.scheme, DeviceIdentity.value).in_(sorted(identities)))
+        .where(pairs_in(session, DeviceIdentity.scheme, DeviceIdentity.value, sorted(identities)))
     )
     return {(scheme, value): device for scheme, value, device in session.execute(stmt)}
 
@@ -62,6 +74,18 @@ def resident_ids(session: Session, home_id: int | None) -> list[int]:
     return list(session.scalars(stmt.order_by(HomeResident.elder_id)))
 
 
+def residents_of_homes(session: Session, home_ids: set[int]) -> dict[int, list[int]]:
+    """The elders living in each of many homes, in a stable order, in one query."""
+    found: dict[int, list[int]] = {}
+    if home_ids:
+        stmt = select(HomeResident.home_id, HomeResident.elder_id).where(
+            HomeResident.home_id.in_(sorted(home_ids))
+        )
+        for home_id, elder_id in session.execute(stmt.order_by(HomeResident.elder_id)):
+            found.setdefault(home_id, []).append(elder_id)
+    return found
+
+
 def insert_message(session: Session, values: dict[str, Any]) -> int | None:
     """Store a device message in one round trip; None when its (device, message id) exists,
     even if another transaction stored it a moment ago (ON CONFLICT DO NOTHING)."""
@@ -71,23 +95,66 @@ def insert_message(session: Session, values: dict[str, Any]) -> int | None:
     return session.execute(stmt.returning(DeviceMessage.id)).scalar()
 
 
+# PostgreSQL: a batch's rows as one statement of arrays (unnest), small enough for the
+# driver to keep prepared, where insertmanyvalues renders thousands of placeholders.
+_PG_INSERT_MESSAGES = text(
+    "INSERT INTO device_message (device_id, message_id, kind, signal, sent_at, received_at,"
+    " channel) SELECT * FROM unnest(CAST(:device_id AS bigint[]), CAST(:message_id AS text[]),"
+    " CAST(:kind AS text[]), CAST(:signal AS text[]), CAST(:sent_at AS timestamptz[]),"
+    " CAST(:received_at AS timestamptz[]), CAST(:channel AS text[]))"
+    " ON CONFLICT (device_id, message_id) DO NOTHING RETURNING device_id, message_id"
+)
+_PG_INSERT_READINGS = text(
+    "INSERT INTO device_reading (device_id, elder_id, metric, value, measured_at)"
+    " SELECT * FROM unnest(CAST(:device_id AS bigint[]), CAST(:elder_id AS bigint[]),"
+    " CAST(:metric AS text[]), CAST(:value AS double precision[]),"
+    " CAST(:measured_at AS timestamptz[]))"
+)
+
+
+def _arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in rows[0]}
+
+
 def insert_messages(session: Session, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
     """Store many device messages in one statement; the (device, message id) pairs that were
     new. Those already stored (by anyone, even a moment ago) are left as they are."""
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(DeviceMessage)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["device_id", "message_id"])
-    returning = stmt.returning(DeviceMessage.device_id, DeviceMessage.message_id)
-    returned = session.execute(returning, rows)
+    if dialect == "postgresql":
+        returned = session.connection().execute(_PG_INSERT_MESSAGES, _arrays(rows))
+    else:
+        stmt = sqlite_insert(DeviceMessage).on_conflict_do_nothing(
+            index_elements=["device_id", "message_id"]
+        )
+        returning = stmt.returning(DeviceMessage.device_id, DeviceMessage.message_id)
+        returned = session.connection().execute(returning, rows)
     return {(device_id, message_id) for device_id, message_id in returned}
 
 
 def insert_readings(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Store many readings in one statement (executemany, batched by the driver)."""
-    if rows:
-        session.execute(insert(DeviceReading), rows)
+    """Store many readings in one statement."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_PG_INSERT_READINGS, _arrays(rows))
+    else:
+        session.connection().execute(insert(_table(DeviceReading)), rows)
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def lock_devices(session: Session, device_ids: list[int]) -> None:
+    """Lock devices' rows in id order for the state updates that follow (FOR NO KEY UPDATE,
+    as an UPDATE would: rows that refer to them are still inserted meanwhile)."""
+    if device_ids:
+        stmt = select(Device.id).where(Device.id.in_(device_ids)).order_by(Device.id)
+        session.execute(stmt.with_for_update(key_share=True))
 
 
 def set_online_many(session: Session, device_ids: set[int]) -> set[int]:
@@ -105,14 +172,21 @@ def set_online_many(session: Session, device_ids: set[int]) -> set[int]:
 
 
 def touch_many(session: Session, values: dict[int, dict[str, Any]]) -> None:
-    """`touch` for many devices, one executemany per set of columns, in id order."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    """`touch` for many devices (their rows locked first, `lock_devices`): one UPDATE of
+    those that get the same values (most often only the time they were seen), one
+    executemany per set of columns for the others."""
+    same: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for device_id in sorted(values):
-        row = values[device_id]
-        rows = {f"v_{column}": value for column, value in row.items()}
-        groups.setdefault(tuple(sorted(row)), []).append({"b_id": device_id, **rows})
-    table = Device.__table__
-    assert isinstance(table, Table)
+        same.setdefault(tuple(sorted(values[device_id].items())), []).append(device_id)
+    table = _table(Device)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for pairs, ids in same.items():
+        if len(ids) > 1:
+            stmt = update(table).where(table.c.id.in_(ids)).values(dict(pairs))
+            session.connection().execute(stmt)
+            continue
+        row = {"b_id": ids[0]} | {f"v_{column}": value for column, value in pairs}
+        groups.setdefault(tuple(column for column, _ in pairs), []).append(row)
     for columns, batch in groups.items():
         stmt = (
             update(table)

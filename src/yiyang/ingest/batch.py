@@ -16,13 +16,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from yiyang.alarms import intake, rule_repository
-from yiyang.alarms.rule_repository import StateKey
-from yiyang.alarms.rules import rule_for
+from yiyang.alarms import intake
 from yiyang.devices import ingestion
 from yiyang.devices import message_repository as repo
 from yiyang.devices.ingestion import Channel, Limits, Rejected, Status
-from yiyang.devices.kinds import KINDS, DeviceKind
 from yiyang.devices.models import Device
 from yiyang.protocols import registry
 from yiyang.protocols.message import DeviceMessage, ParseError
@@ -75,33 +72,28 @@ def store(
             continue
         checked.append((p, device, messages))
     flat = [(p, device, m) for p, device, messages in checked for m in messages]
-    statuses = ingestion.accept_many(
+    statuses, state = ingestion.accept_many(
         session, [(d, m) for _, d, m in flat], channel=Channel.MQTT, now=now, limits=limits
     )
-    judged = [
-        (d, m) for (_, d, m), s in zip(flat, statuses, strict=True) if s is not Status.DUPLICATE
-    ]
-    rule_repository.lock_states(session, _state_keys(judged), now=now)
-    residents: dict[int, list[int]] = {}
-    alarms: dict[int, list[object]] = {}
+    arrivals: list[intake.Arrival] = []
+    homes = {d.home_id for (_, d, _), st in zip(flat, statuses, strict=True)
+             if st is not Status.DUPLICATE and d.home_id is not None}  # fmt: skip
+    residents = repo.residents_of_homes(session, homes)
     status_of: dict[int, list[Status]] = {}
+    taken_at: list[int] = []  # the pending index of each arrival
     for (p, device, message), status in zip(flat, statuses, strict=True):
         status_of.setdefault(p.index, []).append(status)
-        if status is Status.DUPLICATE:
-            continue
-        home = device.home_id
-        if home is not None and home not in residents:
-            residents[home] = repo.resident_ids(session, home)
-        raised = intake.take(
-            session, device, message, resident_ids=residents.get(home, []) if home else [], now=now
-        )
-        alarms.setdefault(p.index, []).extend(raised)
-    session.flush()
-    rule_repository.forget_states(session)
+        if status is not Status.DUPLICATE:
+            lives = residents.get(device.home_id, []) if device.home_id is not None else []
+            arrivals.append(intake.Arrival(device, message, lives))
+            taken_at.append(p.index)
+    alarms: dict[int, list[int]] = {}
+    for index, raised in zip(taken_at, intake.take_all(session, arrivals, now=now), strict=True):
+        alarms.setdefault(index, []).extend(a.id for a in raised)
+    ingestion.write_state(session, state, now=now, limits=limits)
     for index, these in status_of.items():
-        ids = tuple(a.id for a in alarms.get(index, []))  # type: ignore[attr-defined]
         status = these[0] if len(these) == 1 else Status.STORED
-        results[index] = Taken(str(status), ids)
+        results[index] = Taken(str(status), tuple(alarms.get(index, [])))
     return results
 
 
@@ -113,17 +105,3 @@ def _parse(device: Device, p: Pending) -> list[DeviceMessage]:
         return parser(p.raw, p.scheme, p.identity)
     except ParseError as exc:
         raise Rejected(Reason(exc.reason), exc.detail, device.id) from None
-
-
-def _state_keys(judged: list[tuple[Device, DeviceMessage]]) -> list[StateKey]:
-    """The rule states the intake of these messages reads: made here when it surely would."""
-    keys = []
-    for device, message in judged:
-        owner, kind = f"device:{device.id}", DeviceKind(device.kind)
-        keys.append(StateKey(owner, "offline", device.id, device.elder_id, create=True))
-        if message.battery_pct is not None and KINDS[kind].battery:
-            keys.append(StateKey(owner, "battery", device.id, device.elder_id, create=True))
-        for metric in message.readings:
-            watched = rule_for(kind, metric, None) is not None
-            keys.append(StateKey(owner, str(metric), device.id, device.elder_id, create=watched))
-    return keys

@@ -277,7 +277,6 @@ class Gateway:
         if taken.status in (Status.STORED, Status.SEEN):
             residents = repo.resident_ids(session, device.home_id)
             alarms = intake.take(session, device, message, resident_ids=residents, now=now)
-            session.flush()
             alarm_ids = tuple(a.id for a in alarms)
         return Outcome(str(taken.status), alarm_ids=alarm_ids)
 
