@@ -81,7 +81,7 @@ def panels(settings: Settings, now: datetime, kept: dict[str, Any]) -> list[Pane
 
     def money(s: Session) -> Any:
         spent = queries.government_spent(s, today.replace(day=1), today)
-        return picture.programme(s, settings), spent
+        return picture.programme(s, settings, today), spent
 
     def shortages(s: Session) -> Any:
         streets = [{"id": i, "code": c, "name": n} for i, c, n in queries.streets(s)]

@@ -26,6 +26,7 @@ from yiyang.alarms.handling.rules import day_start
 from yiyang.alarms.models import Alarm
 from yiyang.alarms.response.models import AlarmResponder
 from yiyang.console.reports.period import Period
+from yiyang.console.screen import rollup
 from yiyang.db import make_engine
 from yiyang.demo import seed_demo
 from yiyang.kit.localtime import local_today
@@ -86,6 +87,22 @@ def seeded_for(engine: Engine, now: datetime) -> int:
         return elders if today else 0
 
 
+def tally_closed_days(engine: Engine, now: datetime) -> int:
+    """The nights of the month as they went: each closed day's orders last touched by the
+    end of their window, the register before the month, then the screen's nightly tally."""
+    today = local_today(now)
+    with Session(engine) as s:
+        s.execute(
+            update(ServiceOrder)
+            .where(ServiceOrder.service_date < today)
+            .values(updated_at=ServiceOrder.window_end_at)
+        )
+        s.execute(update(Elder).values(updated_at=now - timedelta(days=DAYS + 1)))
+        days = rollup.tally(s, today)
+        s.commit()
+    return days
+
+
 def seed_screen(
     engine: Engine, elders: int, per_day: int, alarms: int, seed: int, now: datetime
 ) -> dict[str, Any]:
@@ -93,6 +110,7 @@ def seed_screen(
     seed_demo(engine, elders=elders, seed=seed)
     rows = write_month(engine, month_of(now), per_day, alarms, seed)
     rows |= live_day(engine, now, seed)
+    rows["tallied_days"] = tally_closed_days(engine, now)
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()

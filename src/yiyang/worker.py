@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from yiyang.alarms import tasks as alarm_tasks
 from yiyang.config import Settings
 from yiyang.console import audit_tasks, security_tasks
+from yiyang.console.screen import rollup as screen_rollup
 from yiyang.devices import availability as device_availability
 from yiyang.devices import ingest_tasks
 from yiyang.dispatch import day_plan
@@ -84,6 +85,7 @@ def load_tasks() -> None:
     import yiyang.console.alarm_notifications
     import yiyang.console.care_notifications
     import yiyang.console.notifications
+    import yiyang.console.screen.rollup
     import yiyang.devices.availability
     import yiyang.devices.io_jobs
     import yiyang.dispatch.tasks
@@ -109,6 +111,7 @@ def ensure_standing_timers(
         ingest_tasks.ensure_timer(session, clock())
         device_availability.ensure_timer(session, clock())
         rejudge.ensure_timer(session, clock(), policy_from(settings))
+        screen_rollup.ensure_timer(session, clock())
 
 
 def tick(factory: sessionmaker[Session], clock: Clock, settings: Settings) -> int:

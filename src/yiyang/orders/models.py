@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -98,6 +99,8 @@ class ServiceOrder(Base):
     __table_args__ = (
         UniqueConstraint("created_by_id", "idempotency_key"),
         UniqueConstraint("recurring_id", "service_date"),
+        # the screen's tally of a closed day is stale once one of its orders changed after it
+        Index("ix_service_order_date_updated", "service_date", "updated_at"),
         CheckConstraint("window_end_at > window_start_at", name="window"),
         CheckConstraint(
             "price_fen >= 0 AND government_fen >= 0 AND elder_fen >= 0"

@@ -223,13 +223,15 @@ def supply_demand(
     out: dict[int, dict[str, dict[str, float]]] = defaultdict(
         lambda: defaultdict(lambda: {"demand": 0.0, "supply": 0.0, "orders": 0.0})
     )
+    minutes: Counter[tuple[int, str]] = Counter()  # whole minutes: the same sum in any grouping
     for o in orders:
         if o.get("status") == "cancelled" or not first <= o["service_date"] <= last:
             continue
         for skill in {*(o["skills"] or ["general"]), ALL_SKILLS}:
-            cell = out[o["street_id"]][skill]
-            cell["demand"] += o["minutes"] / 60.0
-            cell["orders"] += o.get("orders", 1)
+            minutes[o["street_id"], skill] += o["minutes"]
+            out[o["street_id"]][skill]["orders"] += o.get("orders", 1)
+    for (street, skill), n in minutes.items():
+        out[street][skill]["demand"] = n / 60.0
     for m in members:
         if m.street_id is None:
             continue

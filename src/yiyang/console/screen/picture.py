@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiyang.config import Settings
-from yiyang.console.screen import figures
+from yiyang.console.screen import figures, rollup
 from yiyang.console.screen import programme as programme_figures
 from yiyang.console.screen import repository as queries
 from yiyang.devices import availability_repository
@@ -122,10 +122,11 @@ def circle(
 
 
 def supply(session: Session, today: date) -> dict[str, Any]:
-    """Supply against demand per street and skill over each window (7 and 30 days)."""
-    first = today - timedelta(days=max(WINDOWS) - 1)
-    demand = queries.demand_between(session, first, today)
-    members = _members(session, first, today)
+    """Supply against demand per street and skill over each window (7 and 30 days): the
+    closed days from their tally, today from its orders."""
+    starts = [figures.days_back(today, n)[0] for n in WINDOWS]
+    demand = rollup.demand(session, today, starts)
+    members = _members(session, min(starts), today)
     return {
         str(n): figures.supply_demand(demand, members, *figures.days_back(today, n))
         for n in WINDOWS

@@ -177,22 +177,27 @@ def checked_in_between(session: Session, first: date, last: date) -> dict[int, d
     return {r[0]: r[1] for r in rows}
 
 
-def demand_between(session: Session, first: date, last: date) -> list[dict[str, Any]]:
+def demand_of(session: Session, days: Collection[date]) -> list[dict[str, Any]]:
     """Orders of these service days that were not cancelled (demand: every order placed,
     whatever became of it), counted per day, elder's street and service: their number, their
     standard minutes added and the skills the service needs."""
+    if not days:
+        return []
     rows = session.execute(
         select(
             ServiceOrder.service_date, Elder.street_id, ServiceOrder.item_id, func.count(),
             func.sum(ServiceOrder.standard_minutes),
         )
         .join(Elder, Elder.id == ServiceOrder.elder_id)
-        .where(
-            ServiceOrder.service_date >= first, ServiceOrder.service_date <= last,
-            ServiceOrder.status != "cancelled",
-        )
+        .where(ServiceOrder.service_date.in_(sorted(days)), ServiceOrder.status != "cancelled")
         .group_by(ServiceOrder.service_date, Elder.street_id, ServiceOrder.item_id)
     ).all()  # fmt: skip
+    return demand_rows(session, rows)
+
+
+def demand_rows(session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """(day, street, service, orders, minutes) rows as demand rows with the skills each
+    service needs now."""
     items = {r[2] for r in rows}
     skills: dict[int, list[str]] = {}
     if items:

@@ -36,6 +36,7 @@ class Elder(Base):
         # A street's or a community's list in registration order, straight from the index.
         Index("ix_elder_street_id_id", "street_id", "id"),
         Index("ix_elder_community_id_id", "community_id", "id"),
+        Index("ix_elder_updated_at", "updated_at"),  # elders changed since a screen tally
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
