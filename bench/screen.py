@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=live.CHROMIUM, args=live.CHROMIUM_ARGS)
             print("first render …", flush=True)
-            r["render"] = live.renders(browser, url, log, args.cold, args.loads)
+            r["render"] = live.renders(browser, engine, url, log, args.cold, args.loads)
             print(f"  {json.dumps(r['render'])}", flush=True)
             print(f"events to {args.screens} screens and a chromium page …", flush=True)
             with live.served(url, log) as base:
@@ -167,8 +167,9 @@ def write_doc(command: str, info: dict[str, Any], r: dict[str, Any]) -> None:
     )
     render = r["render"]
     naive_render = render_baseline(r)
-    for key, label in (("cold_server", "server just started"), ("cold_browser", "fresh browser"),
-                       ("warm", "page reloaded")):  # fmt: skip
+    for key, label in (("cold_server", "server just started, no picture kept"),
+                       ("restarted", "server restarted, the picture kept by the one before"),
+                       ("cold_browser", "fresh browser"), ("warm", "page reloaded")):  # fmt: skip
         ms = median([x["drawn_ms"] for x in render[key]])
         complete = all(x["complete"] for x in render[key])
         base = f"{naive_render} (derived)" if key == "cold_browser" else "—"
@@ -251,7 +252,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=4.0, help="events per second")
     parser.add_argument("--pollers", type=int, default=20)
     parser.add_argument("--poll-ms", type=int, default=1000)
-    parser.add_argument("--cold", type=int, default=2, help="renders on a server just started")
+    parser.add_argument("--cold", type=int, default=2, help="renders on a server just started, without and with a kept picture")
     parser.add_argument("--loads", type=int, default=5, help="fresh-browser and warm renders")
     parser.add_argument("--database-url", default=DEFAULT_PG)
     parser.add_argument("--keep-db", action="store_true", help="keep the seeded database")
@@ -279,11 +280,14 @@ def reading(r: dict[str, Any]) -> str:
         + ". These are read by the one aggregator of a web process in the background (the"
         " first screen of a process, then every 60 s), never for a viewer: a viewer's KPI"
         " strip and snapshot are cut from the kept picture.",
-        f"First render: {render['cold_server']} ms on a server just started (the aggregator"
-        f" reads its whole picture first), {render['cold_browser']} ms in a fresh browser,"
+        f"First render: {render['cold_server']} ms on a server just started with no picture"
+        f" kept (the aggregator reads the register first), {render['restarted']} ms on one"
+        " restarted (it shows the picture the process before kept in the database, then reads"
+        f" the register on its schedule), {render['cold_browser']} ms in a fresh browser,"
         f" {render['warm']} ms reloaded; the snapshot was on the page after"
-        f" {arrived['cold_server']}, {arrived['cold_browser']} and {arrived['warm']} ms, the"
-        " rest is the browser drawing (ECharts, 1920x1080, software rendering).",
+        f" {arrived['cold_server']}, {arrived['restarted']}, {arrived['cold_browser']} and"
+        f" {arrived['warm']} ms, the rest is the browser drawing (ECharts, 1920x1080, software"
+        " rendering).",
         f"Event to screen: p50 {ev['p50_ms']} ms, p99 {ev['p99_ms']} ms over {ev['pairs']:,}"
         f" deliveries ({ev['missing']} missing), of which 150 ms is the aggregator's batching"
         " (live.py BATCH_S).",

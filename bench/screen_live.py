@@ -38,13 +38,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from yiyang.alarms.handling.rules import day_start
 from yiyang.alarms.kinds import AlarmType
 from yiyang.alarms.raising import Origin, raise_or_repeat
 from yiyang.config import Settings
+from yiyang.console.screen.kept_models import ScreenPicture
 from yiyang.demo.day import MIX
 from yiyang.demo.users import DEMO_PASSWORD
 from yiyang.dispatch.service import submit_order
@@ -215,17 +216,26 @@ def context_of(browser: Any, base: str, script: str) -> Any:
     return context
 
 
-def renders(browser: Any, url: str, log: Path, cold: int, loads: int) -> dict[str, Any]:
-    """First complete render: `cold` times on a server just started (the aggregator reads
-    the whole picture for the first screen), then `loads` times in a fresh browser (empty
-    cache) and `loads` reloads of one page (cache warm), on a server with its picture."""
-    out: dict[str, list[dict[str, Any]]] = {"cold_server": [], "cold_browser": [], "warm": []}
-    for _ in range(cold):
+def renders(
+    browser: Any, engine: Engine, url: str, log: Path, cold: int, loads: int
+) -> dict[str, Any]:
+    """First complete render: `cold` times on a server just started with no picture kept
+    (the aggregator reads the register for the first screen) and `cold` times on one
+    restarted (it shows the picture the process before kept), then `loads` times in a
+    fresh browser (empty cache) and `loads` reloads of one page (cache warm)."""
+    out: dict[str, list[dict[str, Any]]] = {
+        "cold_server": [], "restarted": [], "cold_browser": [], "warm": [],
+    }  # fmt: skip
+    for key in ("cold_server",) * cold + ("restarted",) * cold:
+        if key == "cold_server":
+            with Session(engine) as s:
+                s.execute(delete(ScreenPicture))
+                s.commit()
         with served(url, log) as base:
             context = context_of(browser, base, RENDER_JS)
             page = context.new_page()
             log_in(page)
-            out["cold_server"].append(render_once(page))
+            out[key].append(render_once(page))
             context.close()
     with served(url, log) as base:
         context = context_of(browser, base, RENDER_JS)

@@ -5,7 +5,7 @@ from yiyang.alarms import rule_models as alarm_rule_models
 from yiyang.alarms.handling import models as alarm_handling_models
 from yiyang.alarms.response import models as response_models
 from yiyang.console.reports import models as report_models
-from yiyang.console.screen import programme_models, rollup_models
+from yiyang.console.screen import kept_models, programme_models, rollup_models
 from yiyang.devices import availability_models as device_availability_models
 from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models
@@ -44,6 +44,7 @@ __all__ = [
     "event_models",
     "facility_models",
     "job_models",
+    "kept_models",
     "order_models",
     "payment_models",
     "port_models",

@@ -8,7 +8,8 @@ and offers each viewer its cut of the change. The whole picture is read again ev
 `screen_refresh_seconds` while events go on being applied (those that came meanwhile are read
 again into the new picture), and every screen is sent the new snapshot, encoded once per
 cut. A viewer that falls behind, or a browser that reconnects, gets the whole snapshot
-again; browsers retry after a jittered delay so a restart brings no storm.
+again; browsers retry after a jittered delay so a restart brings no storm. A process just
+started begins from the picture the last one kept in the database (kept.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yiyang.alarms.handling.rules import day_start
 from yiyang.config import Settings
-from yiyang.console.screen import picture, view
+from yiyang.console.screen import kept, picture, view
+from yiyang.db import unit_of_work
 from yiyang.events import live
 from yiyang.events.live import Envelope, Hub, Subscription
 from yiyang.kit.localtime import local_today
@@ -106,22 +108,50 @@ class Aggregator:
         with self.factory() as session:
             return fn(session)
 
-    def _read_picture(self) -> tuple[dict[str, Any], dict[int, Any], dict[int, Any]]:
+    def _read_picture(
+        self, slow: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[int, Any], dict[int, Any]]:
+        """Today's orders and alarms, and the slow part read again and kept (unless given)."""
         now = self.clock()
-        kept = self.slow or None
-        slow = self._read(lambda s: picture.slow(s, self.settings, now, kept))
+        if slow is None:
+            kept_slow = self.slow or None
+            slow = self._read(lambda s: picture.slow(s, self.settings, now, kept_slow))
+            self._keep(slow, now)
         orders = self._read(lambda s: picture.orders_today(s, local_today(now)))
         alarms = self._read(lambda s: picture.alarms_since(s, day_start(now)))
         return slow, orders, alarms
 
-    def _load_all(self) -> None:
-        self.slow, self.orders, self.alarms = self._read_picture()
-        self._slow_at = time.monotonic()
+    def _keep(self, slow: dict[str, Any], now: datetime) -> None:
+        """Keep the slow part for the next process; a failure costs the next one a read."""
+        try:
+            with unit_of_work(self.factory) as session:
+                kept.keep(session, slow, now)
+        except Exception:
+            log.exception("big screen: keeping the district picture failed")
+
+    def _kept(self) -> tuple[dict[str, Any], float]:
+        """The picture an earlier process kept today, and its age in seconds."""
+        now = self.clock()
+        try:
+            return self._read(lambda s: kept.of_today(s, now))
+        except Exception:
+            log.exception("big screen: reading the kept district picture failed")
+            return {}, 0.0
+
+    def _load_all(self, slow: dict[str, Any] | None = None, age: float = 0.0) -> None:
+        self.slow, self.orders, self.alarms = self._read_picture(slow)
+        self._slow_at = time.monotonic() - age
         self._encoded.clear()
+
+    def _load_first(self) -> None:
+        """This process's first picture: the one kept today (read again when its interval
+        runs out, at the first tick if it ran out already), otherwise read from the register."""
+        slow, age = self._kept()
+        self._load_all(slow or None, age)
 
     async def _run(self) -> None:
         assert self._sub is not None
-        await asyncio.to_thread(self._load_all)
+        await asyncio.to_thread(self._load_first)
         self.loaded.set()
         next_tick = time.monotonic() + TICK_S
         while True:
