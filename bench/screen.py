@@ -252,7 +252,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=4.0, help="events per second")
     parser.add_argument("--pollers", type=int, default=20)
     parser.add_argument("--poll-ms", type=int, default=1000)
-    parser.add_argument("--cold", type=int, default=2, help="renders on a server just started, without and with a kept picture")
+    parser.add_argument(
+        "--cold",
+        type=int,
+        default=2,
+        help="renders on a server just started, without and with a kept picture",
+    )
     parser.add_argument("--loads", type=int, default=5, help="fresh-browser and warm renders")
     parser.add_argument("--database-url", default=DEFAULT_PG)
     parser.add_argument("--keep-db", action="store_true", help="keep the seeded database")
