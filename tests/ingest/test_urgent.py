@@ -3,9 +3,13 @@ dedup on the message id stores each once and raises its alarm once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+import paho.mqtt.client as paho
 from sqlalchemy import func, select
 
 from tests.ingest.conftest import Rig
@@ -104,3 +108,46 @@ def test_alarm_messages_wait_in_the_session_of_a_process_that_is_away(rig: Rig) 
         ids = list(s.scalars(select(DeviceMessage.message_id)))
         assert ids == ["away-1"]
         assert s.scalar(select(func.count()).select_from(DeviceMessage)) == 1
+
+
+BAND_UP = "yiyang/v1/devices/imei:861000000000002/up"
+
+
+class HoldingReadings(Gateway):
+    """A gateway whose batches from `/up` wait for `release` (a slow batch of readings)."""
+
+    def __init__(self, base: Gateway) -> None:
+        super().__init__(base.factory, base.settings, base.clock)
+        self.release = threading.Event()
+
+    def mqtt_batch(self, items: Sequence[tuple[str, bytes]]) -> list[Outcome]:
+        if any(topic.endswith("/up") for topic, _ in items):
+            self.release.wait(10)
+        return super().mqtt_batch(items)
+
+
+@dataclass
+class AckRecording(Subscriber):
+    """A subscriber that notes the message ids it acknowledges, in order."""
+
+    acked: list[str] = field(default_factory=list)
+
+    def _ack(self, message: paho.MQTTMessage) -> None:
+        self.acked.append(json.loads(message.payload)["id"])
+        super()._ack(message)
+
+
+def test_an_alarm_is_raised_while_a_batch_of_readings_is_stored_and_acknowledged_in_turn(
+    rig: Rig,
+) -> None:
+    group, name = f"t{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
+    rig.gateway.buckets.burst = 100
+    gateway = HoldingReadings(rig.gateway)
+    with running(AckRecording(gateway, rig.settings, name, group)) as sub:
+        publish([(BAND_UP, body(rig, "up-1", signal="fall")), (CORD_ALARM, body(rig, "alarm-1"))])
+        wait_for(lambda: [a.type for a in alarms(rig)] == ["sos"])  # the readings still wait
+        assert sub.acked == []  # the SOS is not acknowledged before the message ahead of it
+        gateway.release.set()
+        wait_for(lambda: sub.taken == 2)
+    assert sub.acked == ["up-1", "alarm-1"]
+    assert rig.stored() == 2 and sorted(a.type for a in alarms(rig)) == ["fall", "sos"]

@@ -23,6 +23,11 @@ acknowledge `/up` messages to the devices and deliver them to no one; `/alarm` m
 queued in our sessions meanwhile. Every process takes every alarm message; the dedup on the
 message id (INSERT … ON CONFLICT DO NOTHING) stores each once, and only the process whose
 insert stored it raises the alarm.
+
+An alarm message does not wait behind the batch of readings being stored: a second thread,
+the urgent lane, stores what came on `/alarm` at once in a transaction of its own, and the
+processing thread acknowledges it in its turn (PUBACKs stay in the order the messages came);
+if the lane could not store it, the processing thread takes it like any other.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ SESSION_EXPIRY_S = 3600  # the broker keeps an absent process's session (and its
 RECEIVE_MAXIMUM = 500  # unacknowledged messages the broker may have in flight to us
 BATCH_MAX = 200  # messages taken in one transaction
 BATCH_WAIT_S = 0.02  # how long a batch waits for more after its first message
+URGENT_WAIT_S = 30.0  # the processing thread waits this long for the urgent lane's outcome
+_ALARM_SUFFIX = ALARM_FILTER.rsplit("+", 1)[1]
 
 
 def shared_filter(group: str) -> str:
@@ -66,6 +73,21 @@ def subscriptions(group: str) -> list[tuple[str, SubscribeOptions]]:
     ]
 
 
+@dataclass(eq=False)
+class Inbound:
+    """A message as it came, and for one on `/alarm` the urgent lane's outcome once stored."""
+
+    message: paho.MQTTMessage
+    urgent: bool = False
+    outcome: Outcome | None = None
+    settled: threading.Event = field(default_factory=threading.Event)
+
+    def settle(self, outcome: Outcome | None) -> None:
+        """The urgent lane is done with it (None: it did not get to it)."""
+        self.outcome = outcome
+        self.settled.set()
+
+
 @dataclass
 class Subscriber:
     """One ingest process's MQTT connection and its processing thread."""
@@ -77,8 +99,10 @@ class Subscriber:
     stopping: threading.Event = field(default_factory=threading.Event)
     subscribed: threading.Event = field(default_factory=threading.Event)
     taken: int = 0  # messages processed and acknowledged (for the tests and the bench)
-    _inbox: queue.Queue[paho.MQTTMessage] = field(default_factory=queue.Queue)
+    _inbox: queue.Queue[Inbound] = field(default_factory=queue.Queue)
+    _urgent: queue.Queue[Inbound] = field(default_factory=queue.Queue)
     _client: paho.Client | None = None
+    _lane: threading.Thread | None = None
 
     def _on_connect(
         self, client: paho.Client, _u: Any, _f: Any, reason: ReasonCode, _p: Any
@@ -104,7 +128,10 @@ class Subscriber:
             log.warning("disconnected from the broker (%s); reconnecting", reason)
 
     def _on_message(self, _c: Any, _u: Any, message: paho.MQTTMessage) -> None:
-        self._inbox.put(message)
+        inbound = Inbound(message, urgent=message.topic.endswith(_ALARM_SUFFIX))
+        self._inbox.put(inbound)
+        if inbound.urgent:
+            self._urgent.put(inbound)
 
     def start(self) -> paho.Client:
         """Connect (in the background, retrying with back-off) and start the network loop."""
@@ -149,30 +176,64 @@ class Subscriber:
             log.warning("the database is away; trying the message again in %.0f s", wait)
             self.stopping.wait(wait)
             wait = min(wait * 2, 30)
-        if outcome.ack and self._client is not None and message.qos > 0:
-            self._client.ack(message.mid, message.qos)
         if outcome.ack:
-            self.taken += 1
+            self._ack(message)
 
-    def process_batch(self, messages: list[paho.MQTTMessage]) -> None:
-        """Store a batch in one transaction, then acknowledge each message of it; a message
-        whose outcome could not be written is taken again on its own, with retries."""
+    def _ack(self, message: paho.MQTTMessage) -> None:
+        if self._client is not None and message.qos > 0:
+            self._client.ack(message.mid, message.qos)
+        self.taken += 1
+
+    def _store(self, messages: list[paho.MQTTMessage]) -> list[Outcome]:
+        """Store messages in one transaction: one outcome each."""
+        if not messages:
+            return []
         try:
-            outcomes = self.gateway.mqtt_batch([(m.topic, bytes(m.payload)) for m in messages])
+            return self.gateway.mqtt_batch([(m.topic, bytes(m.payload)) for m in messages])
         except Exception:  # the gateway does not raise; if it ever does, one by one
             log.exception("the gateway failed on a batch of %d messages", len(messages))
-            outcomes = [Outcome("rejected", "failed", "the gateway failed", ack=False)] * len(
-                messages
-            )
-        for message, outcome in zip(messages, outcomes, strict=True):
-            if not outcome.ack:
-                self.process(message)
-                continue
-            if self._client is not None and message.qos > 0:
-                self._client.ack(message.mid, message.qos)
-            self.taken += 1
+            return [Outcome("rejected", "failed", "the gateway failed", ack=False)] * len(messages)
 
-    def _batch(self, first: paho.MQTTMessage) -> list[paho.MQTTMessage]:
+    def process_batch(self, batch: list[Inbound]) -> None:
+        """Store a batch in one transaction (its alarm messages the urgent lane stores), then
+        acknowledge each message of it in order; a message whose outcome could not be
+        written is taken again on its own, with retries."""
+        plain = [i for i in batch if not i.urgent]
+        stored = dict(zip(map(id, plain), self._store([i.message for i in plain]), strict=True))
+        for inbound in batch:
+            if inbound.urgent:  # no waiting on a lane that has stopped
+                lane_on = self._lane is not None and self._lane.is_alive()
+                inbound.settled.wait(URGENT_WAIT_S if lane_on else 0)
+                outcome = inbound.outcome
+            else:
+                outcome = stored[id(inbound)]
+            if outcome is None or not outcome.ack:
+                self.process(inbound.message)
+            else:
+                self._ack(inbound.message)
+
+    def run_urgent(self) -> None:
+        """The urgent lane: store each alarm message as it comes, until `stopping` is set and
+        what came is stored."""
+        while True:
+            try:
+                first = self._urgent.get(timeout=0.2)
+            except queue.Empty:
+                if self.stopping.is_set():
+                    return
+                continue
+            taken = [first]
+            while len(taken) < BATCH_MAX:
+                try:
+                    taken.append(self._urgent.get_nowait())
+                except queue.Empty:
+                    break
+            for inbound, outcome in zip(
+                taken, self._store([i.message for i in taken]), strict=True
+            ):
+                inbound.settle(outcome)
+
+    def _batch(self, first: Inbound) -> list[Inbound]:
         messages = [first]
         deadline = time.monotonic() + BATCH_WAIT_S
         while len(messages) < BATCH_MAX:
@@ -193,6 +254,10 @@ class Subscriber:
     def run(self) -> None:
         """Process messages until `stopping` is set, then drain what came and disconnect."""
         client = self._client or self.start()
+        lane = self._lane = threading.Thread(
+            target=self.run_urgent, name="ingest-urgent", daemon=True
+        )
+        lane.start()
         try:
             while not self.stopping.is_set():
                 try:
@@ -209,6 +274,8 @@ class Subscriber:
                 self.process_batch(self._batch(first))
             self.gateway.flush_floods(all_=True)
         finally:
+            self.stopping.set()
+            lane.join(URGENT_WAIT_S)
             client.disconnect()
             time.sleep(0.05)
             client.loop_stop()
