@@ -7,9 +7,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Update,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -155,6 +165,18 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def update_or_insert(session: Session, update: Update, row: Base) -> None:
+    """Write one keyed row over the one there is: `update` it, else insert `row` (in a
+    savepoint: when another transaction inserted it meanwhile, `update` it after all)."""
+    if cast("CursorResult[Any]", session.execute(update)).rowcount:
+        return
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        session.execute(update)
 
 
 def violated_constraint(exc: IntegrityError) -> str | None:

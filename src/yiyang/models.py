@@ -7,6 +7,7 @@ from yiyang.alarms.response import models as response_models
 from yiyang.console.reports import models as report_models
 from yiyang.console.screen import kept_models, programme_models, rollup_models
 from yiyang.devices import availability_models as device_availability_models
+from yiyang.devices import gateway_models
 from yiyang.devices import message_models as device_message_models
 from yiyang.devices import models as device_models
 from yiyang.dispatch import models as dispatch_models
@@ -43,6 +44,7 @@ __all__ = [
     "elder_models",
     "event_models",
     "facility_models",
+    "gateway_models",
     "job_models",
     "kept_models",
     "order_models",

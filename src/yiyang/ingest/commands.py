@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from yiyang.config import Settings
 from yiyang.db import make_engine, make_session_factory
 from yiyang.devices.ingest_tasks import ensure_partitions
+from yiyang.ingest.members import Membership
 from yiyang.ingest.mqtt import Subscriber, subscriptions
 from yiyang.ingest.pipeline import Gateway
 from yiyang.ingest.simulator import Simulator, Via, prepare
@@ -30,7 +31,8 @@ def run_ingest(settings: Settings, client_id: str, group: str) -> int:
         ensure_partitions(session, utcnow())
     # Stable over restarts: the broker keeps the session (and its queued alarms) by this name.
     name = client_id or f"ingest-{socket.gethostname()}"
-    subscriber = Subscriber(Gateway(factory, settings, utcnow), settings, name, group)
+    membership = Membership(factory, group, name, utcnow)
+    subscriber = Subscriber(Gateway(factory, settings, utcnow), settings, name, group, membership)
 
     def stop(_signum: int, _frame: Any) -> None:
         subscriber.stopping.set()

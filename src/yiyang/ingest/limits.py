@@ -3,8 +3,8 @@
 A device is known here by the identity it claims (topic or payload), before the database is
 asked, so a flood costs memory and a counter, not a query per message; the price is that a
 sender forging another device's identity spends that device's allowance (the broker's ACL,
-or the token check that follows, keeps it from doing more). Limits are per process: with N
-ingest processes on a shared subscription a device may send up to N times the rate.
+or the token check that follows, keeps it from doing more). The buckets are a process's; the
+ingest processes of a group each take their share of the rate (members.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ class TokenBuckets:
     burst: int
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def resize(self, rate: float, burst: int) -> None:
+        """A new rate and burst for every key (tokens above the burst go at the next take)."""
+        with self._lock:
+            self.rate, self.burst = rate, burst
 
     def allow(self, key: str, now: float) -> bool:
         """Take one token from the key's bucket; False when it is empty."""

@@ -47,7 +47,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from yiyang.config import Settings
+from yiyang.ingest.members import Membership
 from yiyang.ingest.pipeline import Gateway, Outcome
+from yiyang.protocols import house_json
 from yiyang.protocols.house_json import ALARM_FILTER, TOPIC_FILTER
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,6 @@ RECEIVE_MAXIMUM = 500  # unacknowledged messages the broker may have in flight t
 BATCH_MAX = 200  # messages taken in one transaction
 BATCH_WAIT_S = 0.02  # how long a batch waits for more after its first message
 URGENT_WAIT_S = 30.0  # the processing thread waits this long for the urgent lane's outcome
-_ALARM_SUFFIX = ALARM_FILTER.rsplit("+", 1)[1]
 
 
 def shared_filter(group: str) -> str:
@@ -96,6 +97,7 @@ class Subscriber:
     settings: Settings
     client_id: str
     group: str = "ingest"
+    membership: Membership | None = None  # shares the devices' allowance with the group
     stopping: threading.Event = field(default_factory=threading.Event)
     subscribed: threading.Event = field(default_factory=threading.Event)
     taken: int = 0  # messages processed and acknowledged (for the tests and the bench)
@@ -128,7 +130,7 @@ class Subscriber:
             log.warning("disconnected from the broker (%s); reconnecting", reason)
 
     def _on_message(self, _c: Any, _u: Any, message: paho.MQTTMessage) -> None:
-        inbound = Inbound(message, urgent=message.topic.endswith(_ALARM_SUFFIX))
+        inbound = Inbound(message, urgent=house_json.on_urgent_channel(message.topic))
         self._inbox.put(inbound)
         if inbound.urgent:
             self._urgent.put(inbound)
@@ -233,6 +235,12 @@ class Subscriber:
             ):
                 inbound.settle(outcome)
 
+    def _share(self) -> None:
+        """Take this process's share of each device's allowance, when the group was counted."""
+        processes = self.membership.beat() if self.membership is not None else None
+        if processes is not None:
+            self.gateway.share_among(processes)
+
     def _batch(self, first: Inbound) -> list[Inbound]:
         messages = [first]
         deadline = time.monotonic() + BATCH_WAIT_S
@@ -260,6 +268,7 @@ class Subscriber:
         lane.start()
         try:
             while not self.stopping.is_set():
+                self._share()
                 try:
                     message = self._inbox.get(timeout=0.5)
                 except queue.Empty:
@@ -276,6 +285,8 @@ class Subscriber:
         finally:
             self.stopping.set()
             lane.join(URGENT_WAIT_S)
+            if self.membership is not None:
+                self.membership.leave()
             client.disconnect()
             time.sleep(0.05)
             client.loop_stop()

@@ -10,6 +10,7 @@ adapter then leaves the message unacknowledged for the broker to deliver again.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +74,8 @@ class Gateway:
     factory: sessionmaker[Session]
     settings: Settings
     clock: Clock
-    buckets: TokenBuckets = field(init=False)
+    buckets: TokenBuckets = field(init=False)  # `/up` and HTTP: this process's share
+    urgent_buckets: TokenBuckets = field(init=False)  # `/alarm`: every process sees it all
     floods: FloodCounter = field(init=False, default_factory=FloodCounter)
     limits: Limits = field(init=False)
     _next_flush: float = field(init=False, default=0.0)
@@ -83,7 +85,16 @@ class Gateway:
         self.buckets = TokenBuckets(
             self.settings.ingest_rate_per_minute / 60, self.settings.ingest_burst
         )
+        self.urgent_buckets = TokenBuckets(self.buckets.rate, self.buckets.burst)
         self.limits = Limits.of(self.settings)
+
+    def share_among(self, processes: int) -> None:
+        """Allow each device one `processes`-th of its rate and burst on the shared channel
+        (the broker splits it between the group's processes; see members.py)."""
+        self.buckets.resize(
+            self.settings.ingest_rate_per_minute / 60 / processes,
+            max(1, math.ceil(self.settings.ingest_burst / processes)),
+        )
 
     # -- entry points --------------------------------------------------------------------
 
@@ -140,7 +151,8 @@ class Gateway:
         except ParseError as exc:
             return self.dead(Channel.MQTT, topic, None, None, exc.reason, exc.detail, raw, now)
         key = f"{scheme}:{identity}"
-        if not self._allow(key, Channel.MQTT, topic, raw, now):
+        buckets = self.urgent_buckets if house_json.on_urgent_channel(topic) else self.buckets
+        if not self._allow(key, Channel.MQTT, topic, raw, now, buckets):
             return Outcome("rate_limited", Reason.RATE_LIMITED, "over the device's rate")
         return batch.Pending(index, topic, raw, scheme, identity, key)
 
@@ -339,9 +351,17 @@ class Gateway:
 
     # -- rate limit ------------------------------------------------------------------------
 
-    def _allow(self, key: str, channel: Channel, ref: str, raw: bytes, now: datetime) -> bool:
+    def _allow(
+        self,
+        key: str,
+        channel: Channel,
+        ref: str,
+        raw: bytes,
+        now: datetime,
+        buckets: TokenBuckets | None = None,
+    ) -> bool:
         stamp = now.timestamp()
-        if self.buckets.allow(key, stamp):
+        if (buckets or self.buckets).allow(key, stamp):
             return True
         self.floods.drop(key, channel=str(channel), ref=ref, raw=raw, now=stamp)
         self.flush_floods()

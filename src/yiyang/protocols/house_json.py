@@ -45,6 +45,11 @@ def is_urgent(message: DeviceMessage) -> bool:
     return message.kind is MessageKind.SIGNAL and message.signal in URGENT_SIGNALS
 
 
+def on_urgent_channel(topic: str) -> bool:
+    """Whether a topic is a device's urgent channel (`.../alarm`)."""
+    return topic.startswith(TOPIC_PREFIX) and topic.endswith("/alarm")
+
+
 def topic_of(scheme: IdentityScheme, identity: str, *, urgent: bool = False) -> str:
     """The topic a device publishes a message on: `/alarm` when it is urgent, else `/up`."""
     return f"{TOPIC_PREFIX}{scheme}:{identity}/{'alarm' if urgent else 'up'}"

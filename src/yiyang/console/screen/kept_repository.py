@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from yiyang.console.screen.kept_models import ScreenPicture
+from yiyang.db import update_or_insert
 
 
 def read(session: Session, key: str) -> tuple[datetime, str] | None:
@@ -21,14 +20,8 @@ def read(session: Session, key: str) -> tuple[datetime, str] | None:
 
 
 def write(session: Session, key: str, taken_at: datetime, body: str) -> None:
-    """Write the picture of `key` over the kept one (web processes race to the first insert:
-    the loser's picture is written over the winner's)."""
-    values = {"taken_at": taken_at, "body": body}
-    stmt = update(ScreenPicture).where(ScreenPicture.key == key).values(values)
-    if cast("CursorResult[Any]", session.execute(stmt)).rowcount:
-        return
-    try:
-        with session.begin_nested():
-            session.add(ScreenPicture(key=key, **values))
-    except IntegrityError:
-        session.execute(stmt)
+    """Write the picture of `key` over the kept one."""
+    stmt = (
+        update(ScreenPicture).where(ScreenPicture.key == key).values(taken_at=taken_at, body=body)
+    )
+    update_or_insert(session, stmt, ScreenPicture(key=key, taken_at=taken_at, body=body))
