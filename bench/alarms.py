@@ -233,7 +233,8 @@ def write_doc(command: str, info: dict[str, str], r: dict[str, Any]) -> None:
         "one committed (each a reading: a device_message row, a device_reading row, the rule",
         "state and the device's state, then the PUBACK). Ingest takes what is waiting as a",
         "batch (up to 200 messages or 20 ms) in one transaction with set-based queries, then",
-        "acks it. Ratios are within the run.",
+        "acks it; what comes on `/alarm` each process's urgent lane stores at once, in a",
+        "transaction of its own, and it is acked in its turn. Ratios are within the run.",
         "",
         f"Command: `{command}`",
         "",
@@ -315,8 +316,9 @@ def latency_lines(lat: dict[str, Any]) -> list[str]:
         f"from distinct pull cords at {lat['sos_rate']:g}/s on the urgent channel, each stamped",
         "just before it is published; the delay ends when an operator's SSE connection",
         "(httpx, logged in through POST /login) to `/console/alarms/stream` of `yiyang serve`",
-        "has read its `alarm.raised` event. The path: one `yiyang ingest` process stores the SOS",
-        "and raises the alarm in its batch's transaction, whose `pg_notify` reaches the web",
+        "has read its `alarm.raised` event. The path: the urgent lane of a `yiyang ingest`",
+        "process stores the SOS and raises the alarm in its transaction, whose `pg_notify`",
+        "reaches the web",
         "process's LISTEN connection, which writes the event to the stream. The devices are",
         "registered with set-based INSERT ... SELECT (no API calls). *Background*:",
         f"{u['background_devices']:,} devices, every one a heartbeat every"
@@ -334,7 +336,7 @@ def latency_lines(lat: dict[str, Any]) -> list[str]:
         row(f"under {u['background_devices']:,} devices", u),
         "",
         "Split of the delay (wall clock, from the alarm's `raised_at` in the event, which",
-        "is when its ingest batch began): publish → batch (broker and the ingest process's",
+        "is when its ingest batch began): publish → batch (broker and the urgent lane's",
         f"queue) p50 {b['to_batch_p50_ms']} / p99 {b['to_batch_p99_ms']} ms without and"
         f" {u['to_batch_p50_ms']} / {u['to_batch_p99_ms']} ms with the background;",
         "batch → console (store, alarm, commit, NOTIFY, LISTEN, SSE)"
