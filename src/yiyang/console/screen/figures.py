@@ -258,8 +258,31 @@ def shortages(
     return {k: sorted(v, key=lambda x: -x[1])[:top] for k, v in sorted(out.items())}
 
 
+@dataclass(frozen=True)
+class Homes:
+    """Elders' homes as arrays sorted by latitude (radians), for the circle's box search:
+    sorted once for every kind of place measured against them."""
+
+    street: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+
+    @classmethod
+    def of(cls, streets: Sequence[int], lats: Sequence[float], lons: Sequence[float]) -> Homes:
+        """Homes from columns: each home's street, latitude and longitude (degrees)."""
+        lat = np.radians(np.asarray(lats, dtype=float))
+        order = np.argsort(lat, kind="stable")
+        lon = np.radians(np.asarray(lons, dtype=float))
+        return cls(np.asarray(streets, dtype=np.int64)[order], lat[order], lon[order])
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[tuple[int, float, float]]) -> Homes:
+        """Homes from (street, lat, lon) rows."""
+        return cls.of([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
 def within_minutes(
-    homes: Sequence[tuple[int, float, float]],
+    homes: Homes,
     places: Sequence[tuple[float, float]],
     travel: StraightLineTravel,
     *,
@@ -272,18 +295,14 @@ def within_minutes(
     Each place is measured by the haversine only against the homes in a box around it that
     holds every home within reach (a great circle is never shorter than its north-south
     part, nor than its east-west part at the box's widest latitude)."""
-    if not homes:
+    if not len(homes.street):
         return {}
     reach_m = minutes * travel.speed_kmh.get(mode, 4.5) * 1000.0 / 60.0 / travel.road_factor
-    lat = np.radians([h[1] for h in homes])
-    order = np.argsort(lat, kind="stable")
-    street = np.array([h[0] for h in homes])[order]
-    lat = lat[order]
-    lon = np.radians([h[2] for h in homes])[order]
+    lat, lon = homes.lat, homes.lon
     margin = 1 + 1e-9
     band = reach_m / EARTH_RADIUS_M * margin
     most = np.sin(reach_m / EARTH_RADIUS_M / 2) ** 2  # the haversine's `a` at the reach
-    near = np.zeros(len(homes), dtype=bool)
+    near = np.zeros(len(lat), dtype=bool)
     for plat, plon in places:
         p_lat, p_lon = np.radians(plat), np.radians(plon)
         lo = int(np.searchsorted(lat, p_lat - band, side="left"))
@@ -302,7 +321,7 @@ def within_minutes(
         near[i] |= 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1))) <= reach_m
     if minutes < travel.min_minutes:  # nobody is nearer than the model's minimum
         near[:] = False
-    streets, index = np.unique(street, return_inverse=True)
+    streets, index = np.unique(homes.street, return_inverse=True)
     elders = np.bincount(index, minlength=len(streets))
     inside = np.bincount(index, weights=near, minlength=len(streets))
     return {

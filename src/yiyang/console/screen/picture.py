@@ -111,7 +111,7 @@ def circle(
     key = (homes_key, day_care, meals)
     if kept is not None and kept.get("circle_key") == key:
         return kept["circle"], key
-    homes = queries.elder_points(session)
+    homes = figures.Homes.of(*queries.elder_points(session))
     travel = StraightLineTravel()
     near_day = figures.within_minutes(homes, day_care, travel)
     near_meal = figures.within_minutes(homes, meals, travel)

@@ -68,13 +68,22 @@ def elder_layer_counts(
     ]
 
 
-def elder_points(session: Session) -> list[tuple[int, float, float]]:
-    """(street_id, lat, lon) of every active elder's home, for the 15-minute circle (Core
-    rows on the session's connection: the ORM's handling of 200,000 rows nearly doubles it)."""
-    rows = session.connection().execute(
-        select(Elder.street_id, Elder.lat, Elder.lon).where(Elder.status == "active")
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
+def elder_points(session: Session) -> tuple[list[int], list[float], list[float]]:
+    """The street, lat and lon of every active elder's home as three columns, for the
+    15-minute circle. PostgreSQL sends them as three arrays in one row: building 200,000 row
+    objects costs more than reading them."""
+    active = Elder.status == "active"
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        streets, lats, lons = conn.execute(
+            select(
+                func.array_agg(Elder.street_id), func.array_agg(Elder.lat),
+                func.array_agg(Elder.lon),
+            ).where(active)
+        ).one()  # fmt: skip
+        return list(streets or []), list(lats or []), list(lons or [])
+    rows = conn.execute(select(Elder.street_id, Elder.lat, Elder.lon).where(active)).all()
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def facilities(session: Session) -> list[Facility]:
