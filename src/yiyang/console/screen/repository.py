@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from yiyang.alarms.models import Alarm
@@ -36,6 +36,13 @@ def streets(session: Session) -> list[tuple[int, str, str]]:
 def street_of_code(session: Session, code: str) -> int | None:
     """The id of the street with this code, or None."""
     return session.scalar(select(Area.id).where(Area.code == code, Area.level == "street"))
+
+
+def _dicts(session: Session, stmt: Select[Any], keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of a select of columns as dicts of `keys` (Core rows fetched at once: the
+    ORM's handling of thousands of rows costs more than reading them)."""
+    rows = session.connection().execute(stmt).all()
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def elder_layer_counts(
@@ -156,7 +163,7 @@ def orders_of(
         "centre_lon", "skills", "minutes", "channel", "provider_id", "category_id",
         "elder_id", "policy_id", "elder_fen",
     )  # fmt: skip
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt)]
+    return _dicts(session, stmt, keys)
 
 
 def checked_in_at(session: Session, order_ids: Sequence[int]) -> dict[int, datetime]:
@@ -236,7 +243,7 @@ def alarms_of(
         "id", "type", "severity", "status", "street_id", "raised_at", "acknowledged_at",
         "closed_at", "lat", "lon",
     )  # fmt: skip
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt)]
+    return _dicts(session, stmt, keys)
 
 
 def programme_counts(session: Session) -> tuple[int, int, int]:
