@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from yiyang.alarms.handling.rules import day_start
 from yiyang.alarms.kinds import AlarmType
+from yiyang.alarms.models import Alarm
 from yiyang.alarms.raising import Origin, raise_or_repeat
 from yiyang.config import Settings
 from yiyang.console.screen.kept_models import ScreenPicture
@@ -307,12 +308,14 @@ def watch_streams(base: str, cookies: dict[str, str], n: int, ready: Any, stop: 
 
 
 def elders_in_turn(engine: Engine, seed: int) -> list[tuple[int, int, int]]:
-    """Active elders (id, street, community) in a random order: each event takes the next, so
-    no elder has two (an open SOS would be repeated, not raised again)."""
+    """Active elders (id, street, community) with no open alarm in a random order: each
+    event takes the next, so no elder has two (an open SOS would be repeated, not raised
+    again), nor one left open by an earlier run on a kept database."""
+    open_alarm = select(Alarm.id).where(Alarm.elder_id == Elder.id, Alarm.closed_at.is_(None))
     with Session(engine) as s:
         people = list(s.execute(
             select(Elder.id, Elder.street_id, Elder.community_id)
-            .where(Elder.status == "active").order_by(Elder.id)
+            .where(Elder.status == "active", ~open_alarm.exists()).order_by(Elder.id)
         ).tuples())  # fmt: skip
     random.Random(seed).shuffle(people)
     return people
