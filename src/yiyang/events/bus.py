@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Session, Any], None]
 Listener = Callable[[list[DomainEvent]], None]
+CommitHook = Callable[[Session, list[DomainEvent]], None]
 S = TypeVar("S", bound=Subscriber)
 _PENDING = "events.pending"  # [(event, transaction it was published in)]
 _LAST = "events.last"  # {(entity, entity_id): event id} within the transaction
@@ -37,6 +38,7 @@ class Bus:
         default_factory=list
     )
     listeners: list[Listener] = field(default_factory=list)
+    commit_hooks: list[CommitHook] = field(default_factory=list)
 
     def subscribe(self, *types: type[DomainEvent]) -> Callable[[S], S]:
         """Run the decorated function for events of these classes (or their subclasses)."""
@@ -51,6 +53,13 @@ class Bus:
         """Call `listener` with each committed transaction's events (in-process, best effort)."""
         self.listeners.append(listener)
         return listener
+
+    def before_commit(self, hook: CommitHook) -> CommitHook:
+        """Call `hook(session, events)` in each transaction just before it commits, with all
+        its events at once (those of savepoints rolled back left out): one statement for
+        what would otherwise be one a event."""
+        self.commit_hooks.append(hook)
+        return hook
 
 
 BUS = Bus()
@@ -121,15 +130,29 @@ def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
             del last[key]
 
 
+def _by_bus(pending: list[tuple[DomainEvent, Any, Bus]]) -> list[tuple[Bus, list[DomainEvent]]]:
+    by_bus: dict[int, tuple[Bus, list[DomainEvent]]] = {}
+    for event, _trans, bus in pending:
+        by_bus.setdefault(id(bus), (bus, []))[1].append(event)
+    return list(by_bus.values())
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _run_commit_hooks(session: Session) -> None:
+    """The outermost transaction is about to commit (a savepoint's release fires this too)."""
+    if session.in_nested_transaction():
+        return
+    for bus, events in _by_bus(session.info.get(_PENDING, [])):
+        for hook in bus.commit_hooks:
+            hook(session, events)
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _tell_listeners(session: Session) -> None:
     """Hand each bus's committed events to its listeners; a failing listener is only logged."""
     pending = session.info.pop(_PENDING, [])
     session.info.pop(_LAST, None)
-    by_bus: dict[int, tuple[Bus, list[DomainEvent]]] = {}
-    for event, _trans, bus in pending:
-        by_bus.setdefault(id(bus), (bus, []))[1].append(event)
-    for bus, events in by_bus.values():
+    for bus, events in _by_bus(pending):
         for listener in bus.listeners:
             try:
                 listener(events)

@@ -9,7 +9,8 @@ or health data, since the envelope travels through PostgreSQL and to every open 
   queue on the subscriber's own event loop, so a slow browser loses events (and is told to
   reload what it shows) instead of growing memory.
 - Across processes (PostgreSQL): the same envelopes are sent with `pg_notify` inside the
-  transaction of the change, which PostgreSQL delivers when, and only if, it commits. A web
+  transaction of the change (all of them in one statement just before it commits), which
+  PostgreSQL delivers when, and only if, it commits. A web
   process that has subscribers keeps one LISTEN connection (psycopg 3 `notifies()`), and
   reconnects when it drops. Each envelope names the process that made it, so a process does
   not fan its own events out twice. Ingest and worker processes only notify.
@@ -41,6 +42,7 @@ CHANNEL = "yiyang_live"
 QUEUE_SIZE = 100  # envelopes waiting per browser connection before it is told to resync
 MAX_NOTIFY_BYTES = 7900  # PostgreSQL refuses a payload of 8000 bytes or more
 RECONNECT_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+NOTIFY_CHUNK = 100  # NOTIFYs sent in one statement
 LISTEN_CHECK_S = 30.0  # an idle LISTEN connection is probed this often
 ORIGIN = f"{os.getpid()}-{uuid4().hex[:8]}"  # this process, in every envelope it sends
 
@@ -199,19 +201,29 @@ def _committed(events: list[DomainEvent]) -> None:
             hub.fan_out(envelopes)
 
 
-@BUS.subscribe(DomainEvent)
-def _notify(session: Session, event: DomainEvent) -> None:
-    """On PostgreSQL, queue a NOTIFY in the change's transaction (sent only if it commits)."""
-    envelope = envelope_of(event)
-    if envelope is None or session.get_bind().dialect.name != "postgresql":
+@BUS.before_commit
+def _notify(session: Session, events: list[DomainEvent]) -> None:
+    """On PostgreSQL, a NOTIFY per live envelope of the transaction, all in one statement just
+    before it commits (PostgreSQL sends them only if it does)."""
+    if session.get_bind().dialect.name != "postgresql":
         return
-    payload = json.dumps(envelope, separators=(",", ":"), default=str)
-    if len(payload.encode()) > MAX_NOTIFY_BYTES:
-        log.warning("live envelope of %s too large to notify (%s bytes)", event.TYPE, len(payload))
-        return
-    session.execute(
-        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
-    )
+    payloads = []
+    for event in events:
+        envelope = envelope_of(event)
+        if envelope is None:
+            continue
+        payload = json.dumps(envelope, separators=(",", ":"), default=str)
+        if len(payload.encode()) > MAX_NOTIFY_BYTES:
+            log.warning(
+                "live envelope of %s too large to notify (%s bytes)", event.TYPE, len(payload)
+            )
+            continue
+        payloads.append(payload)
+    for first in range(0, len(payloads), NOTIFY_CHUNK):
+        chunk = payloads[first : first + NOTIFY_CHUNK]
+        calls = ", ".join(f"pg_notify(:channel, :p{i})" for i in range(len(chunk)))
+        params = {"channel": CHANNEL} | {f"p{i}": p for i, p in enumerate(chunk)}
+        session.execute(text(f"SELECT {calls}"), params)
 
 
 async def sse(

@@ -302,6 +302,10 @@ def create_order(
     order = ServiceOrder(
         elder_id=priced.elder.id,
         item_id=priced.item.id,
+        # Held by the order, the rows just read stay in the identity map for dispatch (the
+        # session keeps only weak references to unchanged objects).
+        elder=priced.elder,
+        item=priced.item,
         channel=str(data.channel),
         window_start_at=data.window_start,
         window_end_at=data.window_end,
