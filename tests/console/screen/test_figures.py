@@ -110,6 +110,10 @@ def test_order_counters_follow_the_strip() -> None:
     assert c[1]["gov_fen"] == 8000  # government purchase of what was served
 
 
+def _homes(rows: list[tuple[int, float, float]]) -> figures.Homes:
+    return figures.Homes.of([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
 def test_the_fifteen_minute_circle_uses_the_walking_model() -> None:
     travel = StraightLineTravel()
     centre = (34.80, 113.67)
@@ -117,11 +121,11 @@ def test_the_fifteen_minute_circle_uses_the_walking_model() -> None:
     near = (1, 34.80 + 800 / 111_195, 113.67)
     far = (1, 34.80 + 950 / 111_195, 113.67)
     other = (2, 34.80, 113.67)
-    assert figures.within_minutes(figures.Homes.of_rows([near, far, other]), [centre], travel) == {
+    assert figures.within_minutes(_homes([near, far, other]), [centre], travel) == {
         1: (1, 2),
         2: (1, 1),
     }
-    assert figures.within_minutes(figures.Homes.of_rows([near]), [], travel) == {1: (0, 1)}
+    assert figures.within_minutes(_homes([near]), [], travel) == {1: (0, 1)}
 
 
 def test_supply_and_demand_rank_the_streets_short_of_a_skill() -> None:
@@ -207,7 +211,7 @@ def test_the_fifteen_minute_circle_equals_every_home_against_every_place() -> No
             counts = every.setdefault(street, [0, 0])
             counts[0] += near
             counts[1] += 1
-        assert figures.within_minutes(figures.Homes.of_rows(homes), places, travel) == {
+        assert figures.within_minutes(_homes(homes), places, travel) == {
             s: (c[0], c[1]) for s, c in every.items()
         }
 

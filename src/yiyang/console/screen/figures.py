@@ -275,11 +275,6 @@ class Homes:
         lon = np.radians(np.asarray(lons, dtype=float))
         return cls(np.asarray(streets, dtype=np.int64)[order], lat[order], lon[order])
 
-    @classmethod
-    def of_rows(cls, rows: Sequence[tuple[int, float, float]]) -> Homes:
-        """Homes from (street, lat, lon) rows."""
-        return cls.of([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-
 
 def within_minutes(
     homes: Homes,
