@@ -56,8 +56,8 @@ class Bus:
 
     def before_commit(self, hook: CommitHook) -> CommitHook:
         """Call `hook(session, events)` in each transaction just before it commits, with all
-        its events at once (those of savepoints rolled back left out): one statement for
-        what would otherwise be one a event."""
+        its events at once (those of savepoints rolled back left out): one statement where
+        there would otherwise be one per event."""
         self.commit_hooks.append(hook)
         return hook
 
